@@ -1,0 +1,43 @@
+// Command-line dispatch: one clear line and a non-zero exit for every error.
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "spikeworm/cli/cli.hpp"
+#include "spikeworm/error.hpp"
+
+namespace spikeworm::cli {
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{"spikeworm: an event-driven spiking-network simulator, trainer and energy/deployment modeller",
+               "spikeworm"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "spikeworm 0.1.0");
+  simulate_args sim;
+  add_simulate(app, sim);
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e, out, err);
+  }
+  try {
+    if (app.got_subcommand("simulate")) return simulate(sim, out, err);
+  } catch (const spikeworm::error& e) {
+    err << "spikeworm: error: " << e.what() << "\n";
+    return 2;
+  } catch (const spikeworm::internal_error& e) {
+    err << "spikeworm: internal error (a bug, please report it): " << e.what() << "\n";
+    return 3;
+  } catch (const std::bad_alloc&) {
+    err << "spikeworm: error: out of memory\n";
+    return 2;
+  } catch (const std::exception& e) {
+    err << "spikeworm: internal error (a bug, please report it): " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace spikeworm::cli

@@ -1,0 +1,23 @@
+// Subcommands of the spikeworm command line.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace spikeworm::cli {
+
+struct simulate_args {
+  std::string config;
+  double duration = -1;  // [s]; < 0: from the config
+  int threads = -1;
+  long long seed = -1;
+  std::string engine;
+  std::string out_dir;
+  bool quiet = false;
+};
+void add_simulate(CLI::App& app, simulate_args& a);
+int simulate(const simulate_args& a, std::ostream& out, std::ostream& err);
+
+}  // namespace spikeworm::cli

@@ -1,0 +1,79 @@
+// What both executions of a network share: options, the spike record, counters and the run interface.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "spikeworm/common_types.hpp"
+#include "spikeworm/engine/network.hpp"
+#include "spikeworm/random.hpp"
+
+namespace spikeworm {
+
+struct engine_options {
+  std::uint64_t seed = 1;     // initial state and Poisson streams
+  int threads = 1;            // worker threads (results do not depend on it)
+  bool record_spikes = true;  // keep every (step, neuron) spike
+};
+
+// A spike at step `step` (steps are numbered from 1; step t spans ((t-1) dt, t dt]).
+struct spike {
+  step_t step;
+  neuron_id neuron;
+  auto operator<=>(const spike&) const = default;
+};
+
+// Always-on counters, summed over every run() since the last reset().
+struct run_counters {
+  std::vector<std::uint64_t> spikes_per_population;
+  std::uint64_t sops = 0;             // synaptic events delivered (spikes x fan-out)
+  std::uint64_t neuron_updates = 0;   // neuron state updates actually performed
+  std::uint64_t dense_updates = 0;    // N x steps: what a clock-driven run performs
+  std::uint64_t events_queued = 0;    // entries pushed into the scheduler
+  std::uint64_t peak_queue = 0;       // most entries held by the scheduler at once
+  step_t steps = 0;
+
+  std::uint64_t total_spikes() const noexcept;
+  bool operator==(const run_counters&) const = default;
+};
+
+class engine {
+ public:
+  virtual ~engine() = default;
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  // Advances the simulation by `steps` steps.
+  virtual void run(step_t steps) = 0;
+  // Back to the initial state at step 0 (the same initial state: it depends on the seed only).
+  virtual void reset() = 0;
+
+  step_t now() const noexcept { return now_; }
+  const std::vector<spike>& spikes() const noexcept { return spikes_; }
+  const run_counters& counters() const noexcept { return counters_; }
+  // Spike counts per step and population: [(step - 1) * populations + p], when recording.
+  const std::vector<std::uint32_t>& spikes_per_step() const noexcept { return per_step_; }
+  const network& net() const noexcept { return *net_; }
+  const engine_options& options() const noexcept { return opt_; }
+
+ protected:
+  engine(const network& net, engine_options opt) : net_(&net), opt_(opt) {}
+  void clear_records();
+  void record_step(step_t t, std::span<const neuron_id> step_spikes);
+
+  const network* net_;
+  engine_options opt_;
+  step_t now_ = 0;
+  std::vector<spike> spikes_;
+  std::vector<std::uint32_t> per_step_;
+  run_counters counters_;
+};
+
+// "event" (the event-driven engine) or "clock" (the clock-driven reference stepper).
+std::unique_ptr<engine> make_engine(std::string_view kind, const network& net, engine_options opt);
+
+}  // namespace spikeworm

@@ -1,0 +1,51 @@
+// The event-driven engine: a spike-event scheduler with lazy, closed-form neuron updates (SPEC section 3).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <queue>
+#include <vector>
+
+#include <tbb/task_arena.h>
+
+#include "spikeworm/engine/engine.hpp"
+#include "spikeworm/engine/neuron_state.hpp"
+
+
+namespace spikeworm {
+
+class event_engine final : public engine {
+ public:
+  event_engine(const network& net, engine_options opt);
+  ~event_engine() override;
+  void run(step_t steps) override;
+  void reset() override;
+
+ private:
+  // A block owns a contiguous range of one population: its neurons, their input slots and their
+  // predicted threshold crossings. Blocks never write outside their range, so they run in parallel.
+  struct block {
+    std::uint32_t pop = 0;
+    neuron_id begin = 0, end = 0;
+    std::vector<std::vector<neuron_id>> due;  // neurons with input waiting, per ring slot
+    using entry = std::pair<step_t, neuron_id>;
+    std::priority_queue<entry, std::vector<entry>, std::greater<>> crossings;  // (step, neuron), min first
+    std::vector<neuron_id> fired;
+    std::uint64_t updates = 0, queued = 0, pending = 0;
+  };
+
+  void step_block(block& b, step_t t);
+  void deliver(block& b, step_t t_spike);
+  void process(block& b, const population& p, neuron_id n, step_t t);
+  void predict(block& b, const population& p, neuron_id n, step_t t);
+  void schedule(block& b, neuron_id n, step_t s);
+
+  neuron_state st_;
+  std::vector<std::uint8_t> pending_;  // [slot * N + n]: n is in due[slot] of its block
+  std::vector<block> blocks_;
+  std::vector<neuron_id> fired_;      // spikes of the last step, ascending
+  std::vector<step_t> predicted_;     // the crossing step each neuron is scheduled for (INT64_MAX: none)
+  std::unique_ptr<tbb::task_arena> arena_;
+};
+
+}  // namespace spikeworm

@@ -1,0 +1,138 @@
+// The network: populations of neurons and the synapse graph (a Boost CSR graph with edge-indexed arrays).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <boost/graph/compressed_sparse_row_graph.hpp>
+
+#include "spikeworm/common_types.hpp"
+#include "spikeworm/config.hpp"
+#include "spikeworm/models/cuba_lif.hpp"
+#include "spikeworm/models/lif.hpp"
+#include "spikeworm/models/poisson.hpp"
+
+namespace spikeworm {
+
+enum class model_kind : std::uint8_t { lif, cuba_lif, poisson };
+const char* to_string(model_kind m) noexcept;
+
+enum class connection_rule : std::uint8_t { all_to_all, one_to_one, fixed_probability, fixed_indegree };
+const char* to_string(connection_rule r) noexcept;
+
+// A population as lowered from its description: the model constants are ready to run.
+struct population {
+  std::string name;
+  neuron_id first = 0;  // global id of its first neuron
+  neuron_id size = 0;
+  model_kind model = model_kind::lif;
+  lif_lowered lif;
+  cuba_lif_lowered cuba;
+  poisson_lowered poisson;
+  double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (cuba_lif)
+  value_spec init_v = value_spec::constant(0.0);
+  value_spec init_ge = value_spec::constant(0.0);
+  value_spec init_gi = value_spec::constant(0.0);
+
+  neuron_id end() const noexcept { return first + size; }
+  bool contains(neuron_id n) const noexcept { return n >= first && n < first + size; }
+};
+
+struct projection_desc {
+  std::string source, target;
+  connection_rule rule = connection_rule::all_to_all;
+  double p = 1.0;            // fixed_probability
+  std::int64_t k = 0;        // fixed_indegree
+  value_spec weight = value_spec::constant(0.0);
+  value_spec delay = value_spec::constant(1.0);  // [steps]
+  receptor target_receptor = receptor::excitatory;
+  bool autapses = true;      // allow i -> i when source and target are the same population
+};
+
+struct projection_info {
+  projection_desc desc;
+  std::uint32_t source_pop = 0, target_pop = 0;
+  std::uint64_t synapses = 0;
+  // All-to-all projections that are their source's only projection occupy one contiguous edge range,
+  // row-major [source][target]: a matrix view for the trainer.
+  bool contiguous = false;
+  edge_id first_edge = 0;
+};
+
+// Everything read from the [simulation], [[population]] and [[projection]] sections.
+struct simulation_desc {
+  double dt_ms = 1.0;        // [ms]
+  double duration_s = 1.0;   // [s]
+  std::uint64_t seed = 1;
+  std::string engine = "event";
+  int threads = 0;           // 0: all cores
+  bool record_spikes = true;
+};
+
+struct network_desc {
+  simulation_desc sim;
+  std::vector<population> populations;
+  std::vector<projection_desc> projections;
+};
+
+// Reads [simulation], [[population]] and [[projection]] from a document, validating every value.
+network_desc read_network_desc(const table_reader& root);
+
+using csr_graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                                     boost::no_property, neuron_id, edge_id>;
+
+// A row-major matrix view onto a contiguous edge range: element (row, col) = data[row * cols + col].
+struct matrix_view {
+  std::span<weight_t> data;
+  std::size_t rows = 0, cols = 0;
+  weight_t& operator()(std::size_t r, std::size_t c) const noexcept { return data[r * cols + c]; }
+};
+
+class network {
+ public:
+  // Builds the graph: connectivity, weights and delays are drawn from streams keyed by (seed, projection,
+  // row), so the network is the same whatever the thread count.
+  network(std::vector<population> pops, std::vector<projection_desc> projs, double dt_ms, std::uint64_t seed);
+  explicit network(const network_desc& d) : network(d.populations, d.projections, d.sim.dt_ms, d.sim.seed) {}
+
+  const csr_graph& graph() const noexcept { return graph_; }
+  std::size_t num_neurons() const noexcept { return num_neurons_; }
+  std::size_t num_synapses() const noexcept { return weights_.size(); }
+  double dt_ms() const noexcept { return dt_ms_; }
+  delay_t max_delay() const noexcept { return max_delay_; }
+
+  // Hot-loop views of the CSR arrays: the out-edges of n are [row_start[n], row_start[n+1]).
+  std::span<const edge_id> row_start() const noexcept { return graph_.m_forward.m_rowstart; }
+  std::span<const neuron_id> targets() const noexcept { return graph_.m_forward.m_column; }
+  std::span<weight_t> weights() noexcept { return weights_; }
+  std::span<const weight_t> weights() const noexcept { return weights_; }
+  std::span<const delay_t> delays() const noexcept { return delays_; }
+  std::span<const receptor> receptors() const noexcept { return receptors_; }
+
+  const std::vector<population>& populations() const noexcept { return pops_; }
+  const std::vector<projection_info>& projections() const noexcept { return projs_; }
+  std::size_t population_index(const std::string& name) const;  // throws error naming the population
+  std::size_t population_of(neuron_id n) const noexcept;
+  matrix_view projection_matrix(std::size_t projection);         // throws if not contiguous
+
+  // Initial value of a state variable ("v", "ge", "gi") of neuron n for a run seeded with `seed`.
+  double initial_value(const population& p, std::size_t pop_index, neuron_id n, int variable,
+                       std::uint64_t seed) const;
+
+ private:
+  void build(std::uint64_t seed);
+
+  std::vector<population> pops_;
+  std::vector<projection_info> projs_;
+  double dt_ms_;
+  std::size_t num_neurons_ = 0;
+  csr_graph graph_;
+  std::vector<weight_t> weights_;
+  std::vector<delay_t> delays_;
+  std::vector<receptor> receptors_;
+  delay_t max_delay_ = 1;
+};
+
+}  // namespace spikeworm

@@ -1,0 +1,48 @@
+// Shared engine plumbing: counters, spike records, the engine factory.
+#include "spikeworm/engine/engine.hpp"
+
+#include <fmt/format.h>
+
+#include "spikeworm/engine/clock_engine.hpp"
+#include "spikeworm/engine/event_engine.hpp"
+#include "spikeworm/error.hpp"
+
+namespace spikeworm {
+
+std::uint64_t run_counters::total_spikes() const noexcept {
+  std::uint64_t s = 0;
+  for (auto c : spikes_per_population) s += c;
+  return s;
+}
+
+void engine::clear_records() {
+  now_ = 0;
+  spikes_.clear();
+  per_step_.clear();
+  counters_ = run_counters{};
+  counters_.spikes_per_population.assign(net_->populations().size(), 0);
+}
+
+// Pre: step_spikes ascending.
+void engine::record_step(step_t t, std::span<const neuron_id> step_spikes) {
+  const auto& pops = net_->populations();
+  const std::size_t np = pops.size();
+  if (opt_.record_spikes) per_step_.resize(per_step_.size() + np, 0);
+  std::size_t p = 0;
+  for (neuron_id n : step_spikes) {
+    while (n >= pops[p].end()) ++p;
+    ++counters_.spikes_per_population[p];
+    if (opt_.record_spikes) {
+      ++per_step_[per_step_.size() - np + p];
+      spikes_.push_back({t, n});
+    }
+  }
+}
+
+std::unique_ptr<engine> make_engine(std::string_view kind, const network& net, engine_options opt) {
+  if (kind == "event") return std::make_unique<event_engine>(net, opt);
+  if (kind == "clock") return std::make_unique<clock_engine>(net, opt);
+  throw error(fmt::format("unknown engine '{}' (expected event or clock)", kind));
+}
+
+}  // namespace spikeworm

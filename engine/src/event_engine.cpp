@@ -1,0 +1,322 @@
+// The event-driven engine.
+//
+// Epoch pipeline, once per step t, for every block in parallel:
+//   1. deliver the spikes of step t-1 (ascending source order) into the input ring of the block's
+//      targets, at slot t-1+delay; a target gets a due entry for that slot the first time;
+//   2. update the neurons due at t: those with input at t, then those whose predicted threshold
+//      crossing is t (lazy update: closed-form decay from their last update, then one exact step);
+//   3. re-predict the next crossing of each updated neuron under its constant input.
+// Then, serially: concatenate the blocks' spikes (blocks are ascending ranges) and record them.
+// Determinism: each target is written by one block only, and receives its input in ascending source
+// order, so the sums (and everything after them) do not depend on the thread count or schedule.
+#include "spikeworm/engine/event_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+namespace spikeworm {
+
+namespace {
+constexpr step_t never = INT64_MAX;
+}
+
+event_engine::event_engine(const network& net, engine_options opt) : engine(net, opt) {
+  const int threads = std::max(1, opt_.threads);
+  if (threads > 1) arena_ = std::make_unique<tbb::task_arena>(threads);
+  // Blocks: each population split into pieces of about N / (4 threads) neurons.
+  const std::size_t target = threads == 1 ? SIZE_MAX : std::max<std::size_t>(256, net.num_neurons() / (4 * threads));
+  const auto& pops = net.populations();
+  for (std::uint32_t pi = 0; pi < pops.size(); ++pi) {
+    const auto& p = pops[pi];
+    const std::size_t pieces = std::max<std::size_t>(1, (p.size + target - 1) / std::max<std::size_t>(target, 1));
+    for (std::size_t k = 0; k < pieces; ++k) {
+      block b;
+      b.pop = pi;
+      b.begin = static_cast<neuron_id>(p.first + p.size * k / pieces);
+      b.end = static_cast<neuron_id>(p.first + p.size * (k + 1) / pieces);
+      if (b.end > b.begin) blocks_.push_back(std::move(b));
+    }
+  }
+  reset();
+}
+
+event_engine::~event_engine() = default;
+
+void event_engine::reset() {
+  clear_records();
+  st_.init(*net_, opt_.seed);
+  pending_.assign(st_.slots * st_.v.size(), 0);
+  predicted_.assign(st_.v.size(), never);
+  fired_.clear();
+  for (auto& b : blocks_) {
+    b.due.assign(st_.slots, {});
+    b.crossings = {};
+    b.fired.clear();
+    b.updates = b.queued = b.pending = 0;
+    const auto& p = net_->populations()[b.pop];
+    // Neurons that would cross threshold without any input (constant current, E_L above threshold,
+    // Poisson sources) get a first prediction; all others cost nothing until an event reaches them.
+    for (neuron_id n = b.begin; n < b.end; ++n) predict(b, p, n, 0);
+  }
+}
+
+void event_engine::run(step_t steps) {
+  for (step_t i = 0; i < steps; ++i) {
+    const step_t t = now_ + 1;
+    auto body = [&](std::size_t k) { step_block(blocks_[k], t); };
+    if (arena_) {
+      arena_->execute([&] {
+        tbb::parallel_for(std::size_t{0}, blocks_.size(), body);
+      });
+    } else {
+      for (std::size_t k = 0; k < blocks_.size(); ++k) body(k);
+    }
+    fired_.clear();
+    const auto rows = net_->row_start();
+    std::uint64_t held = 0;
+    for (auto& b : blocks_) {
+      fired_.insert(fired_.end(), b.fired.begin(), b.fired.end());
+      held += b.pending + b.crossings.size();
+    }
+    for (neuron_id s : fired_) counters_.sops += rows[s + 1] - rows[s];  // SOPs = spikes x fan-out
+    counters_.peak_queue = std::max(counters_.peak_queue, held);
+    counters_.dense_updates += st_.v.size();
+    counters_.steps = t;
+    record_step(t, fired_);
+    now_ = t;
+  }
+  counters_.neuron_updates = counters_.events_queued = 0;
+  for (const auto& b : blocks_) {
+    counters_.neuron_updates += b.updates;
+    counters_.events_queued += b.queued;
+  }
+}
+
+// Pre: fired_ holds the spikes of step t_spike in ascending order.
+void event_engine::deliver(block& b, step_t t_spike) {
+  const auto rows = net_->row_start();
+  const auto tgt = net_->targets();
+  const auto w = net_->weights();
+  const auto d = net_->delays();
+  const auto rc = net_->receptors();
+  const std::size_t N = st_.v.size();
+  for (neuron_id s : fired_) {
+    const neuron_id* row_begin = tgt.data() + rows[s];
+    const neuron_id* row_end = tgt.data() + rows[s + 1];
+    const neuron_id* first = std::lower_bound(row_begin, row_end, b.begin);
+    for (const neuron_id* it = first; it != row_end && *it < b.end; ++it) {
+      const auto e = static_cast<std::size_t>(it - tgt.data());
+      const neuron_id n = *it;
+      const step_t at = t_spike + d[e];
+      const std::size_t slot = static_cast<std::size_t>(at % static_cast<step_t>(st_.slots));
+      const std::size_t i = slot * N + n;
+      (rc[e] == receptor::excitatory ? st_.in_e : st_.in_i)[i] += static_cast<double>(w[e]);
+      if (!pending_[i]) {
+        pending_[i] = 1;
+        b.due[slot].push_back(n);
+        ++b.pending;
+        ++b.queued;
+      }
+    }
+  }
+}
+
+void event_engine::step_block(block& b, step_t t) {
+  if (!fired_.empty()) deliver(b, t - 1);
+  b.fired.clear();
+  const auto& p = net_->populations()[b.pop];
+  const std::size_t slot = static_cast<std::size_t>(t % static_cast<step_t>(st_.slots));
+  auto& due = b.due[slot];
+  b.pending -= due.size();
+  for (neuron_id n : due) process(b, p, n, t);
+  due.clear();
+  while (!b.crossings.empty() && b.crossings.top().first <= t) {
+    const auto [s, n] = b.crossings.top();
+    b.crossings.pop();
+    if (s == t && predicted_[n] == t && st_.last[n] < t) process(b, p, n, t);
+  }
+  std::sort(b.fired.begin(), b.fired.end());
+}
+
+// Brings neuron n from its last update to step t: input-free steps in closed form, then step t exactly
+// as the reference stepper computes it.
+void event_engine::process(block& b, const population& p, neuron_id n, step_t t) {
+  ++b.updates;
+  const std::size_t i = st_.slot_base(t) + n;
+  const step_t from = st_.last[n];
+  const step_t ref = st_.ref_until[n];
+  switch (p.model) {
+    case model_kind::lif: {
+      const auto& m = p.lif;
+      const double in = st_.in_e[i] + st_.in_i[i];
+      st_.in_e[i] = 0.0;
+      st_.in_i[i] = 0.0;
+      pending_[i] = 0;
+      double v = st_.v[n];
+      if (t <= ref) {
+        v = m.v_reset;
+      } else {
+        step_t free_from = from;
+        if (ref > from) {
+          v = m.v_reset;
+          free_from = ref;
+        }
+        const double vstar = m.fixed_point(st_.current[n]);
+        v = m.advance(v, t - 1 - free_from, vstar);
+        v = m.step(v, st_.current[n] + in);
+        if (m.fires(v)) {
+          b.fired.push_back(n);
+          v = m.v_reset;
+          st_.ref_until[n] = t + m.t_ref;
+        }
+      }
+      st_.v[n] = v;
+      break;
+    }
+    case model_kind::cuba_lif: {
+      const auto& m = p.cuba;
+      const double vstar = m.e_l + st_.current[n];
+      cuba_state s{st_.v[n], st_.ge[n], st_.gi[n]};
+      // Steps from+1 .. t-1 carry no input: refractory part (v held), then free part.
+      const step_t clamped = std::clamp<step_t>(ref - from, 0, t - 1 - from);
+      cuba_decay_only(m, s, clamped);
+      cuba_advance(m, vstar, s, t - 1 - from - clamped);
+      s.ge += st_.in_e[i];
+      s.gi += st_.in_i[i];
+      st_.in_e[i] = 0.0;
+      st_.in_i[i] = 0.0;
+      pending_[i] = 0;
+      if (t <= ref) {
+        cuba_step_refractory(m, s);
+      } else {
+        cuba_step(m, vstar, s);
+        if (m.fires(s.v)) {
+          b.fired.push_back(n);
+          s.v = m.v_reset;
+          st_.ref_until[n] = t + m.t_ref;
+        }
+      }
+      st_.v[n] = s.v;
+      st_.ge[n] = s.ge;
+      st_.gi[n] = s.gi;
+      break;
+    }
+    case model_kind::poisson:
+      if (st_.next_spike[n] == t) {
+        b.fired.push_back(n);
+        st_.schedule_poisson(p, n, t);
+      }
+      break;
+  }
+  st_.last[n] = t;
+  predict(b, p, n, t);
+}
+
+void event_engine::schedule(block& b, neuron_id n, step_t s) {
+  if (predicted_[n] == s) return;  // its entry is still in the heap and still valid
+  predicted_[n] = s;
+  if (s == never) return;
+  b.crossings.emplace(s, n);
+  ++b.queued;
+}
+
+// Post: predicted_[n] is a step at or before the first step after t at which n fires if no input arrives
+// (or never). A prediction may be early (the neuron is then updated and re-predicted), never late.
+void event_engine::predict(block& b, const population& p, neuron_id n, step_t t) {
+  switch (p.model) {
+    case model_kind::poisson:
+      schedule(b, n, st_.next_spike[n]);
+      return;
+    case model_kind::lif: {
+      const auto& m = p.lif;
+      const double cur = st_.current[n];
+      const double vstar = m.fixed_point(cur);
+      // Free evolution starts after the refractory period.
+      step_t base = t;
+      double vb = st_.v[n];
+      if (st_.ref_until[n] > t) {
+        base = st_.ref_until[n];
+        vb = m.v_reset;
+      }
+      if (!(vstar > m.v_th) && !m.fires(m.step(vb, cur))) {
+        schedule(b, n, never);  // monotone approach to v* <= v_th: no crossing (up to rounding)
+        return;
+      }
+      // The value process() computes at step base + k.
+      auto value = [&](step_t k) { return m.step(m.advance(vb, k - 1, vstar), cur); };
+      step_t k = 1;
+      if (m.decay > 0.0 && vb < vstar && vstar > m.v_th) {
+        // Closed form: v* + (vb - v*) a^k >= v_th  <=>  k >= log((v* - v_th)/(v* - vb)) / log a.
+        const double kk = std::log((vstar - m.v_th) / (vstar - vb)) / std::log(m.decay);
+        if (std::isfinite(kk) && kk > 1.0) k = static_cast<step_t>(std::min(std::ceil(kk), 4.0e18));
+      }
+      while (k > 1 && m.fires(value(k - 1))) --k;
+      int guard = 0;
+      while (!m.fires(value(k)) && guard++ < 64) ++k;
+      schedule(b, n, base + k);  // if the guard ran out, an early wake-up that re-predicts
+      return;
+    }
+    case model_kind::cuba_lif: {
+      const auto& m = p.cuba;
+      const double vstar = m.e_l + st_.current[n];
+      const step_t ref = st_.ref_until[n];
+      step_t base = t;
+      cuba_state s{st_.v[n], st_.ge[n], st_.gi[n]};
+      if (ref > t) {
+        cuba_decay_only(m, s, ref - t);
+        base = ref;
+      }
+      // The value process() computes at step base + k (no input, free since base).
+      auto value = [&](step_t k) {
+        cuba_state x = s;
+        cuba_advance(m, vstar, x, k - 1);
+        cuba_step(m, vstar, x);
+        return x.v;
+      };
+      if (m.e_equal || m.i_equal) {
+        // Not a sum of pure exponentials: scan, and wake up to re-predict after 256 steps.
+        for (step_t k = 1; k <= 256; ++k)
+          if (m.fires(value(k))) return schedule(b, n, base + k);
+        return schedule(b, n, base + 256);
+      }
+      // v(base + k) = v* + A am^k + B be^k + C bi^k. Each term is monotone in k, so on [k0, k1] it is
+      // bounded by its larger end value: skip intervals whose bound stays below threshold, doubling
+      // their length, and evaluate single steps exactly.
+      const double B = s.ge * m.ce, C = s.gi * m.ci, A = s.v - vstar - B - C;
+      const double margin = 1e-9 * (1.0 + std::abs(m.v_th));
+      auto term = [&](double X, const std::vector<double>& table, double r, step_t k) {
+        return X * cuba_lif_lowered::pow_of(table, r, k);
+      };
+      auto bound = [&](step_t k0, step_t k1) {
+        return vstar + std::max(term(A, m.am_pow, m.am, k0), term(A, m.am_pow, m.am, k1)) +
+               std::max(term(B, m.be_pow, m.be, k0), term(B, m.be_pow, m.be, k1)) +
+               std::max(term(C, m.bi_pow, m.bi, k0), term(C, m.bi_pow, m.bi, k1));
+      };
+      auto bound_to_infinity = [&](step_t k0) {
+        return vstar + std::max(term(A, m.am_pow, m.am, k0), 0.0) + std::max(term(B, m.be_pow, m.be, k0), 0.0) +
+               std::max(term(C, m.bi_pow, m.bi, k0), 0.0);
+      };
+      step_t k = 1, len = 1;
+      for (int iter = 0; iter < 512; ++iter) {
+        if (bound_to_infinity(k) < m.v_th - margin) return schedule(b, n, never);
+        if (bound(k, k + len - 1) < m.v_th - margin) {
+          k += len;
+          len *= 2;
+          continue;
+        }
+        if (len > 1) {
+          len /= 2;
+          continue;
+        }
+        if (m.fires(value(k))) return schedule(b, n, base + k);
+        ++k;
+      }
+      return schedule(b, n, base + k);  // early wake-up: re-predicts from there
+    }
+  }
+}
+
+}  // namespace spikeworm

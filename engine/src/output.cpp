@@ -1,0 +1,104 @@
+// Run reports: the summary table, summary.json and spikes.csv.
+#include "spikeworm/engine/output.hpp"
+
+#include <fmt/format.h>
+
+#include "spikeworm/io.hpp"
+
+namespace spikeworm {
+
+double mean_rate_hz(const network& net, const run_counters& c, std::size_t p) {
+  const double seconds = static_cast<double>(c.steps) * net.dt_ms() * 1e-3;
+  const double n = net.populations()[p].size;
+  return seconds > 0 ? static_cast<double>(c.spikes_per_population[p]) / (n * seconds) : 0.0;
+}
+
+namespace {
+std::uint64_t outgoing(const network& net, std::size_t p) {
+  std::uint64_t s = 0;
+  for (const auto& pr : net.projections())
+    if (pr.source_pop == p) s += pr.synapses;
+  return s;
+}
+}  // namespace
+
+std::string summary_table(const network& net, const run_counters& c, const run_report& r) {
+  std::string out;
+  const double sim_s = static_cast<double>(c.steps) * net.dt_ms() * 1e-3;
+  out += fmt::format("{:<16} {:>9} {:>10} {:>12} {:>11} {:>10}\n", "population", "model", "neurons", "synapses out",
+                     "spikes", "rate [Hz]");
+  const auto& pops = net.populations();
+  for (std::size_t p = 0; p < pops.size(); ++p)
+    out += fmt::format("{:<16} {:>9} {:>10} {:>12} {:>11} {:>10.3f}\n", pops[p].name, to_string(pops[p].model),
+                       pops[p].size, outgoing(net, p), c.spikes_per_population[p], mean_rate_hz(net, c, p));
+  const double all_rate =
+      sim_s > 0 ? static_cast<double>(c.total_spikes()) / (static_cast<double>(net.num_neurons()) * sim_s) : 0.0;
+  out += fmt::format("{:<16} {:>9} {:>10} {:>12} {:>11} {:>10.3f}\n", "all", "", net.num_neurons(),
+                     net.num_synapses(), c.total_spikes(), all_rate);
+  out += "\n";
+  auto row = [&](std::string_view k, const std::string& v) { out += fmt::format("{:<34} {}\n", k, v); };
+  row("engine", fmt::format("{} ({} thread{})", r.engine, r.threads, r.threads == 1 ? "" : "s"));
+  row("simulated time", fmt::format("{:.4g} s ({} steps of {} ms)", sim_s, c.steps, net.dt_ms()));
+  row("synaptic events delivered (SOPs)", fmt::format("{}", c.sops));
+  const double frac = c.dense_updates ? 100.0 * static_cast<double>(c.neuron_updates) / static_cast<double>(c.dense_updates) : 0.0;
+  row("neuron updates performed", fmt::format("{} ({:.2f}% of N x T = {})", c.neuron_updates, frac, c.dense_updates));
+  row("events queued", fmt::format("{}", c.events_queued));
+  row("peak queue size", fmt::format("{}", c.peak_queue));
+  row("network build time", fmt::format("{:.3f} s", r.build_seconds));
+  row("wall time", fmt::format("{:.3f} s", r.wall_seconds));
+  row("simulated / wall time", r.wall_seconds > 0 ? fmt::format("{:.3f}", sim_s / r.wall_seconds) : "-");
+  row("wall time per simulated second", sim_s > 0 ? fmt::format("{:.4f} s", r.wall_seconds / sim_s) : "-");
+  return out;
+}
+
+nlohmann::json summary_json(const network& net, const run_counters& c, const run_report& r) {
+  using nlohmann::json;
+  json pops = json::array();
+  for (std::size_t p = 0; p < net.populations().size(); ++p) {
+    const auto& pp = net.populations()[p];
+    pops.push_back({{"name", pp.name},
+                    {"model", to_string(pp.model)},
+                    {"neurons", pp.size},
+                    {"synapses_out", outgoing(net, p)},
+                    {"spikes", c.spikes_per_population[p]},
+                    {"rate_hz", mean_rate_hz(net, c, p)}});
+  }
+  const double sim_s = static_cast<double>(c.steps) * net.dt_ms() * 1e-3;
+  return json{{"config", r.config},
+              {"engine", r.engine},
+              {"threads", r.threads},
+              {"seed", r.seed},
+              {"dt_ms", net.dt_ms()},
+              {"steps", c.steps},
+              {"simulated_seconds", sim_s},
+              {"neurons", net.num_neurons()},
+              {"synapses", net.num_synapses()},
+              {"populations", pops},
+              {"spikes", c.total_spikes()},
+              {"sops", c.sops},
+              {"neuron_updates", c.neuron_updates},
+              {"dense_updates", c.dense_updates},
+              {"events_queued", c.events_queued},
+              {"peak_queue", c.peak_queue},
+              {"build_seconds", r.build_seconds},
+              {"wall_seconds", r.wall_seconds},
+              {"sim_over_wall", r.wall_seconds > 0 ? sim_s / r.wall_seconds : 0.0}};
+}
+
+void write_spikes_csv(const std::filesystem::path& path, const engine& e) {
+  atomic_file f(path);
+  auto& out = f.stream();
+  const auto& net = e.net();
+  const auto& pops = net.populations();
+  out << "step,time_ms,neuron,population\n";
+  std::string line;
+  for (const auto& s : e.spikes()) {
+    line.clear();
+    fmt::format_to(std::back_inserter(line), "{},{:.6g},{},{}\n", s.step, static_cast<double>(s.step) * net.dt_ms(),
+                   s.neuron, pops[net.population_of(s.neuron)].name);
+    out << line;
+  }
+  f.commit();
+}
+
+}  // namespace spikeworm
