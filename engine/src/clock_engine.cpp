@@ -72,10 +72,11 @@ void clock_engine::step(step_t t) {
         break;
       }
       case model_kind::poisson:
+      case model_kind::spike_source:
         for (neuron_id n = p.first; n < p.end(); ++n) {
           if (st_.next_spike[n] != t) continue;
           fired_.push_back(n);
-          st_.schedule_poisson(p, n, t);
+          st_.schedule_source(p, n, t);
         }
         break;
     }

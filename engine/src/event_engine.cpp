@@ -205,9 +205,10 @@ void event_engine::process(block& b, const population& p, neuron_id n, step_t t)
       break;
     }
     case model_kind::poisson:
+    case model_kind::spike_source:
       if (st_.next_spike[n] == t) {
         b.fired.push_back(n);
-        st_.schedule_poisson(p, n, t);
+        st_.schedule_source(p, n, t);
       }
       break;
   }
@@ -228,6 +229,7 @@ void event_engine::schedule(block& b, neuron_id n, step_t s) {
 void event_engine::predict(block& b, const population& p, neuron_id n, step_t t) {
   switch (p.model) {
     case model_kind::poisson:
+    case model_kind::spike_source:
       schedule(b, n, st_.next_spike[n]);
       return;
     case model_kind::lif: {

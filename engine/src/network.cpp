@@ -20,6 +20,7 @@ const char* to_string(model_kind m) noexcept {
     case model_kind::lif: return "lif";
     case model_kind::cuba_lif: return "cuba_lif";
     case model_kind::poisson: return "poisson";
+    case model_kind::spike_source: return "spike_source";
   }
   return "?";
 }
@@ -67,7 +68,7 @@ population read_population(const table_reader& t, double dt_ms) {
   t.require(size >= 1 && size <= max_population_size, "size",
             fmt::format("must be in [1, {}], got {}", max_population_size, size));
   p.size = static_cast<neuron_id>(size);
-  const std::string model = t.choice("model", "", {"lif", "cuba_lif", "poisson"});
+  const std::string model = t.choice("model", "", {"lif", "cuba_lif", "poisson", "spike_source"});
   const toml::table empty;
   const auto params = t.subtable("params").value_or(table_reader(empty, t.key_path("params"), t.file_ptr()));
   if (model == "lif") {
@@ -76,13 +77,26 @@ population read_population(const table_reader& t, double dt_ms) {
   } else if (model == "cuba_lif") {
     p.model = model_kind::cuba_lif;
     p.cuba = lower(read_cuba_lif_params(params), dt_ms, &params);
-  } else {
+  } else if (model == "poisson") {
     p.model = model_kind::poisson;
     p.poisson = lower(read_poisson_params(params), dt_ms, &params);
+  } else {
+    p.model = model_kind::spike_source;
+    params.allow_only({"steps"});
+    const toml::node* steps = params.node("steps");
+    if (!steps || !steps->is_array()) params.fail("steps", "required: an array of spike steps, e.g. steps = [1, 10]");
+    for (const auto& s : *steps->as_array()) {
+      const auto v = s.value<std::int64_t>();
+      if (!v || !s.is_integer() || *v < 1)
+        params.fail("steps", "every step must be an integer >= 1 (step 1 is the first step simulated)");
+      if (!p.source_steps.empty() && *v <= p.source_steps.back())
+        params.fail("steps", fmt::format("steps must be strictly ascending ({} after {})", *v, p.source_steps.back()));
+      p.source_steps.push_back(*v);
+    }
   }
   p.current = t.number("current", 0.0);
   t.require(std::isfinite(p.current), "current", "must be finite");
-  t.require(p.model != model_kind::poisson || p.current == 0.0, "current", "a poisson source takes no current");
+  t.require(!is_source(p.model) || p.current == 0.0, "current", fmt::format("a {} takes no current", model));
   p.init_v = value_spec::constant(p.model == model_kind::lif ? p.lif.v_rest : p.cuba.e_l);
   if (auto init = t.subtable("init")) {
     if (p.model == model_kind::lif) init->allow_only({"v"});
@@ -110,8 +124,8 @@ projection_desc read_projection(const table_reader& t, const std::vector<populat
   const population* tgt = find("target");
   d.source = src->name;
   d.target = tgt->name;
-  t.require(tgt->model != model_kind::poisson, "target",
-            fmt::format("population '{}' is a poisson source and cannot receive synapses", tgt->name));
+  t.require(!is_source(tgt->model), "target",
+            fmt::format("population '{}' is a {} and cannot receive synapses", tgt->name, to_string(tgt->model)));
   const std::string rule =
       t.choice("rule", "", {"all_to_all", "one_to_one", "fixed_probability", "fixed_indegree"});
   if (rule == "all_to_all") d.rule = connection_rule::all_to_all;

@@ -19,12 +19,12 @@ void neuron_state::init(const network& net, std::uint64_t seed) {
   first_poisson = static_cast<neuron_id>(n);
   const auto& pops = net.populations();
   for (const auto& p : pops)
-    if (p.model == model_kind::poisson) first_poisson = std::min(first_poisson, p.first);
+    if (is_source(p.model)) first_poisson = std::min(first_poisson, p.first);
   for (std::size_t pi = 0; pi < pops.size(); ++pi) {
     const auto& p = pops[pi];
     for (neuron_id i = p.first; i < p.end(); ++i) {
       current[i] = p.current;
-      if (p.model == model_kind::poisson) continue;
+      if (is_source(p.model)) continue;
       v[i] = net.initial_value(p, pi, i, 0, seed);
       if (p.model == model_kind::cuba_lif) {
         ge[i] = net.initial_value(p, pi, i, 1, seed);
@@ -34,8 +34,8 @@ void neuron_state::init(const network& net, std::uint64_t seed) {
   }
   for (neuron_id i = first_poisson; i < n; ++i) poisson_rng.emplace_back(seed, stream_kind::poisson, i);
   for (const auto& p : pops)
-    if (p.model == model_kind::poisson)
-      for (neuron_id i = p.first; i < p.end(); ++i) schedule_poisson(p, i, 0);
+    if (is_source(p.model))
+      for (neuron_id i = p.first; i < p.end(); ++i) schedule_source(p, i, 0);
 }
 
 }  // namespace spikeworm

@@ -90,7 +90,7 @@ void table_reader::allow_only(std::initializer_list<std::string_view> allowed) c
     if (ok) continue;
     std::string list;
     for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    const auto& src = v.source();
+    const auto& src = k.source().begin.line ? k.source() : v.source();
     throw config_error(*file_, static_cast<int>(src.begin.line), static_cast<int>(src.begin.column),
                        key_path(k.str()), fmt::format("unknown key (allowed here: {})", list));
   }

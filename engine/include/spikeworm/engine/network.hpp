@@ -16,7 +16,9 @@
 
 namespace spikeworm {
 
-enum class model_kind : std::uint8_t { lif, cuba_lif, poisson };
+enum class model_kind : std::uint8_t { lif, cuba_lif, poisson, spike_source };
+// Poisson and spike_source populations emit spikes and receive none.
+inline bool is_source(model_kind m) noexcept { return m == model_kind::poisson || m == model_kind::spike_source; }
 const char* to_string(model_kind m) noexcept;
 
 enum class connection_rule : std::uint8_t { all_to_all, one_to_one, fixed_probability, fixed_indegree };
@@ -31,6 +33,7 @@ struct population {
   lif_lowered lif;
   cuba_lif_lowered cuba;
   poisson_lowered poisson;
+  std::vector<step_t> source_steps;  // spike_source: every neuron spikes at these steps (ascending, >= 1)
   double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (cuba_lif)
   value_spec init_v = value_spec::constant(0.0);
   value_spec init_ge = value_spec::constant(0.0);

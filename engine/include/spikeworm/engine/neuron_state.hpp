@@ -1,6 +1,7 @@
 // Neuron state as structs of arrays, shared by the event engine and the reference stepper.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -16,7 +17,7 @@ struct neuron_state {
   std::vector<step_t> last;            // the state is the state after step last[n]
   std::vector<step_t> ref_until;       // refractory through this step (v held at reset)
   std::vector<step_t> next_spike;      // Poisson sources: the step of their next spike
-  std::vector<rng> poisson_rng;        // Poisson sources: one stream each, indexed n - first_poisson
+  std::vector<rng> poisson_rng;        // sources: one stream each, indexed n - first_poisson
   neuron_id first_poisson = 0;
   // Synaptic input waiting for delivery, by receptor: ring of `slots` steps, [slot * N + n].
   std::vector<state_t> in_e, in_i;
@@ -26,10 +27,15 @@ struct neuron_state {
   std::size_t slot_base(step_t t) const noexcept {
     return static_cast<std::size_t>(t % static_cast<step_t>(slots)) * v.size();
   }
-  // Draws the Poisson spike after step t for source n of population p.
-  void schedule_poisson(const population& p, neuron_id n, step_t t) noexcept {
-    auto& r = poisson_rng[n - first_poisson];
-    next_spike[n] = p.poisson.p_step <= 0.0 ? INT64_MAX : t + 1 + r.geometric(p.poisson.log1m_p);
+  // Sets the spike after step t of source n of population p (Poisson: a geometric gap from its stream).
+  void schedule_source(const population& p, neuron_id n, step_t t) noexcept {
+    if (p.model == model_kind::poisson) {
+      auto& r = poisson_rng[n - first_poisson];
+      next_spike[n] = p.poisson.p_step <= 0.0 ? INT64_MAX : t + 1 + r.geometric(p.poisson.log1m_p);
+    } else {
+      auto it = std::upper_bound(p.source_steps.begin(), p.source_steps.end(), t);
+      next_spike[n] = it == p.source_steps.end() ? INT64_MAX : *it;
+    }
   }
 };
 

@@ -1,0 +1,75 @@
+// The CUBA benchmark network (SPEC section 11): rate, engine agreement, determinism across threads.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+#include "spikeworm/engine/clock_engine.hpp"
+#include "spikeworm/engine/event_engine.hpp"
+#include "spikeworm/engine/output.hpp"
+
+namespace spikeworm {
+namespace {
+
+network_desc cuba_desc() {
+  const auto doc = load_config_file((test::source_dir() / "configs" / "cuba.toml").string());
+  return read_network_desc(table_reader::root(doc));
+}
+
+// Mean over neurons with >= 3 spikes of the coefficient of variation of their inter-spike intervals.
+double mean_isi_cv(const engine& e) {
+  std::vector<std::vector<step_t>> times(e.net().num_neurons());
+  for (const auto& s : e.spikes()) times[s.neuron].push_back(s.step);
+  double sum = 0;
+  int n = 0;
+  for (const auto& t : times) {
+    if (t.size() < 3) continue;
+    double m = 0, m2 = 0;
+    const double k = static_cast<double>(t.size() - 1);
+    for (std::size_t i = 1; i < t.size(); ++i) m += static_cast<double>(t[i] - t[i - 1]) / k;
+    for (std::size_t i = 1; i < t.size(); ++i) m2 += std::pow(static_cast<double>(t[i] - t[i - 1]) - m, 2) / k;
+    sum += std::sqrt(m2) / m;
+    ++n;
+  }
+  return n ? sum / n : 0.0;
+}
+
+TEST(cuba, rate_in_brian2_range_and_engines_agree_statistically) {
+  const auto d = cuba_desc();
+  network net(d);
+  EXPECT_EQ(net.num_neurons(), 4000u);
+  EXPECT_NEAR(static_cast<double>(net.num_synapses()), 320000.0, 3000.0);  // binomial sd ~ 560
+  event_engine ev(net, {d.sim.seed, 1, true});
+  clock_engine ck(net, {d.sim.seed, 1, true});
+  const step_t steps = 10000;  // 1 s at 0.1 ms
+  ev.run(steps);
+  ck.run(steps);
+  const double rate_ev = static_cast<double>(ev.counters().total_spikes()) / 4000.0;
+  const double rate_ck = static_cast<double>(ck.counters().total_spikes()) / 4000.0;
+  EXPECT_GE(rate_ev, 5.0);
+  EXPECT_LE(rate_ev, 6.5);
+  for (std::size_t p = 0; p < 2; ++p) {
+    const double a = mean_rate_hz(net, ev.counters(), p), b = mean_rate_hz(net, ck.counters(), p);
+    EXPECT_NEAR(a / b, 1.0, 0.02) << "population " << p;
+  }
+  EXPECT_NEAR(rate_ev / rate_ck, 1.0, 0.02);
+  const double cv_ev = mean_isi_cv(ev), cv_ck = mean_isi_cv(ck);
+  EXPECT_GT(cv_ev, 0.1);  // irregular firing, not a clock
+  EXPECT_NEAR(cv_ev / cv_ck, 1.0, 0.05);
+  // The event engine updates far fewer neurons than N x T.
+  EXPECT_LT(ev.counters().neuron_updates * 5, ev.counters().dense_updates);
+}
+
+TEST(cuba, identical_rasters_for_one_and_two_threads) {
+  const auto d = cuba_desc();
+  network net(d);
+  event_engine one(net, {d.sim.seed, 1, true}), two(net, {d.sim.seed, 2, true});
+  one.run(3000);
+  two.run(3000);
+  EXPECT_GT(one.spikes().size(), 1000u);
+  EXPECT_EQ(one.spikes(), two.spikes());
+  EXPECT_EQ(one.counters(), two.counters());
+}
+
+}  // namespace
+}  // namespace spikeworm

@@ -1,0 +1,237 @@
+// The event engine against the reference stepper and analytic oracles; counters; determinism.
+#include <cmath>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "engine_helpers.hpp"
+#include "net_helpers.hpp"
+#include "spikeworm/engine/clock_engine.hpp"
+#include "spikeworm/engine/event_engine.hpp"
+#include "spikeworm/random.hpp"
+
+namespace spikeworm {
+namespace {
+
+using test::equivalent;
+using test::net_from;
+
+// Runs both engines for `steps`; the reference stepper keeps its membrane trace.
+struct both {
+  event_engine ev;
+  clock_engine ck;
+  both(const network& net, std::uint64_t seed, step_t steps, int threads = 1)
+      : ev(net, {seed, threads, true}), ck(net, {seed, 1, true}) {
+    ck.enable_membrane_trace(true);
+    ev.run(steps);
+    ck.run(steps);
+  }
+};
+
+TEST(event_engine, ring_spikes_at_analytic_times) {
+  // A source fires at step 1 into r0; r_i -> r_{i+1} (mod 10) with delay d_i = 1 + i % 3 and a
+  // supra-threshold weight, so r_i fires first at 1 + d_src + sum_{j<i} d_j, then every ring period.
+  std::string cfg = "[[population]]\nname = \"src\"\nsize = 1\nmodel = \"spike_source\"\nparams = { steps = [1] }\n";
+  const int n = 10;
+  for (int i = 0; i < n; ++i)
+    cfg += fmt::format("[[population]]\nname = \"r{}\"\nsize = 1\nmodel = \"lif\"\n", i);
+  cfg += "[[projection]]\nsource = \"src\"\ntarget = \"r0\"\nrule = \"all_to_all\"\nweight = 1.5\ndelay = 2\n";
+  int period = 0;
+  for (int i = 0; i < n; ++i) {
+    const int d = 1 + i % 3;
+    period += d;
+    cfg += fmt::format("[[projection]]\nsource = \"r{}\"\ntarget = \"r{}\"\nrule = \"all_to_all\"\nweight = 1.5\n"
+                       "delay = {}\n",
+                       i, (i + 1) % n, d);
+  }
+  auto net = net_from(cfg);
+  const step_t steps = 200;
+  both r(net, 1, steps);
+  std::vector<spike> expected{{1, 0}};
+  for (step_t base = 3; base <= steps; base += period) {
+    step_t t = base;
+    for (int i = 0; i < n && t <= steps; ++i) {
+      expected.push_back({t, static_cast<neuron_id>(1 + i)});
+      t += 1 + i % 3;
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(r.ev.spikes(), expected);
+  EXPECT_EQ(r.ck.spikes(), expected);
+  // Each ring neuron is updated once per arriving spike and never otherwise.
+  EXPECT_EQ(r.ev.counters().neuron_updates, expected.size());
+}
+
+TEST(event_engine, lif_constant_current_spikes_at_closed_form_steps) {
+  for (auto [tau, cur, ref] : {std::tuple{10.0, 0.13, 3}, {20.0, 0.0512, 0}, {4.0, 0.9, 1}, {33.3, 0.031, 7}}) {
+    auto net = net_from(fmt::format(
+        "[[population]]\nname = \"n\"\nsize = 1\nmodel = \"lif\"\ncurrent = {}\nparams = {{ tau_m = {}, t_ref = {} }}\n",
+        cur, tau, ref));
+    // From v = 0: v_k = v*(1 - a^k), v* = tau I; first k with v_k >= 1, then reset, t_ref held steps, repeat.
+    const double a = 1 - 1 / tau, vstar = tau * cur;
+    const auto k = static_cast<step_t>(std::ceil(std::log(1 - 1 / vstar) / std::log(a)));
+    ASSERT_GT(vstar * (1 - std::pow(a, static_cast<double>(k))) - 1, 1e-9) << "oracle too close to threshold";
+    ASSERT_LT(vstar * (1 - std::pow(a, static_cast<double>(k - 1))), 1 - 1e-9);
+    const step_t steps = 1000;
+    both r(net, 1, steps);
+    std::vector<spike> expected;
+    for (step_t t = k; t <= steps; t += k + ref) expected.push_back({t, 0});
+    EXPECT_EQ(r.ev.spikes(), expected) << "tau " << tau;
+    EXPECT_EQ(r.ck.spikes(), expected) << "tau " << tau;
+    // Lazy: one update per spike, none in between.
+    EXPECT_EQ(r.ev.counters().neuron_updates, expected.size());
+    EXPECT_EQ(r.ck.counters().neuron_updates, static_cast<std::uint64_t>(steps));
+  }
+}
+
+TEST(event_engine, neuron_without_events_is_never_updated) {
+  auto net = net_from(R"(
+[[population]]
+name = "src"
+size = 4
+model = "spike_source"
+params = { steps = [5, 17, 40] }
+[[population]]
+name = "driven"
+size = 10
+model = "lif"
+[[population]]
+name = "quiet"
+size = 1000
+model = "lif"
+init = { v = 0.5 }
+[[projection]]
+source = "src"
+target = "driven"
+rule = "all_to_all"
+weight = 0.1
+delay = 2
+)");
+  event_engine ev(net, {1, 1, true});
+  ev.run(100);
+  const auto& c = ev.counters();
+  // Sources: 3 updates each. Driven: one update per arrival step (3), below threshold, no prediction.
+  // Quiet neurons decay toward rest without input: 0 updates, although their membrane is not at rest.
+  EXPECT_EQ(c.neuron_updates, 3u * 4u + 3u * 10u);
+  EXPECT_EQ(c.dense_updates, 100u * 1014u);
+  EXPECT_EQ(c.sops, 3u * 4u * 10u);
+  EXPECT_EQ(c.total_spikes(), 12u);
+}
+
+// A random lif network: Poisson input, two hidden populations, delays 1-5, mixed signs,
+// refractoriness, constant currents, recurrence when `recurrent`.
+std::string random_lif_network(std::uint64_t seed, bool recurrent) {
+  rng r(seed, stream_kind::weight, 99);
+  std::string cfg = fmt::format(R"(
+[simulation]
+dt = 1.0
+[[population]]
+name = "in"
+size = 20
+model = "poisson"
+params = {{ rate = {} }}
+[[population]]
+name = "h1"
+size = 60
+model = "lif"
+current = {}
+params = {{ tau_m = {}, t_ref = {} }}
+init = {{ v = {{ dist = "uniform", low = -0.5, high = 0.9 }} }}
+[[population]]
+name = "h2"
+size = 40
+model = "lif"
+params = {{ tau_m = {}, v_rest = -0.1, v_reset = -0.2 }}
+[[projection]]
+source = "in"
+target = "h1"
+rule = "fixed_probability"
+p = 0.3
+weight = {{ dist = "normal", mean = 0.25, std = 0.3 }}
+delay = {{ dist = "uniform", low = 1, high = 5 }}
+[[projection]]
+source = "h1"
+target = "h2"
+rule = "fixed_probability"
+p = 0.25
+weight = {{ dist = "normal", mean = 0.12, std = 0.4 }}
+delay = {{ dist = "uniform", low = 1, high = 5 }}
+)",
+                                r.uniform(50, 200), r.uniform(-0.01, 0.06), r.uniform(5, 30),
+                                r.uniform_int(0, 3), r.uniform(5, 30));
+  if (recurrent)
+    cfg += R"(
+[[projection]]
+source = "h2"
+target = "h1"
+rule = "fixed_probability"
+p = 0.1
+weight = { dist = "normal", mean = -0.1, std = 0.3 }
+delay = { dist = "uniform", low = 1, high = 5 }
+receptor = "inhibitory"
+[[projection]]
+source = "h1"
+target = "h1"
+rule = "fixed_indegree"
+k = 5
+autapses = false
+weight = { dist = "uniform", low = -0.5, high = 0.5 }
+delay = { dist = "uniform", low = 1, high = 3 }
+)";
+  return cfg;
+}
+
+TEST(event_engine, matches_reference_on_random_feedforward_lif) {
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    auto net = net_from(random_lif_network(seed, false), seed);
+    both r(net, seed, 3000);
+    EXPECT_GT(r.ck.counters().total_spikes(), 2000u) << "the network must be active for the test to mean much";
+    EXPECT_TRUE(equivalent(r.ev, r.ck)) << "seed " << seed;
+    EXPECT_EQ(r.ev.counters().spikes_per_population, r.ck.counters().spikes_per_population);
+    EXPECT_EQ(r.ev.counters().sops, r.ck.counters().sops);
+    EXPECT_LT(r.ev.counters().neuron_updates, r.ck.counters().neuron_updates);
+  }
+}
+
+TEST(event_engine, matches_reference_on_random_recurrent_lif) {
+  for (std::uint64_t seed = 11; seed <= 16; ++seed) {
+    auto net = net_from(random_lif_network(seed, true), seed);
+    both r(net, seed, 3000);
+    EXPECT_GT(r.ck.counters().total_spikes(), 2000u);
+    EXPECT_TRUE(equivalent(r.ev, r.ck)) << "seed " << seed;
+    EXPECT_EQ(r.ev.counters().spikes_per_population, r.ck.counters().spikes_per_population);
+  }
+}
+
+TEST(event_engine, comparison_detects_a_real_difference) {
+  // The oracle must be able to fail: a one-ulp weight change that is not near threshold.
+  auto net = net_from(random_lif_network(3, true), 3);
+  auto other = net_from(random_lif_network(3, true), 3);
+  other.weights()[0] += 0.3f;
+  event_engine ev(other, {3, 1, true});
+  clock_engine ck(net, {3, 1, true});
+  ck.enable_membrane_trace(true);
+  ev.run(3000);
+  ck.run(3000);
+  const auto c = test::compare_spikes(ev, ck);
+  EXPECT_FALSE(c.identical);
+  EXPECT_FALSE(c.flip_near_threshold) << c.detail;
+}
+
+TEST(event_engine, identical_for_any_thread_count_and_seed_dependent) {
+  auto net = net_from(random_lif_network(21, true), 21);
+  event_engine one(net, {21, 1, true}), two(net, {21, 2, true}), again(net, {21, 1, true}), other(net, {22, 1, true});
+  for (auto* e : {&one, &two, &again, &other}) e->run(2000);
+  EXPECT_EQ(one.spikes(), two.spikes());
+  EXPECT_EQ(one.counters(), two.counters());
+  EXPECT_EQ(one.spikes(), again.spikes());
+  EXPECT_EQ(one.counters(), again.counters());
+  EXPECT_NE(one.spikes(), other.spikes());
+  // reset() returns to the same initial state.
+  one.reset();
+  one.run(2000);
+  EXPECT_EQ(one.spikes(), again.spikes());
+}
+
+}  // namespace
+}  // namespace spikeworm

@@ -1,0 +1,118 @@
+// Neuron models against analytic oracles and an independent fine-step integration.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "spikeworm/models/cuba_lif.hpp"
+#include "spikeworm/models/lif.hpp"
+#include "spikeworm/models/poisson.hpp"
+#include "spikeworm/random.hpp"
+
+namespace spikeworm {
+namespace {
+
+TEST(lif, step_matches_spec_formula) {
+  const auto m = lower(lif_params{.tau_m = 20.0, .v_th = 1.0, .v_reset = 0.0, .v_rest = 0.3, .t_ref = 0});
+  const double v = 0.5, in = 0.07;
+  EXPECT_DOUBLE_EQ(m.step(v, in), (1 - 1 / 20.0) * v + (1 / 20.0) * 0.3 + in);
+  EXPECT_TRUE(m.fires(1.0));  // v >= v_th
+  EXPECT_FALSE(m.fires(std::nextafter(1.0, 0.0)));
+}
+
+TEST(lif, closed_form_advance_matches_repeated_steps) {
+  const auto m = lower(lif_params{.tau_m = 7.5});
+  const double cur = 0.04, vstar = m.fixed_point(cur);
+  double v = -0.3;
+  for (int k = 1; k <= 300; ++k) {
+    v = m.step(v, cur);
+    EXPECT_NEAR(m.advance(-0.3, k, vstar), v, 1e-12) << "k=" << k;
+  }
+}
+
+// Reference: classical RK4 with 1000 substeps per step of the CUBA ODEs.
+cuba_state rk4(const cuba_lif_params& p, double dt, cuba_state s, double vstar, int steps) {
+  const int sub = 1000;
+  const double h = dt / sub;
+  auto f = [&](const cuba_state& x) {
+    return cuba_state{(vstar - x.v + x.ge + x.gi) / p.tau_m, -x.ge / p.tau_e, -x.gi / p.tau_i};
+  };
+  for (int i = 0; i < steps * sub; ++i) {
+    auto k1 = f(s);
+    auto k2 = f({s.v + h / 2 * k1.v, s.ge + h / 2 * k1.ge, s.gi + h / 2 * k1.gi});
+    auto k3 = f({s.v + h / 2 * k2.v, s.ge + h / 2 * k2.ge, s.gi + h / 2 * k2.gi});
+    auto k4 = f({s.v + h * k3.v, s.ge + h * k3.ge, s.gi + h * k3.gi});
+    s.v += h / 6 * (k1.v + 2 * k2.v + 2 * k3.v + k4.v);
+    s.ge += h / 6 * (k1.ge + 2 * k2.ge + 2 * k3.ge + k4.ge);
+    s.gi += h / 6 * (k1.gi + 2 * k2.gi + 2 * k3.gi + k4.gi);
+  }
+  return s;
+}
+
+TEST(cuba_lif, exact_step_matches_fine_integration) {
+  for (double tau_e : {5.0, 20.0}) {  // 20 = tau_m: the degenerate k dt/tau_m form
+    cuba_lif_params p;
+    p.tau_e = tau_e;
+    const double dt = 0.1;
+    const auto m = lower(p, dt);
+    cuba_state s{-55.0, 3.0, -4.0};
+    for (int i = 0; i < 20; ++i) cuba_step(m, p.e_l, s);
+    const auto r = rk4(p, dt, {-55.0, 3.0, -4.0}, p.e_l, 20);
+    EXPECT_NEAR(s.v, r.v, 1e-9) << "tau_e=" << tau_e;
+    EXPECT_NEAR(s.ge, r.ge, 1e-9);
+    EXPECT_NEAR(s.gi, r.gi, 1e-9);
+  }
+}
+
+TEST(cuba_lif, closed_form_advance_matches_repeated_steps) {
+  for (double tau_i : {10.0, 20.0}) {
+    cuba_lif_params p;
+    p.tau_i = tau_i;
+    const auto m = lower(p, 0.1);
+    const double vstar = p.e_l + 0.5;
+    cuba_state s{-58.0, 2.5, -6.0};
+    for (int k = 1; k <= 5000; ++k) {
+      cuba_step(m, vstar, s);
+      if (k % 97 != 0) continue;
+      cuba_state c{-58.0, 2.5, -6.0};
+      cuba_advance(m, vstar, c, k);  // beyond the power table for k >= 4096: std::pow
+      ASSERT_NEAR(c.v, s.v, 1e-10) << "k=" << k;
+      ASSERT_NEAR(c.ge, s.ge, 1e-12);
+      ASSERT_NEAR(c.gi, s.gi, 1e-12);
+    }
+  }
+}
+
+TEST(cuba_lif, refractory_and_steps_from_milliseconds) {
+  const auto m = lower(cuba_lif_params{}, 0.1);
+  EXPECT_EQ(m.t_ref, 50);
+  EXPECT_DOUBLE_EQ(m.am, std::exp(-0.1 / 20.0));
+}
+
+TEST(poisson, geometric_gaps_have_the_bernoulli_rate) {
+  const auto p = lower(poisson_params{.rate = 50.0}, 1.0);  // 0.05 per step
+  rng r(7, stream_kind::poisson, 3);
+  std::int64_t t = 0, n = 0;
+  while (t < 2'000'000) {
+    t += 1 + r.geometric(p.log1m_p);
+    ++n;
+  }
+  const double rate = static_cast<double>(n) / 2'000'000.0;
+  // Binomial sd = sqrt(0.05 * 0.95 / 2e6) = 1.5e-4: 5 sd.
+  EXPECT_NEAR(rate, 0.05, 7.7e-4);
+}
+
+TEST(random, streams_depend_on_keys_only) {
+  rng a(1, stream_kind::weight, 4, 9), b(1, stream_kind::weight, 4, 9), c(1, stream_kind::weight, 4, 10);
+  for (int i = 0; i < 10; ++i) {
+    const auto x = a();
+    EXPECT_EQ(x, b());
+    EXPECT_NE(x, c());
+  }
+  rng u(3, stream_kind::connectivity);
+  double sum = 0;
+  for (int i = 0; i < 100000; ++i) sum += u.uniform();
+  EXPECT_NEAR(sum / 100000, 0.5, 0.005);  // sd 0.0009
+}
+
+}  // namespace
+}  // namespace spikeworm
