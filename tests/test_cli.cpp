@@ -124,6 +124,8 @@ TEST(cli, missing_file) {
 
 TEST(cli, bad_command_line) {
   EXPECT_NE(run({"simulate", "x.toml", "--engine", "warp"}).code, 0);
+  EXPECT_NE(run({"simulate", "x.toml", "--seed", "-3"}).code, 0);
+  EXPECT_NE(run({"simulate", "x.toml", "--duration", "-1"}).code, 0);
   EXPECT_NE(run({"frobnicate"}).code, 0);
   EXPECT_NE(run({}).code, 0);
   EXPECT_EQ(run({"--help"}).code, 0);
@@ -152,6 +154,50 @@ TEST(cli, simulate_writes_spikes_and_summary) {
   // No temporary files are left behind.
   for (const auto& e : std::filesystem::directory_iterator(out))
     EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(cli, same_raster_for_one_and_two_threads_and_seed_dependent) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("good.toml", replace(good, "size = 5", "size = 300"));
+  auto raster = [&](const std::string& threads, const std::string& seed) {
+    const auto out = dir.path() / ("t" + threads + "s" + seed);
+    const auto r = run({"simulate", cfg.string(), "--threads", threads, "--seed", seed, "--out", out.string(), "-q"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(slurp(out / "summary.json"));
+    return std::pair{slurp(out / "spikes.csv"), j};
+  };
+  const auto [one, j1] = raster("1", "3");
+  const auto [two, j2] = raster("2", "3");
+  const auto [other, j3] = raster("1", "4");
+  EXPECT_GT(one.size(), 1000u);
+  EXPECT_EQ(one, two);
+  for (const char* k : {"spikes", "sops", "neuron_updates", "events_queued", "peak_queue"}) EXPECT_EQ(j1[k], j2[k]) << k;
+  EXPECT_NE(one, other);
+}
+
+TEST(cli, oversized_network_is_refused_before_building) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("big.toml", R"(
+[[population]]
+name = "a"
+size = 100000000
+model = "lif"
+[[projection]]
+source = "a"
+target = "a"
+rule = "all_to_all"
+weight = 0.1
+)");
+  const auto r = run({"simulate", cfg.string(), "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("projection a -> a brings the network to about 1e+16 synapses"));
 }
 
 TEST(cli, output_folder_that_is_a_file) {

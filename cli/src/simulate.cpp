@@ -19,9 +19,12 @@ namespace spikeworm::cli {
 void add_simulate(CLI::App& app, simulate_args& a) {
   auto* c = app.add_subcommand("simulate", "Run a network described in TOML and print its summary table");
   c->add_option("config", a.config, "network configuration (TOML)")->required();
-  c->add_option("--duration", a.duration, "simulated time [s] (default: [simulation] duration)");
-  c->add_option("--threads", a.threads, "worker threads; results do not depend on it (default: all cores)");
-  c->add_option("--seed", a.seed, "random seed for connectivity, initial state and Poisson sources");
+  c->add_option("--duration", a.duration, "simulated time [s] (default: [simulation] duration)")
+      ->check(CLI::Range(0.0, 1e6));
+  c->add_option("--threads", a.threads, "worker threads; results do not depend on it (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  c->add_option("--seed", a.seed, "random seed for connectivity, initial state and Poisson sources")
+      ->check(CLI::NonNegativeNumber);
   c->add_option("--engine", a.engine, "event (event-driven) or clock (reference stepper)")
       ->check(CLI::IsMember({"event", "clock"}));
   c->add_option("--out", a.out_dir, "folder for spikes.csv and summary.json (not written when omitted)");
@@ -37,8 +40,6 @@ int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
   if (a.threads >= 0) desc.sim.threads = a.threads;
   if (a.seed >= 0) desc.sim.seed = static_cast<std::uint64_t>(a.seed);
   if (!a.engine.empty()) desc.sim.engine = a.engine;
-  if (!std::isfinite(a.duration) || a.duration > 1e6) throw error(fmt::format("--duration {} is out of range", a.duration));
-  if (a.threads > 1024) throw error(fmt::format("--threads {} is out of range [0, 1024]", a.threads));
   const int threads = desc.sim.threads > 0 ? desc.sim.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (!a.out_dir.empty()) ensure_directory(a.out_dir);
 

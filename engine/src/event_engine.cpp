@@ -14,8 +14,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
+#include "spikeworm/engine/parallel.hpp"
 
 namespace spikeworm {
 
@@ -66,14 +65,7 @@ void event_engine::reset() {
 void event_engine::run(step_t steps) {
   for (step_t i = 0; i < steps; ++i) {
     const step_t t = now_ + 1;
-    auto body = [&](std::size_t k) { step_block(blocks_[k], t); };
-    if (arena_) {
-      arena_->execute([&] {
-        tbb::parallel_for(std::size_t{0}, blocks_.size(), body);
-      });
-    } else {
-      for (std::size_t k = 0; k < blocks_.size(); ++k) body(k);
-    }
+    parallel_for_each(arena_.get(), blocks_.size(), [&](std::size_t k) { step_block(blocks_[k], t); });
     fired_.clear();
     const auto rows = net_->row_start();
     std::uint64_t held = 0;

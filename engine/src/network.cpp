@@ -7,9 +7,8 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
+#include "spikeworm/engine/parallel.hpp"
 #include "spikeworm/error.hpp"
 #include "spikeworm/random.hpp"
 
@@ -281,13 +280,30 @@ struct edge_sampler {
   }
 };
 
-constexpr std::size_t row_grain = 512;
+constexpr neuron_id row_grain = 512;
 
 }  // namespace
 
 // Pre: pops_ and projs_ are set. Post: CSR rows sorted by target (stable: projection order, then draw order).
 void network::build(std::uint64_t seed) {
   const std::size_t np = projs_.size();
+  // Refuse, before any work, a network whose expected synapse count cannot be indexed.
+  double expected_total = 0;
+  for (const auto& pr : projs_) {
+    const double ns = pops_[pr.source_pop].size, nt = pops_[pr.target_pop].size;
+    double e = 0;
+    switch (pr.desc.rule) {
+      case connection_rule::all_to_all: e = ns * nt; break;
+      case connection_rule::one_to_one: e = ns; break;
+      case connection_rule::fixed_probability: e = pr.desc.p * ns * nt; break;
+      case connection_rule::fixed_indegree: e = static_cast<double>(pr.desc.k) * nt; break;
+    }
+    expected_total += e;
+    if (expected_total > 4.0e9)
+      throw error(fmt::format("projection {} -> {} brings the network to about {:.3g} synapses, more than the "
+                              "4e9 a 32-bit edge index holds",
+                              pr.desc.source, pr.desc.target, expected_total));
+  }
   // Pass 1: per projection, out-degree of each source neuron (local index).
   std::vector<std::vector<std::uint32_t>> count(np);
   struct raw_edge {
@@ -306,9 +322,9 @@ void network::build(std::uint64_t seed) {
       const bool same = pr.source_pop == pr.target_pop;
       const auto k = static_cast<std::size_t>(pr.desc.k);
       std::vector<std::vector<raw_edge>> per_target(tgt.size);
-      tbb::parallel_for(tbb::blocked_range<neuron_id>(0, tgt.size, row_grain), [&](const auto& range) {
+      parallel_for_chunks<neuron_id>(tgt.size, row_grain, [&](neuron_id lo, neuron_id hi) {
         std::vector<neuron_id> chosen;
-        for (neuron_id t_local = range.begin(); t_local < range.end(); ++t_local) {
+        for (neuron_id t_local = lo; t_local < hi; ++t_local) {
           const neuron_id t = tgt.first + t_local;
           rng r(seed, stream_kind::connectivity, j, t_local);
           const bool skip_self = !pr.desc.autapses && same;
@@ -336,8 +352,8 @@ void network::build(std::uint64_t seed) {
           ++count[j][e.src - src.first];
         }
     } else {
-      tbb::parallel_for(tbb::blocked_range<neuron_id>(0, src.size, row_grain), [&](const auto& range) {
-        for (neuron_id s = range.begin(); s < range.end(); ++s) {
+      parallel_for_chunks<neuron_id>(src.size, row_grain, [&](neuron_id lo, neuron_id hi) {
+        for (neuron_id s = lo; s < hi; ++s) {
           std::uint32_t c = 0;
           row_targets(pr, src, tgt, s, seed, j, [&](neuron_id) { ++c; });
           count[j][s] = c;
@@ -395,8 +411,8 @@ void network::build(std::uint64_t seed) {
       std::vector<raw_edge>().swap(indegree_edges[j]);
       continue;
     }
-    tbb::parallel_for(tbb::blocked_range<neuron_id>(0, src.size, row_grain), [&](const auto& range) {
-      for (neuron_id s = range.begin(); s < range.end(); ++s) {
+    parallel_for_chunks<neuron_id>(src.size, row_grain, [&](neuron_id lo, neuron_id hi) {
+      for (neuron_id s = lo; s < hi; ++s) {
         edge_id at = seg[j][s];
         edge_sampler es(seed, j, s, pr.desc);
         row_targets(pr, src, tgt, s, seed, j, [&](neuron_id t) {
@@ -410,13 +426,13 @@ void network::build(std::uint64_t seed) {
     });
   }
   // Pass 3: stable-sort rows that hold several segments, by target.
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, num_neurons_, row_grain), [&](const auto& range) {
+  parallel_for_chunks<std::size_t>(num_neurons_, row_grain, [&](std::size_t lo, std::size_t hi) {
     std::vector<edge_id> idx;
     std::vector<neuron_id> c;
     std::vector<weight_t> w;
     std::vector<delay_t> d;
     std::vector<receptor> rc;
-    for (std::size_t n = range.begin(); n < range.end(); ++n) {
+    for (std::size_t n = lo; n < hi; ++n) {
       const edge_id b = rowstart[n], e = rowstart[n + 1];
       if (std::is_sorted(column.begin() + b, column.begin() + e)) continue;
       idx.resize(e - b);

@@ -1,0 +1,31 @@
+// The one place spikeworm runs work in parallel (oneTBB), so the policy and its guarantees live here.
+#pragma once
+
+#include <cstddef>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+namespace spikeworm {
+
+// Runs body(i) for every i in [0, n): on `arena` when given, else inline in ascending order.
+// Everything before the call happens-before every body(i), and every body(i) before the return.
+template <class Body>
+void parallel_for_each(tbb::task_arena* arena, std::size_t n, Body&& body) {
+  if (!arena) {
+    for (std::size_t i = 0; i < n; ++i) body(i);
+    return;
+  }
+  arena->execute([&] { tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) { body(i); }); });
+}
+
+// Runs body(begin, end) over chunks of [0, n) of about `grain` items, in the calling thread's arena.
+// Callers must make each chunk's result independent of the chunking (determinism).
+template <class Index, class Body>
+void parallel_for_chunks(Index n, Index grain, Body&& body) {
+  tbb::parallel_for(tbb::blocked_range<Index>(0, n, grain),
+                    [&](const tbb::blocked_range<Index>& r) { body(r.begin(), r.end()); });
+}
+
+}  // namespace spikeworm
