@@ -16,6 +16,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.set_version_flag("--version", "spikeworm 0.1.0");
   simulate_args sim;
   add_simulate(app, sim);
+  rollout_args roll;
+  add_rollout(app, roll);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -24,6 +26,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   }
   try {
     if (app.got_subcommand("simulate")) return simulate(sim, out, err);
+    if (app.got_subcommand("rollout")) return rollout(roll, out, err);
   } catch (const spikeworm::error& e) {
     err << "spikeworm: error: " << e.what() << "\n";
     return 2;

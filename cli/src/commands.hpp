@@ -20,4 +20,16 @@ struct simulate_args {
 void add_simulate(CLI::App& app, simulate_args& a);
 int simulate(const simulate_args& a, std::ostream& out, std::ostream& err);
 
+struct rollout_args {
+  std::string config;
+  std::string policy = "random";
+  long long episodes = 100;
+  long long seed = 1;
+  bool render = false;
+  std::string trajectory;
+  bool quiet = false;
+};
+void add_rollout(CLI::App& app, rollout_args& a);
+int rollout(const rollout_args& a, std::ostream& out, std::ostream& err);
+
 }  // namespace spikeworm::cli
