@@ -1,0 +1,78 @@
+// Brains: a policy network mapping an observation to action logits, with gradients of its parameters.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "spikeworm/engine/network.hpp"
+#include "spikeworm/models/lif.hpp"
+#include "spikeworm/models/surrogate.hpp"
+
+namespace spikeworm {
+
+class table_reader;
+
+// A parameter tensor: a view onto its storage (the brain's own, or the network's edge weights) and its
+// gradient. Shapes follow PyTorch (rows = out, cols = in); `transposed` storage is [in][out] (the graph's
+// row-major [source][target] view).
+struct param_tensor {
+  std::string name;
+  std::span<float> value;
+  std::vector<double> grad;
+  std::size_t rows = 0, cols = 1;
+  bool transposed = false;
+  float& at(std::size_t r, std::size_t c) const noexcept {
+    return transposed ? value[c * rows + r] : value[r * cols + c];
+  }
+  double& grad_at(std::size_t r, std::size_t c) noexcept { return transposed ? grad[c * rows + r] : grad[r * cols + c]; }
+};
+
+enum class init_kind : std::uint8_t { kaiming, orthogonal, default_uniform };
+
+struct brain_config {
+  std::string type = "spiking";  // "spiking" or "mlp"
+  int hidden = 128;              // neurons per hidden layer (spiking) / units (mlp: 64)
+  int layers = 2;                // hidden LIF layers (spiking) / hidden ReLU layers (mlp)
+  int steps = 100;               // T: LIF steps per decision
+  lif_params lif;                // t_ref must be 0
+  surrogate grad;                // surrogate derivative and its alpha
+  init_kind init = init_kind::kaiming;
+  double output_scale = 0.01;    // kaiming: output weights scaled by this
+  bool smooth = false;           // tests only: spikes replaced by surrogate.smooth (differentiable forward)
+};
+
+brain_config read_brain_config(const table_reader& t);  // the [brain] table
+
+// Per-decision activity of the last forward pass.
+struct activity {
+  std::vector<std::uint64_t> spikes_per_layer;  // spiking: spikes per hidden layer
+  std::uint64_t sops = 0;                       // spikes x fan-out inside the spiking network
+};
+
+class brain {
+ public:
+  virtual ~brain() = default;
+  brain() = default;
+  brain(const brain&) = delete;
+  brain& operator=(const brain&) = delete;
+
+  virtual std::vector<param_tensor>& params() noexcept = 0;
+  virtual int num_actions() const noexcept = 0;
+  // Logits for one observation (no gradient bookkeeping).
+  virtual void forward(std::span<const double> obs, std::span<double> logits) = 0;
+  // Recomputes the forward pass of one decision with a tape, then accumulates into every grad the
+  // gradient of sum_k g_logits[k] * logits[k].
+  virtual void backward(std::span<const double> obs, std::span<const double> g_logits) = 0;
+  virtual const activity& last_activity() const noexcept = 0;
+  void zero_grad() noexcept {
+    for (auto& p : params())
+      std::fill(p.grad.begin(), p.grad.end(), 0.0);
+  }
+};
+
+std::unique_ptr<brain> make_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed);
+
+}  // namespace spikeworm

@@ -1,0 +1,29 @@
+// The MLP baseline (SPEC section 6): obs -> 64 -> 64 -> actions with ReLU, trained by the same REINFORCE.
+#pragma once
+
+#include "spikeworm/learning/brain.hpp"
+
+namespace spikeworm {
+
+class mlp_brain final : public brain {
+ public:
+  mlp_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed);
+  std::vector<param_tensor>& params() noexcept override { return params_; }
+  int num_actions() const noexcept override { return n_act_; }
+  void forward(std::span<const double> obs, std::span<double> logits) override;
+  void backward(std::span<const double> obs, std::span<const double> g_logits) override;
+  const activity& last_activity() const noexcept override { return act_; }
+  // Multiply-accumulates of one forward pass.
+  std::uint64_t macs_per_pass() const noexcept;
+
+ private:
+  int n_obs_, n_act_;
+  std::vector<int> widths_;  // obs, hidden..., actions
+  std::vector<float> storage_;
+  std::vector<param_tensor> params_;  // weight, bias per layer
+  std::vector<std::vector<double>> a_;  // activations per layer (post-ReLU; a_[0] = obs)
+  std::vector<double> g_, g_next_;
+  activity act_;
+};
+
+}  // namespace spikeworm

@@ -1,0 +1,52 @@
+// The seed's spiking brain (SPEC section 6), trained by a discretized surrogate-gradient pass (BPTT)
+// over the engine's own network: hidden-to-hidden weights live in the network's edge storage.
+#pragma once
+
+#include "spikeworm/learning/brain.hpp"
+
+namespace spikeworm {
+
+// obs -> c = W_in obs + b_in -> LIF layer 1 driven by the constant current W_1 c + b_1 -> LIF layer k
+// receives b_k + W_k . spikes of layer k-1 one step earlier (the engine's delay of one step) -> logits =
+// W_out . (spike counts of the last layer over T steps) + b_out. Membranes start at v_rest every decision.
+class spiking_brain final : public brain {
+ public:
+  spiking_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed);
+
+  std::vector<param_tensor>& params() noexcept override { return params_; }
+  int num_actions() const noexcept override { return n_act_; }
+  void forward(std::span<const double> obs, std::span<double> logits) override;
+  void backward(std::span<const double> obs, std::span<const double> g_logits) override;
+  const activity& last_activity() const noexcept override { return act_; }
+
+  // The engine network: populations "L1".."LL" (lif), projections L_k -> L_{k+1} (all_to_all).
+  network& net() noexcept { return *net_; }
+  const network& net() const noexcept { return *net_; }
+  // The constant current into layer 1 for an observation, and the constant current (bias) of layer k.
+  void layer1_current(std::span<const double> obs, std::span<double> out) const;
+  double bias_current(int layer, int neuron) const noexcept;
+  // Spike counts of the last layer from the last forward pass.
+  std::span<const double> counts() const noexcept { return count_; }
+  const brain_config& config() const noexcept { return cfg_; }
+
+ private:
+  void run(std::span<const double> obs, bool record);
+
+  brain_config cfg_;
+  int n_obs_, n_act_, H_, L_, T_;
+  lif_lowered lif_;
+  std::unique_ptr<network> net_;
+  std::vector<float> dense_;
+  std::vector<param_tensor> params_;
+  // indices into params_
+  std::size_t p_in_w_ = 0, p_in_b_ = 0, p_w1_ = 0, p_b_first_ = 0, p_w_first_ = 0, p_out_w_ = 0, p_out_b_ = 0;
+  activity act_;
+  // work buffers and tape: [layer][t][H]
+  std::vector<double> c_, i1_, v_, count_, syn_, u_tape_, s_tape_;
+  std::vector<std::vector<std::uint32_t>> fired_;  // [layer * T + t]: spiking neurons (binary mode)
+  std::vector<std::vector<std::uint32_t>> prev_fired_, cur_fired_;
+  std::vector<double> prev_s_, cur_s_;
+  std::vector<double> gv_, gs_next_, gs_pending_, gu_, gcount_, gi1_, gc_;
+};
+
+}  // namespace spikeworm

@@ -1,0 +1,51 @@
+// Brain configuration ([brain]) and the brain factory.
+#include "spikeworm/learning/brain.hpp"
+
+#include <fmt/format.h>
+
+#include "spikeworm/config.hpp"
+#include "spikeworm/learning/mlp_brain.hpp"
+#include "spikeworm/learning/spiking_brain.hpp"
+
+namespace spikeworm {
+
+surrogate_kind parse_surrogate(const table_reader& t, std::string_view key, std::string_view fallback) {
+  const std::string s = t.choice(key, fallback, {"sigmoid", "fast_sigmoid", "arctan", "triangle", "rectangular"});
+  if (s == "sigmoid") return surrogate_kind::sigmoid;
+  if (s == "fast_sigmoid") return surrogate_kind::fast_sigmoid;
+  if (s == "arctan") return surrogate_kind::arctan;
+  if (s == "triangle") return surrogate_kind::triangle;
+  return surrogate_kind::rectangular;
+}
+
+brain_config read_brain_config(const table_reader& t) {
+  t.allow_only({"type", "hidden", "layers", "steps", "tau_m", "v_th", "v_reset", "v_rest", "surrogate",
+                "surrogate_alpha", "init", "output_scale"});
+  brain_config c;
+  c.type = t.choice("type", "spiking", {"spiking", "mlp"});
+  const bool mlp = c.type == "mlp";
+  c.hidden = static_cast<int>(t.integer("hidden", mlp ? 64 : 128));
+  t.require(c.hidden >= 1 && c.hidden <= 4096, "hidden", fmt::format("must be in [1, 4096], got {}", c.hidden));
+  c.layers = static_cast<int>(t.integer("layers", 2));
+  t.require(c.layers >= 1 && c.layers <= 8, "layers", fmt::format("must be in [1, 8], got {}", c.layers));
+  c.steps = static_cast<int>(t.integer("steps", 100));
+  t.require(c.steps >= 1 && c.steps <= 10000, "steps", fmt::format("must be in [1, 10000], got {}", c.steps));
+  c.lif.tau_m = t.number("tau_m", c.lif.tau_m);
+  c.lif.v_th = t.number("v_th", c.lif.v_th);
+  c.lif.v_reset = t.number("v_reset", c.lif.v_reset);
+  c.lif.v_rest = t.number("v_rest", c.lif.v_rest);
+  (void)lower(c.lif, &t);  // validates tau_m, v_th, v_reset, v_rest with the key named
+  c.grad.kind = parse_surrogate(t, "surrogate", "sigmoid");
+  c.grad.alpha = t.positive("surrogate_alpha", t.number("surrogate_alpha", 1.0));
+  const std::string init = t.choice("init", "kaiming", {"kaiming", "orthogonal", "default"});
+  c.init = init == "kaiming" ? init_kind::kaiming : init == "orthogonal" ? init_kind::orthogonal : init_kind::default_uniform;
+  c.output_scale = t.positive("output_scale", t.number("output_scale", 0.01));
+  return c;
+}
+
+std::unique_ptr<brain> make_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed) {
+  if (cfg.type == "mlp") return std::make_unique<mlp_brain>(cfg, n_obs, n_actions, seed);
+  return std::make_unique<spiking_brain>(cfg, n_obs, n_actions, seed);
+}
+
+}  // namespace spikeworm

@@ -1,0 +1,312 @@
+// The spiking brain: forward pass exactly as the engine runs the lif model, and its BPTT backward pass.
+#include "spikeworm/learning/spiking_brain.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "init.hpp"
+#include "spikeworm/error.hpp"
+
+namespace spikeworm {
+
+spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed)
+    : cfg_(cfg), n_obs_(n_obs), n_act_(n_actions), H_(cfg.hidden), L_(cfg.layers), T_(cfg.steps) {
+  if (H_ < 1 || L_ < 1 || T_ < 1) throw error("brain: hidden, layers and steps must be >= 1");
+  if (cfg.lif.t_ref != 0) throw error("brain.t_ref: the trained brain has no refractory period (t_ref = 0)");
+  lif_ = lower(cfg.lif);
+  // The engine network holding the hidden-to-hidden synapses.
+  std::vector<population> pops;
+  std::vector<projection_desc> projs;
+  for (int k = 0; k < L_; ++k) {
+    population p;
+    p.name = fmt::format("L{}", k + 1);
+    p.size = static_cast<neuron_id>(H_);
+    p.model = model_kind::lif;
+    p.lif = lif_;
+    p.init_v = value_spec::constant(cfg.lif.v_rest);
+    pops.push_back(std::move(p));
+    if (k > 0) {
+      projection_desc d;
+      d.source = fmt::format("L{}", k);
+      d.target = fmt::format("L{}", k + 1);
+      d.rule = connection_rule::all_to_all;
+      d.weight = value_spec::constant(0.0);
+      d.delay = value_spec::constant(1.0);
+      projs.push_back(std::move(d));
+    }
+  }
+  net_ = std::make_unique<network>(std::move(pops), std::move(projs), 1.0, seed);
+  // Dense parameters: W_in, b_in, W_1, b_1, b_2..b_L, W_out, b_out.
+  const std::size_t H = H_, O = n_obs_, A = n_act_;
+  const std::size_t dense_size = H * O + H + H * H + H + (L_ - 1) * H + A * H + A;
+  dense_.assign(dense_size, 0.0f);
+  std::size_t at = 0;
+  auto dense = [&](std::string name, std::size_t rows, std::size_t cols) {
+    param_tensor p;
+    p.name = std::move(name);
+    p.value = std::span<float>(dense_).subspan(at, rows * cols);
+    p.grad.assign(rows * cols, 0.0);
+    p.rows = rows;
+    p.cols = cols;
+    at += rows * cols;
+    params_.push_back(std::move(p));
+    return params_.size() - 1;
+  };
+  p_in_w_ = dense("input.weight", H, O);
+  p_in_b_ = dense("input.bias", H, 1);
+  p_w1_ = dense("hidden.0.weight", H, H);
+  p_b_first_ = dense("hidden.0.bias", H, 1);
+  for (int k = 1; k < L_; ++k) dense(fmt::format("hidden.{}.bias", k), H, 1);
+  p_out_w_ = dense("output.weight", A, H);
+  p_out_b_ = dense("output.bias", A, 1);
+  p_w_first_ = params_.size();
+  for (int k = 1; k < L_; ++k) {
+    auto m = net_->projection_matrix(static_cast<std::size_t>(k - 1));
+    param_tensor p;
+    p.name = fmt::format("hidden.{}.weight", k);
+    p.value = m.data;
+    p.grad.assign(m.data.size(), 0.0);
+    p.rows = H;
+    p.cols = H;
+    p.transposed = true;  // the graph stores [source][target]
+    params_.push_back(std::move(p));
+  }
+  // Initialise in a fixed order: input, hidden.0, hidden.k, output.
+  rng r(seed, stream_kind::init_weights);
+  std::vector<std::pair<std::size_t, std::size_t>> layers{{p_in_w_, p_in_b_}, {p_w1_, p_b_first_}};
+  for (int k = 1; k < L_; ++k) layers.emplace_back(p_w_first_ + k - 1, p_b_first_ + k);
+  layers.emplace_back(p_out_w_, p_out_b_);
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    init_linear(params_[layers[i].first], params_[layers[i].second], cfg.init,
+                i + 1 == layers.size() ? cfg.output_scale : 1.0, r);
+
+  const std::size_t LT = static_cast<std::size_t>(L_) * T_;
+  c_.resize(H); i1_.resize(H); v_.resize(H * L_); count_.resize(H); syn_.resize(H);
+  u_tape_.resize(LT * H); s_tape_.resize(LT * H); fired_.resize(LT);
+  gv_.resize(H * L_); gs_next_.resize(H * L_); gs_pending_.resize(H * L_); gu_.resize(H);
+  gcount_.resize(H); gi1_.resize(H); gc_.resize(H);
+  act_.spikes_per_layer.assign(L_, 0);
+  prev_fired_.resize(L_);
+  cur_fired_.resize(L_);
+  prev_s_.assign(H * L_, 0.0);
+  cur_s_.assign(H * L_, 0.0);
+}
+
+void spiking_brain::layer1_current(std::span<const double> obs, std::span<double> out) const {
+  const auto& win = params_[p_in_w_];
+  const auto& bin = params_[p_in_b_];
+  const auto& w1 = params_[p_w1_];
+  const auto& b1 = params_[p_b_first_];
+  std::vector<double> c(H_);
+  for (int j = 0; j < H_; ++j) {
+    double a = static_cast<double>(bin.value[j]);
+    for (int i = 0; i < n_obs_; ++i) a += static_cast<double>(win.value[j * n_obs_ + i]) * obs[i];
+    c[j] = a;
+  }
+  for (int j = 0; j < H_; ++j) {
+    double a = static_cast<double>(b1.value[j]);
+    const float* row = w1.value.data() + static_cast<std::size_t>(j) * H_;
+    for (int i = 0; i < H_; ++i) a += static_cast<double>(row[i]) * c[i];
+    out[j] = a;
+  }
+}
+
+double spiking_brain::bias_current(int layer, int neuron) const noexcept {
+  return static_cast<double>(params_[p_b_first_ + layer].value[neuron]);
+}
+
+// Pre: obs.size() == n_obs. Post: count_ holds the last layer's spike counts; with `record`, the tape
+// holds every pre-threshold membrane u and spike s.
+void spiking_brain::run(std::span<const double> obs, bool record) {
+  const std::size_t H = H_;
+  const bool smooth = cfg_.smooth;
+  // c and the constant layer-1 current, kept for the backward pass.
+  {
+    const auto& win = params_[p_in_w_];
+    const auto& bin = params_[p_in_b_];
+    for (std::size_t j = 0; j < H; ++j) {
+      double a = static_cast<double>(bin.value[j]);
+      for (int i = 0; i < n_obs_; ++i) a += static_cast<double>(win.value[j * n_obs_ + i]) * obs[i];
+      c_[j] = a;
+    }
+    const auto& w1 = params_[p_w1_];
+    const auto& b1 = params_[p_b_first_];
+    for (std::size_t j = 0; j < H; ++j) {
+      double a = static_cast<double>(b1.value[j]);
+      const float* row = w1.value.data() + j * H;
+      for (std::size_t i = 0; i < H; ++i) a += static_cast<double>(row[i]) * c_[i];
+      i1_[j] = a;
+    }
+  }
+  std::fill(v_.begin(), v_.end(), cfg_.lif.v_rest);
+  std::fill(count_.begin(), count_.end(), 0.0);
+  std::fill(act_.spikes_per_layer.begin(), act_.spikes_per_layer.end(), 0);
+  act_.sops = 0;
+  // Spikes of the previous step per layer (binary: neuron lists; smooth: the tape row).
+  auto& prev = prev_fired_;
+  auto& cur = cur_fired_;
+  for (auto& f : prev) f.clear();
+  auto& prev_s = prev_s_;
+  auto& cur_s = cur_s_;
+  std::fill(prev_s.begin(), prev_s.end(), 0.0);
+  for (int t = 0; t < T_; ++t) {
+    for (int k = 0; k < L_; ++k) {
+      double* v = v_.data() + k * H;
+      const std::size_t row = (static_cast<std::size_t>(k) * T_ + t) * H;
+      auto& fired = cur[k];
+      fired.clear();
+      // Synaptic input of this step: b_k + W_k . s_{k-1}(t-1), summed in ascending source order like the engine.
+      const double* in = i1_.data();
+      if (k > 0) {
+        const auto& w = params_[p_w_first_ + k - 1];
+        std::fill(syn_.begin(), syn_.end(), 0.0);
+        if (!smooth) {
+          for (std::uint32_t i : prev[k - 1]) {
+            const float* wrow = w.value.data() + static_cast<std::size_t>(i) * H;
+            for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
+          }
+        } else {
+          for (std::size_t i = 0; i < H; ++i) {
+            const double si = prev_s[(k - 1) * H + i];
+            const float* wrow = w.value.data() + i * H;
+            for (std::size_t j = 0; j < H; ++j) syn_[j] += si * static_cast<double>(wrow[j]);
+          }
+        }
+        const auto& b = params_[p_b_first_ + k];
+        for (std::size_t j = 0; j < H; ++j) syn_[j] = static_cast<double>(b.value[j]) + syn_[j];
+        in = syn_.data();
+      }
+      for (std::size_t j = 0; j < H; ++j) {
+        const double u = lif_.step(v[j], in[j]);
+        double s;
+        if (!smooth) {
+          s = lif_.fires(u) ? 1.0 : 0.0;
+          v[j] = s != 0.0 ? lif_.v_reset : u;
+          if (s != 0.0) fired.push_back(static_cast<std::uint32_t>(j));
+        } else {
+          s = cfg_.grad.smooth(u - lif_.v_th);
+          v[j] = u * (1.0 - s) + lif_.v_reset * s;
+          cur_s[k * H + j] = s;
+        }
+        if (record) {
+          u_tape_[row + j] = u;
+          s_tape_[row + j] = s;
+        }
+        if (k == L_ - 1) count_[j] += s;
+      }
+      act_.spikes_per_layer[k] += fired.size();
+      if (k + 1 < L_) act_.sops += fired.size() * H;
+      if (record && !smooth) fired_[static_cast<std::size_t>(k) * T_ + t] = fired;
+    }
+    std::swap(prev, cur);
+    if (smooth) std::swap(prev_s, cur_s);
+  }
+}
+
+void spiking_brain::forward(std::span<const double> obs, std::span<double> logits) {
+  run(obs, false);
+  const auto& w = params_[p_out_w_];
+  const auto& b = params_[p_out_b_];
+  for (int a = 0; a < n_act_; ++a) {
+    double z = static_cast<double>(b.value[a]);
+    for (int j = 0; j < H_; ++j) z += static_cast<double>(w.value[a * H_ + j]) * count_[j];
+    logits[a] = z;
+  }
+}
+
+// BPTT through all T steps. With u the pre-threshold membrane and s = spike(u - v_th):
+//   v_t = u_t (1 - s_t) + v_reset s_t,  u_{t+1} = a v_t + leak + input_{t+1}
+//   dL/ds_t = [last layer] dL/dcount + [k < L] (W_{k+1} dL/du_{k+1,t+1}) + (v_reset - u_t) dL/dv_t
+//   dL/du_t = dL/dv_t (1 - s_t) + dL/ds_t surrogate'(u_t - v_th),   dL/dv_{t-1} = a dL/du_t
+void spiking_brain::backward(std::span<const double> obs, std::span<const double> g_logits) {
+  run(obs, true);
+  const std::size_t H = H_;
+  const bool smooth = cfg_.smooth;
+  auto& pw_out = params_[p_out_w_];
+  auto& pb_out = params_[p_out_b_];
+  std::fill(gcount_.begin(), gcount_.end(), 0.0);
+  for (int a = 0; a < n_act_; ++a) {
+    const double g = g_logits[a];
+    if (g == 0.0) continue;
+    pb_out.grad[a] += g;
+    for (std::size_t j = 0; j < H; ++j) {
+      pw_out.grad[a * H + j] += g * count_[j];
+      gcount_[j] += g * static_cast<double>(pw_out.value[a * H + j]);
+    }
+  }
+  std::fill(gv_.begin(), gv_.end(), 0.0);
+  std::fill(gs_next_.begin(), gs_next_.end(), 0.0);
+  std::fill(gi1_.begin(), gi1_.end(), 0.0);
+  const double a_decay = lif_.decay, vr = lif_.v_reset, th = lif_.v_th;
+  for (int t = T_ - 1; t >= 0; --t) {
+    std::fill(gs_pending_.begin(), gs_pending_.end(), 0.0);
+    for (int k = L_ - 1; k >= 0; --k) {
+      const std::size_t row = (static_cast<std::size_t>(k) * T_ + t) * H;
+      double* gv = gv_.data() + k * H;
+      const double* gsn = gs_next_.data() + k * H;
+      for (std::size_t j = 0; j < H; ++j) {
+        const double u = u_tape_[row + j], s = s_tape_[row + j];
+        double gs = gsn[j] + (vr - u) * gv[j];
+        if (k == L_ - 1) gs += gcount_[j];
+        const double gu = gv[j] * (1.0 - s) + gs * cfg_.grad.derivative(u - th);
+        gu_[j] = gu;
+        gv[j] = a_decay * gu;  // dL/dv_{t-1}
+      }
+      if (k == 0) {
+        for (std::size_t j = 0; j < H; ++j) gi1_[j] += gu_[j];
+        continue;
+      }
+      // Input of layer k at t: b_k + W_k . s_{k-1}(t-1).
+      auto& pb = params_[p_b_first_ + k];
+      for (std::size_t j = 0; j < H; ++j) pb.grad[j] += gu_[j];
+      if (t == 0) continue;  // no spikes before the first step
+      auto& pw = params_[p_w_first_ + k - 1];
+      const std::size_t prev_row = (static_cast<std::size_t>(k - 1) * T_ + (t - 1)) * H;
+      // Weight gradient [source i][target j] += s_{k-1}(t-1)[i] gu[j]: only the sources that spiked.
+      if (!smooth) {
+        for (std::uint32_t i : fired_[static_cast<std::size_t>(k - 1) * T_ + (t - 1)]) {
+          double* g = pw.grad.data() + static_cast<std::size_t>(i) * H;
+          for (std::size_t j = 0; j < H; ++j) g[j] += gu_[j];
+        }
+      } else {
+        for (std::size_t i = 0; i < H; ++i) {
+          const double si = s_tape_[prev_row + i];
+          double* g = pw.grad.data() + i * H;
+          for (std::size_t j = 0; j < H; ++j) g[j] += si * gu_[j];
+        }
+      }
+      // dL/ds_{k-1}(t-1) from this layer: W_k[i][:] . gu.
+      double* out = gs_pending_.data() + (k - 1) * H;
+      for (std::size_t i = 0; i < H; ++i) {
+        const float* wrow = pw.value.data() + i * H;
+        double acc = 0.0;
+        for (std::size_t j = 0; j < H; ++j) acc += static_cast<double>(wrow[j]) * gu_[j];
+        out[i] = acc;
+      }
+    }
+    std::swap(gs_next_, gs_pending_);
+  }
+  // Layer-1 current I1 = W_1 c + b_1, c = W_in obs + b_in.
+  auto& pw1 = params_[p_w1_];
+  auto& pb1 = params_[p_b_first_];
+  std::fill(gc_.begin(), gc_.end(), 0.0);
+  for (std::size_t j = 0; j < H; ++j) {
+    const double g = gi1_[j];
+    pb1.grad[j] += g;
+    double* gw = pw1.grad.data() + j * H;
+    const float* w = pw1.value.data() + j * H;
+    for (std::size_t i = 0; i < H; ++i) {
+      gw[i] += g * c_[i];
+      gc_[i] += g * static_cast<double>(w[i]);
+    }
+  }
+  auto& pwin = params_[p_in_w_];
+  auto& pbin = params_[p_in_b_];
+  for (std::size_t j = 0; j < H; ++j) {
+    pbin.grad[j] += gc_[j];
+    for (int i = 0; i < n_obs_; ++i) pwin.grad[j * n_obs_ + i] += gc_[j] * obs[i];
+  }
+}
+
+}  // namespace spikeworm
