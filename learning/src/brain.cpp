@@ -20,7 +20,7 @@ surrogate_kind parse_surrogate(const table_reader& t, std::string_view key, std:
 
 brain_config read_brain_config(const table_reader& t) {
   t.allow_only({"type", "hidden", "layers", "steps", "tau_m", "v_th", "v_reset", "v_rest", "surrogate",
-                "surrogate_alpha", "init", "output_scale"});
+                "surrogate_alpha", "init", "output_scale", "encoder"});
   brain_config c;
   c.type = t.choice("type", "spiking", {"spiking", "mlp"});
   const bool mlp = c.type == "mlp";
@@ -40,6 +40,12 @@ brain_config read_brain_config(const table_reader& t) {
   const std::string init = t.choice("init", "kaiming", {"kaiming", "orthogonal", "default"});
   c.init = init == "kaiming" ? init_kind::kaiming : init == "orthogonal" ? init_kind::orthogonal : init_kind::default_uniform;
   c.output_scale = t.positive("output_scale", t.number("output_scale", 0.01));
+  const std::string enc = t.choice("encoder", "current", {"current", "population", "rate", "latency"});
+  c.enc.kind = parse_encoder(enc);
+  t.require(c.enc.constant_input(), "encoder",
+            fmt::format("'{}' makes the input a spike train per step; the trainer takes the constant-input "
+                        "encoders (current, population) so far",
+                        enc));
   return c;
 }
 

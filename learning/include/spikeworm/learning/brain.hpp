@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "spikeworm/engine/network.hpp"
+#include "spikeworm/models/encoders.hpp"
 #include "spikeworm/models/lif.hpp"
 #include "spikeworm/models/surrogate.hpp"
 
@@ -42,6 +43,7 @@ struct brain_config {
   init_kind init = init_kind::kaiming;
   double output_scale = 0.01;    // kaiming: output weights scaled by this
   bool smooth = false;           // tests only: spikes replaced by surrogate.smooth (differentiable forward)
+  encoder enc;                   // observation -> input vector (current or population)
 };
 
 brain_config read_brain_config(const table_reader& t);  // the [brain] table

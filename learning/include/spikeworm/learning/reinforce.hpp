@@ -1,0 +1,65 @@
+// REINFORCE (SPEC section 7): returns, advantages, the policy-gradient loss, Adam, clipping, schedules.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "spikeworm/learning/brain.hpp"
+
+namespace spikeworm {
+
+class table_reader;
+
+// Every hyperparameter of the log's appendix; the defaults are the log's final values.
+struct train_config {
+  int episodes = 100;
+  int sessions = 1;                   // independent sessions, seeds seed .. seed + sessions - 1
+  std::uint64_t seed = 1;
+  double gamma = 0.99;
+  bool normalize_returns = true;      // z-normalise the returns within an episode (> 1 step)
+  double baseline_alpha = 0.05;       // EMA of the mean episode return
+  bool subtract_baseline = false;     // subtract the EMA baseline before normalising
+  double entropy_beta = 0.15;         // beta, linear from entropy_beta to entropy_beta_final
+  double entropy_beta_final = 0.01;
+  int entropy_decay_episodes = 50;
+  double learning_rate = 0.001;       // lr0 (1 - lr_decay_rate)^episode
+  double lr_decay_rate = 0.015;
+  double value_clip = 1.0;            // element-wise clamp of every gradient
+  double norm_clip = 1.0;             // then global-norm clip
+  int batch_size = 1;                 // episodes per update
+  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
+};
+
+train_config read_train_config(const table_reader& t);  // the [train] table
+
+double learning_rate_at(const train_config& c, int episode) noexcept;
+double entropy_beta_at(const train_config& c, int episode) noexcept;
+
+// Discounted returns G_t = r_t + gamma G_{t+1}, then the advantages the loss uses.
+std::vector<double> advantages(const train_config& c, std::span<const double> rewards, double baseline);
+
+// Softmax policy helpers.
+void softmax(std::span<const double> logits, std::span<double> probs) noexcept;
+double entropy(std::span<const double> probs) noexcept;
+// d loss_t / d logits for loss = -(1/n)(log pi(a) A) - (beta/n) H(pi).
+void policy_gradient(std::span<const double> probs, int action, double advantage, double beta, double n,
+                     std::span<double> g_logits) noexcept;
+
+// Adam over a brain's parameter tensors; moments in double, parameters in their own (float) storage.
+class adam {
+ public:
+  explicit adam(const std::vector<param_tensor>& params);
+  // Clamps every gradient to +-value_clip, clips the global norm to norm_clip, takes one step with lr.
+  // Returns the gradient norm before clipping. Throws spikeworm::error on a non-finite gradient.
+  double step(std::vector<param_tensor>& params, const train_config& c, double lr);
+  std::vector<std::vector<double>>& m() noexcept { return m_; }
+  std::vector<std::vector<double>>& v() noexcept { return v_; }
+  std::int64_t& t() noexcept { return t_; }
+
+ private:
+  std::vector<std::vector<double>> m_, v_;
+  std::int64_t t_ = 0;
+};
+
+}  // namespace spikeworm

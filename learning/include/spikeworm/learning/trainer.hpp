@@ -1,0 +1,89 @@
+// Training sessions: an environment, a brain and REINFORCE; metrics (SPEC section 8); checkpoints.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "spikeworm/config.hpp"
+#include "spikeworm/envs/environment.hpp"
+#include "spikeworm/learning/brain.hpp"
+#include "spikeworm/learning/reinforce.hpp"
+
+namespace spikeworm {
+
+struct experiment_config {
+  envs::env_config env;
+  brain_config brain;
+  train_config train;
+};
+
+// Reads [env], [brain] and [train]; any other top-level key is an error naming it.
+experiment_config read_experiment(const table_reader& root);
+
+struct episode_record {
+  int session = 0, episode = 0;
+  bool success = false;
+  int steps = 0;
+  std::string outcome;
+  double reward = 0, loss = 0, lr = 0, beta = 0, entropy = 0, grad_norm = 0;
+  int foods = 0;
+  double distance_efficiency = 0;
+  std::vector<std::uint64_t> spikes;  // per hidden layer, summed over the episode's decisions
+  std::uint64_t sops = 0;
+};
+
+struct session_metrics {
+  double success_rate = 0, last30_success = 0, last30_steps = 0, path_efficiency = 0;
+  int convergence_run = -1;  // first index i >= 20 with success[i..i+9] all true, else -1
+  double post_success = 0, post_variance = 0, composite = 0;
+  std::vector<double> spike_rate;  // per layer: spikes / (neurons x steps x decisions)
+  double mean_foods = 0;
+};
+
+session_metrics compute_metrics(const std::vector<episode_record>& records, int optimum, bool foraging,
+                                const brain_config& brain);
+
+class session {
+ public:
+  session(const experiment_config& cfg, int index, std::uint64_t seed);
+  // Plays one episode and learns from it (an update every batch_size episodes).
+  const episode_record& run_episode();
+  int episodes_done() const noexcept { return static_cast<int>(records_.size()); }
+  const std::vector<episode_record>& records() const noexcept { return records_; }
+  brain& policy() noexcept { return *brain_; }
+  int index() const noexcept { return index_; }
+  std::uint64_t seed() const noexcept { return seed_; }
+
+  // The complete training state, written atomically; load() restores it exactly.
+  void save(const std::filesystem::path& file) const;
+  void load(const std::filesystem::path& file);
+
+ private:
+  experiment_config cfg_;
+  int index_;
+  std::uint64_t seed_;
+  envs::environment env_;
+  std::unique_ptr<brain> brain_;
+  adam opt_;
+  double baseline_ = 0.0;
+  bool baseline_set_ = false;
+  int pending_ = 0;  // episodes accumulated in the gradients since the last update
+  std::vector<episode_record> records_;
+  // per-episode buffers
+  std::vector<std::vector<double>> inputs_;
+  std::vector<int> actions_;
+  std::vector<double> rewards_;
+  std::vector<std::array<double, 4>> probs_;
+};
+
+// Trained weights in the documented format of docs/training.md ("SWWT" v1), PyTorch layout.
+void write_weights(const std::filesystem::path& file, const std::vector<param_tensor>& params);
+void read_weights(const std::filesystem::path& file, std::vector<param_tensor>& params);
+
+}  // namespace spikeworm
