@@ -16,6 +16,7 @@
 #include "spikeworm/envs/policy.hpp"
 #include "spikeworm/envs/rollout.hpp"
 #include "spikeworm/error.hpp"
+#include "spikeworm/models/encoders.hpp"
 
 namespace spikeworm::envs {
 namespace {
@@ -765,6 +766,21 @@ TEST(env_determinism, trajectory_rows_hold_every_step) {
   EXPECT_THAT(csv, ::testing::StartsWith("0,0,"));
   EXPECT_THAT(csv, HasSubstr(",up,,0,start\n"));
   EXPECT_THAT(csv, ::testing::EndsWith(",goal\n"));
+}
+
+TEST(env_determinism, observations_feed_the_encoders) {
+  const auto o = static_at({1, 1}, heading::up, {8, 8}).observe();
+  const auto v = to_array(o);
+  encoder e;
+  e.kind = encoder_kind::population;
+  std::vector<double> out(e.output_size(observation_size, 100));
+  rng r(1, stream_kind::encoder);
+  e.encode(v, 100, r, out);
+  // The angle -0.25 lies between the centres -3/7 and -1/7: those two Gaussians are the largest.
+  const auto angle_row = std::span<const double>(out).subspan(8, 8);
+  const auto top = std::max_element(angle_row.begin(), angle_row.end()) - angle_row.begin();
+  EXPECT_TRUE(top == 2 || top == 3) << top;
+  EXPECT_NEAR(angle_row[2], std::exp(-8.0 * (-0.25 + 3.0 / 7) * (-0.25 + 3.0 / 7)), 1e-15);
 }
 
 // ---------------------------------------------------------------- render

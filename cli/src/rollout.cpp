@@ -1,6 +1,5 @@
 // spikeworm rollout: run a baseline policy (random or greedy) in the [env] of a configuration file.
 #include <chrono>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -38,8 +37,7 @@ int rollout(const rollout_args& a, std::ostream& out, std::ostream& err) {
   const auto seed = static_cast<std::uint64_t>(a.seed);
 
   envs::environment env(cfg);
-  std::vector<envs::episode_record> records;
-  records.reserve(static_cast<std::size_t>(a.episodes));
+  envs::rollout_tally tally;
   std::string csv;
   if (!a.trajectory.empty()) csv = std::string(envs::trajectory_header);
   const auto t0 = std::chrono::steady_clock::now();
@@ -47,13 +45,13 @@ int rollout(const rollout_args& a, std::ostream& out, std::ostream& err) {
     progress_bar bar(err, "rollout", static_cast<std::uint64_t>(a.episodes),
                      a.quiet || a.episodes < 1000 ? progress_bar::mode::off : progress_bar::mode::automatic);
     for (long long i = 0; i < a.episodes; ++i) {
-      records.push_back(envs::run_episode(env, policy, seed, static_cast<std::uint64_t>(i),
-                                          a.trajectory.empty() ? nullptr : &csv));
+      tally.add(envs::run_episode(env, policy, seed, static_cast<std::uint64_t>(i),
+                                  a.trajectory.empty() ? nullptr : &csv));
       if ((i + 1) % 256 == 0 || i + 1 == a.episodes) bar.update(static_cast<std::uint64_t>(i + 1));
     }
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const auto s = envs::summarize(records);
+  const auto s = tally.summary();
   const bool forage = cfg.kind != envs::env_kind::static_goal;
 
   out << fmt::format("rollout {}: env {} {} ({}x{}, max {} steps), policy {}, {} episodes, seed {}\n", a.config,

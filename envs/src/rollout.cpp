@@ -28,43 +28,48 @@ episode_record run_episode(environment& env, policy_kind policy, std::uint64_t r
           i.distance_efficiency_count};
 }
 
-rollout_summary summarize(std::span<const episode_record> episodes) {
-  rollout_summary s;
-  s.episodes = static_cast<int>(episodes.size());
-  std::vector<int> success_steps;
-  double reward = 0.0, eff_sum = 0.0;
-  long long eff_count = 0;
-  for (const auto& e : episodes) {
-    switch (e.end) {
-      case outcome::success: success_steps.push_back(e.steps); break;
-      case outcome::timeout: ++s.timeouts; break;
-      case outcome::starved: ++s.starved; break;
-      case outcome::killed: ++s.killed; break;
-      case outcome::running: break;
-    }
-    s.foods_eaten += e.foods_eaten;
-    s.steps += e.steps;
-    reward += e.total_reward;
-    eff_sum += e.distance_efficiency_sum;
-    eff_count += e.distance_efficiency_count;
+void rollout_tally::add(const episode_record& e) {
+  ++s_.episodes;
+  switch (e.end) {
+    case outcome::success: success_steps_.push_back(e.steps); break;
+    case outcome::timeout: ++s_.timeouts; break;
+    case outcome::starved: ++s_.starved; break;
+    case outcome::killed: ++s_.killed; break;
+    case outcome::running: break;
   }
-  s.successes = static_cast<int>(success_steps.size());
+  s_.foods_eaten += e.foods_eaten;
+  s_.steps += e.steps;
+  reward_ += e.total_reward;
+  efficiency_sum_ += e.distance_efficiency_sum;
+  efficiency_count_ += e.distance_efficiency_count;
+}
+
+rollout_summary rollout_tally::summary() const {
+  rollout_summary s = s_;
+  s.successes = static_cast<int>(success_steps_.size());
   if (s.episodes > 0) {
     s.success_rate = static_cast<double>(s.successes) / s.episodes;
     s.mean_foods = static_cast<double>(s.foods_eaten) / s.episodes;
-    s.mean_reward = reward / s.episodes;
+    s.mean_reward = reward_ / s.episodes;
   }
-  if (!success_steps.empty()) {
-    std::sort(success_steps.begin(), success_steps.end());
+  if (!success_steps_.empty()) {
+    std::vector<int> sorted = success_steps_;
+    std::sort(sorted.begin(), sorted.end());
     double sum = 0.0;
-    for (int x : success_steps) sum += x;
-    s.mean_steps_success = sum / static_cast<double>(success_steps.size());
-    const std::size_t m = success_steps.size() / 2;
-    s.median_steps_success = success_steps.size() % 2 ? success_steps[m] : 0.5 * (success_steps[m - 1] + success_steps[m]);
-    s.max_steps_success = success_steps.back();
+    for (int x : sorted) sum += x;
+    s.mean_steps_success = sum / static_cast<double>(sorted.size());
+    const std::size_t m = sorted.size() / 2;
+    s.median_steps_success = sorted.size() % 2 ? sorted[m] : 0.5 * (sorted[m - 1] + sorted[m]);
+    s.max_steps_success = sorted.back();
   }
-  if (eff_count > 0) s.distance_efficiency = eff_sum / static_cast<double>(eff_count);
+  if (efficiency_count_ > 0) s.distance_efficiency = efficiency_sum_ / static_cast<double>(efficiency_count_);
   return s;
+}
+
+rollout_summary summarize(std::span<const episode_record> episodes) {
+  rollout_tally t;
+  for (const auto& e : episodes) t.add(e);
+  return t.summary();
 }
 
 }  // namespace spikeworm::envs

@@ -1,6 +1,7 @@
 // The navigation environments of SPEC section 5: static goal, foraging and predators behind one small class.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -37,6 +38,9 @@ struct observation {
   double strength;
   double angle;
 };
+inline constexpr int observation_size = 2;
+// The observation as the vector an encoder takes: {strength, angle}.
+inline std::array<double, observation_size> to_array(const observation& o) noexcept { return {o.strength, o.angle}; }
 
 struct step_result {
   double reward;

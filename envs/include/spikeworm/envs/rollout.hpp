@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/envs/policy.hpp"
@@ -44,6 +45,20 @@ struct rollout_summary {
   double mean_reward = 0.0;
   double distance_efficiency = 0.0;   // mean over every food eaten (foraging kinds)
   long long steps = 0;                // all steps of all episodes
+};
+
+// Accumulates episodes one at a time (memory: one int per successful episode, for the median).
+class rollout_tally {
+ public:
+  void add(const episode_record& e);
+  rollout_summary summary() const;
+
+ private:
+  rollout_summary s_;
+  std::vector<int> success_steps_;
+  double reward_ = 0.0;
+  double efficiency_sum_ = 0.0;
+  long long efficiency_count_ = 0;
 };
 
 rollout_summary summarize(std::span<const episode_record> episodes);
