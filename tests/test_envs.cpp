@@ -835,11 +835,25 @@ TEST(env_baseline, random_policy_on_static_medium_matches_spec) {
 
 TEST(env_baseline, greedy_policy_reaches_the_static_goal_within_20_steps) {
   environment env(static_medium());
-  for (std::uint64_t i = 0; i < 2000; ++i) {
+  for (std::uint64_t i = 0; i < 20000; ++i) {
     const auto r = run_episode(env, policy_kind::greedy, 1, i);
     ASSERT_EQ(r.end, outcome::success) << "episode " << i;
     ASSERT_LE(r.steps, 20) << "episode " << i;
     EXPECT_EQ(r.steps, 14) << "episode " << i;
+  }
+}
+
+TEST(env_baseline, greedy_policy_takes_the_optimum_on_every_grid_size) {
+  for (int n : {5, 6, 7, 17, 30, 101}) {
+    auto cfg = static_medium();
+    cfg.grid = n;
+    cfg.max_steps = 10 * n;
+    environment env(cfg);
+    for (std::uint64_t i = 0; i < 100; ++i) {
+      const auto r = run_episode(env, policy_kind::greedy, 2, i);
+      ASSERT_EQ(r.end, outcome::success) << "grid " << n << " episode " << i;
+      EXPECT_EQ(r.steps, env.optimal_steps()) << "grid " << n << " episode " << i;
+    }
   }
 }
 
