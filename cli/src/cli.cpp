@@ -18,6 +18,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   add_simulate(app, sim);
   rollout_args roll;
   add_rollout(app, roll);
+  train_args tr;
+  add_train(app, tr);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -27,6 +29,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   try {
     if (app.got_subcommand("simulate")) return simulate(sim, out, err);
     if (app.got_subcommand("rollout")) return rollout(roll, out, err);
+    if (app.got_subcommand("train")) return train(tr, out, err);
   } catch (const spikeworm::error& e) {
     err << "spikeworm: error: " << e.what() << "\n";
     return 2;

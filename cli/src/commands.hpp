@@ -30,6 +30,21 @@ struct rollout_args {
   bool quiet = false;
 };
 void add_rollout(CLI::App& app, rollout_args& a);
+
+struct train_args {
+  std::string config;
+  int sessions = 0;       // 0: from the config
+  int episodes = 0;
+  int threads = 0;
+  long long seed = -1;
+  std::string out_dir;
+  int checkpoint_every = 0;
+  std::string resume;
+  bool verbose = false;
+  bool quiet = false;
+};
+void add_train(CLI::App& app, train_args& a);
+int train(const train_args& a, std::ostream& out, std::ostream& err);
 int rollout(const rollout_args& a, std::ostream& out, std::ostream& err);
 
 }  // namespace spikeworm::cli

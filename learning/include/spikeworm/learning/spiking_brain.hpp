@@ -31,6 +31,7 @@ class spiking_brain final : public brain {
 
  private:
   void run(std::span<const double> obs, bool record);
+  void surrogate_row(std::span<const double> u, double th, std::vector<double>& out) const;
 
   brain_config cfg_;
   int n_obs_, n_act_, H_, L_, T_;
@@ -46,7 +47,7 @@ class spiking_brain final : public brain {
   std::vector<std::vector<std::uint32_t>> fired_;  // [layer * T + t]: spiking neurons (binary mode)
   std::vector<std::vector<std::uint32_t>> prev_fired_, cur_fired_;
   std::vector<double> prev_s_, cur_s_;
-  std::vector<double> gv_, gs_next_, gs_pending_, gu_, gcount_, gi1_, gc_;
+  std::vector<double> gv_, gs_next_, gs_pending_, gu_, gcount_, gi1_, gc_, deriv_;
 };
 
 }  // namespace spikeworm
