@@ -138,7 +138,10 @@ double adam::step(std::vector<param_tensor>& params, const train_config& c, doub
       m[i] = c.adam_beta1 * m[i] + (1 - c.adam_beta1) * g;
       v[i] = c.adam_beta2 * v[i] + (1 - c.adam_beta2) * g * g;
       const double update = lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + c.adam_eps);
-      p.value[i] = static_cast<float>(static_cast<double>(p.value[i]) - update);
+      const auto next = static_cast<float>(static_cast<double>(p.value[i]) - update);
+      if (!std::isfinite(next))
+        throw error(fmt::format("the update made {} non-finite (learning rate {})", p.name, lr));
+      p.value[i] = next;
     }
   }
   return norm;

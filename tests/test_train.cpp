@@ -1,0 +1,184 @@
+// Training end to end: determinism across threads, resume after SIGKILL, metrics, bad input.
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.hpp"
+#include "spikeworm/cli/cli.hpp"
+#include "spikeworm/learning/trainer.hpp"
+
+namespace spikeworm {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string small = R"(
+[env]
+kind = "static"
+preset = "medium"
+[brain]
+type = "spiking"
+hidden = 16
+layers = 2
+steps = 12
+[train]
+episodes = 5
+sessions = 2
+seed = 3
+)";
+
+int run(const std::vector<std::string>& args, std::string* err_text = nullptr) {
+  std::ostringstream out, err;
+  const int code = cli::run(args, out, err);
+  if (err_text) *err_text = err.str();
+  return code;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(train, weights_identical_for_one_and_two_threads_and_seed_dependent) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", small);
+  ASSERT_EQ(run({"train", cfg.string(), "--threads", "1", "--out", (dir.path() / "a").string(), "-q"}), 0);
+  ASSERT_EQ(run({"train", cfg.string(), "--threads", "2", "--out", (dir.path() / "b").string(), "-q"}), 0);
+  ASSERT_EQ(run({"train", cfg.string(), "--seed", "4", "--out", (dir.path() / "c").string(), "-q"}), 0);
+  for (const char* f : {"weights/session_0.bin", "weights/session_1.bin", "episodes.csv"}) {
+    const auto a = slurp(dir.path() / "a" / f);
+    EXPECT_GT(a.size(), 100u) << f;
+    EXPECT_EQ(a, slurp(dir.path() / "b" / f)) << f;
+  }
+  // Session 1 of seed 3 is seed 4: the same as session 0 of the run seeded 4.
+  EXPECT_EQ(slurp(dir.path() / "a/weights/session_1.bin"), slurp(dir.path() / "c/weights/session_0.bin"));
+  EXPECT_NE(slurp(dir.path() / "a/weights/session_0.bin"), slurp(dir.path() / "c/weights/session_0.bin"));
+}
+
+TEST(train, resume_after_sigkill_gives_the_uninterrupted_result) {
+  test::temp_dir dir;
+  std::string cfg_text = small;
+  cfg_text.replace(cfg_text.find("episodes = 5"), 12, "episodes = 40");
+  const auto cfg = dir.write("s.toml", cfg_text);
+  const auto whole = dir.path() / "whole", killed = dir.path() / "killed";
+  ASSERT_EQ(run({"train", cfg.string(), "--threads", "1", "--out", whole.string(), "-q"}), 0);
+  // A real process, killed with SIGKILL once it has checkpointed a few episodes.
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(SPIKEWORM_BINARY, SPIKEWORM_BINARY, "train", cfg.c_str(), "--threads", "1", "--checkpoint-every", "1",
+          "--out", killed.c_str(), "-q", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto ck = killed / "checkpoints" / "session_0.ckpt";
+  for (int i = 0; i < 2000 && !std::filesystem::exists(ck); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed: make it longer";
+  EXPECT_FALSE(std::filesystem::exists(killed / "summary.json"));
+  ASSERT_EQ(run({"train", "--resume", killed.string(), "--threads", "2", "-q"}), 0);
+  for (const char* f : {"weights/session_0.bin", "weights/session_1.bin", "episodes.csv", "sessions.csv"}) {
+    auto a = slurp(whole / f), b = slurp(killed / f);
+    if (std::string(f) == "sessions.csv") {  // columns 12 and 13 are wall time and episodes per second
+      auto drop_timing = [](const std::string& text) {
+        std::string out;
+        std::istringstream in(text);
+        for (std::string line; std::getline(in, line);) {
+          std::istringstream cells(line);
+          int col = 0;
+          for (std::string cell; std::getline(cells, cell, ','); ++col)
+            if (col != 12 && col != 13) out += cell + ",";
+          out += "\n";
+        }
+        return out;
+      };
+      a = drop_timing(a);
+      b = drop_timing(b);
+    }
+    EXPECT_EQ(a, b) << f;
+  }
+}
+
+TEST(train, metrics_follow_spec_section_8) {
+  std::vector<episode_record> r(40);
+  for (int i = 0; i < 40; ++i) {
+    r[i].episode = i;
+    r[i].success = i >= 25 || i == 3;  // converged at index 25
+    r[i].steps = r[i].success ? 20 : 300;
+  }
+  r[39].success = false;
+  r[39].steps = 300;
+  brain_config mlp;
+  mlp.type = "mlp";
+  const auto m = compute_metrics(r, 14, false, mlp);
+  EXPECT_EQ(m.convergence_run, 25);
+  EXPECT_DOUBLE_EQ(m.success_rate, 15.0 / 40.0);
+  EXPECT_DOUBLE_EQ(m.last30_success, 14.0 / 30.0);
+  EXPECT_DOUBLE_EQ(m.last30_steps, 20.0);
+  EXPECT_DOUBLE_EQ(m.path_efficiency, 14.0 / 20.0);
+  EXPECT_DOUBLE_EQ(m.post_success, 14.0 / 15.0);
+  EXPECT_DOUBLE_EQ(m.post_variance, (14.0 / 15.0) * (1.0 / 15.0));
+  const double composite = 0.4 * m.post_success + 0.3 * m.post_success + 0.2 * (1 - 25.0 / 40.0) +
+                           0.1 * (1 - m.post_variance / 0.2);
+  EXPECT_DOUBLE_EQ(m.composite, composite);
+  // Ten failures in a row are not convergence.
+  for (auto& e : r) e.success = false;
+  EXPECT_EQ(compute_metrics(r, 14, false, mlp).convergence_run, -1);
+}
+
+TEST(train, bad_input_is_named) {
+  test::temp_dir dir;
+  std::string err;
+  auto bad = [&](const std::string& from, const std::string& to) {
+    std::string t = small;
+    t.replace(t.find(from), from.size(), to);
+    return dir.write("bad.toml", t).string();
+  };
+  EXPECT_EQ(run({"train", bad("type = \"spiking\"", "type = \"spiking\"\nsurrogate = \"erf\""), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("brain.surrogate: unknown value 'erf'"));
+  EXPECT_EQ(run({"train", bad("type = \"spiking\"", "type = \"spiking\"\ninit = \"xavier\""), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("brain.init: unknown value 'xavier'"));
+  EXPECT_EQ(run({"train", bad("type = \"spiking\"", "type = \"spiking\"\nencoder = \"phase\""), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("brain.encoder: unknown value 'phase'"));
+  EXPECT_EQ(run({"train", bad("[train]", "[trian]"), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("trian: unknown key"));
+  EXPECT_EQ(run({"train", "--resume", (dir.path() / "nothing").string(), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("cannot open"));
+}
+
+TEST(train, non_finite_gradient_stops_the_session_and_keeps_the_last_checkpoint) {
+  test::temp_dir dir;
+  // A learning rate of 1e38 drives the float weights past 3.4e38 (infinity) within a few updates.
+  std::string t = small;
+  t.replace(t.find("seed = 3"), 8, "seed = 3\nlearning_rate = 1e38\nlr_decay_rate = 0.0");
+  t.replace(t.find("episodes = 5"), 12, "episodes = 40");
+  const auto cfg = dir.write("nan.toml", t);
+  std::string err;
+  const int code = run({"train", cfg.string(), "--sessions", "1", "--checkpoint-every", "1", "--out",
+                        (dir.path() / "o").string(), "-q"}, &err);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err, HasSubstr("non-finite"));
+  EXPECT_THAT(err, HasSubstr("last good checkpoint"));
+  // The checkpoint holds the last good state, and it loads.
+  const auto ck = dir.path() / "o" / "checkpoints" / "session_0.ckpt";
+  ASSERT_TRUE(std::filesystem::exists(ck));
+  const auto doc = load_config_string(t, "nan.toml");
+  session s(read_experiment(table_reader::root(doc)), 0, 3);
+  s.load(ck);
+  EXPECT_GE(s.episodes_done(), 1);
+  for (auto& p : s.policy().params())
+    for (float v : p.value) ASSERT_TRUE(std::isfinite(v)) << p.name;
+}
+
+}  // namespace
+}  // namespace spikeworm
