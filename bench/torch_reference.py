@@ -214,22 +214,26 @@ def train(episodes, seed, hidden=128, steps=100):
     decisions, successes, start = 0, 0, time.perf_counter()
     for ep in range(episodes):
         obs = env.reset(rng)
-        logits_all, actions, rewards = [], [], []
+        actions, rewards = [], []
         done = False
+        observations = []
         while not done:
-            logits = brain(torch.tensor([obs], dtype=torch.float32))[0]
+            # Acting needs no graph; the update below recomputes all decisions of the episode as one batch.
+            with torch.no_grad():
+                logits = brain(torch.tensor([obs], dtype=torch.float32))[0]
             a = int(torch.distributions.Categorical(logits=logits).sample())
             r, done, success = env.step(a)
-            logits_all.append(logits)
+            observations.append(obs)
             actions.append(a)
             rewards.append(r)
             obs = env.observe()
+        logits_all = brain(torch.tensor(observations, dtype=torch.float32))
         decisions += len(actions)
         successes += success
         for g in opt.param_groups:
             g["lr"] = 1e-3 * (1 - 0.015) ** ep
         beta = 0.15 - (0.15 - 0.01) * min(ep / 50, 1.0)
-        loss = episode_loss(torch.stack(logits_all), torch.tensor(actions), advantages(rewards).float(), beta)
+        loss = episode_loss(logits_all, torch.tensor(actions), advantages(rewards).float(), beta)
         opt.zero_grad()
         loss.backward()
         for p in brain.parameters():
