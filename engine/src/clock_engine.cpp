@@ -1,13 +1,24 @@
 // The clock-driven reference stepper: the plainest correct implementation of SPEC sections 2 and 3.
 #include "spikeworm/engine/clock_engine.hpp"
 
+#include <fmt/format.h>
+
+#include "spikeworm/error.hpp"
+
 namespace spikeworm {
 
 clock_engine::clock_engine(const network& net, engine_options opt) : engine(net, opt) { reset(); }
 
-void clock_engine::reset() {
+void clock_engine::reset() { reset({}); }
+
+void clock_engine::reset(std::span<const double> currents) {
   clear_records();
   st_.init(*net_, opt_.seed);
+  if (!currents.empty()) {
+    if (currents.size() != st_.current.size())
+      throw error(fmt::format("reset: {} currents for {} neurons", currents.size(), st_.current.size()));
+    std::copy(currents.begin(), currents.end(), st_.current.begin());
+  }
   fired_.clear();
   trace_.clear();
 }

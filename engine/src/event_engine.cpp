@@ -14,7 +14,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "spikeworm/engine/parallel.hpp"
+#include "spikeworm/error.hpp"
 
 namespace spikeworm {
 
@@ -44,9 +47,16 @@ event_engine::event_engine(const network& net, engine_options opt) : engine(net,
 
 event_engine::~event_engine() = default;
 
-void event_engine::reset() {
+void event_engine::reset() { reset({}); }
+
+void event_engine::reset(std::span<const double> currents) {
   clear_records();
   st_.init(*net_, opt_.seed);
+  if (!currents.empty()) {
+    if (currents.size() != st_.current.size())
+      throw error(fmt::format("reset: {} currents for {} neurons", currents.size(), st_.current.size()));
+    std::copy(currents.begin(), currents.end(), st_.current.begin());
+  }
   pending_.assign(st_.slots * st_.v.size(), 0);
   predicted_.assign(st_.v.size(), never);
   fired_.clear();

@@ -13,6 +13,7 @@ class clock_engine final : public engine {
   clock_engine(const network& net, engine_options opt);
   void run(step_t steps) override;
   void reset() override;
+  void reset(std::span<const double> currents) override;
 
   // Keeps the membrane of every neuron at every step, before the threshold reset (tests only:
   // N x steps doubles). Read with membrane_trace()[(t - 1) * N + n].

@@ -51,6 +51,8 @@ class engine {
   virtual void run(step_t steps) = 0;
   // Back to the initial state at step 0 (the same initial state: it depends on the seed only).
   virtual void reset() = 0;
+  // reset(), then a constant injected current per neuron (size N), replacing the populations' `current`.
+  virtual void reset(std::span<const double> currents) = 0;
 
   step_t now() const noexcept { return now_; }
   const std::vector<spike>& spikes() const noexcept { return spikes_; }

@@ -20,6 +20,7 @@ class event_engine final : public engine {
   ~event_engine() override;
   void run(step_t steps) override;
   void reset() override;
+  void reset(std::span<const double> currents) override;
 
  private:
   // A block owns a contiguous range of one population: its neurons, their input slots and their
