@@ -20,6 +20,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   add_rollout(app, roll);
   train_args tr;
   add_train(app, tr);
+  plot_args pl;
+  add_plot(app, pl);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -30,6 +32,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (app.got_subcommand("simulate")) return simulate(sim, out, err);
     if (app.got_subcommand("rollout")) return rollout(roll, out, err);
     if (app.got_subcommand("train")) return train(tr, out, err);
+    if (app.got_subcommand("plot")) return plot(pl, out, err);
   } catch (const spikeworm::error& e) {
     err << "spikeworm: error: " << e.what() << "\n";
     return 2;

@@ -44,6 +44,12 @@ struct train_args {
   bool quiet = false;
 };
 void add_train(CLI::App& app, train_args& a);
+
+struct plot_args {
+  std::string run_dir;
+};
+void add_plot(CLI::App& app, plot_args& a);
+int plot(const plot_args& a, std::ostream& out, std::ostream& err);
 int train(const train_args& a, std::ostream& out, std::ostream& err);
 int rollout(const rollout_args& a, std::ostream& out, std::ostream& err);
 
