@@ -1,6 +1,5 @@
 // Environments against hand-computed cases of SPEC section 5, determinism, and the random/greedy baselines.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numbers>
 #include <set>
@@ -888,29 +887,6 @@ TEST(env_baseline, summary_statistics) {
   EXPECT_EQ(s.foods_eaten, 4);
   EXPECT_DOUBLE_EQ(s.distance_efficiency, 0.5);
   EXPECT_DOUBLE_EQ(s.mean_reward, 0.0);
-}
-
-TEST(env_speed, a_static_step_costs_well_under_a_microsecond) {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "timing is meaningless under sanitizers";
-#endif
-  environment env(static_medium());
-  rng r(7, stream_kind::policy);
-  long long steps = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (std::uint64_t ep = 0; steps < 3'000'000; ++ep) {
-    env.reset(ep);
-    while (!env.done()) {
-      volatile double sink = env.observe().strength;
-      (void)sink;
-      env.step(static_cast<action>(r.uniform_int(0, 3)));
-      ++steps;
-    }
-  }
-  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() /
-                    static_cast<double>(steps);
-  std::printf("static medium: %.1f ns per observe + step\n", ns);
-  EXPECT_LT(ns, 1000.0);
 }
 
 }  // namespace
