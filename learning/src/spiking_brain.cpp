@@ -11,37 +11,23 @@
 
 namespace spikeworm {
 
-namespace {
-
-// sum_j w[j] x[j] with eight independent partial sums, so the compiler can vectorise the reduction
-// (a single accumulator is a latency-bound chain of dependent additions).
-double dot(const float* w, const double* x, std::size_t n) noexcept {
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  std::size_t j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (std::size_t l = 0; l < 8; ++l) acc[l] += static_cast<double>(w[j + l]) * x[j + l];
-  double sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; j < n; ++j) sum += static_cast<double>(w[j]) * x[j];
-  return sum;
-}
-
-}  // namespace
 
 // The surrogate derivative of a whole row of membranes, with Eigen's vectorised exp.
-void spiking_brain::surrogate_row(std::span<const double> u, double th, std::vector<double>& out) const {
+void spiking_brain::surrogate_row(std::span<const double> u, double th, std::vector<double>& out) {
   const auto n = static_cast<Eigen::Index>(u.size());
-  Eigen::Map<const Eigen::ArrayXd> x0(u.data(), n);
+  Eigen::Map<const Eigen::ArrayXd> x(u.data(), n);
   Eigen::Map<Eigen::ArrayXd> d(out.data(), n);
   const double a = cfg_.grad.alpha;
-  const Eigen::ArrayXd x = x0 - th;
   switch (cfg_.grad.kind) {
     case surrogate_kind::sigmoid: {
-      const Eigen::ArrayXd s = 1.0 / (1.0 + (-a * x).exp());
-      d = a * s * (1.0 - s);
+      // s = sigmoid(a (u - th)) into a preallocated buffer (no temporaries in the hot path).
+      sig_.resize(n);
+      sig_ = 1.0 / (1.0 + (-a * (x - th)).exp());
+      d = a * sig_ * (1.0 - sig_);
       return;
     }
     default:
-      for (Eigen::Index j = 0; j < n; ++j) d[j] = cfg_.grad.derivative(x[j]);
+      for (Eigen::Index j = 0; j < n; ++j) d[j] = cfg_.grad.derivative(x[j] - th);
   }
 }
 
@@ -119,8 +105,9 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
   const std::size_t LT = static_cast<std::size_t>(L_) * T_;
   c_.resize(H); i1_.resize(H); v_.resize(H * L_); count_.resize(H); syn_.resize(H);
   u_tape_.resize(LT * H); s_tape_.resize(LT * H); fired_.resize(LT);
-  gv_.resize(H * L_); gs_next_.resize(H * L_); gs_pending_.resize(H * L_); gu_.resize(H);
-  gcount_.resize(H); gi1_.resize(H); gc_.resize(H); deriv_.resize(H);
+  gv_.resize(H);
+  gcount_.resize(H); gi1_.resize(H); gc_.resize(H); deriv_.resize(T_ * H);
+  gu_all_.resize(T_ * H); gs_in_.resize(T_ * H);
   act_.spikes_per_layer.assign(L_, 0);
   prev_fired_.resize(L_);
   cur_fired_.resize(L_);
@@ -270,53 +257,70 @@ void spiking_brain::backward(std::span<const double> obs, std::span<const double
       gcount_[j] += g * static_cast<double>(pw_out.value[a * H + j]);
     }
   }
-  std::fill(gv_.begin(), gv_.end(), 0.0);
-  std::fill(gs_next_.begin(), gs_next_.end(), 0.0);
-  std::fill(gi1_.begin(), gi1_.end(), 0.0);
+  // Layer by layer, top down: layer k's recursion over time needs from the layer above only
+  // dL/ds_k(t) = W_{k+1} dL/du_{k+1}(t+1) for every t, which is one matrix product per layer
+  // (gs_in_ = GU_{k+1} W_{k+1}^T, T x H), not T matrix-vector products.
   const double a_decay = lif_.decay, vr = lif_.v_reset, th = lif_.v_th;
-  for (int t = T_ - 1; t >= 0; --t) {
-    std::fill(gs_pending_.begin(), gs_pending_.end(), 0.0);
-    for (int k = L_ - 1; k >= 0; --k) {
-      const std::size_t row = (static_cast<std::size_t>(k) * T_ + t) * H;
-      double* gv = gv_.data() + k * H;
-      const double* gsn = gs_next_.data() + k * H;
-      surrogate_row(std::span<const double>(u_tape_).subspan(row, H), th, deriv_);
+  const std::size_t T = T_;
+  std::fill(gi1_.begin(), gi1_.end(), 0.0);
+  for (int k = L_ - 1; k >= 0; --k) {
+    const std::size_t block = static_cast<std::size_t>(k) * T * H;
+    surrogate_row(std::span<const double>(u_tape_).subspan(block, T * H), th, deriv_);
+    std::fill(gv_.begin(), gv_.begin() + H, 0.0);
+    double* gv = gv_.data();
+    for (std::size_t t = T; t-- > 0;) {
+      const double* u = u_tape_.data() + block + t * H;
+      const double* sp = s_tape_.data() + block + t * H;
+      const double* d = deriv_.data() + t * H;
+      const double* above = (k < L_ - 1 && t + 1 < T) ? gs_in_.data() + (t + 1) * H : nullptr;
+      double* gu = gu_all_.data() + t * H;
       for (std::size_t j = 0; j < H; ++j) {
-        const double u = u_tape_[row + j], s = s_tape_[row + j];
-        double gs = gsn[j] + (vr - u) * gv[j];
+        double gs = (vr - u[j]) * gv[j];
+        if (above) gs += above[j];
         if (k == L_ - 1) gs += gcount_[j];
-        const double gu = gv[j] * (1.0 - s) + gs * deriv_[j];
-        gu_[j] = gu;
-        gv[j] = a_decay * gu;  // dL/dv_{t-1}
+        gu[j] = gv[j] * (1.0 - sp[j]) + gs * d[j];
+        gv[j] = a_decay * gu[j];  // dL/dv_{t-1}
       }
-      if (k == 0) {
-        for (std::size_t j = 0; j < H; ++j) gi1_[j] += gu_[j];
-        continue;
-      }
-      // Input of layer k at t: b_k + W_k . s_{k-1}(t-1).
-      auto& pb = params_[p_b_first_ + k];
-      for (std::size_t j = 0; j < H; ++j) pb.grad[j] += gu_[j];
-      if (t == 0) continue;  // no spikes before the first step
-      auto& pw = params_[p_w_first_ + k - 1];
-      const std::size_t prev_row = (static_cast<std::size_t>(k - 1) * T_ + (t - 1)) * H;
-      // Weight gradient [source i][target j] += s_{k-1}(t-1)[i] gu[j]: only the sources that spiked.
+    }
+    if (k == 0) {
+      for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t j = 0; j < H; ++j) gi1_[j] += gu_all_[t * H + j];
+      break;
+    }
+    // Input of layer k at t: b_k + W_k . s_{k-1}(t-1).
+    auto& pb = params_[p_b_first_ + k];
+    for (std::size_t t = 0; t < T; ++t)
+      for (std::size_t j = 0; j < H; ++j) pb.grad[j] += gu_all_[t * H + j];
+    auto& pw = params_[p_w_first_ + k - 1];
+    const std::size_t prev_block = static_cast<std::size_t>(k - 1) * T * H;
+    // Weight gradient [source i][target j] += s_{k-1}(t-1)[i] gu(t)[j]: only the sources that spiked.
+    for (std::size_t t = 1; t < T; ++t) {
+      const double* gu = gu_all_.data() + t * H;
       if (!smooth) {
-        for (std::uint32_t i : fired_[static_cast<std::size_t>(k - 1) * T_ + (t - 1)]) {
+        for (std::uint32_t i : fired_[static_cast<std::size_t>(k - 1) * T + (t - 1)]) {
           double* g = pw.grad.data() + static_cast<std::size_t>(i) * H;
-          for (std::size_t j = 0; j < H; ++j) g[j] += gu_[j];
+          for (std::size_t j = 0; j < H; ++j) g[j] += gu[j];
         }
       } else {
         for (std::size_t i = 0; i < H; ++i) {
-          const double si = s_tape_[prev_row + i];
+          const double si = s_tape_[prev_block + (t - 1) * H + i];
           double* g = pw.grad.data() + i * H;
-          for (std::size_t j = 0; j < H; ++j) g[j] += si * gu_[j];
+          for (std::size_t j = 0; j < H; ++j) g[j] += si * gu[j];
         }
       }
-      // dL/ds_{k-1}(t-1) from this layer: W_k[i][:] . gu.
-      double* out = gs_pending_.data() + (k - 1) * H;
-      for (std::size_t i = 0; i < H; ++i) out[i] = dot(pw.value.data() + i * H, gu_.data(), H);
     }
-    std::swap(gs_next_, gs_pending_);
+    // dL/ds_{k-1}(t-1) = W_k[i][:] . gu(t): row t of GU_k W_k^T, stored at row t for the layer below.
+    {
+      using mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+      using fmat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+      const auto h = static_cast<Eigen::Index>(H), tt = static_cast<Eigen::Index>(T);
+      Eigen::Map<const mat> gu(gu_all_.data(), tt, h);
+      Eigen::Map<const fmat> w(pw.value.data(), h, h);
+      Eigen::Map<mat> out(gs_in_.data(), tt, h);
+      gu_f_ = gu.cast<float>();
+      gs_f_.noalias() = gu_f_ * w.transpose();
+      out = gs_f_.cast<double>();
+    }
   }
   // Layer-1 current I1 = W_1 c + b_1, c = W_in obs + b_in.
   auto& pw1 = params_[p_w1_];

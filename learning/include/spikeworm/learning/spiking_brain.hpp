@@ -2,6 +2,8 @@
 // over the engine's own network: hidden-to-hidden weights live in the network's edge storage.
 #pragma once
 
+#include <Eigen/Core>
+
 #include "spikeworm/learning/brain.hpp"
 
 namespace spikeworm {
@@ -31,7 +33,7 @@ class spiking_brain final : public brain {
 
  private:
   void run(std::span<const double> obs, bool record);
-  void surrogate_row(std::span<const double> u, double th, std::vector<double>& out) const;
+  void surrogate_row(std::span<const double> u, double th, std::vector<double>& out);
 
   brain_config cfg_;
   int n_obs_, n_act_, H_, L_, T_;
@@ -47,7 +49,9 @@ class spiking_brain final : public brain {
   std::vector<std::vector<std::uint32_t>> fired_;  // [layer * T + t]: spiking neurons (binary mode)
   std::vector<std::vector<std::uint32_t>> prev_fired_, cur_fired_;
   std::vector<double> prev_s_, cur_s_;
-  std::vector<double> gv_, gs_next_, gs_pending_, gu_, gcount_, gi1_, gc_, deriv_;
+  std::vector<double> gv_, gcount_, gi1_, gc_, deriv_, gu_all_, gs_in_;
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> gu_f_, gs_f_;  // GEMM operands
+  Eigen::ArrayXd sig_;
 };
 
 }  // namespace spikeworm
