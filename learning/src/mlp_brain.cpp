@@ -55,8 +55,8 @@ void mlp_brain::forward(std::span<const double> obs, std::span<double> logits) {
 }
 
 void mlp_brain::backward(std::span<const double> obs, std::span<const double> g_logits) {
-  std::vector<double> logits(n_act_);
-  forward(obs, logits);
+  logits_.resize(n_act_);
+  forward(obs, logits_);
   const std::size_t last = widths_.size() - 1;
   g_.assign(g_logits.begin(), g_logits.end());
   for (std::size_t k = last; k-- > 0;) {

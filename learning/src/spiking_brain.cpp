@@ -13,21 +13,21 @@ namespace spikeworm {
 
 
 // The surrogate derivative of a whole row of membranes, with Eigen's vectorised exp.
-void spiking_brain::surrogate_row(std::span<const double> u, double th, std::vector<double>& out) {
+void spiking_brain::surrogate_row(std::span<const float> u, double th, std::vector<double>& out) {
   const auto n = static_cast<Eigen::Index>(u.size());
-  Eigen::Map<const Eigen::ArrayXd> x(u.data(), n);
+  Eigen::Map<const Eigen::ArrayXf> x(u.data(), n);
   Eigen::Map<Eigen::ArrayXd> d(out.data(), n);
-  const double a = cfg_.grad.alpha;
   switch (cfg_.grad.kind) {
     case surrogate_kind::sigmoid: {
-      // s = sigmoid(a (u - th)) into a preallocated buffer (no temporaries in the hot path).
+      // In float with Eigen's vectorised exp, into a preallocated buffer (the tape holds float membranes).
+      const auto a = static_cast<float>(cfg_.grad.alpha), thf = static_cast<float>(th);
       sig_.resize(n);
-      sig_ = 1.0 / (1.0 + (-a * (x - th)).exp());
-      d = a * sig_ * (1.0 - sig_);
+      sig_ = 1.0f / (1.0f + (-a * (x - thf)).exp());
+      d = (a * sig_ * (1.0f - sig_)).cast<double>();
       return;
     }
     default:
-      for (Eigen::Index j = 0; j < n; ++j) d[j] = cfg_.grad.derivative(x[j] - th);
+      for (Eigen::Index j = 0; j < n; ++j) d[j] = cfg_.grad.derivative(static_cast<double>(x[j]) - th);
   }
 }
 
@@ -104,7 +104,7 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
 
   const std::size_t LT = static_cast<std::size_t>(L_) * T_;
   c_.resize(H); i1_.resize(H); v_.resize(H * L_); count_.resize(H); syn_.resize(H);
-  u_tape_.resize(LT * H); s_tape_.resize(LT * H); fired_.resize(LT);
+  (void)LT;
   gv_.resize(H);
   gcount_.resize(H); gi1_.resize(H); gc_.resize(H); deriv_.resize(T_ * H);
   gu_all_.resize(T_ * H); gs_in_.resize(T_ * H);
@@ -138,12 +138,11 @@ double spiking_brain::bias_current(int layer, int neuron) const noexcept {
   return static_cast<double>(params_[p_b_first_ + layer].value[neuron]);
 }
 
-// Pre: obs.size() == n_obs. Post: count_ holds the last layer's spike counts; with `record`, the tape
-// holds every pre-threshold membrane u and spike s.
-void spiking_brain::run(std::span<const double> obs, bool record) {
-  const std::size_t H = H_;
+// Pre: obs.size() == n_obs. Post: count_ holds the last layer's spike counts; with a tape, the tape holds
+// c, every pre-threshold membrane u and spike s, and the spiking neurons of every (layer, step).
+void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
+  const std::size_t H = H_, T = T_;
   const bool smooth = cfg_.smooth;
-  // c and the constant layer-1 current, kept for the backward pass.
   {
     const auto& win = params_[p_in_w_];
     const auto& bin = params_[p_in_b_];
@@ -161,21 +160,29 @@ void spiking_brain::run(std::span<const double> obs, bool record) {
       i1_[j] = a;
     }
   }
+  if (tape) {
+    tape->obs.assign(obs.begin(), obs.end());
+    tape->c = c_;
+    tape->u.resize(static_cast<std::size_t>(L_) * T * H);
+    tape->s.resize(tape->u.size());
+    tape->fired.clear();
+    tape->fired_start.assign(static_cast<std::size_t>(L_) * T + 1, 0);
+  }
   std::fill(v_.begin(), v_.end(), cfg_.lif.v_rest);
   std::fill(count_.begin(), count_.end(), 0.0);
   std::fill(act_.spikes_per_layer.begin(), act_.spikes_per_layer.end(), 0);
   act_.sops = 0;
-  // Spikes of the previous step per layer (binary: neuron lists; smooth: the tape row).
   auto& prev = prev_fired_;
   auto& cur = cur_fired_;
   for (auto& f : prev) f.clear();
   auto& prev_s = prev_s_;
   auto& cur_s = cur_s_;
   std::fill(prev_s.begin(), prev_s.end(), 0.0);
-  for (int t = 0; t < T_; ++t) {
+  const double decay = lif_.decay, leak = lif_.leak, th = lif_.v_th, vr = lif_.v_reset;
+  for (std::size_t t = 0; t < T; ++t) {
     for (int k = 0; k < L_; ++k) {
       double* v = v_.data() + k * H;
-      const std::size_t row = (static_cast<std::size_t>(k) * T_ + t) * H;
+      double* sk = cur_s.data() + k * H;
       auto& fired = cur[k];
       fired.clear();
       // Synaptic input of this step: b_k + W_k . s_{k-1}(t-1), summed in ascending source order like the engine.
@@ -199,35 +206,69 @@ void spiking_brain::run(std::span<const double> obs, bool record) {
         for (std::size_t j = 0; j < H; ++j) syn_[j] = static_cast<double>(b.value[j]) + syn_[j];
         in = syn_.data();
       }
-      for (std::size_t j = 0; j < H; ++j) {
-        const double u = lif_.step(v[j], in[j]);
-        double s;
-        if (!smooth) {
-          s = lif_.fires(u) ? 1.0 : 0.0;
-          v[j] = s != 0.0 ? lif_.v_reset : u;
-          if (s != 0.0) fired.push_back(static_cast<std::uint32_t>(j));
-        } else {
-          s = cfg_.grad.smooth(u - lif_.v_th);
-          v[j] = u * (1.0 - s) + lif_.v_reset * s;
-          cur_s[k * H + j] = s;
+      float* tu = tape ? tape->u.data() + (static_cast<std::size_t>(k) * T + t) * H : nullptr;
+      float* ts = tape ? tape->s.data() + (static_cast<std::size_t>(k) * T + t) * H : nullptr;
+      // The update, branch-free so it vectorises: the same expression as lif_lowered::step.
+      if (!smooth) {
+        for (std::size_t j = 0; j < H; ++j) {
+          const double u = decay * v[j] + leak + in[j];
+          const double sj = u >= th ? 1.0 : 0.0;
+          v[j] = u >= th ? vr : u;
+          sk[j] = sj;
+          if (tu) {
+            tu[j] = static_cast<float>(u);
+            ts[j] = static_cast<float>(sj);
+          }
         }
-        if (record) {
-          u_tape_[row + j] = u;
-          s_tape_[row + j] = s;
+        for (std::size_t j = 0; j < H; ++j)
+          if (sk[j] != 0.0) fired.push_back(static_cast<std::uint32_t>(j));
+      } else {
+        for (std::size_t j = 0; j < H; ++j) {
+          const double u = lif_.step(v[j], in[j]);
+          const double sj = cfg_.grad.smooth(u - th);
+          v[j] = u * (1.0 - sj) + vr * sj;
+          sk[j] = sj;
+          if (tu) {
+            tu[j] = static_cast<float>(u);
+            ts[j] = static_cast<float>(sj);
+          }
         }
-        if (k == L_ - 1) count_[j] += s;
       }
+      if (k == L_ - 1)
+        for (std::size_t j = 0; j < H; ++j) count_[j] += sk[j];
       act_.spikes_per_layer[k] += fired.size();
       if (k + 1 < L_) act_.sops += fired.size() * H;
-      if (record && !smooth) fired_[static_cast<std::size_t>(k) * T_ + t] = fired;
+      if (tape) {
+        tape->fired.insert(tape->fired.end(), fired.begin(), fired.end());
+        tape->fired_start[static_cast<std::size_t>(k) * T + t + 1] = static_cast<std::uint32_t>(tape->fired.size());
+      }
     }
     std::swap(prev, cur);
-    if (smooth) std::swap(prev_s, cur_s);
+    std::swap(prev_s, cur_s);
+  }
+  if (tape) {
+    // fired_start holds end offsets per (k, t) in visiting order (t outer, k inner): make them ranges.
+    std::vector<std::uint32_t> ends(tape->fired_start.begin() + 1, tape->fired_start.end());
+    std::vector<std::uint32_t> begin_of(ends.size());
+    std::uint32_t prev_end = 0;
+    for (std::size_t t = 0; t < T; ++t)
+      for (int k = 0; k < L_; ++k) {
+        const std::size_t at = static_cast<std::size_t>(k) * T + t;
+        begin_of[at] = prev_end;
+        prev_end = ends[at];
+      }
+    tape->fired_begin = std::move(begin_of);
+    tape->fired_end = std::move(ends);
+    tape->counts = count_;
   }
 }
 
 void spiking_brain::forward(std::span<const double> obs, std::span<double> logits) {
-  run(obs, false);
+  run(obs, nullptr);
+  readout(logits);
+}
+
+void spiking_brain::readout(std::span<double> logits) const {
   const auto& w = params_[p_out_w_];
   const auto& b = params_[p_out_b_];
   for (int a = 0; a < n_act_; ++a) {
@@ -242,7 +283,24 @@ void spiking_brain::forward(std::span<const double> obs, std::span<double> logit
 //   dL/ds_t = [last layer] dL/dcount + [k < L] (W_{k+1} dL/du_{k+1,t+1}) + (v_reset - u_t) dL/dv_t
 //   dL/du_t = dL/dv_t (1 - s_t) + dL/ds_t surrogate'(u_t - v_th),   dL/dv_{t-1} = a dL/du_t
 void spiking_brain::backward(std::span<const double> obs, std::span<const double> g_logits) {
-  run(obs, true);
+  run(obs, &scratch_);
+  backward_tape(scratch_, g_logits);
+}
+
+void spiking_brain::forward_train(std::span<const double> obs, std::span<double> logits, std::size_t slot) {
+  if (tapes_.size() <= slot) tapes_.resize(slot + 1);
+  run(obs, &tapes_[slot]);
+  readout(logits);
+}
+
+void spiking_brain::backward_train(std::size_t slot, std::span<const double> g_logits) {
+  backward_tape(tapes_.at(slot), g_logits);
+}
+
+void spiking_brain::release_tapes() { std::vector<spike_tape>().swap(tapes_); }
+
+void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double> g_logits) {
+  const std::span<const double> obs = tape.obs;
   const std::size_t H = H_;
   const bool smooth = cfg_.smooth;
   auto& pw_out = params_[p_out_w_];
@@ -253,7 +311,7 @@ void spiking_brain::backward(std::span<const double> obs, std::span<const double
     if (g == 0.0) continue;
     pb_out.grad[a] += g;
     for (std::size_t j = 0; j < H; ++j) {
-      pw_out.grad[a * H + j] += g * count_[j];
+      pw_out.grad[a * H + j] += g * tape.counts[j];
       gcount_[j] += g * static_cast<double>(pw_out.value[a * H + j]);
     }
   }
@@ -265,20 +323,20 @@ void spiking_brain::backward(std::span<const double> obs, std::span<const double
   std::fill(gi1_.begin(), gi1_.end(), 0.0);
   for (int k = L_ - 1; k >= 0; --k) {
     const std::size_t block = static_cast<std::size_t>(k) * T * H;
-    surrogate_row(std::span<const double>(u_tape_).subspan(block, T * H), th, deriv_);
+    surrogate_row(std::span<const float>(tape.u).subspan(block, T * H), th, deriv_);
     std::fill(gv_.begin(), gv_.begin() + H, 0.0);
     double* gv = gv_.data();
     for (std::size_t t = T; t-- > 0;) {
-      const double* u = u_tape_.data() + block + t * H;
-      const double* sp = s_tape_.data() + block + t * H;
+      const float* u = tape.u.data() + block + t * H;
+      const float* sp = tape.s.data() + block + t * H;
       const double* d = deriv_.data() + t * H;
       const double* above = (k < L_ - 1 && t + 1 < T) ? gs_in_.data() + (t + 1) * H : nullptr;
       double* gu = gu_all_.data() + t * H;
       for (std::size_t j = 0; j < H; ++j) {
-        double gs = (vr - u[j]) * gv[j];
+        double gs = (vr - static_cast<double>(u[j])) * gv[j];
         if (above) gs += above[j];
         if (k == L_ - 1) gs += gcount_[j];
-        gu[j] = gv[j] * (1.0 - sp[j]) + gs * d[j];
+        gu[j] = gv[j] * (1.0 - static_cast<double>(sp[j])) + gs * d[j];
         gv[j] = a_decay * gu[j];  // dL/dv_{t-1}
       }
     }
@@ -297,13 +355,15 @@ void spiking_brain::backward(std::span<const double> obs, std::span<const double
     for (std::size_t t = 1; t < T; ++t) {
       const double* gu = gu_all_.data() + t * H;
       if (!smooth) {
-        for (std::uint32_t i : fired_[static_cast<std::size_t>(k - 1) * T + (t - 1)]) {
+        const std::size_t at = static_cast<std::size_t>(k - 1) * T + (t - 1);
+        for (std::uint32_t f = tape.fired_begin[at]; f < tape.fired_end[at]; ++f) {
+          const std::uint32_t i = tape.fired[f];
           double* g = pw.grad.data() + static_cast<std::size_t>(i) * H;
           for (std::size_t j = 0; j < H; ++j) g[j] += gu[j];
         }
       } else {
         for (std::size_t i = 0; i < H; ++i) {
-          const double si = s_tape_[prev_block + (t - 1) * H + i];
+          const double si = static_cast<double>(tape.s[prev_block + (t - 1) * H + i]);
           double* g = pw.grad.data() + i * H;
           for (std::size_t j = 0; j < H; ++j) g[j] += si * gu[j];
         }
@@ -332,7 +392,7 @@ void spiking_brain::backward(std::span<const double> obs, std::span<const double
     double* gw = pw1.grad.data() + j * H;
     const float* w = pw1.value.data() + j * H;
     for (std::size_t i = 0; i < H; ++i) {
-      gw[i] += g * c_[i];
+      gw[i] += g * tape.c[i];
       gc_[i] += g * static_cast<double>(w[i]);
     }
   }

@@ -57,7 +57,7 @@ const episode_record& session::run_episode() {
     auto& in = inputs_[n];
     in.resize(width);
     cfg_.brain.enc.encode(obs, 1, unused, in);
-    brain_->forward(in, logits);
+    brain_->forward_train(in, logits, n);
     softmax(logits, p);
     double u = pick.uniform(), acc = 0;
     int a = envs::num_actions - 1;
@@ -84,8 +84,10 @@ const episode_record& session::run_episode() {
   for (std::size_t t = 0; t < n; ++t) {
     loss += (-std::log(std::max(probs_[t][actions_[t]], 1e-300)) * adv[t] - beta * entropy(probs_[t])) / static_cast<double>(n);
     policy_gradient(probs_[t], actions_[t], adv[t], beta, static_cast<double>(n), g);
-    brain_->backward(inputs_[t], g);
+    brain_->backward_train(t, g);
   }
+  // Tapes stay allocated for the next episode (reused slot by slot); the session releases them at its end.
+  if (e + 1 >= tc.episodes) brain_->release_tapes();
   if (!std::isfinite(loss))
     throw error(fmt::format("session {} (seed {}): non-finite loss at episode {}", index_, seed_, e));
   // EMA baseline of the mean discounted return.

@@ -68,6 +68,11 @@ class brain {
   // Recomputes the forward pass of one decision with a tape, then accumulates into every grad the
   // gradient of sum_k g_logits[k] * logits[k].
   virtual void backward(std::span<const double> obs, std::span<const double> g_logits) = 0;
+  // Training: a forward pass that keeps in tape `slot` what backward_train(slot) needs, so a decision's
+  // forward pass is not recomputed. Slots are reused episode after episode; release_tapes() frees them.
+  virtual void forward_train(std::span<const double> obs, std::span<double> logits, std::size_t slot) = 0;
+  virtual void backward_train(std::size_t slot, std::span<const double> g_logits) = 0;
+  virtual void release_tapes() = 0;
   virtual const activity& last_activity() const noexcept = 0;
   void zero_grad() noexcept {
     for (auto& p : params())

@@ -11,6 +11,14 @@ namespace spikeworm {
 // obs -> c = W_in obs + b_in -> LIF layer 1 driven by the constant current W_1 c + b_1 -> LIF layer k
 // receives b_k + W_k . spikes of layer k-1 one step earlier (the engine's delay of one step) -> logits =
 // W_out . (spike counts of the last layer over T steps) + b_out. Membranes start at v_rest every decision.
+// What the backward pass needs of one decision's forward pass.
+struct spike_tape {
+  std::vector<double> obs, c, counts;  // input, W_in obs + b_in, last-layer spike counts
+  std::vector<float> u, s;             // [layer][t][neuron]: pre-threshold membrane and spike
+  std::vector<std::uint32_t> fired;    // spiking neurons of each (layer, t), ranges below
+  std::vector<std::uint32_t> fired_start, fired_begin, fired_end;
+};
+
 class spiking_brain final : public brain {
  public:
   spiking_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed);
@@ -19,6 +27,9 @@ class spiking_brain final : public brain {
   int num_actions() const noexcept override { return n_act_; }
   void forward(std::span<const double> obs, std::span<double> logits) override;
   void backward(std::span<const double> obs, std::span<const double> g_logits) override;
+  void forward_train(std::span<const double> obs, std::span<double> logits, std::size_t slot) override;
+  void backward_train(std::size_t slot, std::span<const double> g_logits) override;
+  void release_tapes() override;
   const activity& last_activity() const noexcept override { return act_; }
 
   // The engine network: populations "L1".."LL" (lif), projections L_k -> L_{k+1} (all_to_all).
@@ -32,8 +43,10 @@ class spiking_brain final : public brain {
   const brain_config& config() const noexcept { return cfg_; }
 
  private:
-  void run(std::span<const double> obs, bool record);
-  void surrogate_row(std::span<const double> u, double th, std::vector<double>& out);
+  void run(std::span<const double> obs, spike_tape* tape);
+  void readout(std::span<double> logits) const;
+  void backward_tape(const spike_tape& tape, std::span<const double> g_logits);
+  void surrogate_row(std::span<const float> u, double th, std::vector<double>& out);
 
   brain_config cfg_;
   int n_obs_, n_act_, H_, L_, T_;
@@ -45,13 +58,14 @@ class spiking_brain final : public brain {
   std::size_t p_in_w_ = 0, p_in_b_ = 0, p_w1_ = 0, p_b_first_ = 0, p_w_first_ = 0, p_out_w_ = 0, p_out_b_ = 0;
   activity act_;
   // work buffers and tape: [layer][t][H]
-  std::vector<double> c_, i1_, v_, count_, syn_, u_tape_, s_tape_;
-  std::vector<std::vector<std::uint32_t>> fired_;  // [layer * T + t]: spiking neurons (binary mode)
+  std::vector<double> c_, i1_, v_, count_, syn_;
+  std::vector<spike_tape> tapes_;  // one per decision of the current episode
+  spike_tape scratch_;
   std::vector<std::vector<std::uint32_t>> prev_fired_, cur_fired_;
   std::vector<double> prev_s_, cur_s_;
   std::vector<double> gv_, gcount_, gi1_, gc_, deriv_, gu_all_, gs_in_;
   Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> gu_f_, gs_f_;  // GEMM operands
-  Eigen::ArrayXd sig_;
+  Eigen::ArrayXf sig_;
 };
 
 }  // namespace spikeworm
