@@ -107,7 +107,7 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
   (void)LT;
   gv_.resize(H);
   gcount_.resize(H); gi1_.resize(H); gc_.resize(H); deriv_.resize(T_ * H);
-  gu_all_.resize(T_ * H); gs_in_.resize(T_ * H);
+  gu_all_.resize(T_ * H); gs_in_.resize(T_ * H); gs_ext_.resize(H); gu_row_f_.resize(H);
   act_.spikes_per_layer.assign(L_, 0);
   prev_fired_.resize(L_);
   cur_fired_.resize(L_);
@@ -327,17 +327,21 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
     std::fill(gv_.begin(), gv_.begin() + H, 0.0);
     double* gv = gv_.data();
     for (std::size_t t = T; t-- > 0;) {
-      const float* u = tape.u.data() + block + t * H;
-      const float* sp = tape.s.data() + block + t * H;
-      const double* d = deriv_.data() + t * H;
-      const double* above = (k < L_ - 1 && t + 1 < T) ? gs_in_.data() + (t + 1) * H : nullptr;
-      double* gu = gu_all_.data() + t * H;
+      const float* __restrict u = tape.u.data() + block + t * H;
+      const float* __restrict sp = tape.s.data() + block + t * H;
+      const double* __restrict d = deriv_.data() + t * H;
+      double* __restrict gu = gu_all_.data() + t * H;
+      double* __restrict g = gv;
+      // dL/ds from outside this layer's own recursion: the readout (last layer) or the layer above.
+      double* __restrict ext = gs_ext_.data();
+      if (k == L_ - 1) std::copy(gcount_.begin(), gcount_.end(), gs_ext_.begin());
+      else if (t + 1 < T) std::copy_n(gs_in_.data() + (t + 1) * H, H, gs_ext_.begin());
+      else std::fill(gs_ext_.begin(), gs_ext_.end(), 0.0);
       for (std::size_t j = 0; j < H; ++j) {
-        double gs = (vr - static_cast<double>(u[j])) * gv[j];
-        if (above) gs += above[j];
-        if (k == L_ - 1) gs += gcount_[j];
-        gu[j] = gv[j] * (1.0 - static_cast<double>(sp[j])) + gs * d[j];
-        gv[j] = a_decay * gu[j];  // dL/dv_{t-1}
+        const double gs = ext[j] + (vr - static_cast<double>(u[j])) * g[j];
+        const double guj = g[j] * (1.0 - static_cast<double>(sp[j])) + gs * d[j];
+        gu[j] = guj;
+        g[j] = a_decay * guj;  // dL/dv_{t-1}
       }
     }
     if (k == 0) {
@@ -351,24 +355,27 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
       for (std::size_t j = 0; j < H; ++j) pb.grad[j] += gu_all_[t * H + j];
     auto& pw = params_[p_w_first_ + k - 1];
     const std::size_t prev_block = static_cast<std::size_t>(k - 1) * T * H;
-    // Weight gradient [source i][target j] += s_{k-1}(t-1)[i] gu(t)[j]: only the sources that spiked.
+    // Weight gradient [source i][target j] += s_{k-1}(t-1)[i] gu(t)[j]: only the rows of sources that
+    // spiked (spikes are 0/1), accumulated in float for this decision, then added to the gradient.
+    gw_f_.assign(H * H, 0.0f);
     for (std::size_t t = 1; t < T; ++t) {
       const double* gu = gu_all_.data() + t * H;
+      for (std::size_t j = 0; j < H; ++j) gu_row_f_[j] = static_cast<float>(gu[j]);
       if (!smooth) {
         const std::size_t at = static_cast<std::size_t>(k - 1) * T + (t - 1);
         for (std::uint32_t f = tape.fired_begin[at]; f < tape.fired_end[at]; ++f) {
-          const std::uint32_t i = tape.fired[f];
-          double* g = pw.grad.data() + static_cast<std::size_t>(i) * H;
-          for (std::size_t j = 0; j < H; ++j) g[j] += gu[j];
+          float* __restrict gw = gw_f_.data() + static_cast<std::size_t>(tape.fired[f]) * H;
+          for (std::size_t j = 0; j < H; ++j) gw[j] += gu_row_f_[j];
         }
       } else {
         for (std::size_t i = 0; i < H; ++i) {
-          const double si = static_cast<double>(tape.s[prev_block + (t - 1) * H + i]);
-          double* g = pw.grad.data() + i * H;
-          for (std::size_t j = 0; j < H; ++j) g[j] += si * gu[j];
+          const float si = tape.s[prev_block + (t - 1) * H + i];
+          float* __restrict gw = gw_f_.data() + i * H;
+          for (std::size_t j = 0; j < H; ++j) gw[j] += si * gu_row_f_[j];
         }
       }
     }
+    for (std::size_t x = 0; x < H * H; ++x) pw.grad[x] += static_cast<double>(gw_f_[x]);
     // dL/ds_{k-1}(t-1) = W_k[i][:] . gu(t): row t of GU_k W_k^T, stored at row t for the layer below.
     {
       using mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

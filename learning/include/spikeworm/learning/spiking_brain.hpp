@@ -63,7 +63,8 @@ class spiking_brain final : public brain {
   spike_tape scratch_;
   std::vector<std::vector<std::uint32_t>> prev_fired_, cur_fired_;
   std::vector<double> prev_s_, cur_s_;
-  std::vector<double> gv_, gcount_, gi1_, gc_, deriv_, gu_all_, gs_in_;
+  std::vector<double> gv_, gcount_, gi1_, gc_, deriv_, gu_all_, gs_in_, gs_ext_;
+  std::vector<float> gw_f_, gu_row_f_;
   Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> gu_f_, gs_f_;  // GEMM operands
   Eigen::ArrayXf sig_;
 };
