@@ -7,23 +7,15 @@
 #include <gtest/gtest.h>
 
 #include "helpers.hpp"
-#include "spikeworm/cli/cli.hpp"
+#include "cli_helpers.hpp"
 
 namespace spikeworm {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct result {
-  int code;
-  std::string out, err;
-};
-
-result run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = cli::run(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using result = test::cli_result;
+inline result run(const std::vector<std::string>& args) { return test::run_cli(args); }
 
 std::string config(const char* name) { return (test::source_dir() / "configs" / name).string(); }
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "helpers.hpp"
-#include "spikeworm/cli/cli.hpp"
+#include "cli_helpers.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
@@ -34,10 +34,9 @@ seed = 3
 )";
 
 int run(const std::vector<std::string>& args, std::string* err_text = nullptr) {
-  std::ostringstream out, err;
-  const int code = cli::run(args, out, err);
-  if (err_text) *err_text = err.str();
-  return code;
+  const auto r = test::run_cli(args);
+  if (err_text) *err_text = r.err;
+  return r.code;
 }
 
 std::string slurp(const std::filesystem::path& p) {
