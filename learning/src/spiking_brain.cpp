@@ -164,9 +164,11 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
     tape->obs.assign(obs.begin(), obs.end());
     tape->c = c_;
     tape->u.resize(static_cast<std::size_t>(L_) * T * H);
-    tape->s.resize(tape->u.size());
+    if (smooth) tape->s.resize(tape->u.size());
+    else tape->spiked.resize(tape->u.size());
     tape->fired.clear();
-    tape->fired_start.assign(static_cast<std::size_t>(L_) * T + 1, 0);
+    tape->fired_begin.resize(static_cast<std::size_t>(L_) * T);
+    tape->fired_end.resize(static_cast<std::size_t>(L_) * T);
   }
   std::fill(v_.begin(), v_.end(), cfg_.lif.v_rest);
   std::fill(count_.begin(), count_.end(), 0.0);
@@ -207,7 +209,7 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
         in = syn_.data();
       }
       float* tu = tape ? tape->u.data() + (static_cast<std::size_t>(k) * T + t) * H : nullptr;
-      float* ts = tape ? tape->s.data() + (static_cast<std::size_t>(k) * T + t) * H : nullptr;
+      const std::size_t row = (static_cast<std::size_t>(k) * T + t) * H;
       // The update, branch-free so it vectorises: the same expression as lif_lowered::step.
       if (!smooth) {
         for (std::size_t j = 0; j < H; ++j) {
@@ -217,7 +219,7 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
           sk[j] = sj;
           if (tu) {
             tu[j] = static_cast<float>(u);
-            ts[j] = static_cast<float>(sj);
+            tape->spiked[row + j] = static_cast<std::uint8_t>(u >= th);
           }
         }
         for (std::size_t j = 0; j < H; ++j)
@@ -230,7 +232,7 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
           sk[j] = sj;
           if (tu) {
             tu[j] = static_cast<float>(u);
-            ts[j] = static_cast<float>(sj);
+            tape->s[row + j] = static_cast<float>(sj);
           }
         }
       }
@@ -239,26 +241,16 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
       act_.spikes_per_layer[k] += fired.size();
       if (k + 1 < L_) act_.sops += fired.size() * H;
       if (tape) {
+        const std::size_t at = static_cast<std::size_t>(k) * T + t;
+        tape->fired_begin[at] = static_cast<std::uint32_t>(tape->fired.size());
         tape->fired.insert(tape->fired.end(), fired.begin(), fired.end());
-        tape->fired_start[static_cast<std::size_t>(k) * T + t + 1] = static_cast<std::uint32_t>(tape->fired.size());
+        tape->fired_end[at] = static_cast<std::uint32_t>(tape->fired.size());
       }
     }
     std::swap(prev, cur);
     std::swap(prev_s, cur_s);
   }
   if (tape) {
-    // fired_start holds end offsets per (k, t) in visiting order (t outer, k inner): make them ranges.
-    std::vector<std::uint32_t> ends(tape->fired_start.begin() + 1, tape->fired_start.end());
-    std::vector<std::uint32_t> begin_of(ends.size());
-    std::uint32_t prev_end = 0;
-    for (std::size_t t = 0; t < T; ++t)
-      for (int k = 0; k < L_; ++k) {
-        const std::size_t at = static_cast<std::size_t>(k) * T + t;
-        begin_of[at] = prev_end;
-        prev_end = ends[at];
-      }
-    tape->fired_begin = std::move(begin_of);
-    tape->fired_end = std::move(ends);
     tape->counts = count_;
   }
 }
@@ -299,6 +291,24 @@ void spiking_brain::backward_train(std::size_t slot, std::span<const double> g_l
 
 void spiking_brain::release_tapes() { std::vector<spike_tape>().swap(tapes_); }
 
+// One step of the layer recursion, for spikes stored as 0/1 bytes or (smooth mode) as floats:
+//   gs = ext + (v_reset - u) gv,  gu = gv (1 - s) + gs surrogate'(u - v_th),  gv <- a gu.
+template <class Spike>
+void spiking_brain::recur_step(const float* __restrict u, const Spike* __restrict sp, std::size_t t,
+                               double* __restrict gv) {
+  const std::size_t H = H_;
+  const double a_decay = lif_.decay, vr = lif_.v_reset;
+  const double* __restrict d = deriv_.data() + t * H;
+  const double* __restrict ext = gs_ext_.data();
+  double* __restrict gu = gu_all_.data() + t * H;
+  for (std::size_t j = 0; j < H; ++j) {
+    const double gs = ext[j] + (vr - static_cast<double>(u[j])) * gv[j];
+    const double guj = gv[j] * (1.0 - static_cast<double>(sp[j])) + gs * d[j];
+    gu[j] = guj;
+    gv[j] = a_decay * guj;  // dL/dv_{t-1}
+  }
+}
+
 void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double> g_logits) {
   const std::span<const double> obs = tape.obs;
   const std::size_t H = H_;
@@ -318,7 +328,7 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
   // Layer by layer, top down: layer k's recursion over time needs from the layer above only
   // dL/ds_k(t) = W_{k+1} dL/du_{k+1}(t+1) for every t, which is one matrix product per layer
   // (gs_in_ = GU_{k+1} W_{k+1}^T, T x H), not T matrix-vector products.
-  const double a_decay = lif_.decay, vr = lif_.v_reset, th = lif_.v_th;
+  const double th = lif_.v_th;
   const std::size_t T = T_;
   std::fill(gi1_.begin(), gi1_.end(), 0.0);
   for (int k = L_ - 1; k >= 0; --k) {
@@ -327,22 +337,13 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
     std::fill(gv_.begin(), gv_.begin() + H, 0.0);
     double* gv = gv_.data();
     for (std::size_t t = T; t-- > 0;) {
-      const float* __restrict u = tape.u.data() + block + t * H;
-      const float* __restrict sp = tape.s.data() + block + t * H;
-      const double* __restrict d = deriv_.data() + t * H;
-      double* __restrict gu = gu_all_.data() + t * H;
-      double* __restrict g = gv;
       // dL/ds from outside this layer's own recursion: the readout (last layer) or the layer above.
-      double* __restrict ext = gs_ext_.data();
       if (k == L_ - 1) std::copy(gcount_.begin(), gcount_.end(), gs_ext_.begin());
       else if (t + 1 < T) std::copy_n(gs_in_.data() + (t + 1) * H, H, gs_ext_.begin());
       else std::fill(gs_ext_.begin(), gs_ext_.end(), 0.0);
-      for (std::size_t j = 0; j < H; ++j) {
-        const double gs = ext[j] + (vr - static_cast<double>(u[j])) * g[j];
-        const double guj = g[j] * (1.0 - static_cast<double>(sp[j])) + gs * d[j];
-        gu[j] = guj;
-        g[j] = a_decay * guj;  // dL/dv_{t-1}
-      }
+      const std::size_t row = block + t * H;
+      if (smooth) recur_step(tape.u.data() + row, tape.s.data() + row, t, gv);
+      else recur_step(tape.u.data() + row, tape.spiked.data() + row, t, gv);
     }
     if (k == 0) {
       for (std::size_t t = 0; t < T; ++t)
@@ -369,7 +370,7 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
         }
       } else {
         for (std::size_t i = 0; i < H; ++i) {
-          const float si = tape.s[prev_block + (t - 1) * H + i];
+          const float si = tape.s[prev_block + (t - 1) * H + i];  // smooth mode only
           float* __restrict gw = gw_f_.data() + i * H;
           for (std::size_t j = 0; j < H; ++j) gw[j] += si * gu_row_f_[j];
         }

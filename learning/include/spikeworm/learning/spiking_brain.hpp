@@ -14,9 +14,11 @@ namespace spikeworm {
 // What the backward pass needs of one decision's forward pass.
 struct spike_tape {
   std::vector<double> obs, c, counts;  // input, W_in obs + b_in, last-layer spike counts
-  std::vector<float> u, s;             // [layer][t][neuron]: pre-threshold membrane and spike
-  std::vector<std::uint32_t> fired;    // spiking neurons of each (layer, t), ranges below
-  std::vector<std::uint32_t> fired_start, fired_begin, fired_end;
+  std::vector<float> u;                // [layer][t][neuron]: pre-threshold membrane
+  std::vector<std::uint8_t> spiked;    // [layer][t][neuron]: 0/1 spikes
+  std::vector<float> s;                // smooth mode only: the real-valued "spikes"
+  std::vector<std::uint32_t> fired;    // spiking neurons of each (layer, t): [fired_begin, fired_end)
+  std::vector<std::uint32_t> fired_begin, fired_end;
 };
 
 class spiking_brain final : public brain {
@@ -46,6 +48,8 @@ class spiking_brain final : public brain {
   void run(std::span<const double> obs, spike_tape* tape);
   void readout(std::span<double> logits) const;
   void backward_tape(const spike_tape& tape, std::span<const double> g_logits);
+  template <class Spike>
+  void recur_step(const float* u, const Spike* sp, std::size_t t, double* gv);
   void surrogate_row(std::span<const float> u, double th, std::vector<double>& out);
 
   brain_config cfg_;
