@@ -116,7 +116,8 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
   std::uint64_t already = 0;
   for (auto& s : sessions) already += static_cast<std::uint64_t>(std::min(s->episodes_done(), meta.episodes));
   done = already;
-  std::vector<std::string> failures(sessions.size());
+  std::vector<std::string> failures(sessions.size());  // written by the session's task, read after join
+  auto finished = std::make_unique<std::atomic<bool>[]>(sessions.size());  // the progress loop reads only these
   std::vector<double> wall(sessions.size(), 0.0);
   std::mutex print;
   auto body = [&](std::size_t k) {
@@ -140,6 +141,7 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
       failures[k] = e.what();
     }
     wall[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    finished[k].store(true, std::memory_order_release);
   };
   const auto start = std::chrono::steady_clock::now();
   {
@@ -155,12 +157,12 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
     });
     const std::uint64_t total = static_cast<std::uint64_t>(meta.sessions) * static_cast<std::uint64_t>(meta.episodes);
     progress_bar bar(err, "train", total, a.quiet || a.verbose ? progress_bar::mode::off : progress_bar::mode::automatic);
-    while (done.load() < total) {
-      bool any_running = false;
+    for (;;) {
+      bool all_finished = true;
       for (std::size_t k = 0; k < sessions.size(); ++k)
-        any_running = any_running || (failures[k].empty() && sessions[k]->episodes_done() < meta.episodes);
+        all_finished = all_finished && finished[k].load(std::memory_order_acquire);
       bar.update(done.load(), fmt::format("{}/{} episodes", done.load(), total));
-      if (!any_running) break;
+      if (all_finished) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     worker.join();
