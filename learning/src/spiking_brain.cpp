@@ -102,9 +102,7 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
     init_linear(params_[layers[i].first], params_[layers[i].second], cfg.init,
                 i + 1 == layers.size() ? cfg.output_scale : 1.0, r);
 
-  const std::size_t LT = static_cast<std::size_t>(L_) * T_;
   c_.resize(H); i1_.resize(H); v_.resize(H * L_); count_.resize(H); syn_.resize(H);
-  (void)LT;
   gv_.resize(H);
   gcount_.resize(H); gi1_.resize(H); gc_.resize(H); deriv_.resize(T_ * H);
   gu_all_.resize(T_ * H); gs_in_.resize(T_ * H); gs_ext_.resize(H); gu_row_f_.resize(H);
