@@ -63,6 +63,8 @@ void event_engine::reset(std::span<const double> currents) {
   for (auto& b : blocks_) {
     b.due.assign(st_.slots, {});
     b.crossings = {};
+    b.wheel.assign(static_cast<std::size_t>(wheel_slots), {});
+    b.wheel_entries = 0;
     b.fired.clear();
     b.updates = b.queued = b.pending = 0;
     const auto& p = net_->populations()[b.pop];
@@ -81,7 +83,7 @@ void event_engine::run(step_t steps) {
     std::uint64_t held = 0;
     for (auto& b : blocks_) {
       fired_.insert(fired_.end(), b.fired.begin(), b.fired.end());
-      held += b.pending + b.crossings.size();
+      held += b.pending + b.wheel_entries + b.crossings.size();
     }
     for (neuron_id s : fired_) counters_.sops += rows[s + 1] - rows[s];  // SOPs = spikes x fan-out
     counters_.peak_queue = std::max(counters_.peak_queue, held);
@@ -135,6 +137,14 @@ void event_engine::step_block(block& b, step_t t) {
   b.pending -= due.size();
   for (neuron_id n : due) process(b, p, n, t);
   due.clear();
+  {
+    auto& bucket = b.wheel[static_cast<std::size_t>(t & (wheel_slots - 1))];
+    b.wheel_entries -= bucket.size();
+    // Pre: process() schedules only steps in (t, t + wheel_slots), never into this bucket.
+    for (neuron_id n : bucket)
+      if (predicted_[n] == t && st_.last[n] < t) process(b, p, n, t);
+    bucket.clear();
+  }
   while (!b.crossings.empty() && b.crossings.top().first <= t) {
     const auto [s, n] = b.crossings.top();
     b.crossings.pop();
@@ -218,11 +228,16 @@ void event_engine::process(block& b, const population& p, neuron_id n, step_t t)
   predict(b, p, n, t);
 }
 
-void event_engine::schedule(block& b, neuron_id n, step_t s) {
-  if (predicted_[n] == s) return;  // its entry is still in the heap and still valid
+void event_engine::schedule(block& b, neuron_id n, step_t s, step_t now) {
+  if (predicted_[n] == s) return;  // its entry is still queued and still valid
   predicted_[n] = s;
   if (s == never) return;
-  b.crossings.emplace(s, n);
+  if (s - now < wheel_slots) {
+    b.wheel[static_cast<std::size_t>(s & (wheel_slots - 1))].push_back(n);
+    ++b.wheel_entries;
+  } else {
+    b.crossings.emplace(s, n);
+  }
   ++b.queued;
 }
 
@@ -232,7 +247,7 @@ void event_engine::predict(block& b, const population& p, neuron_id n, step_t t)
   switch (p.model) {
     case model_kind::poisson:
     case model_kind::spike_source:
-      schedule(b, n, st_.next_spike[n]);
+      schedule(b, n, st_.next_spike[n], t);
       return;
     case model_kind::lif: {
       const auto& m = p.lif;
@@ -246,7 +261,7 @@ void event_engine::predict(block& b, const population& p, neuron_id n, step_t t)
         vb = m.v_reset;
       }
       if (!(vstar > m.v_th) && !m.fires(m.step(vb, cur))) {
-        schedule(b, n, never);  // monotone approach to v* <= v_th: no crossing (up to rounding)
+        schedule(b, n, never, t);  // monotone approach to v* <= v_th: no crossing (up to rounding)
         return;
       }
       // The value process() computes at step base + k.
@@ -260,7 +275,7 @@ void event_engine::predict(block& b, const population& p, neuron_id n, step_t t)
       while (k > 1 && m.fires(value(k - 1))) --k;
       int guard = 0;
       while (!m.fires(value(k)) && guard++ < 64) ++k;
-      schedule(b, n, base + k);  // if the guard ran out, an early wake-up that re-predicts
+      schedule(b, n, base + k, t);  // if the guard ran out, an early wake-up that re-predicts
       return;
     }
     case model_kind::cuba_lif: {
@@ -283,8 +298,8 @@ void event_engine::predict(block& b, const population& p, neuron_id n, step_t t)
       if (m.e_equal || m.i_equal) {
         // Not a sum of pure exponentials: scan, and wake up to re-predict after 256 steps.
         for (step_t k = 1; k <= 256; ++k)
-          if (m.fires(value(k))) return schedule(b, n, base + k);
-        return schedule(b, n, base + 256);
+          if (m.fires(value(k))) return schedule(b, n, base + k, t);
+        return schedule(b, n, base + 256, t);
       }
       // v(base + k) = v* + A am^k + B be^k + C bi^k. Each term is monotone in k, so on [k0, k1] it is
       // bounded by its larger end value: skip intervals whose bound stays below threshold, doubling
@@ -305,7 +320,7 @@ void event_engine::predict(block& b, const population& p, neuron_id n, step_t t)
       };
       step_t k = 1, len = 1;
       for (int iter = 0; iter < 512; ++iter) {
-        if (bound_to_infinity(k) < m.v_th - margin) return schedule(b, n, never);
+        if (bound_to_infinity(k) < m.v_th - margin) return schedule(b, n, never, t);
         if (bound(k, k + len - 1) < m.v_th - margin) {
           k += len;
           len *= 2;
@@ -315,10 +330,10 @@ void event_engine::predict(block& b, const population& p, neuron_id n, step_t t)
           len /= 2;
           continue;
         }
-        if (m.fires(value(k))) return schedule(b, n, base + k);
+        if (m.fires(value(k))) return schedule(b, n, base + k, t);
         ++k;
       }
-      return schedule(b, n, base + k);  // early wake-up: re-predicts from there
+      return schedule(b, n, base + k, t);  // early wake-up: re-predicts from there
     }
   }
 }

@@ -30,6 +30,10 @@ class event_engine final : public engine {
     neuron_id begin = 0, end = 0;
     std::vector<std::vector<neuron_id>> due;  // neurons with input waiting, per ring slot
     using entry = std::pair<step_t, neuron_id>;
+    // Predicted crossings less than wheel_slots steps ahead go to a timing wheel (O(1) insertion, a bucket
+    // per step); farther ones to a binary min-heap of (step, neuron). Stale entries are skipped when due.
+    std::vector<std::vector<neuron_id>> wheel;
+    std::uint64_t wheel_entries = 0;
     std::priority_queue<entry, std::vector<entry>, std::greater<>> crossings;  // (step, neuron), min first
     std::vector<neuron_id> fired;
     std::uint64_t updates = 0, queued = 0, pending = 0;
@@ -39,7 +43,8 @@ class event_engine final : public engine {
   void deliver(block& b, step_t t_spike);
   void process(block& b, const population& p, neuron_id n, step_t t);
   void predict(block& b, const population& p, neuron_id n, step_t t);
-  void schedule(block& b, neuron_id n, step_t s);
+  void schedule(block& b, neuron_id n, step_t s, step_t now);
+  static constexpr step_t wheel_slots = 1024;  // a power of two
 
   neuron_state st_;
   std::vector<std::uint8_t> pending_;  // [slot * N + n]: n is in due[slot] of its block
