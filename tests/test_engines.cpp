@@ -204,7 +204,7 @@ TEST(event_engine, matches_reference_on_random_recurrent_lif) {
 }
 
 TEST(event_engine, comparison_detects_a_real_difference) {
-  // The oracle must be able to fail: a one-ulp weight change that is not near threshold.
+  // The oracle must be able to fail: one weight changed by 0.3 gives a difference away from threshold.
   auto net = net_from(random_lif_network(3, true), 3);
   auto other = net_from(random_lif_network(3, true), 3);
   other.weights()[0] += 0.3f;

@@ -175,12 +175,16 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
   const bool foraging = cfg.env.kind != envs::env_kind::static_goal;
   const int optimum = envs::environment(cfg.env).optimal_steps();
   std::vector<session_metrics> metrics;
+  auto layer_columns = [&](std::ostream& o, const char* prefix) {
+    if (cfg.brain.type != "spiking") return;
+    for (int l = 0; l < cfg.brain.layers; ++l) o << "," << prefix << (l + 1);
+  };
   {
     atomic_file f(dir / "episodes.csv");
     auto& o = f.stream();
     o << "session,seed,episode,success,steps,outcome,reward,loss,learning_rate,beta,entropy,grad_norm,foods,"
          "distance_efficiency,sops";
-    for (int l = 0; l < cfg.brain.layers && cfg.brain.type == "spiking"; ++l) o << ",spikes_l" << (l + 1);
+    layer_columns(o, "spikes_l");
     o << "\n";
     for (auto& s : sessions)
       for (const auto& r : s->records()) {
@@ -199,7 +203,7 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
     auto& o = f.stream();
     o << "session,seed,episodes,success_rate,last30_success,last30_steps,path_efficiency,convergence_run,"
          "post_success,post_variance,composite,mean_foods,wall_seconds,episodes_per_second";
-    for (int l = 0; l < cfg.brain.layers && cfg.brain.type == "spiking"; ++l) o << ",spike_rate_l" << (l + 1);
+    layer_columns(o, "spike_rate_l");
     o << "\n";
     for (std::size_t k = 0; k < sessions.size(); ++k) {
       const auto& m = metrics[k];

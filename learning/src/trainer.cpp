@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -38,7 +39,7 @@ const episode_record& session::run_episode() {
   const auto& tc = cfg_.train;
   env_.reset(envs::episode_seed(seed_, static_cast<std::uint64_t>(e)));
   rng pick(seed_, stream_kind::policy, static_cast<std::uint64_t>(e), 1);
-  rng unused(seed_, stream_kind::encoder, static_cast<std::uint64_t>(e));
+  rng enc_rng(seed_, stream_kind::encoder, static_cast<std::uint64_t>(e));  // drawn from by no constant encoder
   const int width = cfg_.brain.enc.width(2);
   actions_.clear();
   rewards_.clear();
@@ -56,7 +57,7 @@ const episode_record& session::run_episode() {
     if (inputs_.size() <= n) inputs_.emplace_back();
     auto& in = inputs_[n];
     in.resize(width);
-    cfg_.brain.enc.encode(obs, 1, unused, in);
+    cfg_.brain.enc.encode(obs, 1, enc_rng, in);
     brain_->forward_train(in, logits, n);
     softmax(logits, p);
     double u = pick.uniform(), acc = 0;
@@ -240,9 +241,9 @@ void session::save(const std::filesystem::path& file) const {
   w.pod(baseline_);
   w.pod(static_cast<std::uint8_t>(baseline_set_));
   w.pod(static_cast<std::int32_t>(pending_));
-  auto& opt = const_cast<adam&>(opt_);
+  const adam& opt = opt_;
   w.pod(opt.t());
-  const auto& params = const_cast<brain&>(*brain_).params();
+  const auto& params = std::as_const(*brain_).params();
   w.pod(static_cast<std::uint32_t>(params.size()));
   for (std::size_t k = 0; k < params.size(); ++k) {
     w.str(params[k].name);

@@ -62,6 +62,7 @@ class brain {
   brain& operator=(const brain&) = delete;
 
   virtual std::vector<param_tensor>& params() noexcept = 0;
+  virtual const std::vector<param_tensor>& params() const noexcept = 0;
   virtual int num_actions() const noexcept = 0;
   // Logits for one observation (no gradient bookkeeping).
   virtual void forward(std::span<const double> obs, std::span<double> logits) = 0;

@@ -9,6 +9,7 @@ class mlp_brain final : public brain {
  public:
   mlp_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed);
   std::vector<param_tensor>& params() noexcept override { return params_; }
+  const std::vector<param_tensor>& params() const noexcept override { return params_; }
   int num_actions() const noexcept override { return n_act_; }
   void forward(std::span<const double> obs, std::span<double> logits) override;
   void backward(std::span<const double> obs, std::span<const double> g_logits) override;

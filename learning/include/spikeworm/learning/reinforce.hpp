@@ -56,6 +56,9 @@ class adam {
   std::vector<std::vector<double>>& m() noexcept { return m_; }
   std::vector<std::vector<double>>& v() noexcept { return v_; }
   std::int64_t& t() noexcept { return t_; }
+  const std::vector<std::vector<double>>& m() const noexcept { return m_; }
+  const std::vector<std::vector<double>>& v() const noexcept { return v_; }
+  std::int64_t t() const noexcept { return t_; }
 
  private:
   std::vector<std::vector<double>> m_, v_;
