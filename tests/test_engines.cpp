@@ -116,6 +116,9 @@ delay = 2
   EXPECT_EQ(c.dense_updates, 100u * 1014u);
   EXPECT_EQ(c.sops, 3u * 4u * 10u);
   EXPECT_EQ(c.total_spikes(), 12u);
+  // The same counts per population (src, driven, quiet).
+  EXPECT_EQ(c.updates_per_population, (std::vector<std::uint64_t>{3u * 4u, 3u * 10u, 0u}));
+  EXPECT_EQ(c.sops_per_population, (std::vector<std::uint64_t>{3u * 4u * 10u, 0u, 0u}));
 }
 
 // A random lif network: Poisson input, two hidden populations, delays 1-5, mixed signs,
@@ -189,6 +192,7 @@ TEST(event_engine, matches_reference_on_random_feedforward_lif) {
     EXPECT_TRUE(equivalent(r.ev, r.ck)) << "seed " << seed;
     EXPECT_EQ(r.ev.counters().spikes_per_population, r.ck.counters().spikes_per_population);
     EXPECT_EQ(r.ev.counters().sops, r.ck.counters().sops);
+    EXPECT_EQ(r.ev.counters().sops_per_population, r.ck.counters().sops_per_population);
     EXPECT_LT(r.ev.counters().neuron_updates, r.ck.counters().neuron_updates);
   }
 }

@@ -103,13 +103,14 @@ void clock_engine::step(step_t t) {
       const std::size_t at = st_.slot_base(t + d[e]) + tgt[e];
       (rc[e] == receptor::excitatory ? st_.in_e : st_.in_i)[at] += static_cast<double>(w[e]);
     }
-    counters_.sops += rows[s + 1] - rows[s];
   }
-  counters_.events_queued = counters_.sops;
   counters_.neuron_updates += N;
   counters_.dense_updates += N;
+  for (std::size_t p = 0; p < net_->populations().size(); ++p)
+    counters_.updates_per_population[p] += net_->populations()[p].size;
   counters_.steps = t;
   record_step(t, fired_);
+  counters_.events_queued = counters_.sops;
   now_ = t;
 }
 

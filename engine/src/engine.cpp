@@ -21,17 +21,23 @@ void engine::clear_records() {
   per_step_.clear();
   counters_ = run_counters{};
   counters_.spikes_per_population.assign(net_->populations().size(), 0);
+  counters_.sops_per_population.assign(net_->populations().size(), 0);
+  counters_.updates_per_population.assign(net_->populations().size(), 0);
 }
 
-// Pre: step_spikes ascending.
+// Pre: step_spikes ascending. Counts spikes and SOPs (spikes x fan-out) per population.
 void engine::record_step(step_t t, std::span<const neuron_id> step_spikes) {
   const auto& pops = net_->populations();
+  const auto rows = net_->row_start();
   const std::size_t np = pops.size();
   if (opt_.record_spikes) per_step_.resize(per_step_.size() + np, 0);
   std::size_t p = 0;
   for (neuron_id n : step_spikes) {
     while (n >= pops[p].end()) ++p;
     ++counters_.spikes_per_population[p];
+    const std::uint64_t fan_out = rows[n + 1] - rows[n];
+    counters_.sops_per_population[p] += fan_out;
+    counters_.sops += fan_out;
     if (opt_.record_spikes) {
       ++per_step_[per_step_.size() - np + p];
       spikes_.push_back({t, n});

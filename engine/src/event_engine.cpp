@@ -79,13 +79,11 @@ void event_engine::run(step_t steps) {
     const step_t t = now_ + 1;
     parallel_for_each(arena_.get(), blocks_.size(), [&](std::size_t k) { step_block(blocks_[k], t); });
     fired_.clear();
-    const auto rows = net_->row_start();
     std::uint64_t held = 0;
     for (auto& b : blocks_) {
       fired_.insert(fired_.end(), b.fired.begin(), b.fired.end());
       held += b.pending + b.wheel_entries + b.crossings.size();
     }
-    for (neuron_id s : fired_) counters_.sops += rows[s + 1] - rows[s];  // SOPs = spikes x fan-out
     counters_.peak_queue = std::max(counters_.peak_queue, held);
     counters_.dense_updates += st_.v.size();
     counters_.steps = t;
@@ -93,8 +91,10 @@ void event_engine::run(step_t steps) {
     now_ = t;
   }
   counters_.neuron_updates = counters_.events_queued = 0;
+  std::fill(counters_.updates_per_population.begin(), counters_.updates_per_population.end(), 0);
   for (const auto& b : blocks_) {
     counters_.neuron_updates += b.updates;
+    counters_.updates_per_population[b.pop] += b.updates;
     counters_.events_queued += b.queued;
   }
 }

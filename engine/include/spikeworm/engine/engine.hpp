@@ -30,6 +30,8 @@ struct spike {
 // Always-on counters, summed over every run() since the last reset().
 struct run_counters {
   std::vector<std::uint64_t> spikes_per_population;
+  std::vector<std::uint64_t> sops_per_population;     // synaptic events out of each population
+  std::vector<std::uint64_t> updates_per_population;  // neuron state updates in each population
   std::uint64_t sops = 0;             // synaptic events delivered (spikes x fan-out)
   std::uint64_t neuron_updates = 0;   // neuron state updates actually performed
   std::uint64_t dense_updates = 0;    // N x steps: what a clock-driven run performs
