@@ -22,6 +22,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   add_train(app, tr);
   plot_args pl;
   add_plot(app, pl);
+  eval_args ev;
+  add_eval(app, ev);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -33,6 +35,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (app.got_subcommand("rollout")) return rollout(roll, out, err);
     if (app.got_subcommand("train")) return train(tr, out, err);
     if (app.got_subcommand("plot")) return plot(pl, out, err);
+    if (app.got_subcommand("eval")) return eval(ev, out, err);
   } catch (const spikeworm::error& e) {
     err << "spikeworm: error: " << e.what() << "\n";
     return 2;

@@ -1,12 +1,44 @@
 // Subcommands of the spikeworm command line.
 #pragma once
 
+#include <filesystem>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "spikeworm/learning/evaluate.hpp"
+#include "spikeworm/learning/trainer.hpp"
+
 namespace spikeworm::cli {
+
+// The whole file; an error naming it when it cannot be read.
+std::string slurp(const std::filesystem::path& p);
+
+// A training run folder (config.toml, weights/session_K.bin) or one weights file of such a folder.
+struct loaded_run {
+  std::filesystem::path dir;          // the run folder
+  std::filesystem::path config_path;
+  experiment_config cfg;
+  std::vector<std::string> weights;   // session_0.bin, session_1.bin, ... in session order
+};
+loaded_run load_run(const std::string& path, const std::string& config_override);
+
+struct eval_args {
+  std::string run;
+  std::string engine = "event";
+  int episodes = 100;
+  long long seed = 1000;
+  bool sample = false;
+  int threads = 0;
+  std::string config;
+  std::string out;
+  bool quiet = false;
+};
+void add_eval(CLI::App& app, eval_args& a);
+int eval(const eval_args& a, std::ostream& out, std::ostream& err);
+void print_eval(const eval_result& r, std::ostream& out);
 
 struct simulate_args {
   std::string config;

@@ -46,14 +46,6 @@ struct run_meta {
   int checkpoint_every = 0;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw error(fmt::format("{}: cannot open for reading", p.string()));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string stats(const std::vector<double>& v, const char* fmtspec) {
   double mn = v.empty() ? 0 : v[0], mx = mn, sum = 0;
   for (double x : v) {

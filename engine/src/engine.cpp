@@ -23,6 +23,7 @@ void engine::clear_records() {
   counters_.spikes_per_population.assign(net_->populations().size(), 0);
   counters_.sops_per_population.assign(net_->populations().size(), 0);
   counters_.updates_per_population.assign(net_->populations().size(), 0);
+  counters_.events_per_population.assign(net_->populations().size(), 0);
 }
 
 // Pre: step_spikes ascending. Counts spikes and SOPs (spikes x fan-out) per population.

@@ -258,12 +258,14 @@ void spiking_brain::forward(std::span<const double> obs, std::span<double> logit
   readout(logits);
 }
 
-void spiking_brain::readout(std::span<double> logits) const {
+void spiking_brain::readout(std::span<double> logits) const { readout_counts(count_, logits); }
+
+void spiking_brain::readout_counts(std::span<const double> counts, std::span<double> logits) const {
   const auto& w = params_[p_out_w_];
   const auto& b = params_[p_out_b_];
   for (int a = 0; a < n_act_; ++a) {
     double z = static_cast<double>(b.value[a]);
-    for (int j = 0; j < H_; ++j) z += static_cast<double>(w.value[a * H_ + j]) * count_[j];
+    for (int j = 0; j < H_; ++j) z += static_cast<double>(w.value[a * H_ + j]) * counts[j];
     logits[a] = z;
   }
 }

@@ -32,6 +32,7 @@ struct run_counters {
   std::vector<std::uint64_t> spikes_per_population;
   std::vector<std::uint64_t> sops_per_population;     // synaptic events out of each population
   std::vector<std::uint64_t> updates_per_population;  // neuron state updates in each population
+  std::vector<std::uint64_t> events_per_population;   // scheduler entries for neurons of each population
   std::uint64_t sops = 0;             // synaptic events delivered (spikes x fan-out)
   std::uint64_t neuron_updates = 0;   // neuron state updates actually performed
   std::uint64_t dense_updates = 0;    // N x steps: what a clock-driven run performs

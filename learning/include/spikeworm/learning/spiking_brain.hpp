@@ -41,6 +41,8 @@ class spiking_brain final : public brain {
   // The constant current into layer 1 for an observation, and the constant current (bias) of layer k.
   void layer1_current(std::span<const double> obs, std::span<double> out) const;
   double bias_current(int layer, int neuron) const noexcept;
+  // Logits from spike counts of the last layer (the readout of forward()).
+  void readout_counts(std::span<const double> counts, std::span<double> logits) const;
   // Spike counts of the last layer from the last forward pass.
   std::span<const double> counts() const noexcept { return count_; }
   const brain_config& config() const noexcept { return cfg_; }

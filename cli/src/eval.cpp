@@ -1,0 +1,136 @@
+// spikeworm eval: trained agents replayed on the event engine (or the reference stepper, or the dense
+// pass), with task figures and per-layer activity next to the dense equivalents.
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "spikeworm/error.hpp"
+#include "spikeworm/io.hpp"
+#include "spikeworm/learning/evaluate.hpp"
+#include "spikeworm/progress.hpp"
+
+namespace spikeworm::cli {
+
+namespace fs = std::filesystem;
+
+void add_eval(CLI::App& app, eval_args& a) {
+  auto* c = app.add_subcommand("eval",
+                               "Replay trained agents: task success and steps, spikes, firing rates, SOPs, neuron "
+                               "updates and events per layer and decision, next to dense MACs");
+  c->add_option("run", a.run, "a training run folder (every session's weights) or one weights file")->required();
+  c->add_option("--engine", a.engine, "event (default), clock (reference stepper) or dense (the trainer's pass)")
+      ->check(CLI::IsMember({"event", "clock", "dense"}));
+  c->add_option("--episodes", a.episodes, "episodes per agent (default 100)")->check(CLI::Range(1, 1000000));
+  c->add_option("--seed", a.seed, "episode k starts from the seed of (S, k), for every agent (default 1000)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_flag("--sample", a.sample, "sample actions from the softmax instead of taking the most likely one");
+  c->add_option("--threads", a.threads, "agents evaluated in parallel (default: all cores); results do not depend on it")
+      ->check(CLI::Range(1, 256));
+  c->add_option("--config", a.config, "the experiment config (default: config.toml of the run folder)");
+  c->add_option("--out", a.out, "JSON report (default: RUN/eval.json, or WEIGHTS.eval.json for a weights file)");
+  c->add_flag("-q,--quiet", a.quiet, "no progress bar");
+}
+
+namespace {
+
+std::string si(double x) {
+  if (x >= 1e9) return fmt::format("{:.3g} G", x / 1e9);
+  if (x >= 1e6) return fmt::format("{:.3g} M", x / 1e6);
+  if (x >= 1e4) return fmt::format("{:.3g} k", x / 1e3);
+  return fmt::format("{:.4g}", x);
+}
+
+}  // namespace
+
+void print_eval(const eval_result& r, std::ostream& out) {
+  out << fmt::format("{} brain, {} agent(s) x {} episodes on the {} {}\n", r.brain_type, r.agents,
+                     r.agents ? r.episodes / r.agents : 0, r.engine == "dense" ? "dense" : r.engine,
+                     r.engine == "dense" ? "pass" : "engine");
+  out << fmt::format("  success {:.3f} ({} of {}), mean steps of successes {:.1f}, decisions {}\n", r.success_rate(),
+                     r.successes, r.episodes, r.mean_steps_success, r.decisions);
+  if (r.brain_type == "spiking") {
+    out << fmt::format("\nper decision ({} steps){}", r.steps, std::string(6, ' '));
+    for (const auto& l : r.layers_counts) out << fmt::format("{:>12}", l.name);
+    out << "\n";
+    auto line = [&](const char* label, auto f) {
+      out << fmt::format("  {:<28}", label);
+      for (std::size_t k = 0; k < r.layers_counts.size(); ++k) out << fmt::format("{:>12}", f(k));
+      out << "\n";
+    };
+    line("neurons", [&](std::size_t k) { return fmt::format("{}", r.layers_counts[k].neurons); });
+    line("spikes", [&](std::size_t k) { return fmt::format("{:.1f}", r.per_decision(r.layers_counts[k].spikes)); });
+    line("firing rate", [&](std::size_t k) { return fmt::format("{:.2f}%", 100 * r.firing_rate(k)); });
+    line("fan-out", [&](std::size_t k) { return fmt::format("{}", r.layers_counts[k].fan_out); });
+    line("SOPs (spikes x fan-out)", [&](std::size_t k) { return si(r.per_decision(r.layers_counts[k].sops)); });
+    line("neuron updates performed", [&](std::size_t k) { return si(r.per_decision(r.layers_counts[k].updates)); });
+    line("events queued", [&](std::size_t k) { return si(r.per_decision(r.layers_counts[k].events)); });
+    std::uint64_t sops = 0, updates = 0;
+    for (const auto& l : r.layers_counts) {
+      sops += l.sops;
+      updates += l.updates;
+    }
+    out << "\ndense equivalents per decision\n";
+    out << fmt::format("  {:<44}{:>12}\n", "SOPs, all layers (readout included)", si(r.per_decision(sops)));
+    out << fmt::format("  {:<44}{:>12}\n", "MACs, same network clock-driven", si(static_cast<double>(r.clock_macs)));
+    out << fmt::format("  {:<44}{:>12}\n", "neuron updates performed", si(r.per_decision(updates)));
+    out << fmt::format("  {:<44}{:>12}\n", "neuron updates clock-driven (N x T)",
+                       si(r.per_decision(r.dense_updates)));
+    out << fmt::format("  {:<44}{:>12}\n", "MACs, input layer (real-valued input)", si(static_cast<double>(r.input_macs)));
+    out << fmt::format("  {:<44}{:>12}\n", "MACs, ReLU network of the same shape", si(static_cast<double>(r.ann_macs)));
+  }
+  out << fmt::format("  {:<44}{:>12}\n",
+                     fmt::format("MACs, MLP baseline {}x{} (one pass)", r.mlp_layers, r.mlp_hidden),
+                     si(static_cast<double>(r.mlp_macs)));
+  out << fmt::format("\nwall time of the brain: {:.1f} us per decision ({} engine)\n",
+                     r.decisions ? 1e6 * r.seconds / static_cast<double>(r.decisions) : 0.0, r.engine);
+}
+
+int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
+  const loaded_run run = load_run(a.run, a.config);
+  eval_options opt;
+  opt.engine = parse_eval_engine(a.engine);
+  opt.episodes = a.episodes;
+  opt.seed = static_cast<std::uint64_t>(a.seed);
+  opt.sample = a.sample;
+  const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const fs::path out_path = !a.out.empty()                    ? fs::path(a.out)
+                            : fs::is_directory(fs::path(a.run)) ? fs::path(a.run) / "eval.json"
+                                                               : fs::path(a.run + ".eval.json");
+  std::atomic<int> done{0};
+  eval_result r;
+  {
+    progress_bar bar(err, "eval", run.weights.size(), a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
+    std::thread watcher;
+    std::atomic<bool> stop{false};
+    if (!a.quiet)
+      watcher = std::thread([&] {
+        while (!stop.load()) {
+          bar.update(static_cast<std::uint64_t>(done.load()));
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+      });
+    try {
+      r = evaluate_files(run.cfg, run.weights, opt, threads, &done);
+    } catch (...) {
+      stop = true;
+      if (watcher.joinable()) watcher.join();
+      throw;
+    }
+    stop = true;
+    if (watcher.joinable()) watcher.join();
+    bar.update(run.weights.size());
+    bar.finish();
+  }
+  print_eval(r, out);
+  auto j = r.to_json();
+  j["run"] = run.dir.string();
+  j["weights"] = run.weights;
+  j["seed"] = opt.seed;
+  j["sample"] = opt.sample;
+  write_file_atomically(out_path, j.dump(2) + "\n");
+  out << fmt::format("wrote {}\n", out_path.string());
+  return 0;
+}
+
+}  // namespace spikeworm::cli

@@ -1,0 +1,86 @@
+// Evaluation of trained agents (SPEC section 9): play episodes with frozen weights and count, per decision
+// and per layer, what the spiking brain did (spikes, SOPs, neuron updates, events) and what a dense
+// execution of the same computation would have done (MACs).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "spikeworm/learning/trainer.hpp"
+
+namespace spikeworm {
+
+// How a spiking brain's decisions are executed:
+//   event: the event-driven engine on the brain's own network (the default);
+//   clock: the clock-driven reference stepper on the same network;
+//   dense: the trainer's forward pass (every neuron, every step; what BPTT differentiates).
+enum class eval_engine : std::uint8_t { event, clock, dense };
+eval_engine parse_eval_engine(std::string_view name);  // throws error naming an unknown engine
+std::string_view eval_engine_name(eval_engine e) noexcept;
+
+struct eval_options {
+  eval_engine engine = eval_engine::event;
+  int episodes = 100;
+  std::uint64_t seed = 1000;  // episode k starts from envs::episode_seed(seed, k), for every agent
+  bool sample = false;        // sample actions from softmax(logits) instead of taking the argmax
+};
+
+// Sums over every decision of an evaluation. Per-decision figures are these / decisions.
+struct layer_counts {
+  std::string name;             // L1, L2, ... (the engine population names)
+  std::uint64_t neurons = 0;
+  std::uint64_t fan_out = 0;    // synapses per neuron of this layer (next layer, or the readout)
+  std::uint64_t spikes = 0;
+  std::uint64_t sops = 0;       // spikes x fan-out (the last layer's fan-out is the readout)
+  std::uint64_t updates = 0;    // neuron state updates performed
+  std::uint64_t events = 0;     // entries the event engine queued
+};
+
+struct eval_result {
+  // what was evaluated
+  std::string brain_type;        // spiking or mlp
+  std::string engine;            // event, clock, dense (mlp: dense)
+  std::string encoder;
+  int n_obs = 2, n_input = 2, hidden = 0, layers = 0, steps = 1, n_actions = 4, agents = 0;
+  // task figures
+  int episodes = 0, successes = 0;
+  double mean_steps_success = 0;  // mean steps of the successful episodes
+  double mean_reward = 0, mean_foods = 0;
+  std::uint64_t decisions = 0;
+  std::vector<int> session_successes;  // per agent
+  // activity (spiking) and dense equivalents, summed over decisions
+  std::vector<layer_counts> layers_counts;
+  std::uint64_t dense_updates = 0;       // neurons x steps: what a clock-driven run updates
+  // per decision (constant)
+  std::uint64_t input_macs = 0;          // dense first layer on the real-valued input (once per decision)
+  std::uint64_t clock_macs = 0;          // every synapse of the spiking network every step, readout included
+  std::uint64_t ann_macs = 0;            // one pass of a dense ANN of the same shape (ReLU units)
+  std::uint64_t mlp_macs = 0;            // one pass of the MLP baseline (brain = mlp: this brain)
+  std::uint64_t synapses = 0;            // weights of the spiking network (hidden-to-hidden and readout)
+  std::uint64_t dense_weights = 0;       // weights of the dense first layer
+  int mlp_hidden = 64, mlp_layers = 2;
+  double seconds = 0;                    // wall time of the brain's passes only
+  nlohmann::json to_json() const;
+  static eval_result from_json(const nlohmann::json& j);  // throws error naming a missing key
+  double success_rate() const noexcept { return episodes ? static_cast<double>(successes) / episodes : 0.0; }
+  double per_decision(std::uint64_t total) const noexcept {
+    return decisions ? static_cast<double>(total) / static_cast<double>(decisions) : 0.0;
+  }
+  double firing_rate(std::size_t layer) const noexcept;  // spikes / (neurons x steps x decisions)
+};
+
+// Evaluates one agent with frozen weights.
+eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt);
+// Adds b's counts and episodes to a (same brain shape).
+void merge(eval_result& a, const eval_result& b);
+// Loads each weight file (write_weights layout) into a brain of cfg and evaluates it with the same
+// episode seeds; counts are summed over agents. Agents run in parallel on `threads` threads; the result
+// does not depend on it. `done` (may be null) is incremented after every episode.
+eval_result evaluate_files(const experiment_config& cfg, const std::vector<std::string>& weight_files,
+                           const eval_options& opt, int threads, std::atomic<int>* done = nullptr);
+
+}  // namespace spikeworm

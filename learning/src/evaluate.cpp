@@ -1,0 +1,330 @@
+// Evaluation of trained agents on the event engine, the reference stepper or the dense pass.
+#include "spikeworm/learning/evaluate.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "spikeworm/engine/engine.hpp"
+#include "spikeworm/engine/parallel.hpp"
+#include "spikeworm/error.hpp"
+#include "spikeworm/learning/mlp_brain.hpp"
+#include "spikeworm/learning/reinforce.hpp"
+#include "spikeworm/learning/spiking_brain.hpp"
+#include "spikeworm/random.hpp"
+
+namespace spikeworm {
+
+eval_engine parse_eval_engine(std::string_view name) {
+  if (name == "event") return eval_engine::event;
+  if (name == "clock") return eval_engine::clock;
+  if (name == "dense") return eval_engine::dense;
+  throw error(fmt::format("unknown engine '{}' (expected event, clock or dense)", name));
+}
+
+std::string_view eval_engine_name(eval_engine e) noexcept {
+  switch (e) {
+    case eval_engine::event: return "event";
+    case eval_engine::clock: return "clock";
+    case eval_engine::dense: return "dense";
+  }
+  return "?";
+}
+
+double eval_result::firing_rate(std::size_t layer) const noexcept {
+  const auto& l = layers_counts.at(layer);
+  const double slots = static_cast<double>(l.neurons) * steps * static_cast<double>(decisions);
+  return slots > 0 ? static_cast<double>(l.spikes) / slots : 0.0;
+}
+
+namespace {
+
+// The dense equivalents of one decision, from the brain's shape.
+void fill_shape(eval_result& r, const experiment_config& cfg) {
+  const auto& b = cfg.brain;
+  r.brain_type = b.type;
+  r.encoder = std::string(encoder_name(b.enc.kind));
+  r.n_obs = 2;
+  r.n_input = b.enc.width(2);
+  r.n_actions = 4;
+  r.hidden = b.hidden;
+  r.layers = b.layers;
+  const std::uint64_t I = static_cast<std::uint64_t>(r.n_input), H = static_cast<std::uint64_t>(b.hidden),
+                      L = static_cast<std::uint64_t>(b.layers), A = static_cast<std::uint64_t>(r.n_actions);
+  // The MLP baseline of SPEC section 6 (or this brain, when it is the MLP).
+  const std::uint64_t mh = b.type == "mlp" ? H : 64;
+  const std::uint64_t ml = b.type == "mlp" ? L : 2;
+  r.mlp_hidden = static_cast<int>(mh);
+  r.mlp_layers = static_cast<int>(ml);
+  r.mlp_macs = I * mh + (ml - 1) * mh * mh + mh * A;
+  if (b.type == "mlp") {
+    r.steps = 1;
+    r.ann_macs = r.mlp_macs;
+    r.clock_macs = r.mlp_macs;
+    r.input_macs = 0;
+    return;
+  }
+  r.steps = b.steps;
+  const std::uint64_t T = static_cast<std::uint64_t>(b.steps);
+  // Input: c = W_in x + b_in, I_1 = W_1 c + b_1, computed once per decision for a constant input.
+  r.input_macs = I * H + H * H;
+  r.dense_weights = I * H + H * H;
+  r.synapses = (L - 1) * H * H + H * A;
+  r.clock_macs = T * r.synapses;
+  // A ReLU network of the same shape: x -> H (W_in) -> H (W_1) -> ... -> H (W_L) -> A.
+  r.ann_macs = I * H + L * H * H + H * A;
+  r.layers_counts.assign(static_cast<std::size_t>(L), {});
+  for (std::uint64_t k = 0; k < L; ++k) {
+    auto& l = r.layers_counts[k];
+    l.name = fmt::format("L{}", k + 1);
+    l.neurons = H;
+    l.fan_out = k + 1 < L ? H : A;
+  }
+}
+
+int greedy(std::span<const double> logits) {
+  int best = 0;
+  for (int a = 1; a < static_cast<int>(logits.size()); ++a)
+    if (logits[a] > logits[best]) best = a;
+  return best;
+}
+
+// One decision of a spiking brain on an engine: layer 1 gets the constant current of the observation,
+// every later layer its bias; logits from the last layer's spike counts.
+class engine_runner {
+ public:
+  engine_runner(spiking_brain& b, eval_engine kind)
+      : b_(b), eng_(make_engine(kind == eval_engine::event ? "event" : "clock", b.net(), {1, 1, true})) {
+    const auto H = static_cast<std::size_t>(b.config().hidden), L = static_cast<std::size_t>(b.config().layers);
+    cur_.resize(H * L);
+    counts_.resize(H);
+    for (std::size_t k = 1; k < L; ++k)
+      for (std::size_t j = 0; j < H; ++j) cur_[k * H + j] = b.bias_current(static_cast<int>(k), static_cast<int>(j));
+  }
+  void decide(std::span<const double> in, std::span<double> logits, eval_result& r) {
+    const auto H = static_cast<std::size_t>(b_.config().hidden), L = static_cast<std::size_t>(b_.config().layers);
+    b_.layer1_current(in, std::span<double>(cur_).first(H));
+    eng_->reset(cur_);
+    eng_->run(b_.config().steps);
+    std::fill(counts_.begin(), counts_.end(), 0.0);
+    const auto last = static_cast<neuron_id>((L - 1) * H);
+    for (const auto& s : eng_->spikes())
+      if (s.neuron >= last) counts_[s.neuron - last] += 1.0;
+    b_.readout_counts(counts_, logits);
+    const auto& c = eng_->counters();
+    for (std::size_t k = 0; k < L; ++k) {
+      auto& l = r.layers_counts[k];
+      l.spikes += c.spikes_per_population[k];
+      l.sops += c.spikes_per_population[k] * l.fan_out;
+      l.updates += c.updates_per_population[k];
+      l.events += c.events_per_population[k];
+    }
+  }
+
+ private:
+  spiking_brain& b_;
+  std::unique_ptr<engine> eng_;
+  std::vector<double> cur_, counts_;
+};
+
+}  // namespace
+
+eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt) {
+  eval_result r;
+  fill_shape(r, cfg);
+  const bool spiking = cfg.brain.type == "spiking";
+  r.engine = std::string(spiking ? eval_engine_name(opt.engine) : "dense");
+  r.agents = 1;
+  auto* sb = spiking ? dynamic_cast<spiking_brain*>(&agent) : nullptr;
+  if (spiking && !sb) throw internal_error("evaluate: the config says spiking but the brain is not");
+  if (spiking && !cfg.brain.enc.constant_input() && opt.engine != eval_engine::dense)
+    throw error(fmt::format("eval: the {} engine takes the constant-input encoders (current, population); "
+                            "use --engine dense for '{}'",
+                            eval_engine_name(opt.engine), encoder_name(cfg.brain.enc.kind)));
+  std::unique_ptr<engine_runner> runner;
+  if (sb && opt.engine != eval_engine::dense) runner = std::make_unique<engine_runner>(*sb, opt.engine);
+  envs::environment env(cfg.env);
+  const int width = cfg.brain.enc.width(2);
+  std::vector<double> in(static_cast<std::size_t>(width));
+  std::array<double, 4> logits{}, p{};
+  double steps_success = 0;
+  using clock = std::chrono::steady_clock;
+  clock::duration busy{};
+  for (int e = 0; e < opt.episodes; ++e) {
+    env.reset(envs::episode_seed(opt.seed, static_cast<std::uint64_t>(e)));
+    rng pick(opt.seed, stream_kind::policy, static_cast<std::uint64_t>(e), 2);
+    rng enc_rng(opt.seed, stream_kind::encoder, static_cast<std::uint64_t>(e));
+    while (!env.done()) {
+      const auto o = env.observe();
+      const double obs[2] = {o.strength, o.angle};
+      cfg.brain.enc.encode(obs, 1, enc_rng, in);
+      const auto t0 = clock::now();
+      if (runner) {
+        runner->decide(in, logits, r);
+      } else {
+        agent.forward(in, logits);
+        if (sb) {
+          const auto& act = agent.last_activity();
+          for (std::size_t k = 0; k < r.layers_counts.size(); ++k) {
+            auto& l = r.layers_counts[k];
+            l.spikes += act.spikes_per_layer[k];
+            l.sops += act.spikes_per_layer[k] * l.fan_out;
+            l.updates += l.neurons * static_cast<std::uint64_t>(r.steps);
+          }
+        }
+      }
+      busy += clock::now() - t0;
+      int a = greedy(logits);
+      if (opt.sample) {
+        softmax(logits, p);
+        const double u = pick.uniform();
+        double acc = 0;
+        a = envs::num_actions - 1;
+        for (int k = 0; k < envs::num_actions; ++k) {
+          acc += p[k];
+          if (u < acc) {
+            a = k;
+            break;
+          }
+        }
+      }
+      env.step(static_cast<envs::action>(a));
+      ++r.decisions;
+    }
+    const auto& info = env.info();
+    ++r.episodes;
+    if (info.end == envs::outcome::success) {
+      ++r.successes;
+      steps_success += info.steps;
+    }
+    r.mean_reward += info.total_reward;
+    r.mean_foods += info.foods_eaten;
+  }
+  r.mean_steps_success = r.successes ? steps_success / r.successes : 0.0;
+  r.mean_reward /= std::max(1, r.episodes);
+  r.mean_foods /= std::max(1, r.episodes);
+  r.dense_updates = spiking ? r.decisions * static_cast<std::uint64_t>(cfg.brain.hidden) * cfg.brain.layers * cfg.brain.steps : 0;
+  r.session_successes = {r.successes};
+  r.seconds = std::chrono::duration<double>(busy).count();
+  return r;
+}
+
+void merge(eval_result& a, const eval_result& b) {
+  if (a.agents == 0) {
+    a = b;
+    return;
+  }
+  const double steps_a = a.mean_steps_success * a.successes, steps_b = b.mean_steps_success * b.successes;
+  const int episodes = a.episodes + b.episodes;
+  a.mean_reward = (a.mean_reward * a.episodes + b.mean_reward * b.episodes) / std::max(1, episodes);
+  a.mean_foods = (a.mean_foods * a.episodes + b.mean_foods * b.episodes) / std::max(1, episodes);
+  a.episodes = episodes;
+  a.successes += b.successes;
+  a.mean_steps_success = a.successes ? (steps_a + steps_b) / a.successes : 0.0;
+  a.decisions += b.decisions;
+  a.agents += b.agents;
+  a.session_successes.insert(a.session_successes.end(), b.session_successes.begin(), b.session_successes.end());
+  for (std::size_t k = 0; k < a.layers_counts.size(); ++k) {
+    auto& x = a.layers_counts[k];
+    const auto& y = b.layers_counts.at(k);
+    x.spikes += y.spikes;
+    x.sops += y.sops;
+    x.updates += y.updates;
+    x.events += y.events;
+  }
+  a.dense_updates += b.dense_updates;
+  a.seconds += b.seconds;
+}
+
+eval_result evaluate_files(const experiment_config& cfg, const std::vector<std::string>& files,
+                           const eval_options& opt, int threads, std::atomic<int>* done) {
+  if (files.empty()) throw error("eval: no weight files");
+  std::vector<eval_result> parts(files.size());
+  std::vector<std::unique_ptr<brain>> brains;
+  for (std::size_t k = 0; k < files.size(); ++k) {
+    brains.push_back(make_brain(cfg.brain, cfg.brain.enc.width(2), envs::num_actions, 1));
+    read_weights(files[k], brains.back()->params());
+  }
+  auto arena = threads > 1 ? std::make_unique<tbb::task_arena>(threads) : nullptr;
+  parallel_for_each(arena.get(), files.size(), [&](std::size_t k) {
+    parts[k] = evaluate(cfg, *brains[k], opt);
+    if (done) done->fetch_add(1);
+  });
+  eval_result r;
+  for (const auto& p : parts) merge(r, p);
+  return r;
+}
+
+nlohmann::json eval_result::to_json() const {
+  nlohmann::json per_layer = nlohmann::json::array();
+  for (std::size_t k = 0; k < layers_counts.size(); ++k) {
+    const auto& l = layers_counts[k];
+    per_layer.push_back({{"name", l.name}, {"neurons", l.neurons}, {"fan_out", l.fan_out}, {"spikes", l.spikes},
+                      {"sops", l.sops}, {"updates", l.updates}, {"events", l.events},
+                      {"firing_rate", firing_rate(k)}, {"spikes_per_decision", per_decision(l.spikes)},
+                      {"sops_per_decision", per_decision(l.sops)}, {"updates_per_decision", per_decision(l.updates)}});
+  }
+  return {{"brain", brain_type}, {"engine", engine}, {"encoder", encoder}, {"n_obs", n_obs}, {"n_input", n_input},
+          {"hidden", hidden}, {"layers", layers}, {"steps", steps}, {"n_actions", n_actions}, {"agents", agents},
+          {"episodes", episodes}, {"successes", successes}, {"success_rate", success_rate()},
+          {"mean_steps_success", mean_steps_success}, {"mean_reward", mean_reward}, {"mean_foods", mean_foods},
+          {"decisions", decisions}, {"session_successes", session_successes}, {"layer", per_layer},
+          {"dense_updates", dense_updates}, {"input_macs", input_macs}, {"clock_macs", clock_macs},
+          {"ann_macs", ann_macs}, {"mlp_macs", mlp_macs}, {"synapses", synapses}, {"dense_weights", dense_weights},
+          {"mlp_hidden", mlp_hidden}, {"mlp_layers", mlp_layers}, {"seconds", seconds},
+          {"seconds_per_decision", decisions ? seconds / static_cast<double>(decisions) : 0.0}};
+}
+
+eval_result eval_result::from_json(const nlohmann::json& j) {
+  auto get = [&](const char* key) -> const nlohmann::json& {
+    if (!j.contains(key)) throw error(fmt::format("eval.json: missing key '{}'", key));
+    return j.at(key);
+  };
+  eval_result r;
+  try {
+    r.brain_type = get("brain").get<std::string>();
+    r.engine = get("engine").get<std::string>();
+    r.encoder = get("encoder").get<std::string>();
+    r.n_obs = get("n_obs").get<int>();
+    r.n_input = get("n_input").get<int>();
+    r.hidden = get("hidden").get<int>();
+    r.layers = get("layers").get<int>();
+    r.steps = get("steps").get<int>();
+    r.n_actions = get("n_actions").get<int>();
+    r.agents = get("agents").get<int>();
+    r.episodes = get("episodes").get<int>();
+    r.successes = get("successes").get<int>();
+    r.mean_steps_success = get("mean_steps_success").get<double>();
+    r.mean_reward = get("mean_reward").get<double>();
+    r.mean_foods = get("mean_foods").get<double>();
+    r.decisions = get("decisions").get<std::uint64_t>();
+    r.session_successes = get("session_successes").get<std::vector<int>>();
+    for (const auto& l : get("layer")) {
+      layer_counts c;
+      c.name = l.at("name").get<std::string>();
+      c.neurons = l.at("neurons").get<std::uint64_t>();
+      c.fan_out = l.at("fan_out").get<std::uint64_t>();
+      c.spikes = l.at("spikes").get<std::uint64_t>();
+      c.sops = l.at("sops").get<std::uint64_t>();
+      c.updates = l.at("updates").get<std::uint64_t>();
+      c.events = l.at("events").get<std::uint64_t>();
+      r.layers_counts.push_back(std::move(c));
+    }
+    r.dense_updates = get("dense_updates").get<std::uint64_t>();
+    r.input_macs = get("input_macs").get<std::uint64_t>();
+    r.clock_macs = get("clock_macs").get<std::uint64_t>();
+    r.ann_macs = get("ann_macs").get<std::uint64_t>();
+    r.mlp_macs = get("mlp_macs").get<std::uint64_t>();
+    r.synapses = get("synapses").get<std::uint64_t>();
+    r.dense_weights = get("dense_weights").get<std::uint64_t>();
+    r.mlp_hidden = get("mlp_hidden").get<int>();
+    r.mlp_layers = get("mlp_layers").get<int>();
+    r.seconds = get("seconds").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw error(fmt::format("eval.json: {}", e.what()));
+  }
+  return r;
+}
+
+}  // namespace spikeworm

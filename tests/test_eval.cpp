@@ -1,0 +1,187 @@
+// Evaluation of trained agents: hand-counted SOPs and MACs, and the event engine against the dense pass
+// on a trained agent.
+#include <iostream>
+
+#include <gtest/gtest.h>
+
+#include "spikeworm/engine/clock_engine.hpp"
+#include "spikeworm/engine/event_engine.hpp"
+#include "spikeworm/learning/evaluate.hpp"
+#include "spikeworm/learning/reinforce.hpp"
+#include "spikeworm/learning/spiking_brain.hpp"
+#include "spikeworm/random.hpp"
+
+namespace spikeworm {
+namespace {
+
+experiment_config static_medium(int hidden, int steps) {
+  experiment_config cfg;
+  cfg.env.kind = envs::env_kind::static_goal;
+  cfg.env = envs::preset_config(envs::env_kind::static_goal, "medium");
+  cfg.brain.hidden = hidden;
+  cfg.brain.steps = steps;
+  return cfg;
+}
+
+param_tensor& param(brain& b, const std::string& name) {
+  for (auto& p : b.params())
+    if (p.name == name) return p;
+  throw std::runtime_error("no parameter " + name);
+}
+
+TEST(eval, counts_match_a_hand_count_on_a_small_network) {
+  // H = 3, T = 5. Layer 1 gets the constant current 0.6 whatever the observation (W_in = W_1 = 0,
+  // b_1 = 0.6): with decay 1 - 1/20 its membrane is 0.6, 1.17 (spike), 0.6, 1.17 (spike), 0.6, so every
+  // layer-1 neuron spikes at steps 1 and 3 (0-based). W_2 = 1.5: each layer-1 spike volley makes every
+  // layer-2 neuron spike one step later (steps 2 and 4); b_2 = 0.
+  auto cfg = static_medium(3, 5);
+  auto b = make_brain(cfg.brain, 2, 4, 1);
+  for (auto& p : b->params()) std::fill(p.value.begin(), p.value.end(), 0.0f);
+  std::fill(param(*b, "hidden.0.bias").value.begin(), param(*b, "hidden.0.bias").value.end(), 0.6f);
+  std::fill(param(*b, "hidden.1.weight").value.begin(), param(*b, "hidden.1.weight").value.end(), 1.5f);
+  for (auto engine : {eval_engine::event, eval_engine::clock, eval_engine::dense}) {
+    eval_options opt;
+    opt.engine = engine;
+    opt.episodes = 1;
+    const auto r = evaluate(cfg, *b, opt);
+    ASSERT_GT(r.decisions, 0u);
+    const double d = static_cast<double>(r.decisions);
+    ASSERT_EQ(r.layers_counts.size(), 2u);
+    EXPECT_EQ(r.layers_counts[0].spikes, 6 * r.decisions) << eval_engine_name(engine);
+    EXPECT_EQ(r.layers_counts[1].spikes, 6 * r.decisions) << eval_engine_name(engine);
+    EXPECT_EQ(r.layers_counts[0].sops, 6 * 3 * r.decisions);  // fan-out 3 into layer 2
+    EXPECT_EQ(r.layers_counts[1].sops, 6 * 4 * r.decisions);  // fan-out 4 into the readout
+    EXPECT_DOUBLE_EQ(r.firing_rate(0), 6.0 / 15.0);
+    EXPECT_EQ(r.dense_updates, 2 * 3 * 5 * r.decisions);
+    if (engine != eval_engine::event) EXPECT_EQ(r.layers_counts[0].updates, 15 * r.decisions);
+    else EXPECT_LT(r.layers_counts[0].updates + r.layers_counts[1].updates, 30 * r.decisions);
+    EXPECT_EQ(r.input_macs, 2u * 3u + 3u * 3u);          // W_in x, W_1 c
+    EXPECT_EQ(r.clock_macs, 5u * (3u * 3u + 3u * 4u));   // every synapse (hidden and readout), every step
+    EXPECT_EQ(r.ann_macs, 2u * 3u + 2u * 3u * 3u + 3u * 4u);
+    EXPECT_EQ(r.mlp_macs, 2u * 64u + 64u * 64u + 64u * 4u);
+    EXPECT_EQ(r.synapses, 3u * 3u + 3u * 4u);
+    (void)d;
+  }
+}
+
+TEST(eval, mlp_counts_are_its_macs) {
+  auto cfg = static_medium(32, 1);
+  cfg.brain.type = "mlp";
+  auto b = make_brain(cfg.brain, 2, 4, 1);
+  eval_options opt;
+  opt.episodes = 2;
+  const auto r = evaluate(cfg, *b, opt);
+  EXPECT_EQ(r.mlp_macs, 2u * 32u + 32u * 32u + 32u * 4u);
+  EXPECT_EQ(r.engine, "dense");
+  EXPECT_TRUE(r.layers_counts.empty());
+}
+
+// The spike counts of every neuron after one decision on an engine.
+std::vector<double> engine_counts(engine& e, const spiking_brain& b, std::span<const double> obs) {
+  const int H = b.config().hidden, L = b.config().layers;
+  std::vector<double> cur(static_cast<std::size_t>(H) * L);
+  b.layer1_current(obs, std::span<double>(cur).first(H));
+  for (int k = 1; k < L; ++k)
+    for (int j = 0; j < H; ++j) cur[k * H + j] = b.bias_current(k, j);
+  e.reset(cur);
+  e.run(b.config().steps);
+  std::vector<double> counts(cur.size(), 0.0);
+  for (const auto& s : e.spikes()) counts[s.neuron] += 1.0;
+  return counts;
+}
+
+TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
+  // Train the default brain briefly on static medium, then replay its decisions (sampled, along its own
+  // trajectories) with the dense pass, the event engine and the reference stepper.
+  auto cfg = static_medium(128, 100);
+  cfg.train.episodes = 60;
+  session s(cfg, 0, 5);
+  for (int e = 0; e < cfg.train.episodes; ++e) s.run_episode();
+  auto& b = dynamic_cast<spiking_brain&>(s.policy());
+  event_engine ev(b.net(), {1, 1, true});
+  clock_engine ck(b.net(), {1, 1, true});
+  ck.enable_membrane_trace(true);
+  envs::environment env(cfg.env);
+  const int H = b.config().hidden, L = b.config().layers;
+  int decisions = 0, identical = 0, flips = 0, same_action = 0;
+  std::uint64_t spikes = 0;
+  std::array<double, 4> logits{}, elogits{}, p{};
+  for (int episode = 0; decisions < 1200; ++episode) {
+    env.reset(envs::episode_seed(77, static_cast<std::uint64_t>(episode)));
+    rng pick(77, stream_kind::policy, static_cast<std::uint64_t>(episode), 3);
+    while (!env.done() && decisions < 1200) {
+      const auto o = env.observe();
+      const double obs[2] = {o.strength, o.angle};
+      b.forward(obs, logits);
+      const auto counts = engine_counts(ev, b, obs);
+      std::vector<double> last(counts.end() - H, counts.end());
+      b.readout_counts(last, elogits);
+      bool same = true;
+      for (int k = 0; k < L; ++k) {
+        double layer = 0;
+        for (int j = 0; j < H; ++j) layer += counts[static_cast<std::size_t>(k * H + j)];
+        same = same && layer == static_cast<double>(b.last_activity().spikes_per_layer[k]);
+        spikes += b.last_activity().spikes_per_layer[k];
+      }
+      for (int j = 0; j < H; ++j) same = same && last[j] == b.counts()[j];
+      for (int a = 0; a < 4; ++a) same = same && elogits[a] == logits[a];
+      auto argmax = [](const std::array<double, 4>& z) { return static_cast<int>(std::max_element(z.begin(), z.end()) - z.begin()); };
+      same_action += argmax(logits) == argmax(elogits);
+      if (same) {
+        ++identical;
+      } else {
+        // Only a threshold decision may differ: the first differing spike, on the reference stepper.
+        (void)engine_counts(ck, b, obs);
+        const auto& a = ev.spikes();
+        const auto& r = ck.spikes();
+        std::size_t d = 0;
+        while (d < a.size() && d < r.size() && a[d] == r[d]) ++d;
+        ASSERT_FALSE(d == a.size() && d == r.size()) << "engines agree, the dense pass differs: decision " << decisions;
+        const spike first = d == a.size() ? r[d] : d == r.size() ? a[d] : std::min(a[d], r[d]);
+        const double v = ck.membrane_trace()[static_cast<std::size_t>(first.step - 1) * b.net().num_neurons() + first.neuron];
+        EXPECT_NEAR(v, b.config().lif.v_th, 1e-6) << "decision " << decisions << " differs away from threshold";
+        ++flips;
+      }
+      softmax(logits, p);
+      const double u = pick.uniform();
+      double acc = 0;
+      int act = 3;
+      for (int k = 0; k < 4; ++k) {
+        acc += p[k];
+        if (u < acc) {
+          act = k;
+          break;
+        }
+      }
+      env.step(static_cast<envs::action>(act));
+      ++decisions;
+    }
+  }
+  std::cout << identical << " of " << decisions << " decisions identical, " << flips << " threshold flips, "
+            << same_action << " same greedy action, " << spikes << " spikes\n";
+  EXPECT_GT(spikes, static_cast<std::uint64_t>(decisions) * 1000u) << "the layers must be active";
+  EXPECT_GE(same_action * 1000, decisions * 999) << "greedy action must agree in >= 99.9% of decisions";
+  EXPECT_GE(identical * 100, decisions * 99);
+}
+
+TEST(eval, json_round_trip_and_missing_key) {
+  auto cfg = static_medium(8, 10);
+  auto b = make_brain(cfg.brain, 2, 4, 2);
+  eval_options opt;
+  opt.episodes = 2;
+  const auto r = evaluate(cfg, *b, opt);
+  const auto j = r.to_json();
+  const auto back = eval_result::from_json(j);
+  EXPECT_EQ(back.to_json(), j);
+  auto broken = j;
+  broken.erase("clock_macs");
+  try {
+    (void)eval_result::from_json(broken);
+    FAIL() << "a missing key must be an error";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("clock_macs"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace spikeworm
