@@ -1,11 +1,15 @@
 // Evaluation of trained agents: hand-counted SOPs and MACs, and the event engine against the dense pass
 // on a trained agent.
+#include <cmath>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "spikeworm/engine/clock_engine.hpp"
 #include "spikeworm/engine/event_engine.hpp"
+#include "spikeworm/learning/energy.hpp"
 #include "spikeworm/learning/evaluate.hpp"
 #include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
@@ -181,6 +185,73 @@ TEST(eval, json_round_trip_and_missing_key) {
   } catch (const error& e) {
     EXPECT_NE(std::string(e.what()).find("clock_macs"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace spikeworm
+
+namespace spikeworm {
+namespace {
+
+TEST(energy, reproduces_a_hand_calculation) {
+  // A decision with known counts (the small network of counts_match_a_hand_count_on_a_small_network, with
+  // 10 + 12 neuron updates performed) on a 45 nm fp32 table whose SRAM has two sizes.
+  eval_result r;
+  r.brain_type = "spiking";
+  r.steps = 5;
+  r.episodes = 1;
+  r.decisions = 2;
+  r.layers_counts = {{"L1", 3, 3, 12, 36, 20, 0}, {"L2", 3, 4, 12, 48, 24, 0}};
+  r.dense_updates = 60;
+  r.input_macs = 15;
+  r.clock_macs = 105;
+  r.ann_macs = 36;
+  r.mlp_macs = 4480;
+  r.synapses = 21;
+  energy_table t;
+  t.sop_pj = 0.9;
+  t.neuron_update_pj = 5.5;
+  t.mac_pj = 4.6;
+  t.weight_bits = 32;
+  t.state_bits = 32;
+  t.sram_bytes = {8192, 32768};
+  t.sram_read_pj = {10, 20};
+  const auto e = energy_of(r, t);
+  // Per decision: 42 SOPs, 22 updates. Every array here is <= 8 KB (10 pJ per 64-bit read) except the
+  // MLP's 4480 fp32 weights (17920 B): 10 * 2^(log(17920/8192)/log(4)) pJ.
+  EXPECT_NEAR(e.brain.synaptic, 42 * 0.9, 1e-9);
+  EXPECT_NEAR(e.brain.neuron, 22 * 5.5, 1e-9);
+  EXPECT_NEAR(e.brain.memory, 42 * 0.5 * 10 + 22 * 2 * 0.5 * 10 + 15 * 0.5 * 10, 1e-9);
+  EXPECT_NEAR(e.brain.dense, 15 * 4.6, 1e-9);
+  EXPECT_NEAR(e.brain.total(), 37.8 + 121 + 505 + 69, 1e-9);
+  EXPECT_NEAR(e.episode_pj, 2 * 732.8, 1e-9);
+  const double mlp_read = 10 * std::pow(2.0, std::log(17920.0 / 8192) / std::log(4.0));
+  EXPECT_NEAR(e.mlp.total(), 4480 * 4.6 + 4480 * 0.5 * mlp_read, 1e-9);
+  EXPECT_NEAR(e.ann.total(), 36 * 4.6 + 36 * 0.5 * 10, 1e-9);
+  // Break-even against the ANN: x * 105 * (0.9 + 5) + 30 * (5.5 + 10) + (69 + 75) = ANN.
+  EXPECT_NEAR(e.breakeven_ann, -1.0, 1e-12) << "the fixed part (neuron updates, input layer) exceeds the ANN";
+  EXPECT_NEAR(e.breakeven_mlp, (e.mlp.total() - (30 * 15.5 + 144)) / (105 * 5.9), 1e-9);
+  EXPECT_NEAR(e.breakeven_ann_synaptic, 36 * 4.6 / (105 * 0.9), 1e-12);
+  // A chip table: every neuron updated every step, memory inside the per-op figures (input layer aside).
+  t.chip = true;
+  const auto c = energy_of(r, t);
+  EXPECT_NEAR(c.brain.neuron, 30 * 5.5, 1e-9);
+  EXPECT_NEAR(c.brain.memory, 15 * 0.5 * 10, 1e-9);
+}
+
+TEST(energy, every_shipped_table_reads_and_cites_a_source) {
+  const std::string dir = std::string(SPIKEWORM_SOURCE_DIR_FALLBACK) + "/configs/energy";
+  const auto tables = load_energy_tables(dir, {});
+  EXPECT_EQ(tables.size(), 5u);
+  for (const auto& t : tables) {
+    std::ifstream in(dir + "/" + t.id + ".toml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_NE(ss.str().find("Source"), std::string::npos) << t.id << " has no source";
+    // Every value line carries a comment or sits under one naming where it comes from.
+    EXPECT_GT(t.sop_pj, 0);
+  }
+  EXPECT_THROW(load_energy_tables(dir, {"no_such_table"}), error);
 }
 
 }  // namespace

@@ -24,6 +24,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   add_plot(app, pl);
   eval_args ev;
   add_eval(app, ev);
+  energy_args en;
+  add_energy(app, en);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -36,6 +38,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (app.got_subcommand("train")) return train(tr, out, err);
     if (app.got_subcommand("plot")) return plot(pl, out, err);
     if (app.got_subcommand("eval")) return eval(ev, out, err);
+    if (app.got_subcommand("energy")) return energy(en, out, err);
   } catch (const spikeworm::error& e) {
     err << "spikeworm: error: " << e.what() << "\n";
     return 2;

@@ -40,6 +40,23 @@ void add_eval(CLI::App& app, eval_args& a);
 int eval(const eval_args& a, std::ostream& out, std::ostream& err);
 void print_eval(const eval_result& r, std::ostream& out);
 
+struct energy_args {
+  std::string run;
+  std::vector<std::string> tables;  // empty: every table in --tables-dir
+  std::string tables_dir;           // default: <source>/configs/energy
+  bool reeval = false;
+  int episodes = 100;
+  bool no_plot = false;
+  bool quiet = false;
+};
+void add_energy(CLI::App& app, energy_args& a);
+int energy(const energy_args& a, std::ostream& out, std::ostream& err);
+
+// The project's source folder (SPIKEWORM_SOURCE_DIR, else the build's): configs/, scripts/.
+std::filesystem::path source_dir();
+// Runs scripts/<script> with Debian's /usr/bin/python3 and matplotlib; false (and a note) when missing.
+bool run_python_plot(const std::string& script, const std::vector<std::string>& args, std::ostream& out);
+
 struct simulate_args {
   std::string config;
   double duration = -1;  // [s]; < 0: from the config
