@@ -16,6 +16,13 @@ network_desc cuba_desc() {
   return read_network_desc(table_reader::root(doc));
 }
 
+// The CUBA network with every population's `update` key set (the event engine's lazy path or its clock-driven one).
+network_desc cuba_desc(update_mode u) {
+  auto d = cuba_desc();
+  for (auto& p : d.populations) p.update = u;
+  return d;
+}
+
 // Mean over neurons with >= 3 spikes of the coefficient of variation of their inter-spike intervals.
 double mean_isi_cv(const engine& e) {
   std::vector<std::vector<step_t>> times(e.net().num_neurons());
@@ -34,8 +41,10 @@ double mean_isi_cv(const engine& e) {
   return n ? sum / n : 0.0;
 }
 
+// The lazy path (update = "event"): closed-form jumps between events give the same statistics, not the same
+// bits, as stepping (CUBA is chaotic: one rounding difference changes every later spike).
 TEST(cuba, rate_in_brian2_range_and_engines_agree_statistically) {
-  const auto d = cuba_desc();
+  const auto d = cuba_desc(update_mode::event);
   network net(d);
   EXPECT_EQ(net.num_neurons(), 4000u);
   EXPECT_NEAR(static_cast<double>(net.num_synapses()), 320000.0, 3000.0);  // binomial sd ~ 560
@@ -60,6 +69,34 @@ TEST(cuba, rate_in_brian2_range_and_engines_agree_statistically) {
   EXPECT_LT(ev.counters().neuron_updates * 5, ev.counters().dense_updates);
 }
 
+// The default (update = "auto"): every CUBA neuron is driven (E_L > V_t) and receives synapses, so the event
+// engine steps both populations clock-driven, with the reference stepper's arithmetic: the same bits.
+TEST(cuba, automatic_update_is_clock_driven_and_identical_to_the_reference) {
+  const auto d = cuba_desc();
+  network net(d);
+  event_engine ev(net, {d.sim.seed, 1, true});
+  clock_engine ck(net, {d.sim.seed, 1, true});
+  EXPECT_TRUE(ev.clock_driven(0));
+  EXPECT_TRUE(ev.clock_driven(1));
+  const step_t steps = 10000;
+  ev.run(steps);
+  ck.run(steps);
+  EXPECT_GT(ev.spikes().size(), 4000u * 5u);
+  EXPECT_EQ(ev.spikes(), ck.spikes());
+  EXPECT_EQ(ev.spikes_per_step(), ck.spikes_per_step());
+  EXPECT_EQ(ev.counters().spikes_per_population, ck.counters().spikes_per_population);
+  EXPECT_EQ(ev.counters().sops, ck.counters().sops);
+  // Honest counters: a clock-driven population is N updates per step.
+  EXPECT_EQ(ev.counters().neuron_updates, ev.counters().dense_updates);
+  EXPECT_EQ(ev.counters().updates_per_population, ck.counters().updates_per_population);
+  // Forcing the lazy path gives a different engine (fewer updates), not a different network.
+  const auto lazy_d = cuba_desc(update_mode::event);
+  network lazy_net(lazy_d);
+  event_engine lazy(lazy_net, {d.sim.seed, 1, true});
+  EXPECT_FALSE(lazy.clock_driven(0));
+  EXPECT_FALSE(lazy.clock_driven(1));
+}
+
 TEST(cuba, identical_rasters_for_one_and_two_threads) {
   const auto d = cuba_desc();
   network net(d);
@@ -69,6 +106,15 @@ TEST(cuba, identical_rasters_for_one_and_two_threads) {
   EXPECT_GT(one.spikes().size(), 1000u);
   EXPECT_EQ(one.spikes(), two.spikes());
   EXPECT_EQ(one.counters(), two.counters());
+  // The same for the lazy path.
+  const auto lazy_d = cuba_desc(update_mode::event);
+  network lazy_net(lazy_d);
+  event_engine lazy_one(lazy_net, {d.sim.seed, 1, true}), lazy_two(lazy_net, {d.sim.seed, 2, true});
+  lazy_one.run(3000);
+  lazy_two.run(3000);
+  EXPECT_GT(lazy_one.spikes().size(), 1000u);
+  EXPECT_EQ(lazy_one.spikes(), lazy_two.spikes());
+  EXPECT_EQ(lazy_one.counters(), lazy_two.counters());
 }
 
 }  // namespace

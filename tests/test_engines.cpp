@@ -222,6 +222,121 @@ TEST(event_engine, comparison_detects_a_real_difference) {
   EXPECT_FALSE(c.flip_near_threshold) << c.detail;
 }
 
+// Sets the `update` key of populations h1 and h2 of random_lif_network.
+std::string with_update(std::string cfg, const std::string& mode) {
+  for (const char* name : {"name = \"h1\"\n", "name = \"h2\"\n"}) {
+    const auto at = cfg.find(name);
+    cfg.insert(at + std::string(name).size(), "update = \"" + mode + "\"\n");
+  }
+  return cfg;
+}
+
+TEST(event_engine, clock_driven_populations_are_bit_identical_to_the_reference) {
+  // Both hidden populations stepped clock-driven (refractoriness, delays 1-5, mixed signs, recurrence),
+  // the Poisson input lazily: the same spikes, bit for bit, and N updates per step in the hidden layers.
+  for (std::uint64_t seed = 31; seed <= 34; ++seed) {
+    auto net = net_from(with_update(random_lif_network(seed, true), "clock"), seed);
+    both r(net, seed, 3000);
+    ASSERT_TRUE(r.ev.clock_driven(1) && r.ev.clock_driven(2));
+    EXPECT_FALSE(r.ev.clock_driven(0));
+    EXPECT_GT(r.ck.counters().total_spikes(), 2000u);
+    EXPECT_EQ(r.ev.spikes(), r.ck.spikes()) << "seed " << seed;
+    EXPECT_EQ(r.ev.counters().updates_per_population[1], 3000u * 60u);
+    EXPECT_EQ(r.ev.counters().updates_per_population[2], 3000u * 40u);
+    // Per-neuron currents (not uniform across the population), after a reset of both engines.
+    rng cr(seed, stream_kind::weight, 7);
+    std::vector<double> currents(net.num_neurons());
+    for (auto& c : currents) c = cr.uniform(-0.02, 0.08);
+    r.ev.reset(currents);
+    r.ck.reset(currents);
+    r.ev.run(2000);
+    r.ck.run(2000);
+    EXPECT_EQ(r.ev.spikes(), r.ck.spikes()) << "seed " << seed << " with per-neuron currents";
+    // Any thread count.
+    event_engine two(net, {seed, 2, true});
+    two.reset(currents);
+    two.run(2000);
+    EXPECT_EQ(two.spikes(), r.ck.spikes());
+  }
+}
+
+TEST(event_engine, lazy_populations_match_the_reference_when_forced) {
+  for (std::uint64_t seed = 41; seed <= 43; ++seed) {
+    auto net = net_from(with_update(random_lif_network(seed, true), "event"), seed);
+    both r(net, seed, 3000);
+    EXPECT_FALSE(r.ev.clock_driven(1) || r.ev.clock_driven(2));
+    EXPECT_TRUE(equivalent(r.ev, r.ck)) << "seed " << seed;
+    EXPECT_LT(r.ev.counters().neuron_updates, r.ck.counters().neuron_updates);
+  }
+}
+
+TEST(event_engine, automatic_update_steps_only_driven_populations_with_input) {
+  auto net = net_from(R"(
+[[population]]
+name = "src"
+size = 4
+model = "spike_source"
+params = { steps = [5, 17, 40] }
+[[population]]
+name = "driven_with_input"
+size = 10
+model = "lif"
+current = 0.2
+[[population]]
+name = "driven_alone"
+size = 10
+model = "lif"
+current = 0.2
+[[population]]
+name = "quiet_with_input"
+size = 10
+model = "cuba_lif"
+params = { e_l = -60.0 }
+[[population]]
+name = "cuba_driven"
+size = 10
+model = "cuba_lif"
+params = { e_l = -49.0 }
+[[population]]
+name = "forced"
+size = 10
+model = "cuba_lif"
+update = "clock"
+[[projection]]
+source = "src"
+target = "driven_with_input"
+rule = "all_to_all"
+weight = 0.1
+[[projection]]
+source = "src"
+target = "quiet_with_input"
+rule = "all_to_all"
+weight = 0.1
+[[projection]]
+source = "src"
+target = "cuba_driven"
+rule = "all_to_all"
+weight = 0.1
+)");
+  event_engine ev(net, {1, 1, true});
+  EXPECT_FALSE(ev.clock_driven(0));
+  EXPECT_TRUE(ev.clock_driven(1));   // v* = 20 x 0.2 = 4 > v_th = 1, and it receives synapses
+  EXPECT_FALSE(ev.clock_driven(2));  // driven, but nothing invalidates its predicted crossings
+  EXPECT_FALSE(ev.clock_driven(3));  // E_L = -60 < v_th: costs nothing without input
+  EXPECT_TRUE(ev.clock_driven(4));
+  EXPECT_TRUE(ev.clock_driven(5));
+  // A current below threshold (reset(currents)) makes the driven population lazy again.
+  const std::vector<double> low(net.num_neurons(), 0.01);
+  ev.reset(low);
+  EXPECT_FALSE(ev.clock_driven(1));
+  clock_engine ck(net, {1, 1, true});
+  ck.enable_membrane_trace(true);
+  ck.reset(low);
+  ev.run(300);
+  ck.run(300);
+  EXPECT_TRUE(equivalent(ev, ck));
+}
+
 TEST(event_engine, identical_for_any_thread_count_and_seed_dependent) {
   auto net = net_from(random_lif_network(21, true), 21);
   event_engine one(net, {21, 1, true}), two(net, {21, 2, true}), again(net, {21, 1, true}), other(net, {22, 1, true});

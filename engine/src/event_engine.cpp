@@ -1,11 +1,13 @@
-// The event-driven engine.
+// The event engine.
 //
 // Epoch pipeline, once per step t, for every block in parallel:
 //   1. deliver the spikes of step t-1 (ascending source order) into the input ring of the block's
 //      targets, at slot t-1+delay; a target gets a due entry for that slot the first time;
-//   2. update the neurons due at t: those with input at t, then those whose predicted threshold
-//      crossing is t (lazy update: closed-form decay from their last update, then one exact step);
-//   3. re-predict the next crossing of each updated neuron under its constant input.
+//   2. lazy blocks: update the neurons due at t: those with input at t, then those whose predicted
+//      threshold crossing is t (closed-form decay from their last update, then one exact step), and
+//      re-predict the next crossing of each updated neuron under its constant input;
+//      clock-driven blocks: add the inputs due at t, step every neuron with the reference stepper's
+//      arithmetic (a vectorised loop), hold the refractory ones at reset, collect the crossings.
 // Then, serially: concatenate the blocks' spikes (blocks are ascending ranges) and record them.
 // Determinism: each target is written by one block only, and receives its input in ascending source
 // order, so the sums (and everything after them) do not depend on the thread count or schedule.
@@ -42,7 +44,50 @@ event_engine::event_engine(const network& net, engine_options opt) : engine(net,
       if (b.end > b.begin) blocks_.push_back(std::move(b));
     }
   }
+  // Per-(source, block) edge offsets: rows are sorted by target and blocks are ascending ranges covering
+  // every neuron, so one pass over each row finds where each block's targets begin.
+  stride_ = blocks_.size() + 1;
+  const auto rows = net.row_start();
+  const auto tgt = net.targets();
+  offsets_.resize(net.num_neurons() * stride_);
+  parallel_for_each(arena_.get(), (net.num_neurons() + 4095) / 4096, [&](std::size_t chunk) {
+    const std::size_t lo = chunk * 4096, hi = std::min(net.num_neurons(), lo + 4096);
+    for (std::size_t s = lo; s < hi; ++s) {
+      edge_id e = rows[s];
+      edge_id* off = offsets_.data() + s * stride_;
+      for (std::size_t k = 0; k < blocks_.size(); ++k) {
+        while (e < rows[s + 1] && tgt[e] < blocks_[k].begin) ++e;
+        off[k] = e;
+      }
+      off[blocks_.size()] = rows[s + 1];
+    }
+  });
   reset();
+}
+
+bool event_engine::clock_driven(std::size_t p) const {
+  for (const auto& b : blocks_)
+    if (b.pop == p) return b.clocked;
+  return false;
+}
+
+// A population is clock-driven when asked to, or (automatic) when it receives synapses and at least half of
+// its neurons are driven without input (fixed point above threshold): such neurons fire on their own and
+// every arriving spike invalidates their predicted crossing, so a lazy update and a new prediction per
+// input cost more than a vectorised step per step. Neurons that are not driven or get no input stay lazy.
+bool event_engine::decide_clocked(std::uint32_t pi) const {
+  const auto& p = net_->populations()[pi];
+  if (is_source(p.model) || p.update == update_mode::event) return false;
+  if (p.update == update_mode::clock) return true;
+  bool receives = false;
+  for (const auto& pr : net_->projections()) receives = receives || (pr.target_pop == pi && pr.synapses > 0);
+  if (!receives) return false;
+  std::size_t driven = 0;
+  for (neuron_id n = p.first; n < p.end(); ++n) {
+    const double vstar = p.model == model_kind::cuba_lif ? p.cuba.e_l + st_.current[n] : p.lif.fixed_point(st_.current[n]);
+    if (vstar > (p.model == model_kind::cuba_lif ? p.cuba.v_th : p.lif.v_th)) ++driven;
+  }
+  return 2 * driven >= p.size;
 }
 
 event_engine::~event_engine() = default;
@@ -68,6 +113,15 @@ void event_engine::reset(std::span<const double> currents) {
     b.fired.clear();
     b.updates = b.queued = b.pending = 0;
     const auto& p = net_->populations()[b.pop];
+    b.clocked = decide_clocked(b.pop);
+    b.refractory.clear();
+    b.hot.clear();
+    if (b.clocked) {
+      b.refractory.resize(static_cast<std::size_t>(p.model == model_kind::cuba_lif ? p.cuba.t_ref : p.lif.t_ref) + 1);
+      b.uniform_current = std::all_of(st_.current.begin() + b.begin, st_.current.begin() + b.end,
+                                      [&](double c) { return c == st_.current[b.begin]; });
+      continue;
+    }
     // Neurons that would cross threshold without any input (constant current, E_L above threshold,
     // Poisson sources) get a first prediction; all others cost nothing until an event reaches them.
     for (neuron_id n = b.begin; n < b.end; ++n) predict(b, p, n, 0);
@@ -92,38 +146,148 @@ void event_engine::run(step_t steps) {
   }
   counters_.neuron_updates = counters_.events_queued = 0;
   std::fill(counters_.updates_per_population.begin(), counters_.updates_per_population.end(), 0);
+  std::fill(counters_.events_per_population.begin(), counters_.events_per_population.end(), 0);
   for (const auto& b : blocks_) {
     counters_.neuron_updates += b.updates;
     counters_.updates_per_population[b.pop] += b.updates;
+    counters_.events_per_population[b.pop] += b.queued;
     counters_.events_queued += b.queued;
   }
 }
 
 // Pre: fired_ holds the spikes of step t_spike in ascending order.
 void event_engine::deliver(block& b, step_t t_spike) {
-  const auto rows = net_->row_start();
   const auto tgt = net_->targets();
   const auto w = net_->weights();
   const auto d = net_->delays();
   const auto rc = net_->receptors();
   const std::size_t N = st_.v.size();
+  const std::size_t slots = st_.slots;
+  const std::size_t slot0 = static_cast<std::size_t>(t_spike % static_cast<step_t>(slots));
+  const std::size_t k = static_cast<std::size_t>(&b - blocks_.data());
+  double* in_e = st_.in_e.data();
+  double* in_i = st_.in_i.data();
+  std::uint8_t* pending = pending_.data();
   for (neuron_id s : fired_) {
-    const neuron_id* row_begin = tgt.data() + rows[s];
-    const neuron_id* row_end = tgt.data() + rows[s + 1];
-    const neuron_id* first = std::lower_bound(row_begin, row_end, b.begin);
-    for (const neuron_id* it = first; it != row_end && *it < b.end; ++it) {
-      const auto e = static_cast<std::size_t>(it - tgt.data());
-      const neuron_id n = *it;
-      const step_t at = t_spike + d[e];
-      const std::size_t slot = static_cast<std::size_t>(at % static_cast<step_t>(st_.slots));
+    const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
+    for (edge_id e = off[0], end = off[1]; e < end; ++e) {
+      const neuron_id n = tgt[e];
+      std::size_t slot = slot0 + d[e];  // delays are in [1, slots]
+      if (slot >= slots) slot -= slots;
       const std::size_t i = slot * N + n;
-      (rc[e] == receptor::excitatory ? st_.in_e : st_.in_i)[i] += static_cast<double>(w[e]);
-      if (!pending_[i]) {
-        pending_[i] = 1;
+      (rc[e] == receptor::excitatory ? in_e : in_i)[i] += static_cast<double>(w[e]);
+      if (!pending[i]) {
+        pending[i] = 1;
         b.due[slot].push_back(n);
         ++b.pending;
         ++b.queued;
       }
+    }
+  }
+}
+
+namespace {
+
+constexpr std::size_t chunk = 256;  // neurons per crossing flag of the dense loop
+
+// One reference step of neurons [0, n) of a clock-driven cuba_lif block (pointers offset to its first
+// neuron), with the arrivals already added to ge and gi: the arithmetic of clock_engine::step, in the same
+// order (ge + 0.0 is the reference's ge + in_e for a neuron without input: it only turns -0 into +0).
+// hot[c] = some neuron of chunk c ended above threshold. Written so that the compiler vectorises it.
+template <bool Uniform>
+void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
+                double* __restrict gi, const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
+  const double am = m.am, ke = m.ke, ki = m.ki, be = m.be, bi = m.bi, th = m.v_th, el = m.e_l;
+  const double vs0 = el + c0;
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi = std::min(n, lo + chunk);
+    int any = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double vs = Uniform ? vs0 : el + current[i];
+      const double e = ge[i] + 0.0, g = gi[i] + 0.0;
+      const double nv = vs + (v[i] - vs) * am + e * ke + g * ki;
+      v[i] = nv;
+      ge[i] = e * be;
+      gi[i] = g * bi;
+      any |= nv > th;
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
+// The same for lif, whose inputs of this step are read (and cleared) in place: v <- decay v + leak + (I + in).
+template <bool Uniform>
+void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
+               double* __restrict in_i, const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
+  const double decay = m.decay, leak = m.leak, th = m.v_th;
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi = std::min(n, lo + chunk);
+    int any = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double in = in_e[i] + in_i[i];
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      const double nv = decay * v[i] + leak + ((Uniform ? c0 : current[i]) + in);
+      v[i] = nv;
+      any |= nv >= th;
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
+}  // namespace
+
+// Pre: the block is clock-driven; `due` holds its neurons with input at t.
+void event_engine::step_clocked(block& b, const population& p, step_t t, std::vector<neuron_id>& due) {
+  const std::size_t base = st_.slot_base(t);
+  const std::size_t n = b.end - b.begin;
+  b.hot.resize((n + chunk - 1) / chunk);
+  const double* cur = st_.current.data() + b.begin;
+  const double c0 = st_.current[b.begin];
+  const bool cuba = p.model == model_kind::cuba_lif;
+  if (cuba) {
+    for (neuron_id j : due) {
+      const std::size_t i = base + j;
+      st_.ge[j] = st_.ge[j] + st_.in_e[i];
+      st_.gi[j] = st_.gi[j] + st_.in_i[i];
+      st_.in_e[i] = 0.0;
+      st_.in_i[i] = 0.0;
+      pending_[i] = 0;
+    }
+    double* v = st_.v.data() + b.begin;
+    double* ge = st_.ge.data() + b.begin;
+    double* gi = st_.gi.data() + b.begin;
+    if (b.uniform_current) cuba_dense<true>(p.cuba, n, v, ge, gi, cur, c0, b.hot.data());
+    else cuba_dense<false>(p.cuba, n, v, ge, gi, cur, c0, b.hot.data());
+  } else {
+    for (neuron_id j : due) pending_[base + j] = 0;
+    double* v = st_.v.data() + b.begin;
+    double* ie = st_.in_e.data() + base + b.begin;
+    double* ii = st_.in_i.data() + base + b.begin;
+    if (b.uniform_current) lif_dense<true>(p.lif, n, v, ie, ii, cur, c0, b.hot.data());
+    else lif_dense<false>(p.lif, n, v, ie, ii, cur, c0, b.hot.data());
+  }
+  b.updates += n;
+  // Refractory through step t: fired at t - t_ref .. t - 1 (v held at reset). The ring slot of step t held
+  // the spikes of t - t_ref - 1, whose refractory period is over.
+  const double v_reset = cuba ? p.cuba.v_reset : p.lif.v_reset;
+  const std::int32_t t_ref = cuba ? p.cuba.t_ref : p.lif.t_ref;
+  auto& now_fired = b.refractory[static_cast<std::size_t>(t % static_cast<step_t>(b.refractory.size()))];
+  now_fired.clear();
+  for (const auto& list : b.refractory)
+    for (neuron_id j : list) st_.v[j] = v_reset;
+  const double th = cuba ? p.cuba.v_th : p.lif.v_th;
+  for (std::size_t c = 0; c < b.hot.size(); ++c) {
+    if (!b.hot[c]) continue;
+    const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
+    const neuron_id hi = std::min<neuron_id>(b.end, lo + static_cast<neuron_id>(chunk));
+    for (neuron_id j = lo; j < hi; ++j) {
+      const double v = st_.v[j];
+      if (!(cuba ? v > th : v >= th) || st_.ref_until[j] >= t) continue;
+      b.fired.push_back(j);
+      st_.v[j] = v_reset;
+      st_.ref_until[j] = t + t_ref;
+      now_fired.push_back(j);
     }
   }
 }
@@ -135,6 +299,11 @@ void event_engine::step_block(block& b, step_t t) {
   const std::size_t slot = static_cast<std::size_t>(t % static_cast<step_t>(st_.slots));
   auto& due = b.due[slot];
   b.pending -= due.size();
+  if (b.clocked) {
+    step_clocked(b, p, t, due);
+    due.clear();
+    return;
+  }
   for (neuron_id n : due) process(b, p, n, t);
   due.clear();
   {

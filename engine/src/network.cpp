@@ -24,6 +24,15 @@ const char* to_string(model_kind m) noexcept {
   return "?";
 }
 
+const char* to_string(update_mode u) noexcept {
+  switch (u) {
+    case update_mode::automatic: return "auto";
+    case update_mode::clock: return "clock";
+    case update_mode::event: return "event";
+  }
+  return "?";
+}
+
 const char* to_string(connection_rule r) noexcept {
   switch (r) {
     case connection_rule::all_to_all: return "all_to_all";
@@ -59,7 +68,7 @@ simulation_desc read_simulation(const table_reader& root) {
 }
 
 population read_population(const table_reader& t, double dt_ms) {
-  t.allow_only({"name", "size", "model", "params", "init", "current"});
+  t.allow_only({"name", "size", "model", "params", "init", "current", "update"});
   population p;
   p.name = t.string("name");
   t.require(!p.name.empty(), "name", "must not be empty");
@@ -96,6 +105,10 @@ population read_population(const table_reader& t, double dt_ms) {
   p.current = t.number("current", 0.0);
   t.require(std::isfinite(p.current), "current", "must be finite");
   t.require(!is_source(p.model) || p.current == 0.0, "current", fmt::format("a {} takes no current", model));
+  const std::string update = t.choice("update", "auto", {"auto", "clock", "event"});
+  p.update = update == "clock" ? update_mode::clock : update == "event" ? update_mode::event : update_mode::automatic;
+  t.require(!is_source(p.model) || p.update != update_mode::clock, "update",
+            fmt::format("a {} emits spikes at given steps and cannot be clock-driven", model));
   p.init_v = value_spec::constant(p.model == model_kind::lif ? p.lif.v_rest : p.cuba.e_l);
   if (auto init = t.subtable("init")) {
     if (p.model == model_kind::lif) init->allow_only({"v"});

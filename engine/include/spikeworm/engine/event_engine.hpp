@@ -22,12 +22,22 @@ class event_engine final : public engine {
   void reset() override;
   void reset(std::span<const double> currents) override;
 
+  // Whether population p is advanced clock-driven (every neuron, every step) since the last reset():
+  // its `update` key, or when automatic, whether its neurons are driven without input and receive synapses.
+  bool clock_driven(std::size_t p) const;
+
  private:
   // A block owns a contiguous range of one population: its neurons, their input slots and their
   // predicted threshold crossings. Blocks never write outside their range, so they run in parallel.
   struct block {
     std::uint32_t pop = 0;
     neuron_id begin = 0, end = 0;
+    // Clock-driven blocks step every neuron every step (bit-identical to the reference stepper) and keep,
+    // instead of crossing predictions, the neurons that fired in each of the last t_ref steps.
+    bool clocked = false;
+    bool uniform_current = true;  // every neuron of the block has the same injected current
+    std::vector<std::vector<neuron_id>> refractory;  // [step % (t_ref + 1)]: neurons that fired at that step
+    std::vector<std::uint8_t> hot;                   // per chunk of the dense loop: some membrane crossed
     std::vector<std::vector<neuron_id>> due;  // neurons with input waiting, per ring slot
     using entry = std::pair<step_t, neuron_id>;
     // Predicted crossings less than wheel_slots steps ahead go to a timing wheel (O(1) insertion, a bucket
@@ -40,6 +50,8 @@ class event_engine final : public engine {
   };
 
   void step_block(block& b, step_t t);
+  void step_clocked(block& b, const population& p, step_t t, std::vector<neuron_id>& due);
+  bool decide_clocked(std::uint32_t pi) const;
   void deliver(block& b, step_t t_spike);
   void process(block& b, const population& p, neuron_id n, step_t t);
   void predict(block& b, const population& p, neuron_id n, step_t t);
@@ -51,6 +63,9 @@ class event_engine final : public engine {
   std::vector<block> blocks_;
   std::vector<neuron_id> fired_;      // spikes of the last step, ascending
   std::vector<step_t> predicted_;     // the crossing step each neuron is scheduled for (INT64_MAX: none)
+  // Delivery: the out-edges of source s into block k are [offsets_[s * stride_ + k], offsets_[s * stride_ + k + 1]).
+  std::vector<edge_id> offsets_;
+  std::size_t stride_ = 0;
   std::unique_ptr<tbb::task_arena> arena_;
 };
 

@@ -21,6 +21,11 @@ enum class model_kind : std::uint8_t { lif, cuba_lif, poisson, spike_source };
 inline bool is_source(model_kind m) noexcept { return m == model_kind::poisson || m == model_kind::spike_source; }
 const char* to_string(model_kind m) noexcept;
 
+// How the event engine advances a population's neurons. `automatic`: clock-driven when its neurons are driven
+// without input (they cross threshold on their own) and receive synapses, lazily event-driven otherwise.
+enum class update_mode : std::uint8_t { automatic, clock, event };
+const char* to_string(update_mode u) noexcept;
+
 enum class connection_rule : std::uint8_t { all_to_all, one_to_one, fixed_probability, fixed_indegree };
 const char* to_string(connection_rule r) noexcept;
 
@@ -35,6 +40,7 @@ struct population {
   poisson_lowered poisson;
   std::vector<step_t> source_steps;  // spike_source: every neuron spikes at these steps (ascending, >= 1)
   double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (cuba_lif)
+  update_mode update = update_mode::automatic;  // event engine only; the reference stepper steps everything
   value_spec init_v = value_spec::constant(0.0);
   value_spec init_ge = value_spec::constant(0.0);
   value_spec init_gi = value_spec::constant(0.0);
