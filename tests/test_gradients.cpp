@@ -10,17 +10,23 @@
 namespace spikeworm {
 namespace {
 
-// L = sum_k c_k logits_k; returns max over tensors of |analytic - numeric| / |numeric| (norms per tensor).
-double fd_check(brain& b, std::span<const double> obs, std::span<const double> c, std::vector<std::string>* report) {
+// L = sum_k c_k logits_k + sum_l g_l (spikes of layer l); returns max over tensors of
+// |analytic - numeric| / |numeric| (norms per tensor).
+double fd_check(brain& b, std::span<const double> obs, std::span<const double> c, std::vector<std::string>* report,
+                std::span<const double> g_spikes = {}) {
   auto loss = [&] {
     std::vector<double> z(b.num_actions());
     b.forward(obs, z);
     double l = 0;
     for (std::size_t k = 0; k < z.size(); ++k) l += c[k] * z[k];
+    if (!g_spikes.empty()) {
+      const auto& sb = dynamic_cast<const spiking_brain&>(b);
+      for (std::size_t k = 0; k < g_spikes.size(); ++k) l += g_spikes[k] * sb.smooth_activity()[k];
+    }
     return l;
   };
   b.zero_grad();
-  b.backward(obs, c);
+  b.backward(obs, c, g_spikes);
   double worst = 0;
   for (auto& p : b.params()) {
     double num2 = 0, diff2 = 0;
@@ -84,6 +90,33 @@ TEST(spiking_brain, gradient_matches_finite_differences_of_smoothed_network) {
     for (auto& r : report) all += r + "\n";
     EXPECT_LT(rel, 2e-3) << to_string(kind) << "\n" << all;
   }
+}
+
+TEST(spiking_brain, activity_penalty_gradient_matches_finite_differences) {
+  // The sparsity penalty's gradient: L = c . logits + sum_l g_l * (sum of layer l's smooth spikes).
+  brain_config cfg;
+  cfg.hidden = 10;
+  cfg.layers = 2;
+  cfg.steps = 12;
+  cfg.smooth = true;
+  cfg.grad = {surrogate_kind::sigmoid, 2.0};
+  cfg.init = init_kind::default_uniform;
+  cfg.lif.tau_m = 5.0;
+  spiking_brain b(cfg, 2, 4, 9);
+  const double obs[2] = {0.4, 0.6};
+  const double c[4] = {0.0, 0.0, 0.0, 0.0};  // the penalty alone
+  const double g[2] = {0.7, 1.3};
+  std::vector<std::string> report;
+  const double rel = fd_check(b, obs, c, &report, g);
+  std::string all;
+  for (auto& r : report) all += r + "\n";
+  EXPECT_LT(rel, 2e-3) << all;
+  // And it is not zero: the penalty reaches every parameter that shapes spikes.
+  double norm = 0;
+  for (const auto& p : b.params())
+    if (p.name.rfind("output", 0) != 0)
+      for (double x : p.grad) norm += x * x;
+  EXPECT_GT(norm, 1e-6);
 }
 
 TEST(mlp_brain, gradient_matches_finite_differences) {

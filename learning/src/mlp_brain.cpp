@@ -54,7 +54,7 @@ void mlp_brain::forward(std::span<const double> obs, std::span<double> logits) {
   std::copy(a_[last].begin(), a_[last].end(), logits.begin());
 }
 
-void mlp_brain::backward(std::span<const double> obs, std::span<const double> g_logits) {
+void mlp_brain::backward(std::span<const double> obs, std::span<const double> g_logits, std::span<const double>) {
   logits_.resize(n_act_);
   forward(obs, logits_);
   const std::size_t last = widths_.size() - 1;

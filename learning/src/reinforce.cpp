@@ -14,7 +14,7 @@ namespace spikeworm {
 train_config read_train_config(const table_reader& t) {
   t.allow_only({"episodes", "sessions", "seed", "gamma", "normalize_returns", "baseline_alpha", "subtract_baseline", "entropy_beta",
                 "entropy_beta_final", "entropy_decay_episodes", "learning_rate", "lr_decay_rate", "value_clip",
-                "norm_clip", "batch_size", "adam_beta1", "adam_beta2", "adam_eps"});
+                "norm_clip", "batch_size", "adam_beta1", "adam_beta2", "adam_eps", "activity_l1", "activity_target"});
   train_config c;
   auto in01 = [&](std::string_view key, double v, bool closed_right) {
     t.require(v >= 0.0 && (closed_right ? v <= 1.0 : v < 1.0), key,
@@ -47,6 +47,9 @@ train_config read_train_config(const table_reader& t) {
   c.adam_beta1 = in01("adam_beta1", t.number("adam_beta1", c.adam_beta1), false);
   c.adam_beta2 = in01("adam_beta2", t.number("adam_beta2", c.adam_beta2), false);
   c.adam_eps = t.positive("adam_eps", t.number("adam_eps", c.adam_eps));
+  c.activity_l1 = t.number("activity_l1", c.activity_l1);
+  t.require(c.activity_l1 >= 0 && std::isfinite(c.activity_l1), "activity_l1", fmt::format("must be >= 0, got {}", c.activity_l1));
+  c.activity_target = in01("activity_target", t.number("activity_target", c.activity_target), true);
   return c;
 }
 

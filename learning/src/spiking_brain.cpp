@@ -107,6 +107,7 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
   gcount_.resize(H); gi1_.resize(H); gc_.resize(H); deriv_.resize(T_ * H);
   gu_all_.resize(T_ * H); gs_in_.resize(T_ * H); gs_ext_.resize(H); gu_row_f_.resize(H);
   act_.spikes_per_layer.assign(L_, 0);
+  layer_sum_.assign(L_, 0.0);
   prev_fired_.resize(L_);
   cur_fired_.resize(L_);
   prev_s_.assign(H * L_, 0.0);
@@ -171,6 +172,7 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
   std::fill(v_.begin(), v_.end(), cfg_.lif.v_rest);
   std::fill(count_.begin(), count_.end(), 0.0);
   std::fill(act_.spikes_per_layer.begin(), act_.spikes_per_layer.end(), 0);
+  std::fill(layer_sum_.begin(), layer_sum_.end(), 0.0);
   act_.sops = 0;
   auto& prev = prev_fired_;
   auto& cur = cur_fired_;
@@ -237,6 +239,9 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
       if (k == L_ - 1)
         for (std::size_t j = 0; j < H; ++j) count_[j] += sk[j];
       act_.spikes_per_layer[k] += fired.size();
+      if (smooth)
+        for (std::size_t j = 0; j < H; ++j) layer_sum_[k] += sk[j];
+      else layer_sum_[k] += static_cast<double>(fired.size());
       if (k + 1 < L_) act_.sops += fired.size() * H;
       if (tape) {
         const std::size_t at = static_cast<std::size_t>(k) * T + t;
@@ -274,9 +279,10 @@ void spiking_brain::readout_counts(std::span<const double> counts, std::span<dou
 //   v_t = u_t (1 - s_t) + v_reset s_t,  u_{t+1} = a v_t + leak + input_{t+1}
 //   dL/ds_t = [last layer] dL/dcount + [k < L] (W_{k+1} dL/du_{k+1,t+1}) + (v_reset - u_t) dL/dv_t
 //   dL/du_t = dL/dv_t (1 - s_t) + dL/ds_t surrogate'(u_t - v_th),   dL/dv_{t-1} = a dL/du_t
-void spiking_brain::backward(std::span<const double> obs, std::span<const double> g_logits) {
+void spiking_brain::backward(std::span<const double> obs, std::span<const double> g_logits,
+                             std::span<const double> g_spikes) {
   run(obs, &scratch_);
-  backward_tape(scratch_, g_logits);
+  backward_tape(scratch_, g_logits, g_spikes);
 }
 
 void spiking_brain::forward_train(std::span<const double> obs, std::span<double> logits, std::size_t slot) {
@@ -285,8 +291,9 @@ void spiking_brain::forward_train(std::span<const double> obs, std::span<double>
   readout(logits);
 }
 
-void spiking_brain::backward_train(std::size_t slot, std::span<const double> g_logits) {
-  backward_tape(tapes_.at(slot), g_logits);
+void spiking_brain::backward_train(std::size_t slot, std::span<const double> g_logits,
+                                   std::span<const double> g_spikes) {
+  backward_tape(tapes_.at(slot), g_logits, g_spikes);
 }
 
 void spiking_brain::release_tapes() { std::vector<spike_tape>().swap(tapes_); }
@@ -309,7 +316,10 @@ void spiking_brain::recur_step(const float* __restrict u, const Spike* __restric
   }
 }
 
-void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double> g_logits) {
+void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double> g_logits,
+                                  std::span<const double> g_spikes) {
+  if (!g_spikes.empty() && g_spikes.size() != static_cast<std::size_t>(L_))
+    throw internal_error(fmt::format("backward: {} spike gradients for {} layers", g_spikes.size(), L_));
   const std::span<const double> obs = tape.obs;
   const std::size_t H = H_;
   const bool smooth = cfg_.smooth;
@@ -341,6 +351,9 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
       if (k == L_ - 1) std::copy(gcount_.begin(), gcount_.end(), gs_ext_.begin());
       else if (t + 1 < T) std::copy_n(gs_in_.data() + (t + 1) * H, H, gs_ext_.begin());
       else std::fill(gs_ext_.begin(), gs_ext_.end(), 0.0);
+      // An activity penalty on this layer's spike count adds the same dL/ds to every spike.
+      if (!g_spikes.empty() && g_spikes[k] != 0.0)
+        for (std::size_t j = 0; j < H; ++j) gs_ext_[j] += g_spikes[k];
       const std::size_t row = block + t * H;
       if (smooth) recur_step(tape.u.data() + row, tape.s.data() + row, t, gv);
       else recur_step(tape.u.data() + row, tape.spiked.data() + row, t, gv);

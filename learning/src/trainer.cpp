@@ -71,6 +71,8 @@ const episode_record& session::run_episode() {
     }
     const auto& act = brain_->last_activity();
     for (std::size_t k = 0; k < rec.spikes.size(); ++k) rec.spikes[k] += act.spikes_per_layer[k];
+    decision_spikes_.resize((n + 1) * rec.spikes.size());
+    for (std::size_t k = 0; k < rec.spikes.size(); ++k) decision_spikes_[n * rec.spikes.size() + k] = act.spikes_per_layer[k];
     rec.sops += act.sops;
     entropy_sum += entropy(p);
     actions_.push_back(a);
@@ -82,10 +84,22 @@ const episode_record& session::run_episode() {
   const double beta = entropy_beta_at(tc, e);
   double loss = 0;
   std::array<double, 4> g{};
+  // Activity penalty (train.activity_l1): lambda * max(0, rate_k - target) per decision and layer, averaged
+  // over the episode's decisions; its gradient is the same for every spike of a layer above target.
+  const std::size_t layers = rec.spikes.size();
+  const bool penalize = tc.activity_l1 > 0 && layers > 0;
+  const double slots = static_cast<double>(cfg_.brain.hidden) * cfg_.brain.steps;
+  std::vector<double> g_spikes(penalize ? layers : 0);
   for (std::size_t t = 0; t < n; ++t) {
     loss += (-std::log(std::max(probs_[t][actions_[t]], 1e-300)) * adv[t] - beta * entropy(probs_[t])) / static_cast<double>(n);
     policy_gradient(probs_[t], actions_[t], adv[t], beta, static_cast<double>(n), g);
-    brain_->backward_train(t, g);
+    for (std::size_t k = 0; k < g_spikes.size(); ++k) {
+      const double rate = static_cast<double>(decision_spikes_[t * layers + k]) / slots;
+      const bool above = rate > tc.activity_target;
+      loss += above ? tc.activity_l1 * (rate - tc.activity_target) / static_cast<double>(n) : 0.0;
+      g_spikes[k] = above ? tc.activity_l1 / (slots * static_cast<double>(n)) : 0.0;
+    }
+    brain_->backward_train(t, g, g_spikes);
   }
   // Tapes stay allocated for the next episode (reused slot by slot); the session releases them at its end.
   if (e + 1 >= tc.episodes) brain_->release_tapes();

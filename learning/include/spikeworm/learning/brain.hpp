@@ -67,12 +67,15 @@ class brain {
   // Logits for one observation (no gradient bookkeeping).
   virtual void forward(std::span<const double> obs, std::span<double> logits) = 0;
   // Recomputes the forward pass of one decision with a tape, then accumulates into every grad the
-  // gradient of sum_k g_logits[k] * logits[k].
-  virtual void backward(std::span<const double> obs, std::span<const double> g_logits) = 0;
+  // gradient of sum_k g_logits[k] * logits[k] + sum_l g_spikes[l] * (spikes of hidden layer l).
+  // g_spikes is empty or has one entry per hidden layer (spiking brains; others ignore it).
+  virtual void backward(std::span<const double> obs, std::span<const double> g_logits,
+                        std::span<const double> g_spikes = {}) = 0;
   // Training: a forward pass that keeps in tape `slot` what backward_train(slot) needs, so a decision's
   // forward pass is not recomputed. Slots are reused episode after episode; release_tapes() frees them.
   virtual void forward_train(std::span<const double> obs, std::span<double> logits, std::size_t slot) = 0;
-  virtual void backward_train(std::size_t slot, std::span<const double> g_logits) = 0;
+  virtual void backward_train(std::size_t slot, std::span<const double> g_logits,
+                              std::span<const double> g_spikes = {}) = 0;
   virtual void release_tapes() = 0;
   virtual const activity& last_activity() const noexcept = 0;
   void zero_grad() noexcept {

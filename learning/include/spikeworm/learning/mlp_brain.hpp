@@ -12,14 +12,17 @@ class mlp_brain final : public brain {
   const std::vector<param_tensor>& params() const noexcept override { return params_; }
   int num_actions() const noexcept override { return n_act_; }
   void forward(std::span<const double> obs, std::span<double> logits) override;
-  void backward(std::span<const double> obs, std::span<const double> g_logits) override;
+  void backward(std::span<const double> obs, std::span<const double> g_logits,
+                std::span<const double> g_spikes = {}) override;
   // The MLP is cheap: the tape is the observation, and backward recomputes the forward pass.
   void forward_train(std::span<const double> obs, std::span<double> logits, std::size_t slot) override {
     if (saved_.size() <= slot) saved_.resize(slot + 1);
     saved_[slot].assign(obs.begin(), obs.end());
     forward(obs, logits);
   }
-  void backward_train(std::size_t slot, std::span<const double> g_logits) override { backward(saved_.at(slot), g_logits); }
+  void backward_train(std::size_t slot, std::span<const double> g_logits, std::span<const double> = {}) override {
+    backward(saved_.at(slot), g_logits);
+  }
   void release_tapes() override { std::vector<std::vector<double>>().swap(saved_); }
   const activity& last_activity() const noexcept override { return act_; }
   // Multiply-accumulates of one forward pass.

@@ -29,6 +29,11 @@ struct train_config {
   double norm_clip = 1.0;             // then global-norm clip
   int batch_size = 1;                 // episodes per update
   double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
+  // Activity (sparsity) penalty on spike counts, L1 in the manner of snnTorch's l1_rate_sparsity: per
+  // decision and hidden layer k, activity_l1 * max(0, r_k - activity_target) with r_k = spikes of layer k /
+  // (neurons x steps), added to the loss as a mean over the episode's decisions. 0 disables it.
+  double activity_l1 = 0.0;
+  double activity_target = 0.0;
 };
 
 train_config read_train_config(const table_reader& t);  // the [train] table

@@ -29,9 +29,11 @@ class spiking_brain final : public brain {
   const std::vector<param_tensor>& params() const noexcept override { return params_; }
   int num_actions() const noexcept override { return n_act_; }
   void forward(std::span<const double> obs, std::span<double> logits) override;
-  void backward(std::span<const double> obs, std::span<const double> g_logits) override;
+  void backward(std::span<const double> obs, std::span<const double> g_logits,
+                std::span<const double> g_spikes = {}) override;
   void forward_train(std::span<const double> obs, std::span<double> logits, std::size_t slot) override;
-  void backward_train(std::size_t slot, std::span<const double> g_logits) override;
+  void backward_train(std::size_t slot, std::span<const double> g_logits,
+                      std::span<const double> g_spikes = {}) override;
   void release_tapes() override;
   const activity& last_activity() const noexcept override { return act_; }
 
@@ -46,11 +48,13 @@ class spiking_brain final : public brain {
   // Spike counts of the last layer from the last forward pass.
   std::span<const double> counts() const noexcept { return count_; }
   const brain_config& config() const noexcept { return cfg_; }
+  // Sum of each hidden layer's spikes over the last forward pass (real-valued in smooth mode).
+  std::span<const double> smooth_activity() const noexcept { return layer_sum_; }
 
  private:
   void run(std::span<const double> obs, spike_tape* tape);
   void readout(std::span<double> logits) const;
-  void backward_tape(const spike_tape& tape, std::span<const double> g_logits);
+  void backward_tape(const spike_tape& tape, std::span<const double> g_logits, std::span<const double> g_spikes);
   template <class Spike>
   void recur_step(const float* u, const Spike* sp, std::size_t t, double* gv);
   void surrogate_row(std::span<const float> u, double th, std::vector<double>& out);
@@ -65,7 +69,7 @@ class spiking_brain final : public brain {
   std::size_t p_in_w_ = 0, p_in_b_ = 0, p_w1_ = 0, p_b_first_ = 0, p_w_first_ = 0, p_out_w_ = 0, p_out_b_ = 0;
   activity act_;
   // work buffers and tape: [layer][t][H]
-  std::vector<double> c_, i1_, v_, count_, syn_;
+  std::vector<double> c_, i1_, v_, count_, syn_, layer_sum_;
   std::vector<spike_tape> tapes_;  // one per decision of the current episode
   spike_tape scratch_;
   std::vector<std::vector<std::uint32_t>> prev_fired_, cur_fired_;

@@ -80,6 +80,7 @@ class session {
   std::vector<int> actions_;
   std::vector<double> rewards_;
   std::vector<std::array<double, 4>> probs_;
+  std::vector<std::uint64_t> decision_spikes_;  // [decision][layer]: spikes of each hidden layer
 };
 
 // Trained weights in the documented format of docs/training.md ("SWWT" v1), PyTorch layout.
