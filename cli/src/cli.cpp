@@ -26,6 +26,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   add_eval(app, ev);
   energy_args en;
   add_energy(app, en);
+  sweep_args sw;
+  add_sweep(app, sw);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -39,6 +41,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (app.got_subcommand("plot")) return plot(pl, out, err);
     if (app.got_subcommand("eval")) return eval(ev, out, err);
     if (app.got_subcommand("energy")) return energy(en, out, err);
+    if (app.got_subcommand("sweep")) return sweep(sw, out, err);
   } catch (const spikeworm::error& e) {
     err << "spikeworm: error: " << e.what() << "\n";
     return 2;

@@ -52,6 +52,21 @@ struct energy_args {
 void add_energy(CLI::App& app, energy_args& a);
 int energy(const energy_args& a, std::ostream& out, std::ostream& err);
 
+struct sweep_args {
+  std::string config;
+  std::vector<std::string> sets;     // key=v1,v2,...
+  std::string out_dir;               // default runs/sweep
+  int sessions = 0, episodes = 0, threads = 0;
+  int eval_episodes = 20;
+  std::string eval_engine = "dense";
+  std::vector<std::string> tables{"cmos45_fp32", "loihi"};
+  std::vector<std::string> compare;  // other sweep folders drawn on the same Pareto plot
+  bool no_plot = false;
+  bool quiet = false;
+};
+void add_sweep(CLI::App& app, sweep_args& a);
+int sweep(const sweep_args& a, std::ostream& out, std::ostream& err);
+
 // The project's source folder (SPIKEWORM_SOURCE_DIR, else the build's): configs/, scripts/.
 std::filesystem::path source_dir();
 // Runs scripts/<script> with Debian's /usr/bin/python3 and matplotlib; false (and a note) when missing.
