@@ -6,6 +6,7 @@
 
 #include "spikeworm/learning/mlp_brain.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
+#include "spikeworm/random.hpp"
 
 namespace spikeworm {
 namespace {
@@ -117,6 +118,35 @@ TEST(spiking_brain, activity_penalty_gradient_matches_finite_differences) {
     if (p.name.rfind("output", 0) != 0)
       for (double x : p.grad) norm += x * x;
   EXPECT_GT(norm, 1e-6);
+}
+
+TEST(spiking_brain, gradient_through_spike_train_input_matches_finite_differences) {
+  // rate / latency encoders: input spikes x_t reach layer 1 through the folded synapses W_1 W_in.
+  for (auto kind : {encoder_kind::rate, encoder_kind::latency}) {
+    brain_config cfg;
+    cfg.hidden = 10;
+    cfg.layers = 2;
+    cfg.steps = 14;
+    cfg.smooth = true;
+    cfg.grad = {surrogate_kind::sigmoid, 2.0};
+    cfg.init = init_kind::default_uniform;
+    cfg.lif.tau_m = 5.0;
+    cfg.enc.kind = kind;
+    spiking_brain b(cfg, 2, 4, 4);
+    const double obs[2] = {0.8, 0.45};
+    std::vector<double> x(cfg.enc.output_size(2, cfg.steps));
+    rng r(3, stream_kind::encoder, 0);
+    cfg.enc.encode(obs, cfg.steps, r, x);
+    double ones = 0;
+    for (double v : x) ones += v;
+    ASSERT_GT(ones, 1.0);
+    const double c[4] = {0.3, -1.1, 0.5, 0.2};
+    std::vector<std::string> report;
+    const double rel = fd_check(b, x, c, &report);
+    std::string all;
+    for (auto& line : report) all += line + "\n";
+    EXPECT_LT(rel, 2e-3) << encoder_name(kind) << "\n" << all;
+  }
 }
 
 TEST(mlp_brain, gradient_matches_finite_differences) {

@@ -42,9 +42,9 @@ brain_config read_brain_config(const table_reader& t) {
   c.output_scale = t.positive("output_scale", t.number("output_scale", 0.01));
   const std::string enc = t.choice("encoder", "current", {"current", "population", "rate", "latency"});
   c.enc.kind = parse_encoder(enc);
-  t.require(c.enc.constant_input(), "encoder",
-            fmt::format("'{}' makes the input a spike train per step; the trainer takes the constant-input "
-                        "encoders (current, population) so far",
+  t.require(c.enc.constant_input() || !mlp, "encoder",
+            fmt::format("'{}' makes the input a spike train per step; the MLP takes the constant-input encoders "
+                        "(current, population)",
                         enc));
   return c;
 }

@@ -131,7 +131,7 @@ energy_report energy_of(const eval_result& r, const energy_table& t) {
     return rep;
   }
   rep.ann = dense_pass(static_cast<double>(r.ann_macs), t);
-  double sops = 0, performed = 0, neurons = 0;
+  double sops = r.per_decision(r.input_spikes) * static_cast<double>(r.input_fan_out), performed = 0, neurons = 0;
   for (const auto& l : r.layers_counts) {
     sops += r.per_decision(l.sops);
     performed += r.per_decision(l.updates);

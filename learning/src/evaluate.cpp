@@ -67,10 +67,13 @@ void fill_shape(eval_result& r, const experiment_config& cfg) {
   }
   r.steps = b.steps;
   const std::uint64_t T = static_cast<std::uint64_t>(b.steps);
-  // Input: c = W_in x + b_in, I_1 = W_1 c + b_1, computed once per decision for a constant input.
-  r.input_macs = I * H + H * H;
-  r.dense_weights = I * H + H * H;
-  r.synapses = (L - 1) * H * H + H * A;
+  // Input: c = W_in x + b_in, I_1 = W_1 c + b_1, computed once per decision for a constant input. Spike
+  // trains (rate, latency) go through the folded synapses W_1 W_in: SOPs, no MACs.
+  const bool spikes_in = !b.enc.constant_input();
+  r.input_macs = spikes_in ? 0 : I * H + H * H;
+  r.dense_weights = spikes_in ? 0 : I * H + H * H;
+  r.input_fan_out = spikes_in ? H : 0;
+  r.synapses = (L - 1) * H * H + H * A + (spikes_in ? I * H : 0);
   r.clock_macs = T * r.synapses;
   // A ReLU network of the same shape: x -> H (W_in) -> H (W_1) -> ... -> H (W_L) -> A.
   r.ann_macs = I * H + L * H * H + H * A;
@@ -145,8 +148,8 @@ eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_opti
   std::unique_ptr<engine_runner> runner;
   if (sb && opt.engine != eval_engine::dense) runner = std::make_unique<engine_runner>(*sb, opt.engine);
   envs::environment env(cfg.env);
-  const int width = cfg.brain.enc.width(2);
-  std::vector<double> in(static_cast<std::size_t>(width));
+  const int enc_steps = cfg.brain.enc.constant_input() ? 1 : cfg.brain.steps;
+  std::vector<double> in(cfg.brain.enc.output_size(2, enc_steps));
   std::array<double, 4> logits{}, p{};
   double steps_success = 0;
   using clock = std::chrono::steady_clock;
@@ -158,7 +161,9 @@ eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_opti
     while (!env.done()) {
       const auto o = env.observe();
       const double obs[2] = {o.strength, o.angle};
-      cfg.brain.enc.encode(obs, 1, enc_rng, in);
+      cfg.brain.enc.encode(obs, enc_steps, enc_rng, in);
+      if (r.input_fan_out)
+        for (double x : in) r.input_spikes += x != 0.0;
       const auto t0 = clock::now();
       if (runner) {
         runner->decide(in, logits, r);
@@ -234,6 +239,7 @@ void merge(eval_result& a, const eval_result& b) {
     x.events += y.events;
   }
   a.dense_updates += b.dense_updates;
+  a.input_spikes += b.input_spikes;
   a.seconds += b.seconds;
 }
 
@@ -270,7 +276,8 @@ nlohmann::json eval_result::to_json() const {
           {"episodes", episodes}, {"successes", successes}, {"success_rate", success_rate()},
           {"mean_steps_success", mean_steps_success}, {"mean_reward", mean_reward}, {"mean_foods", mean_foods},
           {"decisions", decisions}, {"session_successes", session_successes}, {"layer", per_layer},
-          {"dense_updates", dense_updates}, {"input_macs", input_macs}, {"clock_macs", clock_macs},
+          {"dense_updates", dense_updates}, {"input_spikes", input_spikes}, {"input_fan_out", input_fan_out},
+          {"input_macs", input_macs}, {"clock_macs", clock_macs},
           {"ann_macs", ann_macs}, {"mlp_macs", mlp_macs}, {"synapses", synapses}, {"dense_weights", dense_weights},
           {"mlp_hidden", mlp_hidden}, {"mlp_layers", mlp_layers}, {"seconds", seconds},
           {"seconds_per_decision", decisions ? seconds / static_cast<double>(decisions) : 0.0}};
@@ -312,6 +319,8 @@ eval_result eval_result::from_json(const nlohmann::json& j) {
       r.layers_counts.push_back(std::move(c));
     }
     r.dense_updates = get("dense_updates").get<std::uint64_t>();
+    r.input_spikes = get("input_spikes").get<std::uint64_t>();
+    r.input_fan_out = get("input_fan_out").get<std::uint64_t>();
     r.input_macs = get("input_macs").get<std::uint64_t>();
     r.clock_macs = get("clock_macs").get<std::uint64_t>();
     r.ann_macs = get("ann_macs").get<std::uint64_t>();

@@ -133,6 +133,30 @@ void spiking_brain::layer1_current(std::span<const double> obs, std::span<double
   }
 }
 
+// Spike-train encoders (rate, latency): the input layer and W_1 compose into one synapse matrix from the
+// inputs to layer 1, W_f = W_1 W_in (stored [input][neuron], float like every synapse), and one bias
+// b_f = W_1 b_in + b_1 (a constant current). A chip holds exactly these.
+void spiking_brain::fold_input() {
+  const std::size_t H = H_, I = n_obs_;
+  const auto& win = params_[p_in_w_];
+  const auto& bin = params_[p_in_b_];
+  const auto& w1 = params_[p_w1_];
+  const auto& b1 = params_[p_b_first_];
+  wf_.resize(I * H);
+  bf_.resize(H);
+  for (std::size_t j = 0; j < H; ++j) {
+    const float* row = w1.value.data() + j * H;
+    double b = static_cast<double>(b1.value[j]);
+    for (std::size_t m = 0; m < H; ++m) b += static_cast<double>(row[m]) * static_cast<double>(bin.value[m]);
+    bf_[j] = b;
+    for (std::size_t i = 0; i < I; ++i) {
+      double w = 0;
+      for (std::size_t m = 0; m < H; ++m) w += static_cast<double>(row[m]) * static_cast<double>(win.value[m * I + i]);
+      wf_[i * H + j] = static_cast<float>(w);
+    }
+  }
+}
+
 double spiking_brain::bias_current(int layer, int neuron) const noexcept {
   return static_cast<double>(params_[p_b_first_ + layer].value[neuron]);
 }
@@ -142,7 +166,11 @@ double spiking_brain::bias_current(int layer, int neuron) const noexcept {
 void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
   const std::size_t H = H_, T = T_;
   const bool smooth = cfg_.smooth;
-  {
+  const bool spikes_in = !cfg_.enc.constant_input();
+  if (obs.size() != static_cast<std::size_t>(n_obs_) * (spikes_in ? T : 1))
+    throw internal_error(fmt::format("spiking_brain: input of {} values, expected {}", obs.size(),
+                                     static_cast<std::size_t>(n_obs_) * (spikes_in ? T : 1)));
+  if (!spikes_in) {
     const auto& win = params_[p_in_w_];
     const auto& bin = params_[p_in_b_];
     for (std::size_t j = 0; j < H; ++j) {
@@ -158,6 +186,8 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
       for (std::size_t i = 0; i < H; ++i) a += static_cast<double>(row[i]) * c_[i];
       i1_[j] = a;
     }
+  } else {
+    fold_input();
   }
   if (tape) {
     tape->obs.assign(obs.begin(), obs.end());
@@ -189,7 +219,18 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
       fired.clear();
       // Synaptic input of this step: b_k + W_k . s_{k-1}(t-1), summed in ascending source order like the engine.
       const double* in = i1_.data();
-      if (k > 0) {
+      if (k == 0 && spikes_in) {
+        // Input spikes x_t through the folded input weights: b_f + sum over spiking inputs (ascending) of W_f.
+        std::fill(syn_.begin(), syn_.end(), 0.0);
+        const double* x = obs.data() + t * static_cast<std::size_t>(n_obs_);
+        for (int i = 0; i < n_obs_; ++i) {
+          if (x[i] == 0.0) continue;
+          const float* wrow = wf_.data() + static_cast<std::size_t>(i) * H;
+          for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
+        }
+        for (std::size_t j = 0; j < H; ++j) syn_[j] = bf_[j] + syn_[j];
+        in = syn_.data();
+      } else if (k > 0) {
         const auto& w = params_[p_w_first_ + k - 1];
         std::fill(syn_.begin(), syn_.end(), 0.0);
         if (!smooth) {
@@ -359,9 +400,11 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
       else recur_step(tape.u.data() + row, tape.spiked.data() + row, t, gv);
     }
     if (k == 0) {
-      for (std::size_t t = 0; t < T; ++t)
-        for (std::size_t j = 0; j < H; ++j) gi1_[j] += gu_all_[t * H + j];
-      break;
+      if (cfg_.enc.constant_input()) {
+        for (std::size_t t = 0; t < T; ++t)
+          for (std::size_t j = 0; j < H; ++j) gi1_[j] += gu_all_[t * H + j];
+      }
+      break;  // spike inputs: backward_folded reads gu_all_ (layer 1, every step)
     }
     // Input of layer k at t: b_k + W_k . s_{k-1}(t-1).
     auto& pb = params_[p_b_first_ + k];
@@ -403,6 +446,10 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
       out = gs_f_.cast<double>();
     }
   }
+  if (!cfg_.enc.constant_input()) {
+    backward_folded(obs);
+    return;
+  }
   // Layer-1 current I1 = W_1 c + b_1, c = W_in obs + b_in.
   auto& pw1 = params_[p_w1_];
   auto& pb1 = params_[p_b_first_];
@@ -422,6 +469,43 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
   for (std::size_t j = 0; j < H; ++j) {
     pbin.grad[j] += gc_[j];
     for (int i = 0; i < n_obs_; ++i) pwin.grad[j * n_obs_ + i] += gc_[j] * obs[i];
+  }
+}
+
+// Through the folded input (rate, latency): with g_t = dL/dI_1(t) (gu_all_ of layer 1),
+//   dL/dW_f[j][i] = sum_t g_t[j] x_t[i],  dL/db_f = sum_t g_t,
+//   W_f = W_1 W_in, b_f = W_1 b_in + b_1:  dW_1 = dW_f W_in^T + db_f b_in^T,  dW_in = W_1^T dW_f,
+//   db_in = W_1^T db_f,  db_1 = db_f  (the float rounding of W_f passes the gradient straight through).
+void spiking_brain::backward_folded(std::span<const double> x) {
+  const std::size_t H = H_, I = n_obs_, T = T_;
+  std::vector<double>& gwf = gwf_;
+  gwf.assign(H * I, 0.0);  // [j][i]
+  std::fill(gi1_.begin(), gi1_.end(), 0.0);  // db_f
+  for (std::size_t t = 0; t < T; ++t) {
+    const double* g = gu_all_.data() + t * H;
+    for (std::size_t j = 0; j < H; ++j) gi1_[j] += g[j];
+    for (std::size_t i = 0; i < I; ++i) {
+      const double xi = x[t * I + i];
+      if (xi == 0.0) continue;
+      for (std::size_t j = 0; j < H; ++j) gwf[j * I + i] += g[j] * xi;
+    }
+  }
+  auto& pw1 = params_[p_w1_];
+  auto& pb1 = params_[p_b_first_];
+  auto& pwin = params_[p_in_w_];
+  auto& pbin = params_[p_in_b_];
+  for (std::size_t j = 0; j < H; ++j) {
+    pb1.grad[j] += gi1_[j];
+    const float* w1row = pw1.value.data() + j * H;
+    double* gw1 = pw1.grad.data() + j * H;
+    for (std::size_t m = 0; m < H; ++m) {
+      double a = gi1_[j] * static_cast<double>(pbin.value[m]);
+      for (std::size_t i = 0; i < I; ++i) a += gwf[j * I + i] * static_cast<double>(pwin.value[m * I + i]);
+      gw1[m] += a;
+      const double w = static_cast<double>(w1row[m]);
+      pbin.grad[m] += w * gi1_[j];
+      for (std::size_t i = 0; i < I; ++i) pwin.grad[m * I + i] += w * gwf[j * I + i];
+    }
   }
 }
 

@@ -40,7 +40,8 @@ const episode_record& session::run_episode() {
   env_.reset(envs::episode_seed(seed_, static_cast<std::uint64_t>(e)));
   rng pick(seed_, stream_kind::policy, static_cast<std::uint64_t>(e), 1);
   rng enc_rng(seed_, stream_kind::encoder, static_cast<std::uint64_t>(e));  // drawn from by no constant encoder
-  const int width = cfg_.brain.enc.width(2);
+  const std::size_t width = cfg_.brain.enc.output_size(2, cfg_.brain.steps);
+  const int enc_steps = cfg_.brain.enc.constant_input() ? 1 : cfg_.brain.steps;
   actions_.clear();
   rewards_.clear();
   probs_.clear();
@@ -57,7 +58,7 @@ const episode_record& session::run_episode() {
     if (inputs_.size() <= n) inputs_.emplace_back();
     auto& in = inputs_[n];
     in.resize(width);
-    cfg_.brain.enc.encode(obs, 1, enc_rng, in);
+    cfg_.brain.enc.encode(obs, enc_steps, enc_rng, in);
     brain_->forward_train(in, logits, n);
     softmax(logits, p);
     double u = pick.uniform(), acc = 0;

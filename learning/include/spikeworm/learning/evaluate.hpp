@@ -55,8 +55,11 @@ struct eval_result {
   // activity (spiking) and dense equivalents, summed over decisions
   std::vector<layer_counts> layers_counts;
   std::uint64_t dense_updates = 0;       // neurons x steps: what a clock-driven run updates
+  std::uint64_t input_spikes = 0;        // rate / latency encoders: input spikes (fan-out input_fan_out each)
+  std::uint64_t input_fan_out = 0;
   // per decision (constant)
-  std::uint64_t input_macs = 0;          // dense first layer on the real-valued input (once per decision)
+  std::uint64_t input_macs = 0;          // dense first layer on the real-valued input (once per decision;
+                                         // 0 for spike-train encoders, whose input layer is synapses)
   std::uint64_t clock_macs = 0;          // every synapse of the spiking network every step, readout included
   std::uint64_t ann_macs = 0;            // one pass of a dense ANN of the same shape (ReLU units)
   std::uint64_t mlp_macs = 0;            // one pass of the MLP baseline (brain = mlp: this brain)

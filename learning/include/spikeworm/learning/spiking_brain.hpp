@@ -58,6 +58,8 @@ class spiking_brain final : public brain {
   template <class Spike>
   void recur_step(const float* u, const Spike* sp, std::size_t t, double* gv);
   void surrogate_row(std::span<const float> u, double th, std::vector<double>& out);
+  void fold_input();
+  void backward_folded(std::span<const double> x);
 
   brain_config cfg_;
   int n_obs_, n_act_, H_, L_, T_;
@@ -70,6 +72,8 @@ class spiking_brain final : public brain {
   activity act_;
   // work buffers and tape: [layer][t][H]
   std::vector<double> c_, i1_, v_, count_, syn_, layer_sum_;
+  std::vector<float> wf_;           // spike-train encoders: folded input weights W_1 W_in, [input][neuron]
+  std::vector<double> bf_, gwf_;    // folded bias W_1 b_in + b_1; gradient of W_f [neuron][input]
   std::vector<spike_tape> tapes_;  // one per decision of the current episode
   spike_tape scratch_;
   std::vector<std::vector<std::uint32_t>> prev_fired_, cur_fired_;
