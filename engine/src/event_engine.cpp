@@ -6,8 +6,8 @@
 //   2. lazy blocks: update the neurons due at t: those with input at t, then those whose predicted
 //      threshold crossing is t (closed-form decay from their last update, then one exact step), and
 //      re-predict the next crossing of each updated neuron under its constant input;
-//      clock-driven blocks: add the inputs due at t, step every neuron with the reference stepper's
-//      arithmetic (a vectorised loop), hold the refractory ones at reset, collect the crossings.
+//      clock-driven blocks: step every neuron with the reference stepper's arithmetic (a vectorised loop
+//      that also reads and clears every input of step t), then collect the crossings.
 // Then, serially: concatenate the blocks' spikes (blocks are ascending ranges) and record them.
 // Determinism: each target is written by one block only, and receives its input in ascending source
 // order, so the sums (and everything after them) do not depend on the thread count or schedule.
@@ -114,10 +114,8 @@ void event_engine::reset(std::span<const double> currents) {
     b.updates = b.queued = b.pending = 0;
     const auto& p = net_->populations()[b.pop];
     b.clocked = decide_clocked(b.pop);
-    b.refractory.clear();
     b.hot.clear();
     if (b.clocked) {
-      b.refractory.resize(static_cast<std::size_t>(p.model == model_kind::cuba_lif ? p.cuba.t_ref : p.lif.t_ref) + 1);
       b.uniform_current = std::all_of(st_.current.begin() + b.begin, st_.current.begin() + b.end,
                                       [&](double c) { return c == st_.current[b.begin]; });
       continue;
@@ -167,13 +165,30 @@ void event_engine::deliver(block& b, step_t t_spike) {
   const std::size_t k = static_cast<std::size_t>(&b - blocks_.data());
   double* in_e = st_.in_e.data();
   double* in_i = st_.in_i.data();
+  auto slot_of = [&](edge_id e) {
+    std::size_t slot = slot0 + d[e];  // delays are in [1, slots]
+    return slot >= slots ? slot - slots : slot;
+  };
+  if (b.clocked) {  // the dense loop reads every input: no due entries
+    constexpr edge_id ahead = 16;  // the targets are scattered over the block: fetch their inputs early
+    for (neuron_id s : fired_) {
+      const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
+      for (edge_id e = off[0], end = off[1]; e < end; ++e) {
+        if (e + ahead < end) {
+          const edge_id f = e + ahead;
+          __builtin_prefetch((rc[f] == receptor::excitatory ? in_e : in_i) + slot_of(f) * N + tgt[f], 1);
+        }
+        (rc[e] == receptor::excitatory ? in_e : in_i)[slot_of(e) * N + tgt[e]] += static_cast<double>(w[e]);
+      }
+    }
+    return;
+  }
   std::uint8_t* pending = pending_.data();
   for (neuron_id s : fired_) {
     const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
     for (edge_id e = off[0], end = off[1]; e < end; ++e) {
       const neuron_id n = tgt[e];
-      std::size_t slot = slot0 + d[e];  // delays are in [1, slots]
-      if (slot >= slots) slot -= slots;
+      const std::size_t slot = slot_of(e);
       const std::size_t i = slot * N + n;
       (rc[e] == receptor::excitatory ? in_e : in_i)[i] += static_cast<double>(w[e]);
       if (!pending[i]) {
@@ -188,38 +203,43 @@ void event_engine::deliver(block& b, step_t t_spike) {
 
 namespace {
 
-constexpr std::size_t chunk = 256;  // neurons per crossing flag of the dense loop
+constexpr std::size_t chunk = 256;  // neurons per crossing flag of the dense loops
 
-// One reference step of neurons [0, n) of a clock-driven cuba_lif block (pointers offset to its first
-// neuron), with the arrivals already added to ge and gi: the arithmetic of clock_engine::step, in the same
-// order (ge + 0.0 is the reference's ge + in_e for a neuron without input: it only turns -0 into +0).
-// hot[c] = some neuron of chunk c ended above threshold. Written so that the compiler vectorises it.
+// One reference step of neurons [0, n) of a clock-driven block (pointers offset to its first neuron, inputs
+// to its slot of step t): the arithmetic of clock_engine::step in the same order, refractory neurons held
+// at reset by a select. hot[c] = some neuron of chunk c crossed threshold (v_reset < v_th, so a refractory
+// neuron never does). Written so that it vectorises (checked with -fopt-info-vec).
 template <bool Uniform>
-void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
-                double* __restrict gi, const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
-  const double am = m.am, ke = m.ke, ki = m.ki, be = m.be, bi = m.bi, th = m.v_th, el = m.e_l;
+void cuba_dense(const cuba_lif_lowered& m, std::size_t n, step_t t, double* __restrict v, double* __restrict ge,
+                double* __restrict gi, double* __restrict in_e, double* __restrict in_i,
+                const step_t* __restrict ref_until, const double* __restrict current, double c0,
+                std::uint8_t* __restrict hot) {
+  const double am = m.am, ke = m.ke, ki = m.ki, be = m.be, bi = m.bi, th = m.v_th, el = m.e_l, vr = m.v_reset;
   const double vs0 = el + c0;
   for (std::size_t lo = 0; lo < n; lo += chunk) {
     const std::size_t hi = std::min(n, lo + chunk);
     int any = 0;
     for (std::size_t i = lo; i < hi; ++i) {
       const double vs = Uniform ? vs0 : el + current[i];
-      const double e = ge[i] + 0.0, g = gi[i] + 0.0;
-      const double nv = vs + (v[i] - vs) * am + e * ke + g * ki;
-      v[i] = nv;
+      const double e = ge[i] + in_e[i], g = gi[i] + in_i[i];
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      const double free = vs + (v[i] - vs) * am + e * ke + g * ki;
+      v[i] = t <= ref_until[i] ? vr : free;
       ge[i] = e * be;
       gi[i] = g * bi;
-      any |= nv > th;
+      any |= (free > th) & (t > ref_until[i]);  // not `v[i] > th`: GCC 12 then does not vectorise
     }
     hot[lo / chunk] = static_cast<std::uint8_t>(any);
   }
 }
 
-// The same for lif, whose inputs of this step are read (and cleared) in place: v <- decay v + leak + (I + in).
+// The same for lif: v <- decay v + leak + (I + in), input dropped while refractory.
 template <bool Uniform>
-void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
-               double* __restrict in_i, const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
-  const double decay = m.decay, leak = m.leak, th = m.v_th;
+void lif_dense(const lif_lowered& m, std::size_t n, step_t t, double* __restrict v, double* __restrict in_e,
+               double* __restrict in_i, const step_t* __restrict ref_until, const double* __restrict current,
+               double c0, std::uint8_t* __restrict hot) {
+  const double decay = m.decay, leak = m.leak, th = m.v_th, vr = m.v_reset;
   for (std::size_t lo = 0; lo < n; lo += chunk) {
     const std::size_t hi = std::min(n, lo + chunk);
     int any = 0;
@@ -227,9 +247,9 @@ void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double
       const double in = in_e[i] + in_i[i];
       in_e[i] = 0.0;
       in_i[i] = 0.0;
-      const double nv = decay * v[i] + leak + ((Uniform ? c0 : current[i]) + in);
-      v[i] = nv;
-      any |= nv >= th;
+      const double free = decay * v[i] + leak + ((Uniform ? c0 : current[i]) + in);
+      v[i] = t <= ref_until[i] ? vr : free;
+      any |= (free >= th) & (t > ref_until[i]);
     }
     hot[lo / chunk] = static_cast<std::uint8_t>(any);
   }
@@ -237,57 +257,41 @@ void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double
 
 }  // namespace
 
-// Pre: the block is clock-driven; `due` holds its neurons with input at t.
-void event_engine::step_clocked(block& b, const population& p, step_t t, std::vector<neuron_id>& due) {
-  const std::size_t base = st_.slot_base(t);
+// Pre: the block is clock-driven. Post: its neurons are at step t; b.fired holds its spikes, ascending.
+void event_engine::step_clocked(block& b, const population& p, step_t t) {
+  const std::size_t base = st_.slot_base(t) + b.begin;
   const std::size_t n = b.end - b.begin;
   b.hot.resize((n + chunk - 1) / chunk);
   const double* cur = st_.current.data() + b.begin;
   const double c0 = st_.current[b.begin];
+  double* v = st_.v.data() + b.begin;
+  double* ie = st_.in_e.data() + base;
+  double* ii = st_.in_i.data() + base;
+  const step_t* ref = st_.ref_until.data() + b.begin;
   const bool cuba = p.model == model_kind::cuba_lif;
   if (cuba) {
-    for (neuron_id j : due) {
-      const std::size_t i = base + j;
-      st_.ge[j] = st_.ge[j] + st_.in_e[i];
-      st_.gi[j] = st_.gi[j] + st_.in_i[i];
-      st_.in_e[i] = 0.0;
-      st_.in_i[i] = 0.0;
-      pending_[i] = 0;
-    }
-    double* v = st_.v.data() + b.begin;
     double* ge = st_.ge.data() + b.begin;
     double* gi = st_.gi.data() + b.begin;
-    if (b.uniform_current) cuba_dense<true>(p.cuba, n, v, ge, gi, cur, c0, b.hot.data());
-    else cuba_dense<false>(p.cuba, n, v, ge, gi, cur, c0, b.hot.data());
+    if (b.uniform_current) cuba_dense<true>(p.cuba, n, t, v, ge, gi, ie, ii, ref, cur, c0, b.hot.data());
+    else cuba_dense<false>(p.cuba, n, t, v, ge, gi, ie, ii, ref, cur, c0, b.hot.data());
   } else {
-    for (neuron_id j : due) pending_[base + j] = 0;
-    double* v = st_.v.data() + b.begin;
-    double* ie = st_.in_e.data() + base + b.begin;
-    double* ii = st_.in_i.data() + base + b.begin;
-    if (b.uniform_current) lif_dense<true>(p.lif, n, v, ie, ii, cur, c0, b.hot.data());
-    else lif_dense<false>(p.lif, n, v, ie, ii, cur, c0, b.hot.data());
+    if (b.uniform_current) lif_dense<true>(p.lif, n, t, v, ie, ii, ref, cur, c0, b.hot.data());
+    else lif_dense<false>(p.lif, n, t, v, ie, ii, ref, cur, c0, b.hot.data());
   }
   b.updates += n;
-  // Refractory through step t: fired at t - t_ref .. t - 1 (v held at reset). The ring slot of step t held
-  // the spikes of t - t_ref - 1, whose refractory period is over.
+  // Refractory neurons sit at v_reset < v_th, so every membrane above threshold is a spike.
+  const double th = cuba ? p.cuba.v_th : p.lif.v_th;
   const double v_reset = cuba ? p.cuba.v_reset : p.lif.v_reset;
   const std::int32_t t_ref = cuba ? p.cuba.t_ref : p.lif.t_ref;
-  auto& now_fired = b.refractory[static_cast<std::size_t>(t % static_cast<step_t>(b.refractory.size()))];
-  now_fired.clear();
-  for (const auto& list : b.refractory)
-    for (neuron_id j : list) st_.v[j] = v_reset;
-  const double th = cuba ? p.cuba.v_th : p.lif.v_th;
   for (std::size_t c = 0; c < b.hot.size(); ++c) {
     if (!b.hot[c]) continue;
     const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
     const neuron_id hi = std::min<neuron_id>(b.end, lo + static_cast<neuron_id>(chunk));
     for (neuron_id j = lo; j < hi; ++j) {
-      const double v = st_.v[j];
-      if (!(cuba ? v > th : v >= th) || st_.ref_until[j] >= t) continue;
+      if (!(cuba ? st_.v[j] > th : st_.v[j] >= th)) continue;
       b.fired.push_back(j);
       st_.v[j] = v_reset;
       st_.ref_until[j] = t + t_ref;
-      now_fired.push_back(j);
     }
   }
 }
@@ -300,8 +304,7 @@ void event_engine::step_block(block& b, step_t t) {
   auto& due = b.due[slot];
   b.pending -= due.size();
   if (b.clocked) {
-    step_clocked(b, p, t, due);
-    due.clear();
+    step_clocked(b, p, t);
     return;
   }
   for (neuron_id n : due) process(b, p, n, t);

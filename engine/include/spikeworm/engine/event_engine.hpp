@@ -32,12 +32,11 @@ class event_engine final : public engine {
   struct block {
     std::uint32_t pop = 0;
     neuron_id begin = 0, end = 0;
-    // Clock-driven blocks step every neuron every step (bit-identical to the reference stepper) and keep,
-    // instead of crossing predictions, the neurons that fired in each of the last t_ref steps.
+    // Clock-driven blocks step every neuron every step (bit-identical to the reference stepper): no due
+    // lists, no crossing predictions.
     bool clocked = false;
     bool uniform_current = true;  // every neuron of the block has the same injected current
-    std::vector<std::vector<neuron_id>> refractory;  // [step % (t_ref + 1)]: neurons that fired at that step
-    std::vector<std::uint8_t> hot;                   // per chunk of the dense loop: some membrane crossed
+    std::vector<std::uint8_t> hot;  // per chunk of the dense loop: some membrane crossed threshold
     std::vector<std::vector<neuron_id>> due;  // neurons with input waiting, per ring slot
     using entry = std::pair<step_t, neuron_id>;
     // Predicted crossings less than wheel_slots steps ahead go to a timing wheel (O(1) insertion, a bucket
@@ -50,7 +49,7 @@ class event_engine final : public engine {
   };
 
   void step_block(block& b, step_t t);
-  void step_clocked(block& b, const population& p, step_t t, std::vector<neuron_id>& due);
+  void step_clocked(block& b, const population& p, step_t t);
   bool decide_clocked(std::uint32_t pi) const;
   void deliver(block& b, step_t t_spike);
   void process(block& b, const population& p, neuron_id n, step_t t);
