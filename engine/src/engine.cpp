@@ -39,6 +39,11 @@ void engine::record_step(step_t t, std::span<const neuron_id> step_spikes) {
     const std::uint64_t fan_out = rows[n + 1] - rows[n];
     counters_.sops_per_population[p] += fan_out;
     counters_.sops += fan_out;
+    // Order-dependent mix of (step, neuron) (splitmix64 finaliser), kept even when spikes are not recorded.
+    std::uint64_t h = counters_.raster_digest ^ (static_cast<std::uint64_t>(t) * 0x9E3779B97F4A7C15ull + n);
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+    counters_.raster_digest = h ^ (h >> 31);
     if (opt_.record_spikes) {
       ++per_step_[per_step_.size() - np + p];
       spikes_.push_back({t, n});

@@ -44,6 +44,7 @@ std::string summary_table(const network& net, const run_counters& c, const run_r
   row("neuron updates performed", fmt::format("{} ({:.2f}% of N x T = {})", c.neuron_updates, frac, c.dense_updates));
   row("events queued", fmt::format("{}", c.events_queued));
   row("peak queue size", fmt::format("{}", c.peak_queue));
+  row("spike raster digest", fmt::format("{:016x}", c.raster_digest));
   row("network build time", fmt::format("{:.3f} s", r.build_seconds));
   row("wall time", fmt::format("{:.3f} s", r.wall_seconds));
   row("simulated / wall time", r.wall_seconds > 0 ? fmt::format("{:.3f}", sim_s / r.wall_seconds) : "-");
@@ -80,6 +81,7 @@ nlohmann::json summary_json(const network& net, const run_counters& c, const run
               {"dense_updates", c.dense_updates},
               {"events_queued", c.events_queued},
               {"peak_queue", c.peak_queue},
+              {"raster_digest", fmt::format("{:016x}", c.raster_digest)},
               {"build_seconds", r.build_seconds},
               {"wall_seconds", r.wall_seconds},
               {"sim_over_wall", r.wall_seconds > 0 ? sim_s / r.wall_seconds : 0.0}};

@@ -38,6 +38,7 @@ struct run_counters {
   std::uint64_t dense_updates = 0;    // N x steps: what a clock-driven run performs
   std::uint64_t events_queued = 0;    // entries pushed into the scheduler
   std::uint64_t peak_queue = 0;       // most entries held by the scheduler at once
+  std::uint64_t raster_digest = 0;    // hash of every (step, neuron) spike in order: equal rasters, equal digests
   step_t steps = 0;
 
   std::uint64_t total_spikes() const noexcept;
