@@ -319,51 +319,48 @@ void network::build(std::uint64_t seed) {
   }
   // Pass 1: per projection, out-degree of each source neuron (local index).
   std::vector<std::vector<std::uint32_t>> count(np);
-  struct raw_edge {
-    neuron_id src, tgt;
-    weight_t w;
-    delay_t d;
-  };
-  std::vector<std::vector<raw_edge>> indegree_edges(np);
+  std::vector<std::vector<neuron_id>> indegree_sources(np);  // fixed_indegree: sorted sources per target
   for (std::size_t j = 0; j < np; ++j) {
     const auto& pr = projs_[j];
     const auto& src = pops_[pr.source_pop];
     const auto& tgt = pops_[pr.target_pop];
     count[j].assign(src.size, 0);
     if (pr.desc.rule == connection_rule::fixed_indegree) {
-      // Target-centric: k distinct sources per target (Floyd's sampling), then bucketed by source.
+      // Target-centric: k distinct sources per target (Floyd's sampling), kept sorted in one flat array
+      // ([t_local * k, (t_local + 1) * k)); pass 2 draws the weights and scatters the edges into their rows.
       const bool same = pr.source_pop == pr.target_pop;
       const auto k = static_cast<std::size_t>(pr.desc.k);
-      std::vector<std::vector<raw_edge>> per_target(tgt.size);
+      auto& chosen_all = indegree_sources[j];
+      chosen_all.resize(std::size_t{tgt.size} * k);
       parallel_for_chunks<neuron_id>(tgt.size, row_grain, [&](neuron_id lo, neuron_id hi) {
-        std::vector<neuron_id> chosen;
+        const bool skip_self = !pr.desc.autapses && same;
+        const std::int64_t n = src.size - (skip_self ? 1 : 0);
+        // Membership: a linear scan for small k (vectorised), a bitmap over the sources otherwise.
+        const bool small = k <= 256;
+        std::vector<std::uint64_t> bits(small ? 0 : (static_cast<std::size_t>(n) + 63) / 64);
         for (neuron_id t_local = lo; t_local < hi; ++t_local) {
-          const neuron_id t = tgt.first + t_local;
           rng r(seed, stream_kind::connectivity, j, t_local);
-          const bool skip_self = !pr.desc.autapses && same;
-          const std::int64_t n = src.size - (skip_self ? 1 : 0);
-          chosen.clear();
-          std::set<std::int64_t> picked;
+          neuron_id* chosen = chosen_all.data() + std::size_t{t_local} * k;
+          std::size_t m = 0;
+          auto has = [&](std::int64_t x) {
+            if (small) return std::find(chosen, chosen + m, static_cast<neuron_id>(x)) != chosen + m;
+            return ((bits[static_cast<std::size_t>(x) / 64] >> (x % 64)) & 1u) != 0;
+          };
           for (std::int64_t i = n - static_cast<std::int64_t>(k); i < n; ++i) {
             const std::int64_t x = r.uniform_int(0, i);
-            picked.insert(picked.count(x) ? i : x);
+            const std::int64_t pick = has(x) ? i : x;
+            chosen[m++] = static_cast<neuron_id>(pick);
+            if (!small) bits[static_cast<std::size_t>(pick) / 64] |= std::uint64_t{1} << (pick % 64);
           }
-          for (auto x : picked) {
-            neuron_id sl = static_cast<neuron_id>(x);
-            if (skip_self && sl >= t_local) ++sl;  // skip the target itself
-            chosen.push_back(sl);
-          }
-          std::sort(chosen.begin(), chosen.end());
-          edge_sampler es(seed, j, t_local, pr.desc);
-          auto& out = per_target[t_local];
-          for (auto sl : chosen) out.push_back({src.first + sl, t, es.weight(), es.delay()});
+          if (!small)
+            for (std::size_t q = 0; q < m; ++q) bits[chosen[q] / 64] = 0;
+          std::sort(chosen, chosen + m);
+          if (skip_self)
+            for (std::size_t q = 0; q < m; ++q)
+              if (chosen[q] >= t_local) ++chosen[q];  // skip the target itself (order is kept)
         }
       });
-      for (auto& v : per_target)
-        for (const auto& e : v) {
-          indegree_edges[j].push_back(e);
-          ++count[j][e.src - src.first];
-        }
+      for (neuron_id sl : chosen_all) ++count[j][sl];
     } else {
       parallel_for_chunks<neuron_id>(src.size, row_grain, [&](neuron_id lo, neuron_id hi) {
         for (neuron_id s = lo; s < hi; ++s) {
@@ -413,15 +410,21 @@ void network::build(std::uint64_t seed) {
     const auto& src = pops_[pr.source_pop];
     const auto& tgt = pops_[pr.target_pop];
     if (pr.desc.rule == connection_rule::fixed_indegree) {
+      // Targets in ascending order, so each row segment comes out sorted by target.
       std::vector<edge_id> cur = seg[j];
-      for (const auto& e : indegree_edges[j]) {
-        const edge_id at = cur[e.src - src.first]++;
-        column[at] = e.tgt;
-        weights_[at] = e.w;
-        delays_[at] = e.d;
-        receptors_[at] = pr.desc.target_receptor;
+      const auto k = static_cast<std::size_t>(pr.desc.k);
+      const auto& chosen_all = indegree_sources[j];
+      for (neuron_id t_local = 0; t_local < tgt.size; ++t_local) {
+        edge_sampler es(seed, j, t_local, pr.desc);
+        for (std::size_t q = 0; q < k; ++q) {
+          const edge_id at = cur[chosen_all[std::size_t{t_local} * k + q]]++;
+          column[at] = tgt.first + t_local;
+          weights_[at] = es.weight();
+          delays_[at] = es.delay();
+          receptors_[at] = pr.desc.target_receptor;
+        }
       }
-      std::vector<raw_edge>().swap(indegree_edges[j]);
+      std::vector<neuron_id>().swap(indegree_sources[j]);
       continue;
     }
     parallel_for_chunks<neuron_id>(src.size, row_grain, [&](neuron_id lo, neuron_id hi) {
