@@ -46,6 +46,9 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
     p.model = model_kind::lif;
     p.lif = lif_;
     p.init_v = value_spec::constant(cfg.lif.v_rest);
+    // Layers above the first get input from a dense all-to-all projection nearly every step: the event
+    // engine steps them clock-driven (vectorised); layer 1 (a constant current) stays lazy: 1 update per spike.
+    if (k > 0) p.update = update_mode::clock;
     pops.push_back(std::move(p));
     if (k > 0) {
       projection_desc d;
