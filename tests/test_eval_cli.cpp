@@ -1,0 +1,134 @@
+// spikeworm eval, energy and sweep from the command line: outputs, determinism and bad input.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_helpers.hpp"
+#include "helpers.hpp"
+
+namespace spikeworm {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+const std::string small = R"(
+[env]
+kind = "static"
+preset = "medium"
+[brain]
+type = "spiking"
+hidden = 16
+layers = 2
+steps = 12
+[train]
+episodes = 5
+sessions = 2
+seed = 3
+)";
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+TEST(eval_cli, reports_and_writes_json_deterministically_for_any_thread_count) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", small);
+  const auto run = dir.path() / "run";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+  const auto a = test::run_cli({"eval", run.string(), "--episodes", "3", "--threads", "1", "-q"});
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_THAT(a.out, HasSubstr("firing rate"));
+  EXPECT_THAT(a.out, HasSubstr("MACs, MLP baseline"));
+  auto j1 = read_json(run / "eval.json");
+  EXPECT_EQ(j1["agents"], 2);
+  EXPECT_EQ(j1["episodes"], 6);
+  EXPECT_EQ(j1["engine"], "event");
+  const auto b = test::run_cli({"eval", run.string(), "--episodes", "3", "--threads", "2", "-q", "--engine", "dense",
+                                "--out", (dir.path() / "dense.json").string()});
+  ASSERT_EQ(b.code, 0) << b.err;
+  auto j2 = read_json(dir.path() / "dense.json");
+  // Same decisions, same spikes: the dense pass and the event engine count the same.
+  EXPECT_EQ(j1["decisions"], j2["decisions"]);
+  EXPECT_EQ(j1["successes"], j2["successes"]);
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_EQ(j1["layer"][k]["spikes"], j2["layer"][k]["spikes"]);
+    EXPECT_EQ(j1["layer"][k]["sops"], j2["layer"][k]["sops"]);
+  }
+  // One weights file of the run.
+  const auto c = test::run_cli({"eval", (run / "weights" / "session_1.bin").string(), "--episodes", "2", "-q"});
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_TRUE(fs::exists(run / "weights" / "session_1.bin.eval.json"));
+}
+
+TEST(eval_cli, bad_input_is_one_clear_error) {
+  test::temp_dir dir;
+  auto r = test::run_cli({"eval", (dir.path() / "nope").string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("nope"));
+  fs::create_directories(dir.path() / "empty");
+  r = test::run_cli({"eval", (dir.path() / "empty").string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("weights"));
+  r = test::run_cli({"eval", (dir.path() / "empty").string(), "--engine", "quantum"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("quantum"));
+}
+
+TEST(energy_cli, every_table_and_a_clear_error_for_an_unknown_one) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", small);
+  const auto run = dir.path() / "run";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+  auto r = test::run_cli({"energy", run.string(), "--table", "cmos45_fp32", "--table", "no_such_chip", "--no-plot"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("no_such_chip"));
+  EXPECT_THAT(r.err, HasSubstr("loihi"));  // lists the known tables
+  EXPECT_FALSE(fs::exists(run / "energy.json")) << "nothing written on bad input";
+  r = test::run_cli({"energy", run.string(), "--episodes", "2", "--no-plot", "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = read_json(run / "energy.json");
+  ASSERT_EQ(j["tables"].size(), 5u);
+  for (const auto& t : j["tables"]) {
+    EXPECT_GT(t["brain"]["total_pj"].get<double>(), 0.0);
+    EXPECT_NEAR(t["brain"]["total_pj"].get<double>(),
+                t["brain"]["synaptic_pj"].get<double>() + t["brain"]["neuron_pj"].get<double>() +
+                    t["brain"]["memory_pj"].get<double>() + t["brain"]["dense_pj"].get<double>(),
+                1e-6 * t["brain"]["total_pj"].get<double>());
+  }
+}
+
+TEST(sweep_cli, grid_points_pareto_flags_and_bad_keys) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", small);
+  auto r = test::run_cli({"sweep", cfg.string(), "--set", "brain.hidden"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("KEY=V1,V2"));
+  r = test::run_cli({"sweep", cfg.string(), "--set", "brain.hiden=8,16", "--out", (dir.path() / "x").string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("hiden"));
+  EXPECT_FALSE(fs::exists(dir.path() / "x" / "p000")) << "every point is validated before any runs";
+  const auto out = dir.path() / "sw";
+  r = test::run_cli({"sweep", cfg.string(), "--set", "brain.hidden=8,16", "--set", "train.activity_l1=0,5", "--out",
+                     out.string(), "--eval-episodes", "2", "--no-plot", "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = read_json(out / "sweep.json");
+  ASSERT_EQ(j["points"].size(), 4u);
+  int front = 0;
+  for (const auto& p : j["points"]) {
+    EXPECT_TRUE(p["energy_pj"].contains("cmos45_fp32"));
+    front += p["pareto"]["cmos45_fp32"].get<bool>();
+  }
+  EXPECT_GE(front, 1);
+  EXPECT_EQ(j["points"][1]["values"]["train.activity_l1"], "5");
+  EXPECT_TRUE(fs::exists(out / "p003" / "weights" / "session_0.bin"));
+  EXPECT_TRUE(fs::exists(out / "sweep.csv"));
+}
+
+}  // namespace
+}  // namespace spikeworm
