@@ -65,6 +65,7 @@ class event_engine final : public engine {
   // Delivery: the out-edges of source s into block k are [offsets_[s * stride_ + k], offsets_[s * stride_ + k + 1]).
   std::vector<edge_id> offsets_;
   std::size_t stride_ = 0;
+  std::vector<std::uint8_t> contiguous_;  // [s * blocks + k]: segment (s, k) is one row (consecutive targets)
   std::unique_ptr<tbb::task_arena> arena_;
 };
 
