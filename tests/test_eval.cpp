@@ -256,3 +256,38 @@ TEST(energy, every_shipped_table_reads_and_cites_a_source) {
 
 }  // namespace
 }  // namespace spikeworm
+
+namespace spikeworm {
+namespace {
+
+TEST(activity_penalty, lowers_firing_and_stays_out_of_the_way_below_target) {
+  // The same sessions with and without the penalty: the penalised brain fires less after training.
+  auto rates = [](double l1, double target) {
+    experiment_config cfg;
+    cfg.env = envs::preset_config(envs::env_kind::static_goal, "medium");
+    cfg.brain.hidden = 32;
+    cfg.brain.steps = 20;
+    cfg.train.episodes = 40;
+    cfg.train.activity_l1 = l1;
+    cfg.train.activity_target = target;
+    double sum = 0;
+    for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+      session s(cfg, 0, seed);
+      for (int e = 0; e < cfg.train.episodes; ++e) s.run_episode();
+      eval_options opt;
+      opt.episodes = 5;
+      opt.engine = eval_engine::dense;
+      const auto r = evaluate(cfg, s.policy(), opt);
+      sum += r.firing_rate(0) + r.firing_rate(1);
+    }
+    return sum / 4;
+  };
+  const double free = rates(0.0, 0.0), penalised = rates(300.0, 0.0), loose = rates(300.0, 1.0);
+  std::cout << "mean firing rate: no penalty " << free << ", penalty " << penalised << ", target 1 " << loose << "\n";
+  EXPECT_LT(penalised, 0.5 * free);
+  // A target of 1 is never exceeded: the penalty is inactive and training is the unpenalised one.
+  EXPECT_DOUBLE_EQ(loose, free);
+}
+
+}  // namespace
+}  // namespace spikeworm
