@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "spikeworm/engine/clock_engine.hpp"
+#include "spikeworm/engine/engine.hpp"
 #include "spikeworm/engine/event_engine.hpp"
 #include "spikeworm/learning/energy.hpp"
 #include "spikeworm/learning/evaluate.hpp"
@@ -287,6 +288,81 @@ TEST(activity_penalty, lowers_firing_and_stays_out_of_the_way_below_target) {
   EXPECT_LT(penalised, 0.5 * free);
   // A target of 1 is never exceeded: the penalty is inactive and training is the unpenalised one.
   EXPECT_DOUBLE_EQ(loose, free);
+}
+
+}  // namespace
+}  // namespace spikeworm
+
+namespace spikeworm {
+namespace {
+
+TEST(eval, spike_train_encoders_run_on_the_event_engine_with_the_dense_pass_counts) {
+  // rate and latency agents (trained briefly): the event engine, fed the input spikes through the IN
+  // population, counts the same spikes as the dense pass over every decision of the evaluation.
+  for (auto kind : {encoder_kind::rate, encoder_kind::latency}) {
+    experiment_config cfg;
+    cfg.env = envs::preset_config(envs::env_kind::static_goal, "medium");
+    cfg.brain.hidden = 32;
+    cfg.brain.steps = 30;
+    cfg.brain.enc.kind = kind;
+    cfg.brain.init = init_kind::default_uniform;
+    cfg.train.episodes = 20;
+    session s(cfg, 0, 2);
+    for (int e = 0; e < cfg.train.episodes; ++e) s.run_episode();
+    eval_options opt;
+    opt.episodes = 8;
+    opt.sample = true;
+    opt.engine = eval_engine::dense;
+    const auto d = evaluate(cfg, s.policy(), opt);
+    opt.engine = eval_engine::event;
+    const auto e = evaluate(cfg, s.policy(), opt);
+    opt.engine = eval_engine::clock;
+    const auto c = evaluate(cfg, s.policy(), opt);
+    ASSERT_GT(d.decisions, 100u) << encoder_name(kind);
+    EXPECT_GT(d.input_spikes, 0u);
+    EXPECT_GT(d.layers_counts[0].spikes + d.layers_counts[1].spikes, d.decisions) << "layers must spike";
+    EXPECT_EQ(e.decisions, d.decisions) << encoder_name(kind);
+    EXPECT_EQ(c.decisions, d.decisions) << encoder_name(kind);
+    for (int k = 0; k < 2; ++k) {
+      EXPECT_EQ(e.layers_counts[k].spikes, d.layers_counts[k].spikes) << encoder_name(kind) << " layer " << k;
+      EXPECT_EQ(c.layers_counts[k].spikes, d.layers_counts[k].spikes) << encoder_name(kind) << " layer " << k;
+    }
+    EXPECT_EQ(e.successes, d.successes);
+  }
+}
+
+TEST(engine_inputs, external_spikes_replace_a_spike_source_schedule) {
+  // IN (2 spike sources) -> OUT (lif, weight 1.5, delay 2): each input spike makes OUT fire 2 steps later.
+  population in;
+  in.name = "IN";
+  in.size = 2;
+  in.model = model_kind::spike_source;
+  in.source_steps = {50};
+  population out;
+  out.name = "OUT";
+  out.size = 2;
+  out.model = model_kind::lif;
+  out.lif = lower(lif_params{});
+  projection_desc d;
+  d.source = "IN";
+  d.target = "OUT";
+  d.rule = connection_rule::one_to_one;
+  d.weight = value_spec::constant(1.5);
+  d.delay = value_spec::constant(2.0);
+  network n({in, out}, {d}, 1.0, 1);
+  for (const char* kind : {"event", "clock"}) {
+    auto eng = make_engine(kind, n, {1, 1, true});
+    const std::vector<spike> inputs{{7, 1}, {3, 0}, {9, 0}};
+    eng->reset_with_inputs({}, inputs);
+    eng->run(20);
+    const std::vector<spike> want{{3, 0}, {5, 2}, {7, 1}, {9, 0}, {9, 3}, {11, 2}};
+    EXPECT_EQ(eng->spikes(), want) << kind;
+    eng->reset();  // back to the population's own steps: step 50, after the run
+    eng->run(20);
+    EXPECT_TRUE(eng->spikes().empty()) << kind;
+    EXPECT_THROW(eng->reset_with_inputs({}, std::vector<spike>{{3, 2}}), error) << "OUT is not a spike source";
+    EXPECT_THROW(eng->reset_with_inputs({}, std::vector<spike>{{0, 0}}), error) << "steps start at 1";
+  }
 }
 
 }  // namespace

@@ -1,9 +1,38 @@
 // Initial neuron state, identical for both engines.
 #include "spikeworm/engine/neuron_state.hpp"
 
+#include <fmt/format.h>
+
+#include "spikeworm/engine/engine.hpp"
+#include "spikeworm/error.hpp"
+
 namespace spikeworm {
 
+void neuron_state::set_external(const network& net, std::span<const spike> spikes) {
+  const std::size_t n = net.num_neurons();
+  external = true;
+  ext_begin.assign(n + 1, 0);
+  ext_step.resize(spikes.size());
+  const auto& pops = net.populations();
+  for (const auto& s : spikes) {
+    if (s.neuron >= n) throw error(fmt::format("input spike on neuron {} of {}", s.neuron, n));
+    const auto& p = pops[net.population_of(s.neuron)];
+    if (p.model != model_kind::spike_source)
+      throw error(fmt::format("input spike on neuron {} of population '{}', which is not a spike_source", s.neuron, p.name));
+    if (s.step < 1) throw error(fmt::format("input spike at step {} (steps start at 1)", s.step));
+    ++ext_begin[s.neuron + 1];
+  }
+  for (std::size_t i = 0; i < n; ++i) ext_begin[i + 1] += ext_begin[i];
+  std::vector<std::uint32_t> fill(ext_begin.begin(), ext_begin.end() - 1);
+  for (const auto& s : spikes) ext_step[fill[s.neuron]++] = s.step;
+  for (std::size_t i = 0; i < n; ++i) std::sort(ext_step.begin() + ext_begin[i], ext_step.begin() + ext_begin[i + 1]);
+  for (const auto& p : pops)
+    if (p.model == model_kind::spike_source)
+      for (neuron_id i = p.first; i < p.end(); ++i) schedule_source(p, i, 0);
+}
+
 void neuron_state::init(const network& net, std::uint64_t seed) {
+  external = false;
   const std::size_t n = net.num_neurons();
   v.assign(n, 0.0);
   ge.assign(n, 0.0);

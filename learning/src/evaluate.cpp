@@ -100,20 +100,33 @@ class engine_runner {
   engine_runner(spiking_brain& b, eval_engine kind)
       : b_(b), eng_(make_engine(kind == eval_engine::event ? "event" : "clock", b.net(), {1, 1, true})) {
     const auto H = static_cast<std::size_t>(b.config().hidden), L = static_cast<std::size_t>(b.config().layers);
-    cur_.resize(H * L);
+    cur_.assign(b.net().num_neurons(), 0.0);
     counts_.resize(H);
     for (std::size_t k = 1; k < L; ++k)
       for (std::size_t j = 0; j < H; ++j) cur_[k * H + j] = b.bias_current(static_cast<int>(k), static_cast<int>(j));
   }
   void decide(std::span<const double> in, std::span<double> logits, eval_result& r) {
     const auto H = static_cast<std::size_t>(b_.config().hidden), L = static_cast<std::size_t>(b_.config().layers);
-    b_.layer1_current(in, std::span<double>(cur_).first(H));
-    eng_->reset(cur_);
+    if (b_.config().enc.constant_input()) {
+      b_.layer1_current(in, std::span<double>(cur_).first(H));
+      eng_->reset(cur_);
+    } else {
+      // Input spikes of brain step t (row t of `in`) are emitted by IN at engine step t + 1 and reach layer 1
+      // one step later, as in the brain's pass.
+      const auto bf = b_.fold_for_engine();
+      std::copy(bf.begin(), bf.end(), cur_.begin());
+      const std::size_t I = in.size() / static_cast<std::size_t>(b_.config().steps);
+      inputs_.clear();
+      for (std::size_t t = 0; t < static_cast<std::size_t>(b_.config().steps); ++t)
+        for (std::size_t i = 0; i < I; ++i)
+          if (in[t * I + i] != 0.0) inputs_.push_back({static_cast<step_t>(t + 1), static_cast<neuron_id>(L * H + i)});
+      eng_->reset_with_inputs(cur_, inputs_);
+    }
     eng_->run(b_.config().steps);
     std::fill(counts_.begin(), counts_.end(), 0.0);
     const auto last = static_cast<neuron_id>((L - 1) * H);
     for (const auto& s : eng_->spikes())
-      if (s.neuron >= last) counts_[s.neuron - last] += 1.0;
+      if (s.neuron >= last && s.neuron < last + H) counts_[s.neuron - last] += 1.0;
     b_.readout_counts(counts_, logits);
     const auto& c = eng_->counters();
     for (std::size_t k = 0; k < L; ++k) {
@@ -129,6 +142,7 @@ class engine_runner {
   spiking_brain& b_;
   std::unique_ptr<engine> eng_;
   std::vector<double> cur_, counts_;
+  std::vector<spike> inputs_;
 };
 
 }  // namespace
@@ -141,10 +155,6 @@ eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_opti
   r.agents = 1;
   auto* sb = spiking ? dynamic_cast<spiking_brain*>(&agent) : nullptr;
   if (spiking && !sb) throw internal_error("evaluate: the config says spiking but the brain is not");
-  if (spiking && !cfg.brain.enc.constant_input() && opt.engine != eval_engine::dense)
-    throw error(fmt::format("eval: the {} engine takes the constant-input encoders (current, population); "
-                            "use --engine dense for '{}'",
-                            eval_engine_name(opt.engine), encoder_name(cfg.brain.enc.kind)));
   std::unique_ptr<engine_runner> runner;
   if (sb && opt.engine != eval_engine::dense) runner = std::make_unique<engine_runner>(*sb, opt.engine);
   envs::environment env(cfg.env);

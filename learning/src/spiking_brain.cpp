@@ -60,7 +60,24 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
       projs.push_back(std::move(d));
     }
   }
+  if (!cfg.enc.constant_input()) {
+    // Spike-train input: a spike_source population IN (last, so the layers keep ids 0 .. L H - 1) and the
+    // folded synapses IN -> L1, one step of delay like every projection of the network.
+    population in;
+    in.name = "IN";
+    in.size = static_cast<neuron_id>(n_obs);
+    in.model = model_kind::spike_source;
+    pops.push_back(std::move(in));
+    projection_desc d;
+    d.source = "IN";
+    d.target = "L1";
+    d.rule = connection_rule::all_to_all;
+    d.weight = value_spec::constant(0.0);
+    d.delay = value_spec::constant(1.0);
+    projs.push_back(std::move(d));
+  }
   net_ = std::make_unique<network>(std::move(pops), std::move(projs), 1.0, seed);
+  if (!cfg.enc.constant_input()) wf_ = net_->projection_matrix(static_cast<std::size_t>(L_ - 1)).data;
   // Dense parameters: W_in, b_in, W_1, b_1, b_2..b_L, W_out, b_out.
   const std::size_t H = H_, O = n_obs_, A = n_act_;
   const std::size_t dense_size = H * O + H + H * H + H + (L_ - 1) * H + A * H + A;
@@ -145,7 +162,6 @@ void spiking_brain::fold_input() {
   const auto& bin = params_[p_in_b_];
   const auto& w1 = params_[p_w1_];
   const auto& b1 = params_[p_b_first_];
-  wf_.resize(I * H);
   bf_.resize(H);
   for (std::size_t j = 0; j < H; ++j) {
     const float* row = w1.value.data() + j * H;
@@ -223,11 +239,12 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
       // Synaptic input of this step: b_k + W_k . s_{k-1}(t-1), summed in ascending source order like the engine.
       const double* in = i1_.data();
       if (k == 0 && spikes_in) {
-        // Input spikes x_t through the folded input weights: b_f + sum over spiking inputs (ascending) of W_f.
+        // Input spikes x_{t-1} through the folded input synapses (one step of delay, like every projection):
+        // b_f + sum over the inputs that spiked (ascending) of W_f.
         std::fill(syn_.begin(), syn_.end(), 0.0);
-        const double* x = obs.data() + t * static_cast<std::size_t>(n_obs_);
+        const double* x = obs.data() + (t == 0 ? 0 : t - 1) * static_cast<std::size_t>(n_obs_);
         for (int i = 0; i < n_obs_; ++i) {
-          if (x[i] == 0.0) continue;
+          if (t == 0 || x[i] == 0.0) continue;
           const float* wrow = wf_.data() + static_cast<std::size_t>(i) * H;
           for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
         }
@@ -476,7 +493,7 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
 }
 
 // Through the folded input (rate, latency): with g_t = dL/dI_1(t) (gu_all_ of layer 1),
-//   dL/dW_f[j][i] = sum_t g_t[j] x_t[i],  dL/db_f = sum_t g_t,
+//   dL/dW_f[j][i] = sum_{t>=1} g_t[j] x_{t-1}[i],  dL/db_f = sum_t g_t,
 //   W_f = W_1 W_in, b_f = W_1 b_in + b_1:  dW_1 = dW_f W_in^T + db_f b_in^T,  dW_in = W_1^T dW_f,
 //   db_in = W_1^T db_f,  db_1 = db_f  (the float rounding of W_f passes the gradient straight through).
 void spiking_brain::backward_folded(std::span<const double> x) {
@@ -487,8 +504,9 @@ void spiking_brain::backward_folded(std::span<const double> x) {
   for (std::size_t t = 0; t < T; ++t) {
     const double* g = gu_all_.data() + t * H;
     for (std::size_t j = 0; j < H; ++j) gi1_[j] += g[j];
+    if (t == 0) continue;  // layer 1 at step t sees the input spikes of step t - 1
     for (std::size_t i = 0; i < I; ++i) {
-      const double xi = x[t * I + i];
+      const double xi = x[(t - 1) * I + i];
       if (xi == 0.0) continue;
       for (std::size_t j = 0; j < H; ++j) gwf[j * I + i] += g[j] * xi;
     }

@@ -57,6 +57,13 @@ class engine {
   virtual void reset() = 0;
   // reset(), then a constant injected current per neuron (size N), replacing the populations' `current`.
   virtual void reset(std::span<const double> currents) = 0;
+  // reset(currents) (empty: the populations' own), then every spike_source neuron spikes at exactly the
+  // steps listed for it in `inputs` (any order; a source without entries stays silent) until the next reset.
+  void reset_with_inputs(std::span<const double> currents, std::span<const spike> inputs) {
+    inputs_.assign(inputs.begin(), inputs.end());
+    has_inputs_ = true;
+    reset(currents);
+  }
 
   step_t now() const noexcept { return now_; }
   const std::vector<spike>& spikes() const noexcept { return spikes_; }
@@ -70,6 +77,18 @@ class engine {
   engine(const network& net, engine_options opt) : net_(&net), opt_(opt) {}
   void clear_records();
   void record_step(step_t t, std::span<const neuron_id> step_spikes);
+
+  // The inputs of reset_with_inputs, for the next reset only: the engines' reset(currents) applies them
+  // after initialising the state and clears them.
+  bool take_inputs(std::vector<spike>& out) noexcept {
+    if (!has_inputs_) return false;
+    out.swap(inputs_);
+    inputs_.clear();
+    has_inputs_ = false;
+    return true;
+  }
+  std::vector<spike> inputs_;
+  bool has_inputs_ = false;
 
   const network* net_;
   engine_options opt_;

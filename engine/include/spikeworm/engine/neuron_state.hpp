@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "spikeworm/common_types.hpp"
@@ -10,6 +11,8 @@
 #include "spikeworm/random.hpp"
 
 namespace spikeworm {
+
+struct spike;
 
 struct neuron_state {
   std::vector<state_t> v, ge, gi;      // membrane; excitatory and inhibitory currents (cuba_lif)
@@ -23,7 +26,15 @@ struct neuron_state {
   std::vector<state_t> in_e, in_i;
   std::size_t slots = 1;
 
+  // External input (engine::reset_with_inputs): every spike_source neuron spikes at exactly its listed
+  // steps, [ext_begin[n], ext_begin[n + 1]) of ext_step, instead of its population's steps.
+  bool external = false;
+  std::vector<std::uint32_t> ext_begin;
+  std::vector<step_t> ext_step;
+
   void init(const network& net, std::uint64_t seed);
+  // Pre: init(). Throws error for a spike on a neuron that is not a spike_source or at a step < 1.
+  void set_external(const network& net, std::span<const spike> spikes);
   std::size_t slot_base(step_t t) const noexcept {
     return static_cast<std::size_t>(t % static_cast<step_t>(slots)) * v.size();
   }
@@ -32,6 +43,11 @@ struct neuron_state {
     if (p.model == model_kind::poisson) {
       auto& r = poisson_rng[n - first_poisson];
       next_spike[n] = p.poisson.p_step <= 0.0 ? INT64_MAX : t + 1 + r.geometric(p.poisson.log1m_p);
+    } else if (external) {
+      const step_t* b = ext_step.data() + ext_begin[n];
+      const step_t* e = ext_step.data() + ext_begin[n + 1];
+      const step_t* it = std::upper_bound(b, e, t);
+      next_spike[n] = it == e ? INT64_MAX : *it;
     } else {
       auto it = std::upper_bound(p.source_steps.begin(), p.source_steps.end(), t);
       next_spike[n] = it == p.source_steps.end() ? INT64_MAX : *it;

@@ -43,6 +43,12 @@ class spiking_brain final : public brain {
   // The constant current into layer 1 for an observation, and the constant current (bias) of layer k.
   void layer1_current(std::span<const double> obs, std::span<double> out) const;
   double bias_current(int layer, int neuron) const noexcept;
+  // Spike-train encoders: folds W_1 W_in into the IN -> L1 synapses and returns the bias current of layer 1
+  // (W_1 b_in + b_1); the engine then runs IN (neurons L H ..) as spike sources.
+  std::span<const double> fold_for_engine() {
+    fold_input();
+    return bf_;
+  }
   // Logits from spike counts of the last layer (the readout of forward()).
   void readout_counts(std::span<const double> counts, std::span<double> logits) const;
   // Spike counts of the last layer from the last forward pass.
@@ -72,7 +78,8 @@ class spiking_brain final : public brain {
   activity act_;
   // work buffers and tape: [layer][t][H]
   std::vector<double> c_, i1_, v_, count_, syn_, layer_sum_;
-  std::vector<float> wf_;           // spike-train encoders: folded input weights W_1 W_in, [input][neuron]
+  std::span<float> wf_;             // spike-train encoders: folded input weights W_1 W_in, [input][neuron]
+                                    // (the network's IN -> L1 edges)
   std::vector<double> bf_, gwf_;    // folded bias W_1 b_in + b_1; gradient of W_f [neuron][input]
   std::vector<spike_tape> tapes_;  // one per decision of the current episode
   spike_tape scratch_;
