@@ -51,7 +51,7 @@ void add_energy(CLI::App& app, energy_args& a) {
 namespace {
 
 std::string nj(double pj) { return fmt::format("{:.2f}", pj / 1000.0); }
-std::string rate(double r) { return r < 0 ? "never" : r > 1 ? ">100%" : fmt::format("{:.2f}%", 100 * r); }
+std::string rate(double r) { return r < 0 ? "never" : r > 1 ? ">100%" : fmt::format("{:.3g}%", 100 * r); }
 
 }  // namespace
 
@@ -88,7 +88,9 @@ int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
     out << fmt::format("{:<18}{:>10}{:>10}{:>10}{:>10}{:>11}{:>11}{:>11}{:>13}  {} / {} / {}\n", t.id,
                        nj(rep.brain.synaptic), nj(rep.brain.neuron), nj(rep.brain.memory), nj(rep.brain.dense),
                        nj(rep.brain.total()), nj(rep.mlp.total()), nj(rep.ann.total()), nj(rep.episode_pj),
-                       rate(rep.breakeven_mlp), rate(rep.breakeven_ann), rate(rep.breakeven_ann_synaptic));
+                       r.brain_type == "spiking" ? rate(rep.breakeven_mlp) : "-",
+                       r.brain_type == "spiking" ? rate(rep.breakeven_ann) : "-",
+                       r.brain_type == "spiking" ? rate(rep.breakeven_ann_synaptic) : "-");
     reports.push_back(rep.to_json());
   }
   if (r.brain_type == "spiking") {
