@@ -116,6 +116,7 @@ void event_engine::reset(std::span<const double> currents) {
   if (std::vector<spike> ext; take_inputs(ext)) st_.set_external(*net_, ext);
   pending_.assign(st_.slots * st_.v.size(), 0);
   predicted_.assign(st_.v.size(), never);
+  reset_gap_.assign(st_.v.size(), 0);
   fired_.clear();
   for (auto& b : blocks_) {
     b.due.assign(st_.slots, {});
@@ -457,17 +458,26 @@ void event_engine::predict(block& b, const population& p, neuron_id n, step_t t)
         schedule(b, n, never, t);  // monotone approach to v* <= v_th: no crossing (up to rounding)
         return;
       }
+      // From the reset state the gap to the next crossing depends on the (constant) current only: a neuron
+      // under constant drive fires periodically, and the gap found once is reused until the next reset()
+      // (the currents are fixed between resets; any synaptic input moves v off v_reset).
+      const bool from_reset = vb == m.v_reset;
+      if (from_reset && reset_gap_[n] > 0) {
+        schedule(b, n, base + reset_gap_[n], t);
+        return;
+      }
       // The value process() computes at step base + k.
       auto value = [&](step_t k) { return m.step(m.advance(vb, k - 1, vstar), cur); };
       step_t k = 1;
       if (m.decay > 0.0 && vb < vstar && vstar > m.v_th) {
         // Closed form: v* + (vb - v*) a^k >= v_th  <=>  k >= log((v* - v_th)/(v* - vb)) / log a.
-        const double kk = std::log((vstar - m.v_th) / (vstar - vb)) / std::log(m.decay);
+        const double kk = std::log((vstar - m.v_th) / (vstar - vb)) / m.log_decay;
         if (std::isfinite(kk) && kk > 1.0) k = static_cast<step_t>(std::min(std::ceil(kk), 4.0e18));
       }
       while (k > 1 && m.fires(value(k - 1))) --k;
       int guard = 0;
       while (!m.fires(value(k)) && guard++ < 64) ++k;
+      if (from_reset && guard <= 64 && m.fires(value(k))) reset_gap_[n] = k;
       schedule(b, n, base + k, t);  // if the guard ran out, an early wake-up that re-predicts
       return;
     }

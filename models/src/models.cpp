@@ -64,6 +64,7 @@ lif_lowered lower(const lif_params& p, const table_reader* where) {
   l.decay_pow.resize(pow_table_size);
   // decay^k by std::pow: closer to the exact power than a chain of k multiplications.
   for (std::size_t k = 0; k < l.decay_pow.size(); ++k) l.decay_pow[k] = std::pow(l.decay, static_cast<double>(k));
+  l.log_decay = l.decay > 0.0 ? std::log(l.decay) : 0.0;
   return l;
 }
 

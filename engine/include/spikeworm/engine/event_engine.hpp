@@ -62,6 +62,7 @@ class event_engine final : public engine {
   std::vector<block> blocks_;
   std::vector<neuron_id> fired_;      // spikes of the last step, ascending
   std::vector<step_t> predicted_;     // the crossing step each neuron is scheduled for (INT64_MAX: none)
+  std::vector<step_t> reset_gap_;     // lif: steps from v_reset to the next crossing under its current (0: unknown)
   // Delivery: the out-edges of source s into block k are [offsets_[s * stride_ + k], offsets_[s * stride_ + k + 1]).
   std::vector<edge_id> offsets_;
   std::size_t stride_ = 0;

@@ -30,6 +30,7 @@ struct lif_lowered {
   double tau_m = 20.0;
   std::int32_t t_ref = 0;  // [steps]
   std::vector<double> decay_pow;  // decay^k for k < decay_pow.size()
+  double log_decay = std::log(0.95);
 
   // One clock step: v <- (1 - 1/tau) v + v_rest/tau + I. Every engine and the trainer use this.
   double step(double v, double input) const noexcept { return decay * v + leak + input; }
