@@ -37,8 +37,12 @@ def main():
                     best = y
             if front:
                 ax.step([f[0] for f in front], [f[1] for f in front], where="post", color=colors.get(b, None))
+            # Labels on the front only (every point is in sweep.csv).
+            on_front = set(front)
             for p, x, y in zip(pts, xs, ys):
-                ax.annotate(p["label"].replace("brain.", "").replace("train.", ""), (x, y), fontsize=5, alpha=0.7)
+                if (x, y) in on_front:
+                    ax.annotate(p["label"].replace("brain.", "").replace("train.", ""), (x, y), fontsize=6,
+                                alpha=0.8, xytext=(3, -8), textcoords="offset points")
         ax.axhline(0.9, color="grey", linestyle=":", linewidth=1)
         ax.set_xscale("log")
         ax.set_xlabel(f"energy per decision [nJ], {table}")
