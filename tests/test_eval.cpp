@@ -15,6 +15,7 @@
 #include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
 #include "spikeworm/random.hpp"
+#include "brain_helpers.hpp"
 
 namespace spikeworm {
 namespace {
@@ -81,20 +82,6 @@ TEST(eval, mlp_counts_are_its_macs) {
   EXPECT_TRUE(r.layers_counts.empty());
 }
 
-// The spike counts of every neuron after one decision on an engine.
-std::vector<double> engine_counts(engine& e, const spiking_brain& b, std::span<const double> obs) {
-  const int H = b.config().hidden, L = b.config().layers;
-  std::vector<double> cur(static_cast<std::size_t>(H) * L);
-  b.layer1_current(obs, std::span<double>(cur).first(H));
-  for (int k = 1; k < L; ++k)
-    for (int j = 0; j < H; ++j) cur[k * H + j] = b.bias_current(k, j);
-  e.reset(cur);
-  e.run(b.config().steps);
-  std::vector<double> counts(cur.size(), 0.0);
-  for (const auto& s : e.spikes()) counts[s.neuron] += 1.0;
-  return counts;
-}
-
 TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
   // Train the default brain briefly on static medium, then replay its decisions (sampled, along its own
   // trajectories) with the dense pass, the event engine and the reference stepper.
@@ -118,7 +105,7 @@ TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
       const auto o = env.observe();
       const double obs[2] = {o.strength, o.angle};
       b.forward(obs, logits);
-      const auto counts = engine_counts(ev, b, obs);
+      const auto counts = test::engine_counts(ev, b, obs);
       std::vector<double> last(counts.end() - H, counts.end());
       b.readout_counts(last, elogits);
       bool same = true;
@@ -136,7 +123,7 @@ TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
         ++identical;
       } else {
         // Only a threshold decision may differ: the first differing spike, on the reference stepper.
-        (void)engine_counts(ck, b, obs);
+        (void)test::engine_counts(ck, b, obs);
         const auto& a = ev.spikes();
         const auto& r = ck.spikes();
         std::size_t d = 0;
@@ -148,16 +135,7 @@ TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
         ++flips;
       }
       softmax(logits, p);
-      const double u = pick.uniform();
-      double acc = 0;
-      int act = 3;
-      for (int k = 0; k < 4; ++k) {
-        acc += p[k];
-        if (u < acc) {
-          act = k;
-          break;
-        }
-      }
+      const int act = sample_action(p, pick.uniform());
       env.step(static_cast<envs::action>(act));
       ++decisions;
     }

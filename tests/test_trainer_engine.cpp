@@ -6,24 +6,10 @@
 #include "spikeworm/engine/clock_engine.hpp"
 #include "spikeworm/engine/event_engine.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
+#include "brain_helpers.hpp"
 
 namespace spikeworm {
 namespace {
-
-// Runs the brain's network on the event engine for one decision: layer 1 gets the constant current of
-// the observation, every later layer its bias. Returns the spike counts of every neuron.
-std::vector<double> engine_counts(engine& e, const spiking_brain& b, std::span<const double> obs) {
-  const int H = b.config().hidden, L = b.config().layers;
-  std::vector<double> cur(static_cast<std::size_t>(H) * L);
-  b.layer1_current(obs, std::span<double>(cur).first(H));
-  for (int k = 1; k < L; ++k)
-    for (int j = 0; j < H; ++j) cur[k * H + j] = b.bias_current(k, j);
-  e.reset(cur);
-  e.run(b.config().steps);
-  std::vector<double> counts(cur.size(), 0.0);
-  for (const auto& s : e.spikes()) counts[s.neuron] += 1.0;
-  return counts;
-}
 
 TEST(trainer_engine, same_spikes_and_logits_over_many_observations) {
   brain_config cfg;  // the default brain: 2 x 128 LIF, T = 100
@@ -42,8 +28,8 @@ TEST(trainer_engine, same_spikes_and_logits_over_many_observations) {
     const double obs[2] = {0.05 + 0.95 * (i % 17) / 16.0, -1.0 + 2.0 * (i % 23) / 22.0};
     std::vector<double> logits(4);
     b.forward(obs, logits);
-    std::vector<double> counts = engine_counts(ev, b, obs);
-    (void)engine_counts(ck, b, obs);
+    std::vector<double> counts = test::engine_counts(ev, b, obs);
+    (void)test::engine_counts(ck, b, obs);
     // The brain's counts of its last layer, against the engine's.
     bool same = true;
     for (int j = 0; j < H; ++j) same = same && counts[(cfg.layers - 1) * H + j] == b.counts()[j];

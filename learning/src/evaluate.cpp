@@ -193,16 +193,7 @@ eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_opti
       int a = greedy(logits);
       if (opt.sample) {
         softmax(logits, p);
-        const double u = pick.uniform();
-        double acc = 0;
-        a = envs::num_actions - 1;
-        for (int k = 0; k < envs::num_actions; ++k) {
-          acc += p[k];
-          if (u < acc) {
-            a = k;
-            break;
-          }
-        }
+        a = sample_action(p, pick.uniform());
       }
       env.step(static_cast<envs::action>(a));
       ++r.decisions;

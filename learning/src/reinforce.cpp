@@ -150,4 +150,13 @@ double adam::step(std::vector<param_tensor>& params, const train_config& c, doub
   return norm;
 }
 
+int sample_action(std::span<const double> probs, double u) noexcept {
+  double acc = 0;
+  for (std::size_t k = 0; k < probs.size(); ++k) {
+    acc += probs[k];
+    if (u < acc) return static_cast<int>(k);
+  }
+  return static_cast<int>(probs.size()) - 1;
+}
+
 }  // namespace spikeworm

@@ -61,15 +61,7 @@ const episode_record& session::run_episode() {
     cfg_.brain.enc.encode(obs, enc_steps, enc_rng, in);
     brain_->forward_train(in, logits, n);
     softmax(logits, p);
-    double u = pick.uniform(), acc = 0;
-    int a = envs::num_actions - 1;
-    for (int k = 0; k < envs::num_actions; ++k) {
-      acc += p[k];
-      if (u < acc) {
-        a = k;
-        break;
-      }
-    }
+    const int a = sample_action(p, pick.uniform());
     const auto& act = brain_->last_activity();
     for (std::size_t k = 0; k < rec.spikes.size(); ++k) rec.spikes[k] += act.spikes_per_layer[k];
     decision_spikes_.resize((n + 1) * rec.spikes.size());

@@ -46,6 +46,9 @@ std::vector<double> advantages(const train_config& c, std::span<const double> re
 
 // Softmax policy helpers.
 void softmax(std::span<const double> logits, std::span<double> probs) noexcept;
+// The action a uniform u in [0, 1) picks from probs: the first k with u < probs[0] + ... + probs[k]
+// (the last action when rounding leaves u above the total).
+int sample_action(std::span<const double> probs, double u) noexcept;
 double entropy(std::span<const double> probs) noexcept;
 // d loss_t / d logits for loss = -(1/n)(log pi(a) A) - (beta/n) H(pi).
 void policy_gradient(std::span<const double> probs, int action, double advantage, double beta, double n,
