@@ -33,9 +33,10 @@ def main():
         ax.set_xticklabels([b[1] for b in brains], rotation=30, fontsize=8)
         ax.set_title(t["table_name"], fontsize=9)
         ax.set_ylabel("nJ per decision")
-    axes[0][0].legend(fontsize=7)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(terms), fontsize=8)
     fig.suptitle("Energy per decision, every term (spikeworm energy)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     tmp = dst + ".tmp.png"
     fig.savefig(tmp, dpi=120)
     os.replace(tmp, dst)
