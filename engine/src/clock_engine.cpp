@@ -19,7 +19,7 @@ void clock_engine::reset(std::span<const double> currents) {
       throw error(fmt::format("reset: {} currents for {} neurons", currents.size(), st_.current.size()));
     std::copy(currents.begin(), currents.end(), st_.current.begin());
   }
-  if (std::vector<spike> ext; take_inputs(ext)) st_.set_external(*net_, ext);
+  if (std::span<const spike> ext; take_inputs(ext)) st_.set_external(*net_, ext);
   fired_.clear();
   trace_.clear();
 }

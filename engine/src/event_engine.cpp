@@ -113,7 +113,7 @@ void event_engine::reset(std::span<const double> currents) {
       throw error(fmt::format("reset: {} currents for {} neurons", currents.size(), st_.current.size()));
     std::copy(currents.begin(), currents.end(), st_.current.begin());
   }
-  if (std::vector<spike> ext; take_inputs(ext)) st_.set_external(*net_, ext);
+  if (std::span<const spike> ext; take_inputs(ext)) st_.set_external(*net_, ext);
   pending_.assign(st_.slots * st_.v.size(), 0);
   predicted_.assign(st_.v.size(), never);
   reset_gap_.assign(st_.v.size(), 0);

@@ -23,8 +23,8 @@ void neuron_state::set_external(const network& net, std::span<const spike> spike
     ++ext_begin[s.neuron + 1];
   }
   for (std::size_t i = 0; i < n; ++i) ext_begin[i + 1] += ext_begin[i];
-  std::vector<std::uint32_t> fill(ext_begin.begin(), ext_begin.end() - 1);
-  for (const auto& s : spikes) ext_step[fill[s.neuron]++] = s.step;
+  ext_fill.assign(ext_begin.begin(), ext_begin.end() - 1);
+  for (const auto& s : spikes) ext_step[ext_fill[s.neuron]++] = s.step;
   for (std::size_t i = 0; i < n; ++i) std::sort(ext_step.begin() + ext_begin[i], ext_step.begin() + ext_begin[i + 1]);
   for (const auto& p : pops)
     if (p.model == model_kind::spike_source)

@@ -79,12 +79,11 @@ class engine {
   void record_step(step_t t, std::span<const neuron_id> step_spikes);
 
   // The inputs of reset_with_inputs, for the next reset only: the engines' reset(currents) applies them
-  // after initialising the state and clears them.
-  bool take_inputs(std::vector<spike>& out) noexcept {
+  // after initialising the state.
+  bool take_inputs(std::span<const spike>& out) noexcept {
     if (!has_inputs_) return false;
-    out.swap(inputs_);
-    inputs_.clear();
     has_inputs_ = false;
+    out = inputs_;  // stays valid until the next reset_with_inputs; its buffer is reused
     return true;
   }
   std::vector<spike> inputs_;

@@ -31,6 +31,7 @@ struct neuron_state {
   bool external = false;
   std::vector<std::uint32_t> ext_begin;
   std::vector<step_t> ext_step;
+  std::vector<std::uint32_t> ext_fill;  // scratch of set_external, kept to reuse its buffer
 
   void init(const network& net, std::uint64_t seed);
   // Pre: init(). Throws error for a spike on a neuron that is not a spike_source or at a step < 1.
