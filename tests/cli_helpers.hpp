@@ -14,6 +14,22 @@ struct cli_result {
   std::string out, err;
 };
 
+// A spiking brain on static medium small enough to train in well under a second (2 sessions x 5 episodes).
+inline const std::string small_experiment = R"(
+[env]
+kind = "static"
+preset = "medium"
+[brain]
+type = "spiking"
+hidden = 16
+layers = 2
+steps = 12
+[train]
+episodes = 5
+sessions = 2
+seed = 3
+)";
+
 inline cli_result run_cli(const std::vector<std::string>& args) {
   std::ostringstream out, err;
   const int code = cli::run(args, out, err);

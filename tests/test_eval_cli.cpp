@@ -16,21 +16,6 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-const std::string small = R"(
-[env]
-kind = "static"
-preset = "medium"
-[brain]
-type = "spiking"
-hidden = 16
-layers = 2
-steps = 12
-[train]
-episodes = 5
-sessions = 2
-seed = 3
-)";
-
 nlohmann::json read_json(const fs::path& p) {
   std::ifstream in(p);
   return nlohmann::json::parse(in);
@@ -38,7 +23,7 @@ nlohmann::json read_json(const fs::path& p) {
 
 TEST(eval_cli, reports_and_writes_json_deterministically_for_any_thread_count) {
   test::temp_dir dir;
-  const auto cfg = dir.write("s.toml", small);
+  const auto cfg = dir.write("s.toml", test::small_experiment);
   const auto run = dir.path() / "run";
   ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
   const auto a = test::run_cli({"eval", run.string(), "--episodes", "3", "--threads", "1", "-q"});
@@ -82,7 +67,7 @@ TEST(eval_cli, bad_input_is_one_clear_error) {
 
 TEST(energy_cli, every_table_and_a_clear_error_for_an_unknown_one) {
   test::temp_dir dir;
-  const auto cfg = dir.write("s.toml", small);
+  const auto cfg = dir.write("s.toml", test::small_experiment);
   const auto run = dir.path() / "run";
   ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
   auto r = test::run_cli({"energy", run.string(), "--table", "cmos45_fp32", "--table", "no_such_chip", "--no-plot"});
@@ -105,7 +90,7 @@ TEST(energy_cli, every_table_and_a_clear_error_for_an_unknown_one) {
 
 TEST(sweep_cli, grid_points_pareto_flags_and_bad_keys) {
   test::temp_dir dir;
-  const auto cfg = dir.write("s.toml", small);
+  const auto cfg = dir.write("s.toml", test::small_experiment);
   auto r = test::run_cli({"sweep", cfg.string(), "--set", "brain.hidden"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("KEY=V1,V2"));

@@ -52,6 +52,25 @@ double fd_check(brain& b, std::span<const double> obs, std::span<const double> c
   return worst;
 }
 
+// A small smoothed brain for finite differences (differentiable forward, fast membrane).
+brain_config smoothed(int hidden, int layers, int steps, surrogate grad) {
+  brain_config cfg;
+  cfg.hidden = hidden;
+  cfg.layers = layers;
+  cfg.steps = steps;
+  cfg.smooth = true;
+  cfg.grad = grad;
+  cfg.init = init_kind::default_uniform;
+  cfg.lif.tau_m = 5.0;
+  return cfg;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  return all;
+}
+
 // Finite differences need a differentiable network: the forward pass uses surrogate.smooth, whose exact
 // derivative is the surrogate. triangle and rectangular give a smooth function with kinks (C1 and C0
 // derivative), where central differences are ill-posed at float resolution; their BPTT is the same code
@@ -74,44 +93,25 @@ TEST(surrogate, derivative_is_the_derivative_of_smooth) {
 
 TEST(spiking_brain, gradient_matches_finite_differences_of_smoothed_network) {
   for (auto kind : {surrogate_kind::sigmoid, surrogate_kind::fast_sigmoid, surrogate_kind::arctan}) {
-    brain_config cfg;
-    cfg.hidden = 12;
-    cfg.layers = 3;
-    cfg.steps = 15;
-    cfg.smooth = true;
-    cfg.grad = {kind, kind == surrogate_kind::sigmoid ? 2.0 : 1.0};
-    cfg.init = init_kind::default_uniform;
-    cfg.lif.tau_m = 5.0;
+    const auto cfg = smoothed(12, 3, 15, {kind, kind == surrogate_kind::sigmoid ? 2.0 : 1.0});
     spiking_brain b(cfg, 2, 4, 3);
     const double obs[2] = {0.7, -0.4};
     const double c[4] = {0.3, -1.1, 0.5, 0.2};
     std::vector<std::string> report;
     const double rel = fd_check(b, obs, c, &report);
-    std::string all;
-    for (auto& r : report) all += r + "\n";
-    EXPECT_LT(rel, 2e-3) << to_string(kind) << "\n" << all;
+    EXPECT_LT(rel, 2e-3) << to_string(kind) << "\n" << joined(report);
   }
 }
 
 TEST(spiking_brain, activity_penalty_gradient_matches_finite_differences) {
   // The sparsity penalty's gradient: L = c . logits + sum_l g_l * (sum of layer l's smooth spikes).
-  brain_config cfg;
-  cfg.hidden = 10;
-  cfg.layers = 2;
-  cfg.steps = 12;
-  cfg.smooth = true;
-  cfg.grad = {surrogate_kind::sigmoid, 2.0};
-  cfg.init = init_kind::default_uniform;
-  cfg.lif.tau_m = 5.0;
-  spiking_brain b(cfg, 2, 4, 9);
+  spiking_brain b(smoothed(10, 2, 12, {surrogate_kind::sigmoid, 2.0}), 2, 4, 9);
   const double obs[2] = {0.4, 0.6};
   const double c[4] = {0.0, 0.0, 0.0, 0.0};  // the penalty alone
   const double g[2] = {0.7, 1.3};
   std::vector<std::string> report;
   const double rel = fd_check(b, obs, c, &report, g);
-  std::string all;
-  for (auto& r : report) all += r + "\n";
-  EXPECT_LT(rel, 2e-3) << all;
+  EXPECT_LT(rel, 2e-3) << joined(report);
   // And it is not zero: the penalty reaches every parameter that shapes spikes.
   double norm = 0;
   for (const auto& p : b.params())
@@ -123,14 +123,7 @@ TEST(spiking_brain, activity_penalty_gradient_matches_finite_differences) {
 TEST(spiking_brain, gradient_through_spike_train_input_matches_finite_differences) {
   // rate / latency encoders: input spikes x_t reach layer 1 through the folded synapses W_1 W_in.
   for (auto kind : {encoder_kind::rate, encoder_kind::latency}) {
-    brain_config cfg;
-    cfg.hidden = 10;
-    cfg.layers = 2;
-    cfg.steps = 14;
-    cfg.smooth = true;
-    cfg.grad = {surrogate_kind::sigmoid, 2.0};
-    cfg.init = init_kind::default_uniform;
-    cfg.lif.tau_m = 5.0;
+    auto cfg = smoothed(10, 2, 14, {surrogate_kind::sigmoid, 2.0});
     cfg.enc.kind = kind;
     spiking_brain b(cfg, 2, 4, 4);
     const double obs[2] = {0.8, 0.45};
@@ -143,9 +136,7 @@ TEST(spiking_brain, gradient_through_spike_train_input_matches_finite_difference
     const double c[4] = {0.3, -1.1, 0.5, 0.2};
     std::vector<std::string> report;
     const double rel = fd_check(b, x, c, &report);
-    std::string all;
-    for (auto& line : report) all += line + "\n";
-    EXPECT_LT(rel, 2e-3) << encoder_name(kind) << "\n" << all;
+    EXPECT_LT(rel, 2e-3) << encoder_name(kind) << "\n" << joined(report);
   }
 }
 

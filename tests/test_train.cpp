@@ -18,21 +18,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::string small = R"(
-[env]
-kind = "static"
-preset = "medium"
-[brain]
-type = "spiking"
-hidden = 16
-layers = 2
-steps = 12
-[train]
-episodes = 5
-sessions = 2
-seed = 3
-)";
-
 int run(const std::vector<std::string>& args, std::string* err_text = nullptr) {
   const auto r = test::run_cli(args);
   if (err_text) *err_text = r.err;
@@ -48,7 +33,7 @@ std::string slurp(const std::filesystem::path& p) {
 
 TEST(train, weights_identical_for_one_and_two_threads_and_seed_dependent) {
   test::temp_dir dir;
-  const auto cfg = dir.write("s.toml", small);
+  const auto cfg = dir.write("s.toml", test::small_experiment);
   ASSERT_EQ(run({"train", cfg.string(), "--threads", "1", "--out", (dir.path() / "a").string(), "-q"}), 0);
   ASSERT_EQ(run({"train", cfg.string(), "--threads", "2", "--out", (dir.path() / "b").string(), "-q"}), 0);
   ASSERT_EQ(run({"train", cfg.string(), "--seed", "4", "--out", (dir.path() / "c").string(), "-q"}), 0);
@@ -64,7 +49,7 @@ TEST(train, weights_identical_for_one_and_two_threads_and_seed_dependent) {
 
 TEST(train, resume_after_sigkill_gives_the_uninterrupted_result) {
   test::temp_dir dir;
-  std::string cfg_text = small;
+  std::string cfg_text = test::small_experiment;
   cfg_text.replace(cfg_text.find("episodes = 5"), 12, "episodes = 40");
   const auto cfg = dir.write("s.toml", cfg_text);
   const auto whole = dir.path() / "whole", killed = dir.path() / "killed";
@@ -139,7 +124,7 @@ TEST(train, bad_input_is_named) {
   test::temp_dir dir;
   std::string err;
   auto bad = [&](const std::string& from, const std::string& to) {
-    std::string t = small;
+    std::string t = test::small_experiment;
     t.replace(t.find(from), from.size(), to);
     return dir.write("bad.toml", t).string();
   };
@@ -158,7 +143,7 @@ TEST(train, bad_input_is_named) {
 TEST(train, non_finite_gradient_stops_the_session_and_keeps_the_last_checkpoint) {
   test::temp_dir dir;
   // A learning rate of 1e38 drives the float weights past 3.4e38 (infinity) within a few updates.
-  std::string t = small;
+  std::string t = test::small_experiment;
   t.replace(t.find("seed = 3"), 8, "seed = 3\nlearning_rate = 1e38\nlr_decay_rate = 0.0");
   t.replace(t.find("episodes = 5"), 12, "episodes = 40");
   const auto cfg = dir.write("nan.toml", t);
