@@ -128,6 +128,13 @@ void event_engine::reset(std::span<const double> currents) {
     const auto& p = net_->populations()[b.pop];
     b.clocked = decide_clocked(b.pop);
     b.hot.clear();
+    b.tiled = b.clocked && st_.slots == 1;
+    b.buckets.clear();
+    b.acc.clear();
+    if (b.tiled) {
+      b.buckets.resize((b.end - b.begin + tile_size - 1) / tile_size);
+      b.acc.assign(2 * tile_size, 0.0);
+    }
     if (b.clocked) {
       b.uniform_current = std::all_of(st_.current.begin() + b.begin, st_.current.begin() + b.end,
                                       [&](double c) { return c == st_.current[b.begin]; });
@@ -166,8 +173,49 @@ void event_engine::run(step_t steps) {
   }
 }
 
+// Pre: fired_ holds the spikes of the last step in ascending order; b is tiled (every delay is one step).
+// One tile: the events go straight into acc, as deliver() does into the ring. Several tiles: each event is
+// appended to its tile's bucket; rows are sorted by target, so a row visits the buckets in order, and
+// every bucket receives its events in ascending source order: applying a bucket sums each target's input
+// in the order of the reference stepper.
+void event_engine::deliver_tiled(block& b) {
+  const auto tgt = net_->targets();
+  const auto w = net_->weights();
+  const auto rc = net_->receptors();
+  const std::size_t k = static_cast<std::size_t>(&b - blocks_.data());
+  const neuron_id first = b.begin;
+  if (b.buckets.size() == 1) {
+    double* acc = b.acc.data();
+    for (neuron_id s : fired_) {
+      const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
+      const edge_id e0 = off[0], len = off[1] - off[0];
+      if (len == 0) continue;
+      if (contiguous_[std::size_t{s} * blocks_.size() + k]) {
+        // The same additions in the same order as below, as one row: bit-identical, vectorised.
+        double* __restrict dst = acc + (rc[e0] == receptor::excitatory ? 0 : tile_size) + (tgt[e0] - first);
+        const float* __restrict ws = w.data() + e0;
+        for (edge_id j = 0; j < len; ++j) dst[j] += static_cast<double>(ws[j]);
+        continue;
+      }
+      for (edge_id e = e0, end = off[1]; e < end; ++e)
+        acc[(rc[e] == receptor::excitatory ? 0 : tile_size) + (tgt[e] - first)] += static_cast<double>(w[e]);
+    }
+    return;
+  }
+  auto* buckets = b.buckets.data();
+  for (neuron_id s : fired_) {
+    const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
+    for (edge_id e = off[0], end = off[1]; e < end; ++e) {
+      const std::uint32_t local = tgt[e] - first;
+      const auto at = static_cast<std::uint32_t>((local & (tile_size - 1)) + (rc[e] == receptor::excitatory ? 0 : tile_size));
+      buckets[local >> tile_shift].push_back({at, w[e]});
+    }
+  }
+}
+
 // Pre: fired_ holds the spikes of step t_spike in ascending order.
 void event_engine::deliver(block& b, step_t t_spike) {
+  if (b.tiled) return deliver_tiled(b);
   const auto tgt = net_->targets();
   const auto w = net_->weights();
   const auto d = net_->delays();
@@ -301,11 +349,51 @@ void event_engine::step_clocked(block& b, const population& p, step_t t) {
     else lif_dense<false>(p.lif, n, t, v, ie, ii, ref, cur, c0, b.hot.data());
   }
   b.updates += n;
-  // Refractory neurons sit at v_reset < v_th, so every membrane above threshold is a spike.
+  collect_crossings(b, p, t, 0, b.hot.size());
+}
+
+// Pre: the block is tiled. The same as step_clocked, tile by tile, each tile's input summed in acc.
+void event_engine::step_tiled(block& b, const population& p, step_t t) {
+  const std::size_t n = b.end - b.begin;
+  b.hot.resize((n + chunk - 1) / chunk);
+  const bool cuba = p.model == model_kind::cuba_lif;
+  const double c0 = st_.current[b.begin];
+  double* ie = b.acc.data();
+  double* ii = ie + tile_size;
+  const bool apply = b.buckets.size() > 1;  // one tile: deliver_tiled() wrote acc directly
+  for (std::size_t j = 0; j < b.buckets.size(); ++j) {
+    if (apply) {
+      auto& bucket = b.buckets[j];
+      for (const auto& ev : bucket) ie[ev.at] += static_cast<double>(ev.w);
+      bucket.clear();
+    }
+    const std::size_t lo = j * tile_size, m = std::min(n, lo + tile_size) - lo;
+    const double* cur = st_.current.data() + b.begin + lo;
+    double* v = st_.v.data() + b.begin + lo;
+    const step_t* ref = st_.ref_until.data() + b.begin + lo;
+    std::uint8_t* hot = b.hot.data() + lo / chunk;
+    if (cuba) {
+      double* ge = st_.ge.data() + b.begin + lo;
+      double* gi = st_.gi.data() + b.begin + lo;
+      if (b.uniform_current) cuba_dense<true>(p.cuba, m, t, v, ge, gi, ie, ii, ref, cur, c0, hot);
+      else cuba_dense<false>(p.cuba, m, t, v, ge, gi, ie, ii, ref, cur, c0, hot);
+    } else {
+      if (b.uniform_current) lif_dense<true>(p.lif, m, t, v, ie, ii, ref, cur, c0, hot);
+      else lif_dense<false>(p.lif, m, t, v, ie, ii, ref, cur, c0, hot);
+    }
+    collect_crossings(b, p, t, lo / chunk, (lo + m + chunk - 1) / chunk);  // while the tile is in cache
+  }
+  b.updates += n;
+}
+
+// Appends to b.fired the neurons of chunks [c0, c1) above threshold after the dense step (ascending), reset
+// and refractory. Refractory neurons sit at v_reset < v_th, so every membrane above threshold is a spike.
+void event_engine::collect_crossings(block& b, const population& p, step_t t, std::size_t c0, std::size_t c1) {
+  const bool cuba = p.model == model_kind::cuba_lif;
   const double th = cuba ? p.cuba.v_th : p.lif.v_th;
   const double v_reset = cuba ? p.cuba.v_reset : p.lif.v_reset;
   const std::int32_t t_ref = cuba ? p.cuba.t_ref : p.lif.t_ref;
-  for (std::size_t c = 0; c < b.hot.size(); ++c) {
+  for (std::size_t c = c0; c < c1; ++c) {
     if (!b.hot[c]) continue;
     const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
     const neuron_id hi = std::min<neuron_id>(b.end, lo + static_cast<neuron_id>(chunk));
@@ -326,7 +414,8 @@ void event_engine::step_block(block& b, step_t t) {
   auto& due = b.due[slot];
   b.pending -= due.size();
   if (b.clocked) {
-    step_clocked(b, p, t);
+    if (b.tiled) step_tiled(b, p, t);
+    else step_clocked(b, p, t);
     return;
   }
   for (neuron_id n : due) process(b, p, n, t);
