@@ -131,6 +131,8 @@ void event_engine::reset(std::span<const double> currents) {
     b.tiled = b.clocked && st_.slots == 1;
     b.buckets.clear();
     b.acc.clear();
+    b.refractory.clear();
+    if (b.clocked) b.refractory.resize((b.end - b.begin + tile_size - 1) / tile_size);
     if (b.tiled) {
       b.buckets.resize((b.end - b.begin + tile_size - 1) / tile_size);
       b.acc.assign(2 * tile_size, 0.0);
@@ -293,15 +295,15 @@ namespace {
 constexpr std::size_t chunk = 256;  // neurons per crossing flag of the dense loops
 
 // One reference step of neurons [0, n) of a clock-driven block (pointers offset to its first neuron, inputs
-// to its slot of step t): the arithmetic of clock_engine::step in the same order, refractory neurons held
-// at reset by a select. hot[c] = some neuron of chunk c crossed threshold (v_reset < v_th, so a refractory
-// neuron never does). Written so that it vectorises (checked with -fopt-info-vec).
+// to its slot of step t): the arithmetic of clock_engine::step in the same order, every neuron as if it were
+// not refractory (the caller then sets the membrane of the refractory ones to v_reset: their currents evolve
+// the same either way). hot[c] = some membrane of chunk c crossed threshold (a hint: a refractory neuron may
+// set it). Written so that it vectorises (checked with -fopt-info-vec).
 template <bool Uniform>
-void cuba_dense(const cuba_lif_lowered& m, std::size_t n, step_t t, double* __restrict v, double* __restrict ge,
+void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
                 double* __restrict gi, double* __restrict in_e, double* __restrict in_i,
-                const step_t* __restrict ref_until, const double* __restrict current, double c0,
-                std::uint8_t* __restrict hot) {
-  const double am = m.am, ke = m.ke, ki = m.ki, be = m.be, bi = m.bi, th = m.v_th, el = m.e_l, vr = m.v_reset;
+                const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
+  const double am = m.am, ke = m.ke, ki = m.ki, be = m.be, bi = m.bi, th = m.v_th, el = m.e_l;
   const double vs0 = el + c0;
   for (std::size_t lo = 0; lo < n; lo += chunk) {
     const std::size_t hi = std::min(n, lo + chunk);
@@ -312,21 +314,21 @@ void cuba_dense(const cuba_lif_lowered& m, std::size_t n, step_t t, double* __re
       in_e[i] = 0.0;
       in_i[i] = 0.0;
       const double free = vs + (v[i] - vs) * am + e * ke + g * ki;
-      v[i] = t <= ref_until[i] ? vr : free;
+      v[i] = free;
       ge[i] = e * be;
       gi[i] = g * bi;
-      any |= (free > th) & (t > ref_until[i]);  // not `v[i] > th`: GCC 12 then does not vectorise
+      any |= free > th;
     }
     hot[lo / chunk] = static_cast<std::uint8_t>(any);
   }
 }
 
-// The same for lif: v <- decay v + leak + (I + in), input dropped while refractory.
+// The same for lif: v <- decay v + leak + (I + in) (the input of a refractory neuron is dropped: the caller
+// sets its membrane to v_reset).
 template <bool Uniform>
-void lif_dense(const lif_lowered& m, std::size_t n, step_t t, double* __restrict v, double* __restrict in_e,
-               double* __restrict in_i, const step_t* __restrict ref_until, const double* __restrict current,
-               double c0, std::uint8_t* __restrict hot) {
-  const double decay = m.decay, leak = m.leak, th = m.v_th, vr = m.v_reset;
+void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
+               double* __restrict in_i, const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
+  const double decay = m.decay, leak = m.leak, th = m.v_th;
   for (std::size_t lo = 0; lo < n; lo += chunk) {
     const std::size_t hi = std::min(n, lo + chunk);
     int any = 0;
@@ -335,8 +337,8 @@ void lif_dense(const lif_lowered& m, std::size_t n, step_t t, double* __restrict
       in_e[i] = 0.0;
       in_i[i] = 0.0;
       const double free = decay * v[i] + leak + ((Uniform ? c0 : current[i]) + in);
-      v[i] = t <= ref_until[i] ? vr : free;
-      any |= (free >= th) & (t > ref_until[i]);
+      v[i] = free;
+      any |= free >= th;
     }
     hot[lo / chunk] = static_cast<std::uint8_t>(any);
   }
@@ -345,58 +347,49 @@ void lif_dense(const lif_lowered& m, std::size_t n, step_t t, double* __restrict
 }  // namespace
 
 // Pre: the block is clock-driven. Post: its neurons are at step t; b.fired holds its spikes, ascending.
+// Tile by tile (tile_size neurons): the tile's input (tiled blocks: its bucket applied to acc; otherwise its
+// part of the ring slot of step t), the dense step, its refractory neurons held at v_reset, its crossings.
 void event_engine::step_clocked(block& b, const population& p, step_t t) {
-  const std::size_t base = st_.slot_base(t) + b.begin;
-  const std::size_t n = b.end - b.begin;
-  b.hot.resize((n + chunk - 1) / chunk);
-  const double* cur = st_.current.data() + b.begin;
-  const double c0 = st_.current[b.begin];
-  double* v = st_.v.data() + b.begin;
-  double* ie = st_.in_e.data() + base;
-  double* ii = st_.in_i.data() + base;
-  const step_t* ref = st_.ref_until.data() + b.begin;
-  const bool cuba = p.model == model_kind::cuba_lif;
-  if (cuba) {
-    double* ge = st_.ge.data() + b.begin;
-    double* gi = st_.gi.data() + b.begin;
-    if (b.uniform_current) cuba_dense<true>(p.cuba, n, t, v, ge, gi, ie, ii, ref, cur, c0, b.hot.data());
-    else cuba_dense<false>(p.cuba, n, t, v, ge, gi, ie, ii, ref, cur, c0, b.hot.data());
-  } else {
-    if (b.uniform_current) lif_dense<true>(p.lif, n, t, v, ie, ii, ref, cur, c0, b.hot.data());
-    else lif_dense<false>(p.lif, n, t, v, ie, ii, ref, cur, c0, b.hot.data());
-  }
-  b.updates += n;
-  collect_crossings(b, p, t, 0, b.hot.size());
-}
-
-// Pre: the block is tiled. The same as step_clocked, tile by tile, each tile's input summed in acc.
-void event_engine::step_tiled(block& b, const population& p, step_t t) {
   const std::size_t n = b.end - b.begin;
   b.hot.resize((n + chunk - 1) / chunk);
   const bool cuba = p.model == model_kind::cuba_lif;
   const double c0 = st_.current[b.begin];
-  double* ie = b.acc.data();
-  double* ii = ie + tile_size;
-  const bool apply = b.buckets.size() > 1;  // one tile: deliver_tiled() wrote acc directly
-  for (std::size_t j = 0; j < b.buckets.size(); ++j) {
-    if (apply) {
+  const double v_reset = cuba ? p.cuba.v_reset : p.lif.v_reset;
+  const bool apply = b.tiled && b.buckets.size() > 1;  // one tile: deliver_tiled() wrote acc directly
+  for (std::size_t j = 0; j < b.refractory.size(); ++j) {
+    const std::size_t lo = j * tile_size, m = std::min(n, lo + tile_size) - lo;
+    double* ie = b.acc.data();
+    double* ii = ie + tile_size;
+    if (!b.tiled) {
+      ie = st_.in_e.data() + st_.slot_base(t) + b.begin + lo;
+      ii = st_.in_i.data() + st_.slot_base(t) + b.begin + lo;
+    } else if (apply) {
       auto& bucket = b.buckets[j];
       for (const auto& ev : bucket) ie[ev.at] += static_cast<double>(ev.w);
       bucket.clear();
     }
-    const std::size_t lo = j * tile_size, m = std::min(n, lo + tile_size) - lo;
     const double* cur = st_.current.data() + b.begin + lo;
     double* v = st_.v.data() + b.begin + lo;
-    const step_t* ref = st_.ref_until.data() + b.begin + lo;
     std::uint8_t* hot = b.hot.data() + lo / chunk;
     if (cuba) {
       double* ge = st_.ge.data() + b.begin + lo;
       double* gi = st_.gi.data() + b.begin + lo;
-      if (b.uniform_current) cuba_dense<true>(p.cuba, m, t, v, ge, gi, ie, ii, ref, cur, c0, hot);
-      else cuba_dense<false>(p.cuba, m, t, v, ge, gi, ie, ii, ref, cur, c0, hot);
+      if (b.uniform_current) cuba_dense<true>(p.cuba, m, v, ge, gi, ie, ii, cur, c0, hot);
+      else cuba_dense<false>(p.cuba, m, v, ge, gi, ie, ii, cur, c0, hot);
     } else {
-      if (b.uniform_current) lif_dense<true>(p.lif, m, t, v, ie, ii, ref, cur, c0, hot);
-      else lif_dense<false>(p.lif, m, t, v, ie, ii, ref, cur, c0, hot);
+      if (b.uniform_current) lif_dense<true>(p.lif, m, v, ie, ii, cur, c0, hot);
+      else lif_dense<false>(p.lif, m, v, ie, ii, cur, c0, hot);
+    }
+    // Refractory through ref_until: held at v_reset (the reference's value; their currents decay as computed).
+    auto& q = b.refractory[j];
+    while (q.head < q.held.size() && q.held[q.head].first < t) ++q.head;
+    for (std::size_t h = q.head; h < q.held.size(); ++h) st_.v[q.held[h].second] = v_reset;
+    if (q.head == q.held.size()) {
+      q.held.clear();
+      q.head = 0;
+    } else if (q.head >= 256 && 2 * q.head >= q.held.size()) {
+      q.held.erase(q.held.begin(), q.held.begin() + static_cast<std::ptrdiff_t>(q.head));
+      q.head = 0;
     }
     collect_crossings(b, p, t, lo / chunk, (lo + m + chunk - 1) / chunk);  // while the tile is in cache
   }
@@ -419,6 +412,7 @@ void event_engine::collect_crossings(block& b, const population& p, step_t t, st
       b.fired.push_back(j);
       st_.v[j] = v_reset;
       st_.ref_until[j] = t + t_ref;
+      b.refractory[(j - b.begin) >> tile_shift].held.push_back({t + t_ref, j});
     }
   }
 }
@@ -431,8 +425,7 @@ void event_engine::step_block(block& b, step_t t) {
   auto& due = b.due[slot];
   b.pending -= due.size();
   if (b.clocked) {
-    if (b.tiled) step_tiled(b, p, t);
-    else step_clocked(b, p, t);
+    step_clocked(b, p, t);
     return;
   }
   for (neuron_id n : due) process(b, p, n, t);

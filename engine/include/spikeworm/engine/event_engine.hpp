@@ -48,7 +48,15 @@ class event_engine final : public engine {
     };
     std::vector<std::vector<tile_event>> buckets;  // per tile
     std::vector<double> acc;
-    std::vector<std::uint8_t> hot;  // per chunk of the dense loop: some membrane crossed threshold
+    std::vector<std::uint8_t> hot;  // per chunk of the dense loop: some membrane crossed threshold (a hint)
+    // Clock-driven, per tile: (ref_until, n) of the neurons that fired, in firing order (so by ref_until: one
+    // t_ref per population); those from head on may still be refractory. The dense loop reads no per-neuron
+    // refractory state: it computes every membrane, then the tile's refractory neurons are set to v_reset.
+    struct tile_refractory {
+      std::vector<std::pair<step_t, neuron_id>> held;
+      std::size_t head = 0;
+    };
+    std::vector<tile_refractory> refractory;
     std::vector<std::vector<neuron_id>> due;  // neurons with input waiting, per ring slot
     using entry = std::pair<step_t, neuron_id>;
     // Predicted crossings less than wheel_slots steps ahead go to a timing wheel (O(1) insertion, a bucket
@@ -65,7 +73,6 @@ class event_engine final : public engine {
   bool decide_clocked(std::uint32_t pi) const;
   void deliver(block& b, step_t t_spike);
   void deliver_tiled(block& b);
-  void step_tiled(block& b, const population& p, step_t t);
   void collect_crossings(block& b, const population& p, step_t t, std::size_t c0, std::size_t c1);
   void process(block& b, const population& p, neuron_id n, step_t t);
   void predict(block& b, const population& p, neuron_id n, step_t t);
