@@ -307,7 +307,7 @@ void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, 
   const double vs0 = el + c0;
   for (std::size_t lo = 0; lo < n; lo += chunk) {
     const std::size_t hi = std::min(n, lo + chunk);
-    int any = 0;
+    std::int64_t any = 0;  // 64-bit, like the compare masks of doubles: no packing in the loop
     for (std::size_t i = lo; i < hi; ++i) {
       const double vs = Uniform ? vs0 : el + current[i];
       const double e = ge[i] + in_e[i], g = gi[i] + in_i[i];
@@ -317,7 +317,7 @@ void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, 
       v[i] = free;
       ge[i] = e * be;
       gi[i] = g * bi;
-      any |= free > th;
+      any |= static_cast<std::int64_t>(free > th);
     }
     hot[lo / chunk] = static_cast<std::uint8_t>(any);
   }
@@ -331,14 +331,14 @@ void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double
   const double decay = m.decay, leak = m.leak, th = m.v_th;
   for (std::size_t lo = 0; lo < n; lo += chunk) {
     const std::size_t hi = std::min(n, lo + chunk);
-    int any = 0;
+    std::int64_t any = 0;  // 64-bit, like the compare masks of doubles: no packing in the loop
     for (std::size_t i = lo; i < hi; ++i) {
       const double in = in_e[i] + in_i[i];
       in_e[i] = 0.0;
       in_i[i] = 0.0;
       const double free = decay * v[i] + leak + ((Uniform ? c0 : current[i]) + in);
       v[i] = free;
-      any |= free >= th;
+      any |= static_cast<std::int64_t>(free >= th);
     }
     hot[lo / chunk] = static_cast<std::uint8_t>(any);
   }
