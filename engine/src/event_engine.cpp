@@ -30,17 +30,23 @@ constexpr step_t never = INT64_MAX;
 event_engine::event_engine(const network& net, engine_options opt) : engine(net, opt) {
   const int threads = std::max(1, opt_.threads);
   if (threads > 1) arena_ = std::make_unique<tbb::task_arena>(threads);
-  // Blocks: each population split into pieces of about N / (4 threads) neurons.
-  const std::size_t target = threads == 1 ? SIZE_MAX : std::max<std::size_t>(256, net.num_neurons() / (4 * threads));
+  // Blocks: each population split into about size / (N / (8 threads)) pieces of equal size (the threads take
+  // them dynamically, so small pieces balance the load), boundaries on whole tiles where the pieces hold several.
+  const std::size_t target = threads == 1 ? SIZE_MAX : std::max<std::size_t>(256, net.num_neurons() / (8 * threads));
   const auto& pops = net.populations();
   for (std::uint32_t pi = 0; pi < pops.size(); ++pi) {
     const auto& p = pops[pi];
-    const std::size_t pieces = std::max<std::size_t>(1, (p.size + target - 1) / std::max<std::size_t>(target, 1));
+    const std::size_t pieces = threads == 1 ? 1 : std::max<std::size_t>(1, (p.size + target / 2) / target);
+    const bool align = p.size >= pieces * tile_size;
+    auto boundary = [&](std::size_t k) {
+      const std::size_t at = k == pieces ? p.size : p.size * k / pieces;
+      return static_cast<neuron_id>(p.first + (align && k < pieces ? at / tile_size * tile_size : at));
+    };
     for (std::size_t k = 0; k < pieces; ++k) {
       block b;
       b.pop = pi;
-      b.begin = static_cast<neuron_id>(p.first + p.size * k / pieces);
-      b.end = static_cast<neuron_id>(p.first + p.size * (k + 1) / pieces);
+      b.begin = boundary(k);
+      b.end = boundary(k + 1);
       if (b.end > b.begin) blocks_.push_back(std::move(b));
     }
   }
