@@ -298,7 +298,7 @@ void event_engine::deliver(block& b, step_t t_spike) {
 
 namespace {
 
-constexpr std::size_t chunk = 256;  // neurons per crossing flag of the dense loops
+constexpr std::size_t chunk = 64;  // neurons per crossing flag of the dense loops
 
 // One reference step of neurons [0, n) of a clock-driven block (pointers offset to its first neuron, inputs
 // to its slot of step t): the arithmetic of clock_engine::step in the same order, every neuron as if it were

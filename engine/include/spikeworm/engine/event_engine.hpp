@@ -78,7 +78,7 @@ class event_engine final : public engine {
   void predict(block& b, const population& p, neuron_id n, step_t t);
   void schedule(block& b, neuron_id n, step_t s, step_t now);
   static constexpr step_t wheel_slots = 1024;  // a power of two
-  static constexpr std::size_t tile_shift = 12, tile_size = std::size_t{1} << tile_shift;  // a multiple of 256
+  static constexpr std::size_t tile_shift = 12, tile_size = std::size_t{1} << tile_shift;  // a multiple of the dense loop chunk
 
   neuron_state st_;
   std::vector<std::uint8_t> pending_;  // [slot * N + n]: n is in due[slot] of its block
