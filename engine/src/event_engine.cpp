@@ -30,13 +30,17 @@ constexpr step_t never = INT64_MAX;
 event_engine::event_engine(const network& net, engine_options opt) : engine(net, opt) {
   const int threads = std::max(1, opt_.threads);
   if (threads > 1) arena_ = std::make_unique<tbb::task_arena>(threads);
-  // Blocks: each population split into about size / (N / (8 threads)) pieces of equal size (the threads take
-  // them dynamically, so small pieces balance the load), boundaries on whole tiles where the pieces hold several.
-  const std::size_t target = threads == 1 ? SIZE_MAX : std::max<std::size_t>(256, net.num_neurons() / (8 * threads));
+  // Blocks: each population split into `threads` x pieces_per_thread pieces of equal size, boundaries on whole
+  // tiles where the pieces hold several (populations too small for that stay whole). Work group g takes piece g
+  // (modulo the group count) of every population: the clock-driven cost is about proportional to neurons, so
+  // the groups are balanced, and each thread visits a fired source's row for few blocks.
+  constexpr std::size_t pieces_per_thread = 1;
   const auto& pops = net.populations();
+  const std::size_t groups = static_cast<std::size_t>(threads) * pieces_per_thread;
+  std::vector<std::size_t> group_of;
   for (std::uint32_t pi = 0; pi < pops.size(); ++pi) {
     const auto& p = pops[pi];
-    const std::size_t pieces = threads == 1 ? 1 : std::max<std::size_t>(1, (p.size + target / 2) / target);
+    const std::size_t pieces = std::max<std::size_t>(1, std::min<std::size_t>(groups, p.size / 256));
     const bool align = p.size >= pieces * tile_size;
     auto boundary = [&](std::size_t k) {
       const std::size_t at = k == pieces ? p.size : p.size * k / pieces;
@@ -47,9 +51,15 @@ event_engine::event_engine(const network& net, engine_options opt) : engine(net,
       b.pop = pi;
       b.begin = boundary(k);
       b.end = boundary(k + 1);
-      if (b.end > b.begin) blocks_.push_back(std::move(b));
+      if (b.end > b.begin) {
+        blocks_.push_back(std::move(b));
+        group_of.push_back(k % groups);
+      }
     }
   }
+  groups_.assign(groups, {});
+  for (std::size_t k = 0; k < blocks_.size(); ++k) groups_[group_of[k]].push_back(k);
+  std::erase_if(groups_, [](const auto& g) { return g.empty(); });
   // Per-(source, block) edge offsets: rows are sorted by target and blocks are ascending ranges covering
   // every neuron, so one pass over each row finds where each block's targets begin.
   stride_ = blocks_.size() + 1;
@@ -157,7 +167,9 @@ void event_engine::reset(std::span<const double> currents) {
 void event_engine::run(step_t steps) {
   for (step_t i = 0; i < steps; ++i) {
     const step_t t = now_ + 1;
-    parallel_for_each(arena_.get(), blocks_.size(), [&](std::size_t k) { step_block(blocks_[k], t); });
+    parallel_for_each(arena_.get(), groups_.size(), [&](std::size_t g) {
+      for (std::size_t k : groups_[g]) step_block(blocks_[k], t);
+    });
     fired_.clear();
     std::uint64_t held = 0;
     for (auto& b : blocks_) {

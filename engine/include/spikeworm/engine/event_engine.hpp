@@ -83,6 +83,7 @@ class event_engine final : public engine {
   neuron_state st_;
   std::vector<std::uint8_t> pending_;  // [slot * N + n]: n is in due[slot] of its block
   std::vector<block> blocks_;
+  std::vector<std::vector<std::size_t>> groups_;  // the blocks each parallel task steps, in order
   std::vector<neuron_id> fired_;      // spikes of the last step, ascending
   std::vector<step_t> predicted_;     // the crossing step each neuron is scheduled for (INT64_MAX: none)
   std::vector<step_t> reset_gap_;     // lif: steps from v_reset to the next crossing under its current (0: unknown)
