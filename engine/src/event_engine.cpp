@@ -88,6 +88,7 @@ bool event_engine::clock_driven(std::size_t p) const {
 // input cost more than a vectorised step per step. Neurons that are not driven or get no input stay lazy.
 bool event_engine::decide_clocked(std::uint32_t pi) const {
   const auto& p = net_->populations()[pi];
+  if (p.model == model_kind::fixed_lif) return true;  // a chip updates every neuron every step
   if (is_source(p.model) || p.update == update_mode::event) return false;
   if (p.update == update_mode::clock) return true;
   bool receives = false;
@@ -277,6 +278,26 @@ void lif_dense(const lif_lowered& m, std::size_t n, step_t t, double* __restrict
   }
 }
 
+// The same for fixed_lif: integer arithmetic (exact in double), input dropped while refractory.
+void fixed_dense(const fixed_lif_lowered& m, std::size_t n, step_t t, double* __restrict v, double* __restrict in_e,
+                 double* __restrict in_i, const step_t* __restrict ref_until, const double* __restrict current,
+                 std::uint8_t* __restrict hot) {
+  const double th = static_cast<double>(m.v_th), vr = static_cast<double>(m.v_reset);
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi = std::min(n, lo + chunk);
+    int any = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double in = in_e[i] + in_i[i];
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      const double free = m.step(v[i], current[i] + in);
+      v[i] = t <= ref_until[i] ? vr : free;
+      any |= (free >= th) & (t > ref_until[i]);
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
 }  // namespace
 
 // Pre: the block is clock-driven. Post: its neurons are at step t; b.fired holds its spikes, ascending.
@@ -291,7 +312,10 @@ void event_engine::step_clocked(block& b, const population& p, step_t t) {
   double* ii = st_.in_i.data() + base;
   const step_t* ref = st_.ref_until.data() + b.begin;
   const bool cuba = p.model == model_kind::cuba_lif;
-  if (cuba) {
+  const bool fixed = p.model == model_kind::fixed_lif;
+  if (fixed) {
+    fixed_dense(p.fixed, n, t, v, ie, ii, ref, cur, b.hot.data());
+  } else if (cuba) {
     double* ge = st_.ge.data() + b.begin;
     double* gi = st_.gi.data() + b.begin;
     if (b.uniform_current) cuba_dense<true>(p.cuba, n, t, v, ge, gi, ie, ii, ref, cur, c0, b.hot.data());
@@ -302,9 +326,9 @@ void event_engine::step_clocked(block& b, const population& p, step_t t) {
   }
   b.updates += n;
   // Refractory neurons sit at v_reset < v_th, so every membrane above threshold is a spike.
-  const double th = cuba ? p.cuba.v_th : p.lif.v_th;
-  const double v_reset = cuba ? p.cuba.v_reset : p.lif.v_reset;
-  const std::int32_t t_ref = cuba ? p.cuba.t_ref : p.lif.t_ref;
+  const double th = fixed ? static_cast<double>(p.fixed.v_th) : cuba ? p.cuba.v_th : p.lif.v_th;
+  const double v_reset = fixed ? static_cast<double>(p.fixed.v_reset) : cuba ? p.cuba.v_reset : p.lif.v_reset;
+  const std::int32_t t_ref = fixed ? p.fixed.t_ref : cuba ? p.cuba.t_ref : p.lif.t_ref;
   for (std::size_t c = 0; c < b.hot.size(); ++c) {
     if (!b.hot[c]) continue;
     const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
@@ -410,6 +434,8 @@ void event_engine::process(block& b, const population& p, neuron_id n, step_t t)
       st_.gi[n] = s.gi;
       break;
     }
+    case model_kind::fixed_lif:
+      throw internal_error("event engine: a fixed_lif population is always clock-driven");
     case model_kind::poisson:
     case model_kind::spike_source:
       if (st_.next_spike[n] == t) {
@@ -439,6 +465,8 @@ void event_engine::schedule(block& b, neuron_id n, step_t s, step_t now) {
 // (or never). A prediction may be early (the neuron is then updated and re-predicted), never late.
 void event_engine::predict(block& b, const population& p, neuron_id n, step_t t) {
   switch (p.model) {
+    case model_kind::fixed_lif:
+      return;  // always clock-driven: never predicted
     case model_kind::poisson:
     case model_kind::spike_source:
       schedule(b, n, st_.next_spike[n], t);
