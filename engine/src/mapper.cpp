@@ -503,12 +503,13 @@ bool metis_parts(const mapping_problem& p, std::span<const double> rates, int K,
 
 // Mesh placement: cores in serpentine order, then swaps of positions that shorten traffic x distance.
 void place(const mapping_problem& p, std::span<const double> rates, const core_limits& lim, mapping& m) {
-  const int W = std::max(1, lim.mesh_w), H = std::max(1, lim.mesh_h);
+  const int W = std::max(1, lim.mesh_w), H = std::max(1, lim.mesh_h), cpt = std::max(1, lim.cores_per_tile);
   const int K = m.cores_used + m.splitter_cores;
-  const int slots = std::min(W * H, std::max(K, std::min(W * H, 4 * K + 16)));
+  const int total = W * H * cpt;
+  const int slots = std::min(total, std::max(K, std::min(total, 4 * K + 16)));
   std::vector<std::pair<int, int>> pos(static_cast<std::size_t>(slots));
   for (int i = 0; i < slots; ++i) {
-    const int y = i / W, x = y % 2 == 0 ? i % W : W - 1 - i % W;
+    const int tile = i / cpt, y = tile / W, x = y % 2 == 0 ? tile % W : W - 1 - tile % W;
     pos[static_cast<std::size_t>(i)] = {x, y};
   }
   // Traffic between main cores (messages per decision), symmetric.

@@ -16,7 +16,8 @@ namespace spikeworm {
 // Per-core limits of a chip; 0 means "no limit".
 struct core_limits {
   std::int64_t cores = 1;           // cores available
-  int mesh_w = 1, mesh_h = 1;       // the cores' 2-D mesh (mesh_w x mesh_h >= cores)
+  int mesh_w = 1, mesh_h = 1;       // tiles on the 2-D mesh (mesh_w x mesh_h x cores_per_tile >= cores)
+  int cores_per_tile = 1;           // cores sharing a tile's router: 0 hops between them
   std::int64_t neurons = 0;         // neurons (compartments) per core
   std::int64_t axons_in = 0;        // input axons per core: distinct sources with a synapse into the core
   std::int64_t axons_out = 0;       // output axons per core: distinct (source neuron, destination core) routes
@@ -55,7 +56,7 @@ struct mapping {
   std::vector<std::uint32_t> core_of;         // local neuron -> core
   int cores_used = 0;
   std::vector<core_usage> usage;              // per core
-  std::vector<std::pair<int, int>> position;  // per core: (x, y) on the mesh
+  std::vector<std::pair<int, int>> position;  // per core: (x, y) of its tile on the mesh
   // TrueNorth's one-target-axon rule: a neuron addressing d > targets_per_neuron destinations drives
   // d splitter neurons (one extra step of delay) placed in splitter cores.
   std::uint64_t splitter_neurons = 0;

@@ -14,7 +14,7 @@ namespace spikeworm {
 struct fixed_lif_lowered {
   std::int64_t decay_num = 0;  // v <- trunc(v * decay_num / 2^decay_shift): decay_num = round(decay 2^shift)
   int decay_shift = 0;         // 0: no multiplicative decay (decay_num ignored)
-  std::int64_t leak = 0;       // subtracted every step (TrueNorth's linear leak)
+  std::int64_t leak = 0;       // linear leak toward 0 every step (TrueNorth's leak in its leak-reversal mode)
   std::int64_t v_th = 1;       // spike when v >= v_th
   std::int64_t v_reset = 0;
   std::int64_t v_min = -(std::int64_t{1} << 23), v_max = (std::int64_t{1} << 23) - 1;  // saturation
@@ -26,9 +26,11 @@ struct fixed_lif_lowered {
     const std::int64_t p = v * decay_num;  // |v| < 2^31 and decay_num <= 2^shift <= 2^31: no overflow
     return p >= 0 ? p >> decay_shift : -((-p) >> decay_shift);
   }
-  // One step: v <- sat(decay(v) - leak + input), input the integer bias plus the synaptic sum.
+  // One step: v <- sat(leaked(decay(v)) + input), input the integer bias plus the synaptic sum.
   double step(double v, double input) const noexcept {
-    const auto x = decayed(static_cast<std::int64_t>(v)) - leak + static_cast<std::int64_t>(input);
+    auto x = decayed(static_cast<std::int64_t>(v));
+    if (leak) x = x > 0 ? std::max<std::int64_t>(x - leak, 0) : std::min<std::int64_t>(x + leak, 0);
+    x += static_cast<std::int64_t>(input);
     return static_cast<double>(std::clamp(x, v_min, v_max));
   }
   bool fires(double v) const noexcept { return v >= static_cast<double>(v_th); }
