@@ -67,7 +67,7 @@ chip_profile read_chip_profile(const std::string& path) {
     t.require(c.weight_shift_min <= c.weight_shift_max && c.weight_shift_min >= -24 && c.weight_shift_max <= 24,
               "weight_shift", "needs -24 <= min <= max <= 24");
   }
-  c.membrane_bits = static_cast<int>(count("membrane_bits", 24, 4, 40));
+  c.membrane_bits = static_cast<int>(count("membrane_bits", 24, 4, 32));  // <= 32: v x decay fits in int64
   c.threshold_bits = static_cast<int>(count("threshold_bits", c.membrane_bits - 1, 2, 40));
   c.bias_bits = static_cast<int>(count("bias_bits", 16, 2, 40));
   c.bias_shift_max = static_cast<int>(count("bias_shift_max", 0, 0, 24));
