@@ -12,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <queue>
 
 #include <fmt/format.h>
 
@@ -359,6 +360,83 @@ bool sequential_fill(const mapping_problem& p, const core_limits& lim, std::int6
   return true;
 }
 
+// Graph growing: each core starts from the lowest unplaced neuron and takes, one at a time, the unplaced
+// neuron with the most synapses to the core's neurons that still fits (every limit but output axons),
+// so that connected groups share a core whatever their ids. Returns false when more than `max_cores` are needed.
+bool grow_fill(const mapping_problem& p, const core_limits& lim, std::int64_t max_cores, std::vector<std::uint32_t>& core) {
+  const std::size_t n = p.size();
+  core.assign(n, UINT32_MAX);
+  std::vector<std::uint32_t> seen(n, UINT32_MAX), conn(n, 0), touched;
+  std::vector<std::uint8_t> skip(n, 0);
+  std::size_t next_seed = 0, placed = 0;
+  std::uint32_t c = 0;
+  using entry = std::pair<std::uint32_t, std::int64_t>;  // (connections, -id)
+  while (placed < n) {
+    if (c >= max_cores) return false;
+    std::int64_t neurons = 0, sources = 0, syn = 0;
+    std::priority_queue<entry> heap;
+    std::vector<std::uint32_t> skipped;
+    auto fits = [&](std::size_t v, std::int64_t& new_sources) {
+      new_sources = 0;
+      for (auto e = p.in_begin[v]; e < p.in_begin[v + 1]; ++e) new_sources += seen[p.in[e]] != c;
+      return !((lim.neurons && neurons + 1 > lim.neurons) ||
+               (lim.axons_in && (sources + new_sources) * lim.axons_per_source > lim.axons_in) ||
+               (lim.synapse_bytes && bytes_of(syn + static_cast<std::int64_t>(p.in_degree[v]), lim.synapse_bits) > lim.synapse_bytes));
+    };
+    auto add = [&](std::size_t v, std::int64_t new_sources) {
+      core[v] = c;
+      ++placed;
+      ++neurons;
+      sources += new_sources;
+      syn += static_cast<std::int64_t>(p.in_degree[v]);
+      for (auto e = p.in_begin[v]; e < p.in_begin[v + 1]; ++e) seen[p.in[e]] = c;
+      auto bump = [&](std::uint32_t u, std::uint32_t m) {
+        if (core[u] != UINT32_MAX) return;
+        if (conn[u] == 0) touched.push_back(u);
+        conn[u] += m;
+        heap.push({conn[u], -static_cast<std::int64_t>(u)});
+      };
+      for (auto e = p.in_begin[v]; e < p.in_begin[v + 1]; ++e) bump(p.in[e], p.in_mult[e]);
+      for (auto e = p.out_begin[v]; e < p.out_begin[v + 1]; ++e) bump(p.out[e], p.out_mult[e]);
+    };
+    int misses = 0;
+    while (placed < n && misses < 16) {
+      std::int64_t v = -1;
+      while (!heap.empty()) {
+        const auto [k, negid] = heap.top();
+        heap.pop();
+        const auto u = static_cast<std::size_t>(-negid);
+        if (core[u] == UINT32_MAX && !skip[u] && conn[u] == k) {
+          v = static_cast<std::int64_t>(u);
+          break;
+        }
+      }
+      if (v < 0) {  // nothing connected left: the lowest unplaced neuron
+        while (next_seed < n && core[next_seed] != UINT32_MAX) ++next_seed;
+        std::size_t u = next_seed;
+        while (u < n && (core[u] != UINT32_MAX || skip[u])) ++u;
+        if (u >= n) break;
+        v = static_cast<std::int64_t>(u);
+      }
+      std::int64_t ns = 0;
+      if (fits(static_cast<std::size_t>(v), ns)) {
+        add(static_cast<std::size_t>(v), ns);
+      } else if (neurons == 0) {
+        return false;  // a single neuron does not fit an empty core (lower_bound_cores names why)
+      } else {
+        skip[static_cast<std::size_t>(v)] = 1;
+        skipped.push_back(static_cast<std::uint32_t>(v));
+        ++misses;
+      }
+    }
+    for (auto u : skipped) skip[u] = 0;
+    for (auto u : touched) conn[u] = 0;
+    touched.clear();
+    ++c;
+  }
+  return true;
+}
+
 // Moves (and swaps, when the better core is full) that lower the objective and keep every limit.
 void refine(assignment& a, std::size_t n, std::uint64_t seed, int passes) {
   rng r(seed, stream_kind::init_weights, 0x4d4150);
@@ -505,7 +583,7 @@ bool metis_parts(const mapping_problem& p, std::span<const double> rates, int K,
 void place(const mapping_problem& p, std::span<const double> rates, const core_limits& lim, mapping& m) {
   const int W = std::max(1, lim.mesh_w), H = std::max(1, lim.mesh_h), cpt = std::max(1, lim.cores_per_tile);
   const int K = m.cores_used + m.splitter_cores;
-  const int total = W * H * cpt;
+  const int total = std::max(W * H * cpt, K);  // a mesh too small for the cores grows rows (tests' defaults)
   const int slots = std::min(total, std::max(K, std::min(total, 4 * K + 16)));
   std::vector<std::pair<int, int>> pos(static_cast<std::size_t>(slots));
   for (int i = 0; i < slots; ++i) {
@@ -669,8 +747,16 @@ mapping map_network(const mapping_problem& p, const core_limits& lim, std::span<
         for (std::size_t v = 0; v < n; ++v) core[v] = static_cast<std::uint32_t>(v % static_cast<std::size_t>(k));
         break;
       case partitioner::sequential:
+        if (!sequential_fill(p, lim, K, core)) {
+          last_error = fmt::format("filling cores in neuron order needs more than {}", K);
+          continue;
+        }
+        break;
       case partitioner::greedy:
-        if (!sequential_fill(p, lim, K, core)) continue;
+        if (!grow_fill(p, lim, K, core)) {
+          last_error = fmt::format("growing connected groups needs more than {}", K);
+          continue;
+        }
         break;
       case partitioner::metis:
 #ifdef SPIKEWORM_HAVE_METIS

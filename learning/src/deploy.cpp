@@ -86,7 +86,9 @@ quantized_network quantize(const network& fnet, const chip_profile& chip, std::s
                               to_string(fp[pi].model)));
     const auto& m = fp[pi].lif;
     // The finest lsb every range allows.
-    const int th_bits = std::min(chip.threshold_bits, chip.membrane_bits - 2);
+    // The threshold takes at most membrane_bits - 7 bits, so that the membrane spans +-32 thresholds before it
+    // saturates (strongly inhibited neurons sit far below 0).
+    const int th_bits = std::min(chip.threshold_bits, chip.membrane_bits - 7);
     double lsb = m.v_th / (p2(th_bits) - 1);
     const double bias_range = (p2(chip.bias_bits - 1) - 1) * p2(chip.bias_shift_max);
     const double cmax = (pi < current_max.size() ? current_max[pi] : 0.0) + std::abs(m.leak);
