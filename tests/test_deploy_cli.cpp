@@ -1,0 +1,86 @@
+// spikeworm deploy from the command line: report, JSON, and one clear error for what cannot fit.
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_helpers.hpp"
+#include "helpers.hpp"
+
+namespace spikeworm {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", test::small_experiment);
+  const auto run = dir.path() / "run";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+  const auto r = test::run_cli({"deploy", run.string(), "--chip", "loihi", "--chip", "truenorth", "--episodes", "3",
+                                "--no-plot", "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Intel Loihi"));
+  EXPECT_THAT(r.out, HasSubstr("splitter"));  // TrueNorth's one target axon
+  EXPECT_THAT(r.out, HasSubstr("latency per decision"));
+  for (const char* chip : {"loihi", "truenorth"}) {
+    const auto j = read_json(run / fmt::format("deploy_{}.json", chip));
+    EXPECT_EQ(j["chip"], chip);
+    EXPECT_EQ(j["float"]["episodes"], 3);
+    EXPECT_EQ(j["quantized"]["episodes"], 3);
+    EXPECT_GE(j["mapping"]["cores_used"].get<int>(), 1);
+    EXPECT_GT(j["per_decision"]["neuron_updates"].get<double>(), 0);
+    EXPECT_GT(j["per_decision"]["latency_us"].get<double>(), 0);
+    EXPECT_TRUE(j["per_decision"]["energy_chip_pj"].is_number());
+  }
+  // A chip with no published energy says so instead of inventing one.
+  const auto l2 = test::run_cli({"deploy", run.string(), "--chip", "loihi2", "--episodes", "2", "--no-plot", "-q",
+                                 "--session", "1"});
+  ASSERT_EQ(l2.code, 0) << l2.err;
+  EXPECT_THAT(l2.out, HasSubstr("not published"));
+  EXPECT_TRUE(read_json(run / "deploy_loihi2.json")["per_decision"]["energy_chip_pj"].is_null());
+}
+
+TEST(deploy_cli, a_network_that_cannot_fit_is_one_clear_error) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", test::small_experiment);
+  const auto run = dir.path() / "run";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+  const auto tiny = dir.write("tiny.toml", R"(
+name = "tiny"
+cores = 2
+neurons_per_core = 8
+weight_bits = 8
+decay_bits = 12
+time_step_us = 1000
+synop_pj = 1
+update_pj = 1
+)");
+  auto r = test::run_cli({"deploy", run.string(), "--chip", tiny.string(), "--episodes", "1", "--no-plot", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot fit"));
+  EXPECT_THAT(r.err, HasSubstr("neurons per core"));
+  EXPECT_THAT(r.err, HasSubstr("short by 2"));  // 32 neurons need 4 cores of 8
+  EXPECT_FALSE(fs::exists(run / "deploy_tiny.json"));
+  r = test::run_cli({"deploy", run.string(), "--chip", "no_such_chip", "--no-plot", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("no_such_chip"));
+  EXPECT_THAT(r.err, HasSubstr("truenorth"));
+  const auto bad = dir.write("bad.toml", "name = \"bad\"\nweight_bits = 1\ntime_step_us = 1\n");
+  r = test::run_cli({"deploy", run.string(), "--chip", bad.string(), "--no-plot", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad.toml"));
+  EXPECT_THAT(r.err, HasSubstr("weight_bits"));
+}
+
+}  // namespace
+}  // namespace spikeworm
