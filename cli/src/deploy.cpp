@@ -71,11 +71,13 @@ void print_report(const deploy_report& r, std::ostream& out) {
   const std::size_t shown = std::min<std::size_t>(m.usage.size(), 16);
   for (std::size_t k = 0; k < shown; ++k) {
     const auto& u = m.usage[k];
-    out << fmt::format("  {:>5} {:>8} {:>18} {:>18} {:>18} {:>24}\n", k,
+    out << fmt::format("  {:>5} {:>8} {:>18} {:>18} {:>18} {:>24}\n",
+                       k < static_cast<std::size_t>(m.cores_used) ? fmt::format("{}", k) : fmt::format("{}s", k),
                        fmt::format("({},{})", m.position[k].first, m.position[k].second),
                        limit_str(u.neurons, c.neurons_per_core), limit_str(u.axons_in, c.axons_in_per_core),
                        limit_str(u.axons_out, c.axons_out_per_core), limit_str(u.synapse_bytes, c.synapse_memory_bytes));
   }
+  if (m.splitter_cores) out << "  (s: splitter core)\n";
   if (shown < m.usage.size()) out << fmt::format("  ... {} more cores in the JSON report\n", m.usage.size() - shown);
   out << fmt::format("partitioners (routed spike messages per decision, quantized run's rates): {} {:.1f}",
                      m.method, r.routes.routed);

@@ -679,9 +679,13 @@ void add_splitters(const mapping_problem& p, const core_limits& lim, mapping& m)
         (lim.axons_in && used_axons + 1 > lim.axons_in)) {
       ++m.splitter_cores;
       used_neurons = used_axons = 0;
+      m.usage.push_back({});
     }
     used_neurons += d;
     used_axons += 1;
+    m.usage.back().neurons = used_neurons;
+    m.usage.back().axons_in = used_axons;
+    m.usage.back().axons_out = used_neurons;  // one target axon each
     m.splitter_neurons += static_cast<std::uint64_t>(d);
     splitter_core[u] = m.cores_used + m.splitter_cores - 1;
     m.extra_delay = 1;

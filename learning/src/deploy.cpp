@@ -398,7 +398,7 @@ nlohmann::json mapping_json(const mapping& m, const traffic& t, double decisions
     const auto& u = m.usage[c];
     cores.push_back({{"core", c}, {"x", m.position.at(c).first}, {"y", m.position.at(c).second},
                      {"neurons", u.neurons}, {"axons_in", u.axons_in}, {"axons_out", u.axons_out},
-                     {"synapse_bytes", u.synapse_bytes}});
+                     {"synapse_bytes", u.synapse_bytes}, {"splitter", c >= static_cast<std::size_t>(m.cores_used)}});
   }
   (void)decisions_scale;
   return {{"method", m.method}, {"cores_used", m.cores_used}, {"splitter_cores", m.splitter_cores},
@@ -500,7 +500,12 @@ nlohmann::json deploy_report::to_json() const {
   for (std::size_t k = 0; k < alternatives.size(); ++k) alts.push_back(mapping_json(alternatives[k], alternative_traffic[k], 1));
   const bool e = chip.energy_published;
   auto energy = [&](double x) -> nlohmann::json { return e ? nlohmann::json(x) : nlohmann::json(nullptr); };
-  return {{"chip", chip.id}, {"chip_name", chip.name}, {"encoder", encoder}, {"hidden", hidden}, {"layers", layers},
+  const nlohmann::json limits = {{"cores", chip.cores},
+                                 {"neurons", chip.neurons_per_core},
+                                 {"axons_in", chip.axons_in_per_core},
+                                 {"axons_out", chip.axons_out_per_core},
+                                 {"synapse_bytes", chip.synapse_memory_bytes}};
+  return {{"chip", chip.id}, {"chip_name", chip.name}, {"limits", limits}, {"encoder", encoder}, {"hidden", hidden}, {"layers", layers},
           {"steps", steps}, {"quantization", quant.to_json()}, {"mapping", mapping_json(map, routes, 1)},
           {"alternatives", alts}, {"float", run_json(float_run)}, {"quantized", run_json(quant_run)},
           {"per_decision",

@@ -55,7 +55,7 @@ struct mapping {
   std::string method;
   std::vector<std::uint32_t> core_of;         // local neuron -> core
   int cores_used = 0;
-  std::vector<core_usage> usage;              // per core
+  std::vector<core_usage> usage;              // per core; splitter cores follow the cores_used main cores
   std::vector<std::pair<int, int>> position;  // per core: (x, y) of its tile on the mesh
   // TrueNorth's one-target-axon rule: a neuron addressing d > targets_per_neuron destinations drives
   // d splitter neurons (one extra step of delay) placed in splitter cores.
