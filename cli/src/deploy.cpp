@@ -110,8 +110,8 @@ void print_report(const deploy_report& r, std::ostream& out) {
                      fmt::format("{} of {}", q.identical_decisions, q.compared_decisions));
   if (q.saturated_biases) out << fmt::format("  bias values saturated: {}\n", q.saturated_biases);
   out << fmt::format("per decision (quantized): {} synaptic ops, {} neuron updates, {:.1f} spike messages "
-                     "({:.1f} routed between cores), {:.1f} mesh hops, {} host MACs\n",
-                     si(r.synops), si(r.updates), r.messages, r.routes.routed, r.hops, si(r.host_macs));
+                     "({:.1f} routed between cores), {:.1f} mesh hops; host: {:.1f} readout spikes in, {} MACs\n",
+                     si(r.synops), si(r.updates), r.messages, r.routes.routed, r.hops, r.host_spikes, si(r.host_macs));
   if (c.energy_published)
     out << fmt::format("energy per decision: chip {} (synaptic {}, neuron updates {}, routing {}); host {}; "
                        "static {}\n",

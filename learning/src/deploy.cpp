@@ -483,6 +483,10 @@ deploy_report deploy(const experiment_config& cfg, spiking_brain& agent, const c
   rep.synops = static_cast<double>(rep.quant_run.sops) / qd;
   rep.updates = (static_cast<double>(prob.size()) + static_cast<double>(rep.map.splitter_neurons)) * T;
   rep.messages = rep.routes.routed + rep.routes.local;
+  {
+    const auto& last = fnet.populations()[static_cast<std::size_t>(cfg.brain.layers - 1)];
+    rep.host_spikes = static_cast<double>(rep.quant_run.spikes_per_population.at(fnet.population_index(last.name))) / qd;
+  }
   rep.hops = rep.routes.hops;
   const double H = cfg.brain.hidden, I = cfg.brain.enc.width(2), A = envs::num_actions;
   rep.host_macs = (cfg.brain.enc.constant_input() ? I * H + H * H : 0.0) + H * A;
@@ -510,7 +514,7 @@ nlohmann::json deploy_report::to_json() const {
           {"alternatives", alts}, {"float", run_json(float_run)}, {"quantized", run_json(quant_run)},
           {"per_decision",
            {{"synops", synops}, {"neuron_updates", updates}, {"messages", messages}, {"routed", routes.routed},
-            {"hops", hops}, {"host_macs", host_macs}, {"latency_us", latency_us},
+            {"hops", hops}, {"host_macs", host_macs}, {"host_spikes", host_spikes}, {"latency_us", latency_us},
             {"energy_published", e}, {"energy_synop_pj", energy(energy_synop_pj)},
             {"energy_update_pj", energy(energy_update_pj)}, {"energy_route_pj", energy(energy_route_pj)},
             {"energy_chip_pj", energy(energy_synop_pj + energy_update_pj + energy_route_pj)},

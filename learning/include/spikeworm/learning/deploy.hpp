@@ -87,6 +87,7 @@ struct deploy_report {
   chip_run float_run, quant_run;
   // per decision
   double synops = 0, updates = 0, messages = 0, hops = 0, host_macs = 0;
+  double host_spikes = 0;  // spikes of the last layer read by the host (its readout), off-chip messages
   double energy_synop_pj = 0, energy_update_pj = 0, energy_route_pj = 0, energy_host_pj = 0, energy_static_pj = 0;
   double latency_us = 0;
   nlohmann::json to_json() const;
