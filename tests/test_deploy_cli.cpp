@@ -84,3 +84,51 @@ update_pj = 1
 
 }  // namespace
 }  // namespace spikeworm
+
+namespace spikeworm {
+namespace {
+
+// 300 Poisson sources into 600 lif neurons, p = 0.3: 900 neurons need 4 cores of 256 on SpiNNaker, and
+// cannot fit TrueNorth's 256 input axons per core with one splitter core per source.
+const std::string map_net = R"(
+[simulation]
+dt = 1.0
+duration = 0.2
+seed = 2
+[[population]]
+name = "in"
+size = 300
+model = "poisson"
+params = { rate = 20.0 }
+[[population]]
+name = "out"
+size = 600
+model = "lif"
+[[projection]]
+source = "in"
+target = "out"
+rule = "fixed_probability"
+p = 0.3
+weight = 0.05
+)";
+
+TEST(map_cli, maps_a_network_config_on_chips_and_names_what_cannot_fit) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("net.toml", map_net);
+  const auto out = dir.path() / "maps";
+  auto r = test::run_cli({"map", cfg.string(), "--chip", "spinnaker", "--chip", "loihi", "--out", out.string(), "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("round_robin"));
+  EXPECT_THAT(r.out, HasSubstr("metis"));
+  const auto j = read_json(out / "map_spinnaker.json");
+  EXPECT_EQ(j["cores"].size(), 4u);  // 900 neurons, 256 per core
+  EXPECT_GT(j["per_second"]["routed"].get<double>(), 0);
+  EXPECT_EQ(j["partitioners"].size(), 4u);
+  r = test::run_cli({"map", cfg.string(), "--chip", "truenorth", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.out, HasSubstr("cannot fit"));
+  EXPECT_THAT(r.err, HasSubstr("does not fit on truenorth"));
+}
+
+}  // namespace
+}  // namespace spikeworm

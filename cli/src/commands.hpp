@@ -68,6 +68,20 @@ struct deploy_args {
 void add_deploy(CLI::App& app, deploy_args& a);
 int deploy(const deploy_args& a, std::ostream& out, std::ostream& err);
 
+struct map_args {
+  std::string config;
+  std::vector<std::string> chips;
+  double duration = -1;  // [s]; <= 0: the config's, at most 1 s
+  long long seed = -1;
+  int threads = 0;
+  std::string partitioner = "greedy";
+  std::string chips_dir;
+  std::string out_dir;
+  bool quiet = false;
+};
+void add_map(CLI::App& app, map_args& a);
+int map(const map_args& a, std::ostream& out, std::ostream& err);
+
 struct sweep_args {
   std::string config;
   std::vector<std::string> sets;     // key=v1,v2,...

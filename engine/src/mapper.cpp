@@ -249,13 +249,23 @@ class assignment {
     return true;
   }
 
-  // Cores adjacent to v (holding a source or a target of v).
+  // The (at most 8) cores holding most of v's sources and targets: the candidate moves.
   void neighbour_cores(std::size_t v, std::vector<std::uint32_t>& out) const {
     out.clear();
     for (auto e = p_.in_begin[v]; e < p_.in_begin[v + 1]; ++e) out.push_back(core_[p_.in[e]]);
     for (auto e = p_.out_begin[v]; e < p_.out_begin[v + 1]; ++e) out.push_back(core_[p_.out[e]]);
     std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    std::vector<std::pair<std::uint32_t, std::uint32_t>>& runs = runs_;
+    runs.clear();
+    for (std::size_t i = 0; i < out.size();) {
+      std::size_t j = i;
+      while (j < out.size() && out[j] == out[i]) ++j;
+      runs.push_back({static_cast<std::uint32_t>(j - i), out[i]});
+      i = j;
+    }
+    std::sort(runs.begin(), runs.end(), [](auto x, auto y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+    out.clear();
+    for (std::size_t i = 0; i < std::min<std::size_t>(runs.size(), 8); ++i) out.push_back(runs[i].second);
   }
 
   mapping result(std::string method) const {
@@ -288,6 +298,7 @@ class assignment {
   std::vector<std::uint64_t> stamp_;
   std::uint64_t epoch_ = 0;
   std::vector<std::uint32_t> affected_, touched_;
+  mutable std::vector<std::pair<std::uint32_t, std::uint32_t>> runs_;
   std::vector<std::vector<std::uint32_t>> members_;
   std::vector<std::uint32_t> slot_;
   double cost_ = 0;
@@ -486,7 +497,7 @@ void refine(assignment& a, std::size_t n, std::uint64_t seed, int passes) {
         if (best_swap >= 0) a.move(static_cast<std::size_t>(best_swap), home);
       }
     }
-    if (before - a.cost() <= eps * (1.0 + before)) break;
+    if (before - a.cost() <= 1e-3 * before + eps) break;  // a pass that gains less than 0.1% ends it
   }
 }
 
@@ -743,37 +754,21 @@ mapping map_network(const mapping_problem& p, const core_limits& lim, std::span<
   std::vector<std::uint32_t> core;
   mapping m;
   std::string last_error;
-  for (std::int64_t K = lo; K <= lim.cores; ++K) {
-    const int k = static_cast<int>(K);
-    switch (method) {
-      case partitioner::round_robin:
-        core.resize(n);
-        for (std::size_t v = 0; v < n; ++v) core[v] = static_cast<std::uint32_t>(v % static_cast<std::size_t>(k));
-        break;
-      case partitioner::sequential:
-        if (!sequential_fill(p, lim, K, core)) {
-          last_error = fmt::format("filling cores in neuron order needs more than {}", K);
-          continue;
-        }
-        break;
-      case partitioner::greedy:
-        if (!grow_fill(p, lim, K, core)) {
-          last_error = fmt::format("growing connected groups needs more than {}", K);
-          continue;
-        }
-        break;
-      case partitioner::metis:
-#ifdef SPIKEWORM_HAVE_METIS
-        if (!metis_parts(p, rates, k, core)) continue;
-#else
-        throw error("the metis partitioner is not available: spikeworm was built without libmetis-dev");
-#endif
-        break;
-    }
-    const int used = static_cast<int>(*std::max_element(core.begin(), core.end())) + 1;
+  // Keeps n x K target counts: bound the memory.
+  auto guard = [&](std::int64_t K) {
+    if (static_cast<double>(n) * static_cast<double>(K) > 268435456.0)
+      throw error(fmt::format("cannot map: {} neurons x {} cores exceed the mapper's dense counts (2^28 entries)", n, K));
+  };
+  // Accepts a complete assignment when it keeps every limit (METIS: after repair); refines it.
+  auto accept = [&](const std::vector<std::uint32_t>& cores_of, int k) {
+    const int used = static_cast<int>(*std::max_element(cores_of.begin(), cores_of.end())) + 1;
+    guard(std::max(used, k));
     assignment a(p, lim, rates, std::max(used, k));
-    a.assign_all(core);
-    if (method == partitioner::metis && !a.feasible() && !repair(a, n)) continue;
+    a.assign_all(cores_of);
+    if (method == partitioner::metis && !a.feasible() && !repair(a, n)) {
+      last_error = fmt::format("METIS parts in {} cores could not be repaired to the limits", k);
+      return false;
+    }
     if (!a.feasible()) {
       for (std::size_t c = 0; c < a.cores(); ++c)
         if (auto bad = a.check(c); bad.limit) {
@@ -781,15 +776,49 @@ mapping map_network(const mapping_problem& p, const core_limits& lim, std::span<
                                    bad.cap, bad.value - bad.cap);
           break;
         }
-      continue;
+      return false;
     }
     if (method == partitioner::greedy || method == partitioner::metis) refine(a, n, seed, 12);
     m = a.result(std::string(partitioner_name(method)));
-    break;
+    return true;
+  };
+  if (method == partitioner::sequential || method == partitioner::greedy) {
+    // The fill decides the number of cores.
+    const bool ok = method == partitioner::sequential ? sequential_fill(p, lim, lim.cores, core)
+                                                      : grow_fill(p, lim, lim.cores, core);
+    if (!ok)
+      last_error = fmt::format("{} needs more than the chip's {} cores",
+                               method == partitioner::sequential ? "filling cores in neuron order"
+                                                                 : "growing connected groups", lim.cores);
+    else
+      accept(core, lo);
+  } else {
+    // Round-robin and METIS take the core count: grow it geometrically from the lower bound. METIS starts
+    // where graph growing got to (k-way partitions into many parts are slow, and fewer parts rarely fit).
+    std::int64_t start = lo;
+    if (method == partitioner::metis && grow_fill(p, lim, lim.cores, core))
+      start = std::max<std::int64_t>(lo, *std::max_element(core.begin(), core.end()) + 1);
+    for (std::int64_t K = start;; K = std::min(lim.cores, std::max(K + 1, (K * 5 + 3) / 4))) {
+      const int k = static_cast<int>(K);
+      guard(K);
+      bool made = true;
+      if (method == partitioner::round_robin) {
+        core.resize(n);
+        for (std::size_t v = 0; v < n; ++v) core[v] = static_cast<std::uint32_t>(v % static_cast<std::size_t>(k));
+      } else {
+#ifdef SPIKEWORM_HAVE_METIS
+        made = metis_parts(p, rates, k, core);
+#else
+        throw error("the metis partitioner is not available: spikeworm was built without libmetis-dev");
+#endif
+      }
+      if (made && accept(core, k)) break;
+      if (K >= lim.cores) break;
+    }
   }
   if (m.core_of.empty())
     throw error(fmt::format("cannot fit: the {} partitioner found no placement in {} cores{}", partitioner_name(method),
-                            lim.cores, last_error.empty() ? "" : " (with all cores: " + last_error + ")"));
+                            lim.cores, last_error.empty() ? "" : " (last try: " + last_error + ")"));
   m.metis_available = metis_available();
   check_mapping(p, lim, m);
   add_splitters(p, lim, m);
