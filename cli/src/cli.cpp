@@ -28,6 +28,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   add_energy(app, en);
   sweep_args sw;
   add_sweep(app, sw);
+  deploy_args dp;
+  add_deploy(app, dp);
+  map_args mp;
+  add_map(app, mp);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -42,6 +46,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (app.got_subcommand("eval")) return eval(ev, out, err);
     if (app.got_subcommand("energy")) return energy(en, out, err);
     if (app.got_subcommand("sweep")) return sweep(sw, out, err);
+    if (app.got_subcommand("deploy")) return deploy(dp, out, err);
+    if (app.got_subcommand("map")) return map(mp, out, err);
   } catch (const spikeworm::error& e) {
     err << "spikeworm: error: " << e.what() << "\n";
     return 2;

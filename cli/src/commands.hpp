@@ -52,6 +52,36 @@ struct energy_args {
 void add_energy(CLI::App& app, energy_args& a);
 int energy(const energy_args& a, std::ostream& out, std::ostream& err);
 
+struct deploy_args {
+  std::string run;
+  std::vector<std::string> chips;
+  int episodes = 100;
+  long long seed = 1000;
+  int session = -1;  // -1: the best session by greedy success on selection episodes
+  std::string partitioner = "greedy";
+  std::string chips_dir;  // default: <source>/configs/chips
+  std::string config;
+  std::string out;
+  bool no_plot = false;
+  bool quiet = false;
+};
+void add_deploy(CLI::App& app, deploy_args& a);
+int deploy(const deploy_args& a, std::ostream& out, std::ostream& err);
+
+struct map_args {
+  std::string config;
+  std::vector<std::string> chips;
+  double duration = -1;  // [s]; <= 0: the config's, at most 1 s
+  long long seed = -1;
+  int threads = 0;
+  std::string partitioner = "greedy";
+  std::string chips_dir;
+  std::string out_dir;
+  bool quiet = false;
+};
+void add_map(CLI::App& app, map_args& a);
+int map(const map_args& a, std::ostream& out, std::ostream& err);
+
 struct sweep_args {
   std::string config;
   std::vector<std::string> sets;     // key=v1,v2,...

@@ -83,6 +83,29 @@ void clock_engine::step(step_t t) {
         }
         break;
       }
+      case model_kind::fixed_lif: {
+        const auto& m = p.fixed;
+        for (neuron_id n = p.first; n < p.end(); ++n) {
+          const double in = st_.in_e[base + n] + st_.in_i[base + n];
+          st_.in_e[base + n] = 0.0;
+          st_.in_i[base + n] = 0.0;
+          double v;
+          if (t <= st_.ref_until[n]) {
+            v = static_cast<double>(m.v_reset);
+            if (trace) trace[n] = v;
+          } else {
+            v = m.step(st_.v[n], st_.current[n] + in);
+            if (trace) trace[n] = v;
+            if (m.fires(v)) {
+              fired_.push_back(n);
+              v = static_cast<double>(m.v_reset);
+              st_.ref_until[n] = t + m.t_ref;
+            }
+          }
+          st_.v[n] = v;
+        }
+        break;
+      }
       case model_kind::poisson:
       case model_kind::spike_source:
         for (neuron_id n = p.first; n < p.end(); ++n) {

@@ -104,6 +104,7 @@ bool event_engine::clock_driven(std::size_t p) const {
 // input cost more than a vectorised step per step. Neurons that are not driven or get no input stay lazy.
 bool event_engine::decide_clocked(std::uint32_t pi) const {
   const auto& p = net_->populations()[pi];
+  if (p.model == model_kind::fixed_lif) return true;  // a chip updates every neuron every step
   if (is_source(p.model) || p.update == update_mode::event) return false;
   if (p.update == update_mode::clock) return true;
   bool receives = false;
@@ -362,6 +363,26 @@ void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double
   }
 }
 
+// The same for fixed_lif: integer arithmetic (exact in double); the input of a refractory neuron is dropped
+// (the caller sets its membrane to v_reset).
+void fixed_dense(const fixed_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
+                 double* __restrict in_i, const double* __restrict current, std::uint8_t* __restrict hot) {
+  const double th = static_cast<double>(m.v_th);
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi = std::min(n, lo + chunk);
+    std::int64_t any = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double in = in_e[i] + in_i[i];
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      const double free = m.step(v[i], current[i] + in);
+      v[i] = free;
+      any |= static_cast<std::int64_t>(free >= th);
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
 }  // namespace
 
 // Pre: the block is clock-driven. Post: its neurons are at step t; b.fired holds its spikes, ascending.
@@ -371,8 +392,9 @@ void event_engine::step_clocked(block& b, const population& p, step_t t) {
   const std::size_t n = b.end - b.begin;
   b.hot.resize((n + chunk - 1) / chunk);
   const bool cuba = p.model == model_kind::cuba_lif;
+  const bool fixed = p.model == model_kind::fixed_lif;
   const double c0 = st_.current[b.begin];
-  const double v_reset = cuba ? p.cuba.v_reset : p.lif.v_reset;
+  const double v_reset = fixed ? static_cast<double>(p.fixed.v_reset) : cuba ? p.cuba.v_reset : p.lif.v_reset;
   const bool apply = b.tiled && b.buckets.size() > 1;  // one tile: deliver_tiled() wrote acc directly
   for (std::size_t j = 0; j < b.refractory.size(); ++j) {
     const std::size_t lo = j * tile_size, m = std::min(n, lo + tile_size) - lo;
@@ -389,7 +411,9 @@ void event_engine::step_clocked(block& b, const population& p, step_t t) {
     const double* cur = st_.current.data() + b.begin + lo;
     double* v = st_.v.data() + b.begin + lo;
     std::uint8_t* hot = b.hot.data() + lo / chunk;
-    if (cuba) {
+    if (fixed) {
+      fixed_dense(p.fixed, m, v, ie, ii, cur, hot);
+    } else if (cuba) {
       double* ge = st_.ge.data() + b.begin + lo;
       double* gi = st_.gi.data() + b.begin + lo;
       if (b.uniform_current) cuba_dense<true>(p.cuba, m, v, ge, gi, ie, ii, cur, c0, hot);
@@ -418,9 +442,10 @@ void event_engine::step_clocked(block& b, const population& p, step_t t) {
 // and refractory. Refractory neurons sit at v_reset < v_th, so every membrane above threshold is a spike.
 void event_engine::collect_crossings(block& b, const population& p, step_t t, std::size_t c0, std::size_t c1) {
   const bool cuba = p.model == model_kind::cuba_lif;
-  const double th = cuba ? p.cuba.v_th : p.lif.v_th;
-  const double v_reset = cuba ? p.cuba.v_reset : p.lif.v_reset;
-  const std::int32_t t_ref = cuba ? p.cuba.t_ref : p.lif.t_ref;
+  const bool fixed = p.model == model_kind::fixed_lif;
+  const double th = fixed ? static_cast<double>(p.fixed.v_th) : cuba ? p.cuba.v_th : p.lif.v_th;
+  const double v_reset = fixed ? static_cast<double>(p.fixed.v_reset) : cuba ? p.cuba.v_reset : p.lif.v_reset;
+  const std::int32_t t_ref = fixed ? p.fixed.t_ref : cuba ? p.cuba.t_ref : p.lif.t_ref;
   for (std::size_t c = c0; c < c1; ++c) {
     if (!b.hot[c]) continue;
     const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
@@ -527,6 +552,8 @@ void event_engine::process(block& b, const population& p, neuron_id n, step_t t)
       st_.gi[n] = s.gi;
       break;
     }
+    case model_kind::fixed_lif:
+      throw internal_error("event engine: a fixed_lif population is always clock-driven");
     case model_kind::poisson:
     case model_kind::spike_source:
       if (st_.next_spike[n] == t) {
@@ -556,6 +583,8 @@ void event_engine::schedule(block& b, neuron_id n, step_t s, step_t now) {
 // (or never). A prediction may be early (the neuron is then updated and re-predicted), never late.
 void event_engine::predict(block& b, const population& p, neuron_id n, step_t t) {
   switch (p.model) {
+    case model_kind::fixed_lif:
+      return;  // always clock-driven: never predicted
     case model_kind::poisson:
     case model_kind::spike_source:
       schedule(b, n, st_.next_spike[n], t);

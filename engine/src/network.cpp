@@ -20,6 +20,7 @@ const char* to_string(model_kind m) noexcept {
     case model_kind::cuba_lif: return "cuba_lif";
     case model_kind::poisson: return "poisson";
     case model_kind::spike_source: return "spike_source";
+    case model_kind::fixed_lif: return "fixed_lif";
   }
   return "?";
 }

@@ -11,12 +11,14 @@
 #include "spikeworm/common_types.hpp"
 #include "spikeworm/config.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
+#include "spikeworm/models/fixed_lif.hpp"
 #include "spikeworm/models/lif.hpp"
 #include "spikeworm/models/poisson.hpp"
 
 namespace spikeworm {
 
-enum class model_kind : std::uint8_t { lif, cuba_lif, poisson, spike_source };
+// fixed_lif: the integer LIF of a chip (built by the deployment quantizer; always clock-driven).
+enum class model_kind : std::uint8_t { lif, cuba_lif, poisson, spike_source, fixed_lif };
 // Poisson and spike_source populations emit spikes and receive none.
 inline bool is_source(model_kind m) noexcept { return m == model_kind::poisson || m == model_kind::spike_source; }
 const char* to_string(model_kind m) noexcept;
@@ -38,6 +40,7 @@ struct population {
   lif_lowered lif;
   cuba_lif_lowered cuba;
   poisson_lowered poisson;
+  fixed_lif_lowered fixed;
   std::vector<step_t> source_steps;  // spike_source: every neuron spikes at these steps (ascending, >= 1)
   double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (cuba_lif)
   update_mode update = update_mode::automatic;  // event engine only; the reference stepper steps everything

@@ -1,0 +1,134 @@
+// spikeworm deploy from the command line: report, JSON, and one clear error for what cannot fit.
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_helpers.hpp"
+#include "helpers.hpp"
+
+namespace spikeworm {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", test::small_experiment);
+  const auto run = dir.path() / "run";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+  const auto r = test::run_cli({"deploy", run.string(), "--chip", "loihi", "--chip", "truenorth", "--episodes", "3",
+                                "--no-plot", "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Intel Loihi"));
+  EXPECT_THAT(r.out, HasSubstr("splitter"));  // TrueNorth's one target axon
+  EXPECT_THAT(r.out, HasSubstr("latency per decision"));
+  for (const char* chip : {"loihi", "truenorth"}) {
+    const auto j = read_json(run / fmt::format("deploy_{}.json", chip));
+    EXPECT_EQ(j["chip"], chip);
+    EXPECT_EQ(j["float"]["episodes"], 3);
+    EXPECT_EQ(j["quantized"]["episodes"], 3);
+    EXPECT_GE(j["mapping"]["cores_used"].get<int>(), 1);
+    EXPECT_GT(j["per_decision"]["neuron_updates"].get<double>(), 0);
+    EXPECT_GT(j["per_decision"]["latency_us"].get<double>(), 0);
+    EXPECT_TRUE(j["per_decision"]["energy_chip_pj"].is_number());
+  }
+  // A chip with no published energy says so instead of inventing one.
+  const auto l2 = test::run_cli({"deploy", run.string(), "--chip", "loihi2", "--episodes", "2", "--no-plot", "-q",
+                                 "--session", "1"});
+  ASSERT_EQ(l2.code, 0) << l2.err;
+  EXPECT_THAT(l2.out, HasSubstr("not published"));
+  EXPECT_TRUE(read_json(run / "deploy_loihi2.json")["per_decision"]["energy_chip_pj"].is_null());
+}
+
+TEST(deploy_cli, a_network_that_cannot_fit_is_one_clear_error) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", test::small_experiment);
+  const auto run = dir.path() / "run";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+  const auto tiny = dir.write("tiny.toml", R"(
+name = "tiny"
+cores = 2
+neurons_per_core = 8
+weight_bits = 8
+decay_bits = 12
+time_step_us = 1000
+synop_pj = 1
+update_pj = 1
+)");
+  auto r = test::run_cli({"deploy", run.string(), "--chip", tiny.string(), "--episodes", "1", "--no-plot", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot fit"));
+  EXPECT_THAT(r.err, HasSubstr("neurons per core"));
+  EXPECT_THAT(r.err, HasSubstr("short by 2"));  // 32 neurons need 4 cores of 8
+  EXPECT_FALSE(fs::exists(run / "deploy_tiny.json"));
+  r = test::run_cli({"deploy", run.string(), "--chip", "no_such_chip", "--no-plot", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("no_such_chip"));
+  EXPECT_THAT(r.err, HasSubstr("truenorth"));
+  const auto bad = dir.write("bad.toml", "name = \"bad\"\nweight_bits = 1\ntime_step_us = 1\n");
+  r = test::run_cli({"deploy", run.string(), "--chip", bad.string(), "--no-plot", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad.toml"));
+  EXPECT_THAT(r.err, HasSubstr("weight_bits"));
+}
+
+}  // namespace
+}  // namespace spikeworm
+
+namespace spikeworm {
+namespace {
+
+// 300 Poisson sources into 600 lif neurons, p = 0.3: 900 neurons need 4 cores of 256 on SpiNNaker, and
+// cannot fit TrueNorth's 256 input axons per core with one splitter core per source.
+const std::string map_net = R"(
+[simulation]
+dt = 1.0
+duration = 0.2
+seed = 2
+[[population]]
+name = "in"
+size = 300
+model = "poisson"
+params = { rate = 20.0 }
+[[population]]
+name = "out"
+size = 600
+model = "lif"
+[[projection]]
+source = "in"
+target = "out"
+rule = "fixed_probability"
+p = 0.3
+weight = 0.05
+)";
+
+TEST(map_cli, maps_a_network_config_on_chips_and_names_what_cannot_fit) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("net.toml", map_net);
+  const auto out = dir.path() / "maps";
+  auto r = test::run_cli({"map", cfg.string(), "--chip", "spinnaker", "--chip", "loihi", "--out", out.string(), "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("round_robin"));
+  EXPECT_THAT(r.out, HasSubstr("metis"));
+  const auto j = read_json(out / "map_spinnaker.json");
+  EXPECT_EQ(j["cores"].size(), 4u);  // 900 neurons, 256 per core
+  EXPECT_GT(j["per_second"]["routed"].get<double>(), 0);
+  EXPECT_EQ(j["partitioners"].size(), 4u);
+  r = test::run_cli({"map", cfg.string(), "--chip", "truenorth", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.out, HasSubstr("cannot fit"));
+  EXPECT_THAT(r.err, HasSubstr("does not fit on truenorth"));
+}
+
+}  // namespace
+}  // namespace spikeworm
