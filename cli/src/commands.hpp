@@ -39,6 +39,8 @@ struct eval_args {
 void add_eval(CLI::App& app, eval_args& a);
 int eval(const eval_args& a, std::ostream& out, std::ostream& err);
 void print_eval(const eval_result& r, std::ostream& out);
+// A count with an SI suffix for tables: 1234 -> "1234", 56789 -> "56.8 k", 1.2e6 -> "1.2 M".
+std::string si(double x);
 
 struct energy_args {
   std::string run;

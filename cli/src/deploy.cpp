@@ -40,13 +40,6 @@ void add_deploy(CLI::App& app, deploy_args& a) {
 
 namespace {
 
-std::string si(double x) {
-  if (x >= 1e9) return fmt::format("{:.3g} G", x / 1e9);
-  if (x >= 1e6) return fmt::format("{:.3g} M", x / 1e6);
-  if (x >= 1e4) return fmt::format("{:.3g} k", x / 1e3);
-  return fmt::format("{:.4g}", x);
-}
-
 std::string energy_str(double pj) {
   if (pj >= 1e6) return fmt::format("{:.3g} uJ", pj / 1e6);
   if (pj >= 1e3) return fmt::format("{:.3g} nJ", pj / 1e3);

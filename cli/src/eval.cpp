@@ -32,16 +32,12 @@ void add_eval(CLI::App& app, eval_args& a) {
   c->add_flag("-q,--quiet", a.quiet, "no progress bar");
 }
 
-namespace {
-
 std::string si(double x) {
   if (x >= 1e9) return fmt::format("{:.3g} G", x / 1e9);
   if (x >= 1e6) return fmt::format("{:.3g} M", x / 1e6);
   if (x >= 1e4) return fmt::format("{:.3g} k", x / 1e3);
   return fmt::format("{:.4g}", x);
 }
-
-}  // namespace
 
 void print_eval(const eval_result& r, std::ostream& out) {
   out << fmt::format("{} brain, {} agent(s) x {} episodes on the {} {}\n", r.brain_type, r.agents,

@@ -226,68 +226,25 @@ nlohmann::json quantized_network::to_json() const {
 
 namespace {
 
-int greedy_action(std::span<const double> logits) {
-  int best = 0;
-  for (int a = 1; a < static_cast<int>(logits.size()); ++a)
-    if (logits[a] > logits[best]) best = a;
-  return best;
-}
-
-// One agent's decisions on one network (float or quantized): currents and input spikes as
-// evaluate()'s engine runner, the readout on the host from the last layer's spike counts.
+// One agent's decisions on one network (float or quantized): the brain runner's drive, the currents
+// quantized to integers for a quantized network.
 class chip_runner {
  public:
   chip_runner(spiking_brain& b, const network& net, const quantized_network* q)
-      : b_(b), net_(net), q_(q), eng_(make_engine("event", net, {1, 1, true})) {
-    const auto H = static_cast<std::size_t>(b.config().hidden), L = static_cast<std::size_t>(b.config().layers);
-    cur_.assign(net.num_neurons(), 0.0);
-    curq_.assign(net.num_neurons(), 0.0);
-    counts_.resize(H);
-    for (std::size_t k = 1; k < L; ++k)
-      for (std::size_t j = 0; j < H; ++j) cur_[k * H + j] = b.bias_current(static_cast<int>(k), static_cast<int>(j));
-  }
-  // Fills cur_ for this input; returns it (float currents).
-  std::span<const double> currents(std::span<const double> in) {
-    const auto H = static_cast<std::size_t>(b_.config().hidden), L = static_cast<std::size_t>(b_.config().layers);
-    inputs_.clear();
-    if (b_.config().enc.constant_input()) {
-      b_.layer1_current(in, std::span<double>(cur_).first(H));
-    } else {
-      const auto bf = b_.fold_for_engine();
-      std::copy(bf.begin(), bf.end(), cur_.begin());
-      const std::size_t I = in.size() / static_cast<std::size_t>(b_.config().steps);
-      for (std::size_t t = 0; t < static_cast<std::size_t>(b_.config().steps); ++t)
-        for (std::size_t i = 0; i < I; ++i)
-          if (in[t * I + i] != 0.0) inputs_.push_back({static_cast<step_t>(t + 1), static_cast<neuron_id>(L * H + i)});
-    }
-    return cur_;
-  }
+      : run_(b, net, "event"), q_(q), curq_(net.num_neurons(), 0.0) {}
+  std::span<const double> currents(std::span<const double> in) { return run_.drive(in); }
   void decide(std::span<const double> in, std::span<double> logits, std::uint64_t& saturated) {
-    const auto H = static_cast<std::size_t>(b_.config().hidden), L = static_cast<std::size_t>(b_.config().layers);
-    currents(in);
-    std::span<const double> c = cur_;
-    if (q_) {
-      q_->quantize_currents(cur_, curq_, saturated);
-      c = curq_;
-    }
-    if (inputs_.empty() && b_.config().enc.constant_input()) eng_->reset(c);
-    else eng_->reset_with_inputs(c, inputs_);
-    eng_->run(b_.config().steps);
-    std::fill(counts_.begin(), counts_.end(), 0.0);
-    const auto last = static_cast<neuron_id>((L - 1) * H);
-    for (const auto& s : eng_->spikes())
-      if (s.neuron >= last && s.neuron < last + H) counts_[s.neuron - last] += 1.0;
-    b_.readout_counts(counts_, logits);
+    const auto c = run_.drive(in);
+    if (!q_) return run_.run(c, logits);
+    q_->quantize_currents(c, curq_, saturated);
+    run_.run(curq_, logits);
   }
-  const engine& eng() const { return *eng_; }
+  const engine& eng() const { return run_.eng(); }
 
  private:
-  spiking_brain& b_;
-  const network& net_;
+  brain_runner run_;
   const quantized_network* q_;
-  std::unique_ptr<engine> eng_;
-  std::vector<double> cur_, curq_, counts_;
-  std::vector<spike> inputs_;
+  std::vector<double> curq_;
 };
 
 struct step_costs {

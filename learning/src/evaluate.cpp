@@ -86,50 +86,14 @@ void fill_shape(eval_result& r, const experiment_config& cfg) {
   }
 }
 
-int greedy(std::span<const double> logits) {
-  int best = 0;
-  for (int a = 1; a < static_cast<int>(logits.size()); ++a)
-    if (logits[a] > logits[best]) best = a;
-  return best;
-}
-
-// One decision of a spiking brain on an engine: layer 1 gets the constant current of the observation,
-// every later layer its bias; logits from the last layer's spike counts.
+// One decision of a spiking brain on an engine, with the counts eval reports.
 class engine_runner {
  public:
-  engine_runner(spiking_brain& b, eval_engine kind)
-      : b_(b), eng_(make_engine(kind == eval_engine::event ? "event" : "clock", b.net(), {1, 1, true})) {
-    const auto H = static_cast<std::size_t>(b.config().hidden), L = static_cast<std::size_t>(b.config().layers);
-    cur_.assign(b.net().num_neurons(), 0.0);
-    counts_.resize(H);
-    for (std::size_t k = 1; k < L; ++k)
-      for (std::size_t j = 0; j < H; ++j) cur_[k * H + j] = b.bias_current(static_cast<int>(k), static_cast<int>(j));
-  }
+  engine_runner(spiking_brain& b, eval_engine kind) : run_(b, b.net(), kind == eval_engine::event ? "event" : "clock") {}
   void decide(std::span<const double> in, std::span<double> logits, eval_result& r) {
-    const auto H = static_cast<std::size_t>(b_.config().hidden), L = static_cast<std::size_t>(b_.config().layers);
-    if (b_.config().enc.constant_input()) {
-      b_.layer1_current(in, std::span<double>(cur_).first(H));
-      eng_->reset(cur_);
-    } else {
-      // Input spikes of brain step t (row t of `in`) are emitted by IN at engine step t + 1 and reach layer 1
-      // one step later, as in the brain's pass.
-      const auto bf = b_.fold_for_engine();
-      std::copy(bf.begin(), bf.end(), cur_.begin());
-      const std::size_t I = in.size() / static_cast<std::size_t>(b_.config().steps);
-      inputs_.clear();
-      for (std::size_t t = 0; t < static_cast<std::size_t>(b_.config().steps); ++t)
-        for (std::size_t i = 0; i < I; ++i)
-          if (in[t * I + i] != 0.0) inputs_.push_back({static_cast<step_t>(t + 1), static_cast<neuron_id>(L * H + i)});
-      eng_->reset_with_inputs(cur_, inputs_);
-    }
-    eng_->run(b_.config().steps);
-    std::fill(counts_.begin(), counts_.end(), 0.0);
-    const auto last = static_cast<neuron_id>((L - 1) * H);
-    for (const auto& s : eng_->spikes())
-      if (s.neuron >= last && s.neuron < last + H) counts_[s.neuron - last] += 1.0;
-    b_.readout_counts(counts_, logits);
-    const auto& c = eng_->counters();
-    for (std::size_t k = 0; k < L; ++k) {
+    run_.run(run_.drive(in), logits);
+    const auto& c = run_.eng().counters();
+    for (std::size_t k = 0; k < r.layers_counts.size(); ++k) {
       auto& l = r.layers_counts[k];
       l.spikes += c.spikes_per_population[k];
       l.sops += c.spikes_per_population[k] * l.fan_out;
@@ -139,13 +103,56 @@ class engine_runner {
   }
 
  private:
-  spiking_brain& b_;
-  std::unique_ptr<engine> eng_;
-  std::vector<double> cur_, counts_;
-  std::vector<spike> inputs_;
+  brain_runner run_;
 };
 
 }  // namespace
+
+int greedy_action(std::span<const double> logits) {
+  int best = 0;
+  for (int a = 1; a < static_cast<int>(logits.size()); ++a)
+    if (logits[a] > logits[best]) best = a;
+  return best;
+}
+
+brain_runner::brain_runner(spiking_brain& b, const network& net, std::string_view engine_kind)
+    : b_(b), eng_(make_engine(engine_kind, net, {1, 1, true})) {
+  cur_.assign(net.num_neurons(), 0.0);
+  counts_.resize(static_cast<std::size_t>(b.config().hidden));
+}
+
+brain_runner::~brain_runner() = default;
+
+std::span<const double> brain_runner::drive(std::span<const double> in) {
+  const auto H = static_cast<std::size_t>(b_.config().hidden), L = static_cast<std::size_t>(b_.config().layers);
+  const auto T = static_cast<std::size_t>(b_.config().steps);
+  for (std::size_t k = 1; k < L; ++k)
+    for (std::size_t j = 0; j < H; ++j) cur_[k * H + j] = b_.bias_current(static_cast<int>(k), static_cast<int>(j));
+  inputs_.clear();
+  if (b_.config().enc.constant_input()) {
+    b_.layer1_current(in, std::span<double>(cur_).first(H));
+  } else {
+    const auto bf = b_.fold_for_engine();
+    std::copy(bf.begin(), bf.end(), cur_.begin());
+    const std::size_t I = in.size() / T;
+    for (std::size_t t = 0; t < T; ++t)
+      for (std::size_t i = 0; i < I; ++i)
+        if (in[t * I + i] != 0.0) inputs_.push_back({static_cast<step_t>(t + 1), static_cast<neuron_id>(L * H + i)});
+  }
+  return cur_;
+}
+
+void brain_runner::run(std::span<const double> currents, std::span<double> logits) {
+  const auto H = static_cast<std::size_t>(b_.config().hidden), L = static_cast<std::size_t>(b_.config().layers);
+  if (b_.config().enc.constant_input()) eng_->reset(currents);
+  else eng_->reset_with_inputs(currents, inputs_);
+  eng_->run(b_.config().steps);
+  std::fill(counts_.begin(), counts_.end(), 0.0);
+  const auto last = static_cast<neuron_id>((L - 1) * H);
+  for (const auto& s : eng_->spikes())
+    if (s.neuron >= last && s.neuron < last + H) counts_[s.neuron - last] += 1.0;
+  b_.readout_counts(counts_, logits);
+}
 
 eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt) {
   eval_result r;
@@ -190,7 +197,7 @@ eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_opti
         }
       }
       busy += clock::now() - t0;
-      int a = greedy(logits);
+      int a = greedy_action(logits);
       if (opt.sample) {
         softmax(logits, p);
         a = sample_action(p, pick.uniform());

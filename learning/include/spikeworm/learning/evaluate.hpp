@@ -5,6 +5,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -75,6 +78,36 @@ struct eval_result {
   }
   double firing_rate(std::size_t layer) const noexcept;  // spikes / (neurons x steps x decisions)
 };
+
+class spiking_brain;
+class engine;
+class network;
+struct spike;
+
+// One decision of a spiking brain on an engine over `net`: the brain's own network, or a quantized copy of
+// it (learning/deploy). drive() gives the float currents of an observation (layer 1: its constant current,
+// or the folded bias W_1 b_in + b_1 for spike-train encoders; later layers: their biases) and keeps the
+// input spikes of spike-train encoders (IN emits row t at engine step t + 1 and layer 1 receives it one step
+// later, as in the brain's pass). run() resets the engine with `currents` (drive()'s, or a transform of
+// them) and those spikes, runs T steps and reads out the logits from the last layer's spike counts.
+class brain_runner {
+ public:
+  brain_runner(spiking_brain& b, const network& net, std::string_view engine_kind);
+  ~brain_runner();
+  brain_runner(const brain_runner&) = delete;
+  brain_runner& operator=(const brain_runner&) = delete;
+  std::span<const double> drive(std::span<const double> in);
+  void run(std::span<const double> currents, std::span<double> logits);
+  const engine& eng() const noexcept { return *eng_; }
+
+ private:
+  spiking_brain& b_;
+  std::unique_ptr<engine> eng_;
+  std::vector<double> cur_, counts_;
+  std::vector<spike> inputs_;
+};
+
+int greedy_action(std::span<const double> logits);  // the first largest logit
 
 // Evaluates one agent with frozen weights.
 eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt);
