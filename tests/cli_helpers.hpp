@@ -1,9 +1,13 @@
 // Running the spikeworm command line in-process from tests.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "spikeworm/cli/cli.hpp"
 
@@ -29,6 +33,11 @@ episodes = 5
 sessions = 2
 seed = 3
 )";
+
+inline nlohmann::json read_json(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
 
 inline cli_result run_cli(const std::vector<std::string>& args) {
   std::ostringstream out, err;

@@ -16,10 +16,7 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-nlohmann::json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return nlohmann::json::parse(in);
-}
+using test::read_json;
 
 TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
   test::temp_dir dir;

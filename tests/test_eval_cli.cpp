@@ -16,10 +16,7 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-nlohmann::json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return nlohmann::json::parse(in);
-}
+using test::read_json;
 
 TEST(eval_cli, reports_and_writes_json_deterministically_for_any_thread_count) {
   test::temp_dir dir;

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "spikeworm/engine/engine.hpp"
 #include "spikeworm/learning/evaluate.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
@@ -114,6 +115,10 @@ struct simulate_args {
   bool quiet = false;
 };
 void add_simulate(CLI::App& app, simulate_args& a);
+// A network config ([simulation], [[population]], [[projection]] only), validated.
+network_desc read_network_file(const std::string& path);
+// Runs `steps` steps in about 100 chunks with a progress bar on err.
+void run_with_progress(engine& eng, step_t steps, const char* label, bool quiet, std::ostream& err);
 int simulate(const simulate_args& a, std::ostream& out, std::ostream& err);
 
 struct rollout_args {

@@ -43,10 +43,7 @@ void add_map(CLI::App& app, map_args& a) {
 }
 
 int map(const map_args& a, std::ostream& out, std::ostream& err) {
-  const auto doc = load_config_file(a.config);
-  const auto root = table_reader::root(doc);
-  root.allow_only({"simulation", "population", "projection"});
-  network_desc desc = read_network_desc(root);
+  network_desc desc = read_network_file(a.config);
   const double duration = a.duration > 0 ? a.duration : std::min(1.0, desc.sim.duration_s);
   if (a.seed >= 0) desc.sim.seed = static_cast<std::uint64_t>(a.seed);
   const std::string dir = a.chips_dir.empty() ? (source_dir() / "configs" / "chips").string() : a.chips_dir;
@@ -60,16 +57,7 @@ int map(const map_args& a, std::ostream& out, std::ostream& err) {
   const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto eng = make_engine("event", net, {desc.sim.seed, threads, true});
   const auto steps = std::max<step_t>(1, static_cast<step_t>(std::llround(duration * 1000.0 / desc.sim.dt_ms)));
-  {
-    progress_bar bar(err, "rates", static_cast<std::uint64_t>(steps), a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
-    const step_t chunk = std::max<step_t>(1, steps / 100);
-    for (step_t done = 0; done < steps;) {
-      const step_t n = std::min(chunk, steps - done);
-      eng->run(n);
-      done += n;
-      bar.update(static_cast<std::uint64_t>(done));
-    }
-  }
+  run_with_progress(*eng, steps, "rates", a.quiet, err);
   const double seconds = static_cast<double>(steps) * desc.sim.dt_ms / 1000.0;
   const auto prob = make_problem(net);
   std::vector<double> rates(prob.size(), 0.0);  // spikes per simulated second

@@ -31,11 +31,26 @@ void add_simulate(CLI::App& app, simulate_args& a) {
   c->add_flag("-q,--quiet", a.quiet, "no progress output");
 }
 
-int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
-  const auto doc = load_config_file(a.config);
+network_desc read_network_file(const std::string& path) {
+  const auto doc = load_config_file(path);
   const auto root = table_reader::root(doc);
   root.allow_only({"simulation", "population", "projection"});
-  network_desc desc = read_network_desc(root);
+  return read_network_desc(root);
+}
+
+void run_with_progress(engine& eng, step_t steps, const char* label, bool quiet, std::ostream& err) {
+  progress_bar bar(err, label, static_cast<std::uint64_t>(steps), quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
+  const step_t chunk = std::max<step_t>(1, steps / 100);
+  for (step_t done = 0; done < steps;) {
+    const step_t n = std::min(chunk, steps - done);
+    eng.run(n);
+    done += n;
+    bar.update(static_cast<std::uint64_t>(done));
+  }
+}
+
+int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
+  network_desc desc = read_network_file(a.config);
   if (a.duration >= 0) desc.sim.duration_s = a.duration;
   if (a.threads >= 0) desc.sim.threads = a.threads;
   if (a.seed >= 0) desc.sim.seed = static_cast<std::uint64_t>(a.seed);
@@ -50,17 +65,7 @@ int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
   auto eng = make_engine(desc.sim.engine, net, {desc.sim.seed, std::max(1, threads), desc.sim.record_spikes});
   const auto steps = static_cast<step_t>(std::llround(desc.sim.duration_s * 1000.0 / desc.sim.dt_ms));
   const auto t2 = clock::now();
-  {
-    progress_bar bar(err, "simulate", static_cast<std::uint64_t>(steps),
-                     a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
-    const step_t chunk = std::max<step_t>(1, steps / 100);
-    for (step_t done = 0; done < steps;) {
-      const step_t n = std::min(chunk, steps - done);
-      eng->run(n);
-      done += n;
-      bar.update(static_cast<std::uint64_t>(done));
-    }
-  }
+  run_with_progress(*eng, steps, "simulate", a.quiet, err);
   const auto t3 = clock::now();
 
   run_report rep;

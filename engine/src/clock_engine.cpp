@@ -28,6 +28,31 @@ void clock_engine::run(step_t steps) {
   for (step_t i = 0; i < steps; ++i) step(now_ + 1);
 }
 
+// lif and fixed_lif: v <- step(v, I + input), input dropped and v held at reset while refractory.
+template <class Model>
+void clock_engine::step_lif_like(const population& p, const Model& m, double v_reset, step_t t, std::size_t base,
+                                 double* trace) {
+  for (neuron_id n = p.first; n < p.end(); ++n) {
+    const double in = st_.in_e[base + n] + st_.in_i[base + n];
+    st_.in_e[base + n] = 0.0;
+    st_.in_i[base + n] = 0.0;
+    double v;
+    if (t <= st_.ref_until[n]) {
+      v = v_reset;
+      if (trace) trace[n] = v;
+    } else {
+      v = m.step(st_.v[n], st_.current[n] + in);
+      if (trace) trace[n] = v;
+      if (m.fires(v)) {
+        fired_.push_back(n);
+        v = v_reset;
+        st_.ref_until[n] = t + m.t_ref;
+      }
+    }
+    st_.v[n] = v;
+  }
+}
+
 void clock_engine::step(step_t t) {
   const std::size_t N = st_.v.size();
   const std::size_t base = st_.slot_base(t);
@@ -36,29 +61,9 @@ void clock_engine::step(step_t t) {
   fired_.clear();
   for (const auto& p : net_->populations()) {
     switch (p.model) {
-      case model_kind::lif: {
-        const auto& m = p.lif;
-        for (neuron_id n = p.first; n < p.end(); ++n) {
-          const double in = st_.in_e[base + n] + st_.in_i[base + n];
-          st_.in_e[base + n] = 0.0;
-          st_.in_i[base + n] = 0.0;
-          double v;
-          if (t <= st_.ref_until[n]) {
-            v = m.v_reset;
-            if (trace) trace[n] = v;
-          } else {
-            v = m.step(st_.v[n], st_.current[n] + in);
-            if (trace) trace[n] = v;
-            if (m.fires(v)) {
-              fired_.push_back(n);
-              v = m.v_reset;
-              st_.ref_until[n] = t + m.t_ref;
-            }
-          }
-          st_.v[n] = v;
-        }
+      case model_kind::lif:
+        step_lif_like(p, p.lif, p.lif.v_reset, t, base, trace);
         break;
-      }
       case model_kind::cuba_lif: {
         const auto& m = p.cuba;
         for (neuron_id n = p.first; n < p.end(); ++n) {
@@ -83,29 +88,9 @@ void clock_engine::step(step_t t) {
         }
         break;
       }
-      case model_kind::fixed_lif: {
-        const auto& m = p.fixed;
-        for (neuron_id n = p.first; n < p.end(); ++n) {
-          const double in = st_.in_e[base + n] + st_.in_i[base + n];
-          st_.in_e[base + n] = 0.0;
-          st_.in_i[base + n] = 0.0;
-          double v;
-          if (t <= st_.ref_until[n]) {
-            v = static_cast<double>(m.v_reset);
-            if (trace) trace[n] = v;
-          } else {
-            v = m.step(st_.v[n], st_.current[n] + in);
-            if (trace) trace[n] = v;
-            if (m.fires(v)) {
-              fired_.push_back(n);
-              v = static_cast<double>(m.v_reset);
-              st_.ref_until[n] = t + m.t_ref;
-            }
-          }
-          st_.v[n] = v;
-        }
+      case model_kind::fixed_lif:
+        step_lif_like(p, p.fixed, static_cast<double>(p.fixed.v_reset), t, base, trace);
         break;
-      }
       case model_kind::poisson:
       case model_kind::spike_source:
         for (neuron_id n = p.first; n < p.end(); ++n) {
