@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "helpers.hpp"
@@ -101,10 +102,20 @@ TEST(cuba, automatic_update_is_clock_driven_and_identical_to_the_reference) {
 }
 
 // The scaled network (40k neurons, in-degree 80): clock-driven blocks larger than one tile of the event
-// engine, so delivery goes through the per-tile buckets (random weights); the same bits as the reference stepper, with one
-// and two threads, and with per-neuron currents.
+// engine, so delivery goes through the per-tile buckets (random weights); the same bits as the reference stepper
+// (spikes and state), with one, two and three threads, and with per-neuron currents.
+// Equal vectors of doubles, or the number of differing entries and the first one.
+::testing::AssertionResult same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) return ::testing::AssertionFailure() << "sizes " << a.size() << " and " << b.size();
+  std::size_t differ = 0, first = 0;
+  for (std::size_t i = a.size(); i-- > 0;)
+    if (a[i] != b[i]) ++differ, first = i;
+  if (differ == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << differ << " of " << a.size() << " differ, first at " << first << ": "
+                                       << fmt::format("{:.17g} and {:.17g}", a[first], b[first]);
+}
+
 TEST(cuba, scaled_network_tiled_delivery_is_identical_to_the_reference) {
-  // With random weights: sums of equal weights are exact in any order, so these catch an order change.
   std::ifstream in(test::source_dir() / "configs" / "cuba_40k.toml");
   std::stringstream text;
   text << in.rdbuf();
@@ -112,8 +123,7 @@ TEST(cuba, scaled_network_tiled_delivery_is_identical_to_the_reference) {
   for (const auto& [from, to] : {std::pair<std::string, std::string>{"weight = 1.62", R"(weight = { dist = "normal", mean = 1.62, std = 0.7 })"},
                                  {"weight = -9.0", R"(weight = { dist = "normal", mean = -9.0, std = 3.0 })"}})
     for (auto at = cfg.find(from); at != std::string::npos; at = cfg.find(from)) cfg.replace(at, from.size(), to);
-  // Poisson noise onto every neuron, ~5 events per target and step: sums of 3 or more addends, whose
-  // rounding depends on their order.
+  // Poisson noise onto every neuron, ~5 events per target and step: sums of 3 or more addends.
   cfg += R"(
 [[population]]
 name = "noise"
@@ -139,27 +149,55 @@ receptor = "inhibitory"
   const auto d = test::desc_from(cfg);
   network net(d);
   ASSERT_EQ(net.num_neurons(), 41000u);
-  event_engine one(net, {d.sim.seed, 1, true}), two(net, {d.sim.seed, 2, true});
+  // A sum of a few float weights is exact in double, whatever its order, unless their exponents lie more
+  // than 29 bits apart: scale the noise weights by 2^0 .. 2^-47, so that the rounding of each step's input
+  // sum depends on the order of its addends, and the state comparison below sees an order change.
+  const auto rows = net.row_start();
+  auto w = net.weights();
+  for (edge_id e = rows[40000]; e < rows[41000]; ++e)
+    w[e] = std::ldexp(w[e], -static_cast<int>((std::uint64_t{e} * 2654435761u >> 7) % 48));
+  event_engine one(net, {d.sim.seed, 1, true}), two(net, {d.sim.seed, 2, true}), three(net, {d.sim.seed, 3, true});
   clock_engine ck(net, {d.sim.seed, 1, true});
   ASSERT_TRUE(one.clock_driven(0) && one.clock_driven(1));
   one.run(800);
   two.run(800);
+  // Three threads (uneven pieces), in runs of odd lengths: the events pushed at the last step of a run
+  // are applied at the first step of the next.
+  for (int steps : {1, 277, 1, 521}) three.run(steps);
   ck.run(800);
   EXPECT_GT(ck.spikes().size(), 40000u / 4u);
   EXPECT_EQ(one.spikes(), ck.spikes());
   EXPECT_EQ(two.spikes(), ck.spikes());
+  EXPECT_EQ(three.spikes(), ck.spikes());
   EXPECT_EQ(one.counters().sops, ck.counters().sops);
+  EXPECT_EQ(three.counters().sops, ck.counters().sops);
+  // Bit for bit in every state variable: a one-ulp change of a sum's rounding (summation order) shows here
+  // long before it moves a spike.
+  for (const auto* ev : {&one, &two, &three}) {
+    EXPECT_TRUE(same_bits(ev->state().v, ck.state().v));
+    EXPECT_TRUE(same_bits(ev->state().ge, ck.state().ge));
+    EXPECT_TRUE(same_bits(ev->state().gi, ck.state().gi));
+  }
   std::vector<double> currents(net.num_neurons());
   for (std::size_t i = 0; i < currents.size(); ++i) currents[i] = 0.5 + 1.5 * static_cast<double>(i % 7) / 6.0;
+  // reset() in the middle of a run (events of the last step still in the buckets) starts afresh.
   one.reset(currents);
   two.reset(currents);
+  three.reset(currents);
   ck.reset(currents);
   one.run(500);
   two.run(500);
+  three.run(500);
   ck.run(500);
   EXPECT_GT(ck.spikes().size(), 40000u / 4u);
   EXPECT_EQ(one.spikes(), ck.spikes());
   EXPECT_EQ(two.spikes(), ck.spikes());
+  EXPECT_EQ(three.spikes(), ck.spikes());
+  for (const auto* ev : {&one, &two, &three}) {
+    EXPECT_TRUE(same_bits(ev->state().v, ck.state().v));
+    EXPECT_TRUE(same_bits(ev->state().ge, ck.state().ge));
+    EXPECT_TRUE(same_bits(ev->state().gi, ck.state().gi));
+  }
 }
 
 TEST(cuba, identical_rasters_for_one_and_two_threads) {

@@ -1,16 +1,24 @@
 // The event engine.
 //
 // Epoch pipeline, once per step t, for every block in parallel:
-//   1. deliver the spikes of step t-1 (ascending source order) into the input ring of the block's
-//      targets, at slot t-1+delay; a target gets a due entry for that slot the first time;
+//   1. pull: deliver the spikes of step t-1 (ascending source order) into the input ring of the block's
+//      targets, at slot t-1+delay; a target gets a due entry for that slot the first time (pushed blocks
+//      skip this: their input of step t was pushed at step t-1, see 3);
 //   2. lazy blocks: update the neurons due at t: those with input at t, then those whose predicted
 //      threshold crossing is t (closed-form decay from their last update, then one exact step), and
 //      re-predict the next crossing of each updated neuron under its constant input;
 //      clock-driven blocks: step every neuron with the reference stepper's arithmetic (a vectorised loop
-//      that also reads and clears every input of step t), then collect the crossings.
+//      that also reads and clears every input of step t), then collect the crossings;
+//   3. push: append the synaptic events of the block's own spikes into the buckets of the pushed blocks
+//      (clock-driven, every delay one step, several tiles), one bucket per (source block, target tile),
+//      to be applied at step t+1. Each fired row is read once, by the thread that stepped its source: a
+//      pulling thread would read every fired row for its targets, so the rows' memory latency would not
+//      shrink with more threads. Buckets alternate between two sets by step parity, so a set is written
+//      while the other is applied.
 // Then, serially: concatenate the blocks' spikes (blocks are ascending ranges) and record them.
 // Determinism: each target is written by one block only, and receives its input in ascending source
-// order, so the sums (and everything after them) do not depend on the thread count or schedule.
+// order (pushed: a tile applies its buckets in source-block order, blocks being ascending ranges), so the
+// sums (and everything after them) do not depend on the thread count or schedule.
 #include "spikeworm/engine/event_engine.hpp"
 
 #include <algorithm>
@@ -150,10 +158,10 @@ void event_engine::reset(std::span<const double> currents) {
     b.acc.clear();
     b.refractory.clear();
     if (b.clocked) b.refractory.resize((b.end - b.begin + tile_size - 1) / tile_size);
-    if (b.tiled) {
-      b.buckets.resize((b.end - b.begin + tile_size - 1) / tile_size);
-      b.acc.assign(2 * tile_size, 0.0);
-    }
+    b.tiles = (b.end - b.begin + tile_size - 1) / tile_size;
+    b.pushed = b.tiled && b.tiles > 1;
+    if (b.tiled) b.acc.assign(2 * tile_size, 0.0);
+    if (b.pushed) b.buckets.resize(2 * blocks_.size() * b.tiles);
     if (b.clocked) {
       b.uniform_current = std::all_of(st_.current.begin() + b.begin, st_.current.begin() + b.end,
                                       [&](double c) { return c == st_.current[b.begin]; });
@@ -163,6 +171,9 @@ void event_engine::reset(std::span<const double> currents) {
     // Poisson sources) get a first prediction; all others cost nothing until an event reaches them.
     for (neuron_id n = b.begin; n < b.end; ++n) predict(b, p, n, 0);
   }
+  pushed_.clear();
+  for (std::size_t k = 0; k < blocks_.size(); ++k)
+    if (blocks_[k].pushed) pushed_.push_back(k);
 }
 
 void event_engine::run(step_t steps) {
@@ -194,65 +205,80 @@ void event_engine::run(step_t steps) {
   }
 }
 
-// Pre: fired_ holds the spikes of the last step in ascending order; b is tiled (every delay is one step).
-// One tile: the events go straight into acc, as deliver() does into the ring. Several tiles: each event is
-// appended to its tile's bucket; rows are sorted by target, so a row visits the buckets in order, and
-// every bucket receives its events in ascending source order: applying a bucket sums each target's input
-// in the order of the reference stepper.
+// Pre: fired_ holds the spikes of the last step in ascending order; b is tiled (every delay is one step) with
+// one tile: the events go straight into acc in ascending source order, as deliver() does into the ring.
 void event_engine::deliver_tiled(block& b) {
   const auto tgt = net_->targets();
   const auto w = net_->weights();
   const auto rc = net_->receptors();
   const std::size_t k = static_cast<std::size_t>(&b - blocks_.data());
   const neuron_id first = b.begin;
-  if (b.buckets.size() == 1) {
-    double* acc = b.acc.data();
-    for (neuron_id s : fired_) {
-      const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
-      const edge_id e0 = off[0], len = off[1] - off[0];
-      if (len == 0) continue;
-      if (contiguous_[std::size_t{s} * blocks_.size() + k]) {
-        // The same additions in the same order as below, as one row: bit-identical, vectorised.
-        double* __restrict dst = acc + (rc[e0] == receptor::excitatory ? 0 : tile_size) + (tgt[e0] - first);
-        const float* __restrict ws = w.data() + e0;
-        for (edge_id j = 0; j < len; ++j) dst[j] += static_cast<double>(ws[j]);
-        continue;
-      }
-      for (edge_id e = e0, end = off[1]; e < end; ++e)
-        acc[(rc[e] == receptor::excitatory ? 0 : tile_size) + (tgt[e] - first)] += static_cast<double>(w[e]);
+  double* acc = b.acc.data();
+  for (neuron_id s : fired_) {
+    const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
+    const edge_id e0 = off[0], len = off[1] - off[0];
+    if (len == 0) continue;
+    if (contiguous_[std::size_t{s} * blocks_.size() + k]) {
+      // The same additions in the same order as below, as one row: bit-identical, vectorised.
+      double* __restrict dst = acc + (rc[e0] == receptor::excitatory ? 0 : tile_size) + (tgt[e0] - first);
+      const float* __restrict ws = w.data() + e0;
+      for (edge_id j = 0; j < len; ++j) dst[j] += static_cast<double>(ws[j]);
+      continue;
     }
-    return;
+    for (edge_id e = e0, end = off[1]; e < end; ++e)
+      acc[(rc[e] == receptor::excitatory ? 0 : tile_size) + (tgt[e] - first)] += static_cast<double>(w[e]);
   }
-  auto* buckets = b.buckets.data();
+}
+
+// Pre: src.fired holds the spikes of block src at step t, ascending. Appends their synaptic events into the
+// pushed blocks (tiled, several tiles) to the buckets of set t & 1 for source block src: each source's row is
+// walked by the thread that stepped it, so delivery is split by source, and applying a tile's buckets in
+// source-block order at step t + 1 adds its inputs in ascending source order, as the reference does. The
+// other set is being applied meanwhile (step t's input), so the two never meet.
+void event_engine::push(const block& src, step_t t) {
+  const auto tgt = net_->targets();
+  const auto w = net_->weights();
+  const auto rc = net_->receptors();
+  const std::size_t ks = static_cast<std::size_t>(&src - blocks_.data());
+  const std::size_t parity = static_cast<std::size_t>(t & 1);
   // The rows of the sources are scattered over the synapse arrays (DRAM at 400k): fetch the offsets of the
-  // source 2 * ahead and the segment of the source `ahead` positions further on, so that their misses
-  // overlap with the work on this one.
+  // source 2 * ahead and the row of the source `ahead` positions further on, so that their misses overlap
+  // with the work on this one.
   constexpr std::size_t ahead = 4;
-  const std::size_t nf = fired_.size();
-  auto segment = [&](std::size_t i) { return offsets_.data() + std::size_t{fired_[i]} * stride_ + k; };
+  const auto& fired = src.fired;
+  const std::size_t nf = fired.size();
+  auto row = [&](std::size_t i) { return offsets_.data() + std::size_t{fired[i]} * stride_; };
   auto fetch = [](const void* from, const void* to) {
     for (auto p = static_cast<const char*>(from); p < static_cast<const char*>(to); p += 64) __builtin_prefetch(p);
   };
-  for (std::size_t i = 0; i < std::min(nf, 2 * ahead); ++i) __builtin_prefetch(segment(i));
+  const std::size_t first_pushed = pushed_.front(), last_pushed = pushed_.back() + 1;
+  for (std::size_t i = 0; i < std::min(nf, 2 * ahead); ++i) __builtin_prefetch(row(i) + first_pushed);
   for (std::size_t i = 0; i < nf; ++i) {
-    if (i + 2 * ahead < nf) __builtin_prefetch(segment(i + 2 * ahead));
+    if (i + 2 * ahead < nf) __builtin_prefetch(row(i + 2 * ahead) + first_pushed);
     if (i + ahead < nf) {
-      const edge_id* o = segment(i + ahead);
-      fetch(tgt.data() + o[0], tgt.data() + o[1]);
-      fetch(w.data() + o[0], w.data() + o[1]);
-      fetch(rc.data() + o[0], rc.data() + o[1]);
+      const edge_id* o = row(i + ahead);
+      const edge_id e0 = o[first_pushed], e1 = o[last_pushed];
+      fetch(tgt.data() + e0, tgt.data() + e1);
+      fetch(w.data() + e0, w.data() + e1);
+      fetch(rc.data() + e0, rc.data() + e1);
     }
-    const edge_id* off = segment(i);
-    for (edge_id e = off[0], end = off[1]; e < end; ++e) {
-      const std::uint32_t local = tgt[e] - first;
-      const auto at = static_cast<std::uint32_t>((local & (tile_size - 1)) + (rc[e] == receptor::excitatory ? 0 : tile_size));
-      buckets[local >> tile_shift].push_back({at, w[e]});
+    const edge_id* off = row(i);
+    for (std::size_t k : pushed_) {
+      auto& b = blocks_[k];
+      auto* buckets = b.buckets.data() + (parity * blocks_.size() + ks) * b.tiles;
+      const neuron_id first = b.begin;
+      for (edge_id e = off[k], end = off[k + 1]; e < end; ++e) {
+        const std::uint32_t local = tgt[e] - first;
+        const auto at = static_cast<std::uint32_t>((local & (tile_size - 1)) + (rc[e] == receptor::excitatory ? 0 : tile_size));
+        buckets[local >> tile_shift].push_back({at, w[e]});
+      }
     }
   }
 }
 
 // Pre: fired_ holds the spikes of step t_spike in ascending order.
 void event_engine::deliver(block& b, step_t t_spike) {
+  if (b.pushed) return;  // its sources pushed their events into its buckets (push())
   if (b.tiled) return deliver_tiled(b);
   const auto tgt = net_->targets();
   const auto w = net_->weights();
@@ -395,7 +421,8 @@ void event_engine::step_clocked(block& b, const population& p, step_t t) {
   const bool fixed = p.model == model_kind::fixed_lif;
   const double c0 = st_.current[b.begin];
   const double v_reset = fixed ? static_cast<double>(p.fixed.v_reset) : cuba ? p.cuba.v_reset : p.lif.v_reset;
-  const bool apply = b.tiled && b.buckets.size() > 1;  // one tile: deliver_tiled() wrote acc directly
+  const std::size_t sources = blocks_.size();
+  tile_event_bucket* set = b.pushed ? b.buckets.data() + static_cast<std::size_t>((t - 1) & 1) * sources * b.tiles : nullptr;
   for (std::size_t j = 0; j < b.refractory.size(); ++j) {
     const std::size_t lo = j * tile_size, m = std::min(n, lo + tile_size) - lo;
     double* ie = b.acc.data();
@@ -403,10 +430,20 @@ void event_engine::step_clocked(block& b, const population& p, step_t t) {
     if (!b.tiled) {
       ie = st_.in_e.data() + st_.slot_base(t) + b.begin + lo;
       ii = st_.in_i.data() + st_.slot_base(t) + b.begin + lo;
-    } else if (apply) {
-      auto& bucket = b.buckets[j];
-      for (const auto& ev : bucket) ie[ev.at] += static_cast<double>(ev.w);
-      bucket.clear();
+    } else if (set) {  // one tile: deliver_tiled() wrote acc directly
+      // The buckets were written by other threads (in another core's cache): fetch the next tile's while
+      // this one is stepped.
+      if (j + 1 < b.tiles)
+        for (std::size_t k = 0; k < sources; ++k) {
+          const auto& next = set[k * b.tiles + j + 1];
+          for (auto q = reinterpret_cast<const char*>(next.data()), e = reinterpret_cast<const char*>(next.data() + next.size()); q < e; q += 64)
+            __builtin_prefetch(q);
+        }
+      for (std::size_t k = 0; k < sources; ++k) {
+        auto& bucket = set[k * b.tiles + j];
+        for (const auto& ev : bucket) ie[ev.at] += static_cast<double>(ev.w);
+        bucket.clear();
+      }
     }
     const double* cur = st_.current.data() + b.begin + lo;
     double* v = st_.v.data() + b.begin + lo;
@@ -469,6 +506,7 @@ void event_engine::step_block(block& b, step_t t) {
   b.pending -= due.size();
   if (b.clocked) {
     step_clocked(b, p, t);
+    if (!pushed_.empty() && !b.fired.empty()) push(b, t);
     return;
   }
   for (neuron_id n : due) process(b, p, n, t);
@@ -487,6 +525,7 @@ void event_engine::step_block(block& b, step_t t) {
     if (s == t && predicted_[n] == t && st_.last[n] < t) process(b, p, n, t);
   }
   std::sort(b.fired.begin(), b.fired.end());
+  if (!pushed_.empty() && !b.fired.empty()) push(b, t);
 }
 
 // Brings neuron n from its last update to step t: input-free steps in closed form, then step t exactly

@@ -25,6 +25,8 @@ class event_engine final : public engine {
   // Whether population p is advanced clock-driven (every neuron, every step) since the last reset():
   // its `update` key, or when automatic, whether its neurons are driven without input and receive synapses.
   bool clock_driven(std::size_t p) const;
+  // The neuron state: neurons of clock-driven populations are at step now(), lazy ones at st.last[n] (tests).
+  const neuron_state& state() const noexcept { return st_; }
 
  private:
   // A block owns a contiguous range of one population: its neurons, their input slots and their
@@ -38,15 +40,19 @@ class event_engine final : public engine {
     bool uniform_current = true;  // every neuron of the block has the same injected current
     // Tiled (clock-driven, every delay one step): the block is stepped tile by tile (tile_size neurons),
     // and a tile's input of the step is summed in `acc` ([0, tile_size) excitatory, then inhibitory), a
-    // scratch that stays in cache, instead of the N-wide input ring. With several tiles, delivery first
-    // appends each synaptic event to its tile's bucket (source order kept), then each tile applies its
-    // bucket into acc right before its dense step: the scattered additions hit L1/L2, not DRAM.
+    // scratch that stays in cache, instead of the N-wide input ring. With several tiles (pushed), each
+    // source block appends its synaptic events to per-tile buckets, and each tile applies its buckets into
+    // acc right before its dense step: the scattered additions hit L1/L2, not DRAM.
     bool tiled = false;
     struct tile_event {
       std::uint32_t at;  // index into acc
       float w;
     };
-    std::vector<std::vector<tile_event>> buckets;  // per tile
+    std::size_t tiles = 0;
+    // Pushed (tiled with several tiles): its input arrives through buckets, [(set * blocks + source block) *
+    // tiles + tile], filled by push() at the step of the spikes (set: its parity), applied at the next.
+    bool pushed = false;
+    std::vector<std::vector<tile_event>> buckets;
     std::vector<double> acc;
     std::vector<std::uint8_t> hot;  // per chunk of the dense loop: some membrane crossed threshold (a hint)
     // Clock-driven, per tile: (ref_until, n) of the neurons that fired, in firing order (so by ref_until: one
@@ -73,6 +79,8 @@ class event_engine final : public engine {
   bool decide_clocked(std::uint32_t pi) const;
   void deliver(block& b, step_t t_spike);
   void deliver_tiled(block& b);
+  void push(const block& src, step_t t);
+  using tile_event_bucket = std::vector<block::tile_event>;
   void collect_crossings(block& b, const population& p, step_t t, std::size_t c0, std::size_t c1);
   void process(block& b, const population& p, neuron_id n, step_t t);
   void predict(block& b, const population& p, neuron_id n, step_t t);
@@ -83,6 +91,7 @@ class event_engine final : public engine {
   neuron_state st_;
   std::vector<std::uint8_t> pending_;  // [slot * N + n]: n is in due[slot] of its block
   std::vector<block> blocks_;
+  std::vector<std::size_t> pushed_;  // the pushed blocks, ascending
   std::vector<std::vector<std::size_t>> groups_;  // the blocks each parallel task steps, in order
   std::vector<neuron_id> fired_;      // spikes of the last step, ascending
   std::vector<step_t> predicted_;     // the crossing step each neuron is scheduled for (INT64_MAX: none)
