@@ -75,7 +75,7 @@ event_engine::event_engine(const network& net, engine_options opt) : engine(net,
   const auto tgt = net.targets();
   const auto d = net.delays();
   const auto rc = net.receptors();
-  offsets_.resize(net.num_neurons() * stride_);
+  resize_huge(offsets_, net.num_neurons() * stride_);
   contiguous_.resize(net.num_neurons() * blocks_.size());
   parallel_for_each(arena_.get(), (net.num_neurons() + 4095) / 4096, [&](std::size_t chunk) {
     const std::size_t lo = chunk * 4096, hi = std::min(net.num_neurons(), lo + 4096);

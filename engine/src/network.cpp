@@ -388,10 +388,13 @@ void network::build(std::uint64_t seed) {
   if (total > std::numeric_limits<edge_id>::max() - 1)
     throw error(fmt::format("{} synapses exceed the 32-bit edge index of this build", total));
   std::partial_sum(rowstart.begin(), rowstart.end(), rowstart.begin());
-  std::vector<neuron_id> column(total);
-  weights_.assign(total, 0.0f);
-  delays_.assign(total, 1);
-  receptors_.assign(total, receptor::excitatory);
+  std::vector<neuron_id> column;
+  resize_huge(column, total);
+  resize_huge(weights_, total);
+  resize_huge(delays_, total);
+  std::fill(delays_.begin(), delays_.end(), delay_t{1});
+  resize_huge(receptors_, total);
+  std::fill(receptors_.begin(), receptors_.end(), receptor::excitatory);
   // Segment start of projection j in row n.
   std::vector<std::vector<edge_id>> seg(np);
   {
