@@ -200,6 +200,33 @@ receptor = "inhibitory"
   }
 }
 
+// The scaled network with delays of 1 to 4 steps: clock-driven blocks of several tiles that read their input
+// from the ring (not tiled), with one, two and three threads: the same spikes and state as the reference.
+TEST(cuba, scaled_network_with_delays_is_identical_to_the_reference) {
+  std::ifstream in(test::source_dir() / "configs" / "cuba_40k.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string cfg = text.str();
+  int k = 0;  // the four projections get delays 1, 2, 3 and 4
+  for (auto at = cfg.find("delay = 1"); at != std::string::npos; at = cfg.find("delay = 1", at + 1))
+    cfg[at + 8] = static_cast<char>('1' + k++);
+  ASSERT_EQ(k, 4);
+  const auto d = test::desc_from(cfg);
+  network net(d);
+  ASSERT_EQ(net.max_delay(), 4);
+  event_engine one(net, {d.sim.seed, 1, true}), two(net, {d.sim.seed, 2, true}), three(net, {d.sim.seed, 3, true});
+  clock_engine ck(net, {d.sim.seed, 1, true});
+  ASSERT_TRUE(one.clock_driven(0) && one.clock_driven(1));
+  for (auto* e : std::initializer_list<engine*>{&one, &two, &three, &ck}) e->run(400);
+  EXPECT_GT(ck.spikes().size(), 1000u);
+  for (const auto* ev : {&one, &two, &three}) {
+    EXPECT_EQ(ev->spikes(), ck.spikes());
+    EXPECT_TRUE(same_bits(ev->state().v, ck.state().v));
+    EXPECT_TRUE(same_bits(ev->state().ge, ck.state().ge));
+    EXPECT_TRUE(same_bits(ev->state().gi, ck.state().gi));
+  }
+}
+
 TEST(cuba, identical_rasters_for_one_and_two_threads) {
   const auto d = cuba_desc();
   network net(d);
