@@ -1,6 +1,5 @@
 // spikeworm deploy: a trained spiking agent mapped onto a neuromorphic chip, quantized to its precision and
 // run in fixed point: cores, traffic, energy, latency and task success next to the float agent.
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -164,24 +163,7 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
     {
       progress_bar bar(err, fmt::format("deploy {}", chip.id), static_cast<std::uint64_t>(2 * opt.episodes),
                        a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
-      std::atomic<bool> stop{false};
-      std::thread watcher;
-      if (!a.quiet)
-        watcher = std::thread([&] {
-          while (!stop.load()) {
-            bar.update(static_cast<std::uint64_t>(done.load()));
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-          }
-        });
-      try {
-        rep = spikeworm::deploy(run.cfg, *sb, chip, opt, &done);
-      } catch (...) {
-        stop = true;
-        if (watcher.joinable()) watcher.join();
-        throw;
-      }
-      stop = true;
-      if (watcher.joinable()) watcher.join();
+      rep = watch_progress(bar, done, a.quiet, [&] { return spikeworm::deploy(run.cfg, *sb, chip, opt, &done); });
       bar.update(static_cast<std::uint64_t>(2 * opt.episodes));
       bar.finish();
     }

@@ -1,6 +1,5 @@
 // spikeworm eval: trained agents replayed on the event engine (or the reference stepper, or the dense
 // pass), with task figures and per-layer activity next to the dense equivalents.
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -97,24 +96,7 @@ int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
   eval_result r;
   {
     progress_bar bar(err, "eval", run.weights.size(), a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
-    std::thread watcher;
-    std::atomic<bool> stop{false};
-    if (!a.quiet)
-      watcher = std::thread([&] {
-        while (!stop.load()) {
-          bar.update(static_cast<std::uint64_t>(done.load()));
-          std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-      });
-    try {
-      r = evaluate_files(run.cfg, run.weights, opt, threads, &done);
-    } catch (...) {
-      stop = true;
-      if (watcher.joinable()) watcher.join();
-      throw;
-    }
-    stop = true;
-    if (watcher.joinable()) watcher.join();
+    r = watch_progress(bar, done, a.quiet, [&] { return evaluate_files(run.cfg, run.weights, opt, threads, &done); });
     bar.update(run.weights.size());
     bar.finish();
   }
