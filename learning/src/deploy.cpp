@@ -322,19 +322,10 @@ chip_run run_episodes(const experiment_config& cfg, spiking_brain& agent, const 
       env.step(static_cast<envs::action>(greedy_action(logits)));
       ++r.decisions;
     }
-    const auto& info = env.info();
-    ++r.episodes;
-    if (info.end == envs::outcome::success) {
-      ++r.successes;
-      steps_success += info.steps;
-    }
-    r.mean_reward += info.total_reward;
-    r.mean_foods += info.foods_eaten;
+    tally_episode(r, env.info(), steps_success);
     if (done) done->fetch_add(1);
   }
-  r.mean_steps_success = r.successes ? steps_success / r.successes : 0.0;
-  r.mean_reward /= std::max(1, r.episodes);
-  r.mean_foods /= std::max(1, r.episodes);
+  finish_tally(r, steps_success);
   return r;
 }
 

@@ -205,18 +205,9 @@ eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_opti
       env.step(static_cast<envs::action>(a));
       ++r.decisions;
     }
-    const auto& info = env.info();
-    ++r.episodes;
-    if (info.end == envs::outcome::success) {
-      ++r.successes;
-      steps_success += info.steps;
-    }
-    r.mean_reward += info.total_reward;
-    r.mean_foods += info.foods_eaten;
+    tally_episode(r, env.info(), steps_success);
   }
-  r.mean_steps_success = r.successes ? steps_success / r.successes : 0.0;
-  r.mean_reward /= std::max(1, r.episodes);
-  r.mean_foods /= std::max(1, r.episodes);
+  finish_tally(r, steps_success);
   r.dense_updates = spiking ? r.decisions * static_cast<std::uint64_t>(cfg.brain.hidden) * cfg.brain.layers * cfg.brain.steps : 0;
   r.session_successes = {r.successes};
   r.seconds = std::chrono::duration<double>(busy).count();

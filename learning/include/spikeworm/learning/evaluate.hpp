@@ -3,6 +3,7 @@
 // execution of the same computation would have done (MACs).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
@@ -106,6 +108,26 @@ class brain_runner {
   std::vector<double> cur_, counts_;
   std::vector<spike> inputs_;
 };
+
+// Episode figures shared by evaluation and deployment runs (Result: eval_result or chip_run): tally_episode
+// adds a finished episode (steps_success sums the steps of the successful ones), finish_tally turns the
+// sums into means.
+template <class Result>
+void tally_episode(Result& r, const envs::episode_info& info, double& steps_success) {
+  ++r.episodes;
+  if (info.end == envs::outcome::success) {
+    ++r.successes;
+    steps_success += info.steps;
+  }
+  r.mean_reward += info.total_reward;
+  r.mean_foods += info.foods_eaten;
+}
+template <class Result>
+void finish_tally(Result& r, double steps_success) {
+  r.mean_steps_success = r.successes ? steps_success / r.successes : 0.0;
+  r.mean_reward /= std::max(1, r.episodes);
+  r.mean_foods /= std::max(1, r.episodes);
+}
 
 int greedy_action(std::span<const double> logits);  // the first largest logit
 
