@@ -6,7 +6,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/engine/clock_engine.hpp"
 #include "spikeworm/engine/event_engine.hpp"
 

@@ -3,7 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "spikeworm/envs/environment.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace {
 

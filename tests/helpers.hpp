@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 
 namespace spikeworm::test {
 

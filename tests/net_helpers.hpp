@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/engine/network.hpp"
 
 namespace spikeworm::test {

@@ -2,8 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "spikeworm/config.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 namespace {

@@ -12,12 +12,12 @@
 #include "brain_helpers.hpp"
 #include "spikeworm/engine/clock_engine.hpp"
 #include "spikeworm/engine/engine.hpp"
-#include "spikeworm/engine/mapper.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/deploy/mapper.hpp"
+#include "spikeworm/core/error.hpp"
 #include "spikeworm/learning/deploy.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
-#include "spikeworm/models/chip.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/deploy/chip.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 namespace {

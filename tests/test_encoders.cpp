@@ -5,10 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "spikeworm/config.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/models/encoders.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/learning/encoders.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 namespace {

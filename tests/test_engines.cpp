@@ -8,7 +8,7 @@
 #include "net_helpers.hpp"
 #include "spikeworm/engine/clock_engine.hpp"
 #include "spikeworm/engine/event_engine.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 namespace {

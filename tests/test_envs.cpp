@@ -10,12 +10,12 @@
 #include <gtest/gtest.h>
 
 #include "helpers.hpp"
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/envs/policy.hpp"
 #include "spikeworm/envs/rollout.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/models/encoders.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/learning/encoders.hpp"
 
 namespace spikeworm::envs {
 namespace {

@@ -14,7 +14,7 @@
 #include "spikeworm/learning/evaluate.hpp"
 #include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 #include "brain_helpers.hpp"
 
 namespace spikeworm {

@@ -6,7 +6,7 @@
 
 #include "spikeworm/learning/mlp_brain.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 namespace {

@@ -6,7 +6,7 @@
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/lif.hpp"
 #include "spikeworm/models/poisson.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 namespace {

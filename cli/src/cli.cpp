@@ -5,7 +5,7 @@
 
 #include "commands.hpp"
 #include "spikeworm/cli/cli.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm::cli {
 

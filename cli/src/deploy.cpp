@@ -4,12 +4,12 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/io.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
 #include "spikeworm/learning/brain.hpp"
 #include "spikeworm/learning/deploy.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
-#include "spikeworm/progress.hpp"
+#include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
 

@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 
 #include "commands.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/io.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
 #include "spikeworm/learning/energy.hpp"
 
 namespace spikeworm::cli {

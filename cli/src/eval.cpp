@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/io.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
 #include "spikeworm/learning/evaluate.hpp"
-#include "spikeworm/progress.hpp"
+#include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
 

@@ -10,14 +10,14 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/engine/engine.hpp"
-#include "spikeworm/engine/mapper.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/io.hpp"
+#include "spikeworm/deploy/mapper.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
 #include "spikeworm/learning/deploy.hpp"
-#include "spikeworm/models/chip.hpp"
-#include "spikeworm/progress.hpp"
+#include "spikeworm/deploy/chip.hpp"
+#include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
 

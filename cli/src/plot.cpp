@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 
 #include "commands.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm::cli {
 

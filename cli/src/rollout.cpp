@@ -4,12 +4,12 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/envs/rollout.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/io.hpp"
-#include "spikeworm/progress.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
+#include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
 

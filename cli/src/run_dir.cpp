@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm::cli {
 

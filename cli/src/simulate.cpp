@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/engine/engine.hpp"
 #include "spikeworm/engine/output.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/io.hpp"
-#include "spikeworm/progress.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
+#include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
 

@@ -7,11 +7,11 @@
 #include <fmt/ranges.h>
 
 #include "commands.hpp"
-#include "spikeworm/config.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/io.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
 #include "spikeworm/learning/energy.hpp"
-#include "spikeworm/progress.hpp"
+#include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
 

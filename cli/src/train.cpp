@@ -11,11 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "spikeworm/engine/parallel.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/io.hpp"
+#include "spikeworm/core/parallel.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
 #include "spikeworm/learning/trainer.hpp"
-#include "spikeworm/progress.hpp"
+#include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
 

@@ -26,8 +26,8 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/engine/parallel.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/parallel.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
 

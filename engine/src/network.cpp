@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/engine/parallel.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/parallel.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "spikeworm/engine/engine.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
 

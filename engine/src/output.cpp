@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/io.hpp"
+#include "spikeworm/core/io.hpp"
 
 namespace spikeworm {
 

@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/envs/environment.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm::envs {
 

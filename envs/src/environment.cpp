@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm::envs {
 

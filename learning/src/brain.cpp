@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/learning/mlp_brain.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
 

@@ -8,10 +8,10 @@
 #include <fmt/format.h>
 
 #include "spikeworm/engine/engine.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 #include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 

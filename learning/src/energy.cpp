@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/config.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
 

@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 
 #include "spikeworm/engine/engine.hpp"
-#include "spikeworm/engine/parallel.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/parallel.hpp"
+#include "spikeworm/core/error.hpp"
 #include "spikeworm/learning/mlp_brain.hpp"
 #include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 

@@ -6,7 +6,7 @@
 #include <Eigen/QR>
 
 #include "spikeworm/learning/brain.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "init.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
 

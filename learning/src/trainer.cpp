@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/error.hpp"
-#include "spikeworm/io.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 

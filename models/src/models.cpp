@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/lif.hpp"
 #include "spikeworm/models/poisson.hpp"

@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "spikeworm/common_types.hpp"
+#include "spikeworm/core/common_types.hpp"
 #include "spikeworm/engine/network.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 

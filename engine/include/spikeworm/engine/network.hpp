@@ -8,8 +8,8 @@
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 
-#include "spikeworm/common_types.hpp"
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/common_types.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/fixed_lif.hpp"
 #include "spikeworm/models/lif.hpp"

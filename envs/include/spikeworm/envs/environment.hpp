@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 class table_reader;

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "spikeworm/envs/environment.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm::envs {
 

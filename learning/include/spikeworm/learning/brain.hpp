@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "spikeworm/engine/network.hpp"
-#include "spikeworm/models/encoders.hpp"
+#include "spikeworm/learning/encoders.hpp"
 #include "spikeworm/models/lif.hpp"
-#include "spikeworm/models/surrogate.hpp"
+#include "spikeworm/learning/surrogate.hpp"
 
 namespace spikeworm {
 

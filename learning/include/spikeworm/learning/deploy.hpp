@@ -9,10 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "spikeworm/engine/mapper.hpp"
+#include "spikeworm/deploy/mapper.hpp"
 #include "spikeworm/engine/network.hpp"
 #include "spikeworm/learning/evaluate.hpp"
-#include "spikeworm/models/chip.hpp"
+#include "spikeworm/deploy/chip.hpp"
 
 namespace spikeworm {
 

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/brain.hpp"
 #include "spikeworm/learning/reinforce.hpp"

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "spikeworm/common_types.hpp"
+#include "spikeworm/core/common_types.hpp"
 
 namespace spikeworm {
 

@@ -1,5 +1,5 @@
 // Atomic file writing.
-#include "spikeworm/io.hpp"
+#include "spikeworm/core/io.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
 

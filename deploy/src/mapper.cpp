@@ -6,7 +6,7 @@
 // this is the number of spike messages that leave their core per decision: a hypergraph connectivity
 // objective, not an edge cut. METIS minimises the edge cut of the symmetrised graph as a starting point;
 // the greedy refinement works on the true objective and keeps every limit.
-#include "spikeworm/engine/mapper.hpp"
+#include "spikeworm/deploy/mapper.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -16,8 +16,8 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/error.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/random.hpp"
 
 #ifdef SPIKEWORM_HAVE_METIS
 #include <metis.h>

@@ -1,13 +1,13 @@
 // Chip profiles: reading and validation.
-#include "spikeworm/models/chip.hpp"
+#include "spikeworm/deploy/chip.hpp"
 
 #include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
-#include "spikeworm/config.hpp"
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
 

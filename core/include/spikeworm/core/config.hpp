@@ -11,7 +11,7 @@
 
 #include <toml++/toml.h>
 
-#include "spikeworm/error.hpp"
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
 

@@ -1,5 +1,5 @@
 // Progress reporting for long work.
-#include "spikeworm/progress.hpp"
+#include "spikeworm/core/progress.hpp"
 
 #include <cstdio>
 #include <iostream>

@@ -1,5 +1,5 @@
 // TOML loading and checked access for every spikeworm configuration.
-#include "spikeworm/config.hpp"
+#include "spikeworm/core/config.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 

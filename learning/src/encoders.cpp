@@ -1,14 +1,14 @@
 // Observation encoders (SPEC section 4).
-#include "spikeworm/models/encoders.hpp"
+#include "spikeworm/learning/encoders.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include "spikeworm/config.hpp"
-#include "spikeworm/error.hpp"
-#include "spikeworm/random.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
 
