@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "spikeworm/core/parallel.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/learning/evaluate.hpp"
@@ -88,7 +89,7 @@ int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
   opt.episodes = a.episodes;
   opt.seed = static_cast<std::uint64_t>(a.seed);
   opt.sample = a.sample;
-  const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = worker_threads(a.threads);
   const fs::path out_path = !a.out.empty()                    ? fs::path(a.out)
                             : fs::is_directory(fs::path(a.run)) ? fs::path(a.run) / "eval.json"
                                                                : fs::path(a.run + ".eval.json");

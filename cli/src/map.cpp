@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "spikeworm/core/parallel.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/engine/engine.hpp"
 #include "spikeworm/deploy/mapper.hpp"
@@ -54,7 +55,7 @@ int map(const map_args& a, std::ostream& out, std::ostream& err) {
 
   // Firing rates from a run of the event engine.
   network net(desc);
-  const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = worker_threads(a.threads);
   auto eng = make_engine("event", net, {desc.sim.seed, threads, true});
   const auto steps = std::max<step_t>(1, static_cast<step_t>(std::llround(duration * 1000.0 / desc.sim.dt_ms)));
   run_with_progress(*eng, steps, "rates", a.quiet, err);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "spikeworm/core/parallel.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/engine/engine.hpp"
 #include "spikeworm/engine/output.hpp"
@@ -55,7 +56,7 @@ int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
   if (a.threads >= 0) desc.sim.threads = a.threads;
   if (a.seed >= 0) desc.sim.seed = static_cast<std::uint64_t>(a.seed);
   if (!a.engine.empty()) desc.sim.engine = a.engine;
-  const int threads = desc.sim.threads > 0 ? desc.sim.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = worker_threads(desc.sim.threads);
   if (!a.out_dir.empty()) ensure_directory(a.out_dir);
 
   using clock = std::chrono::steady_clock;

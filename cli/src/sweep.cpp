@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "commands.hpp"
+#include "spikeworm/core/parallel.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/io.hpp"
@@ -148,7 +149,7 @@ int sweep(const sweep_args& a, std::ostream& out, std::ostream& err) {
   }
   ensure_directory(dir);
   ensure_directory(dir / "configs");
-  const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = worker_threads(a.threads);
   nlohmann::json rows = nlohmann::json::array();
   progress_bar bar(err, "sweep", points.size(), a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
   for (std::size_t i = 0; i < points.size(); ++i) {

@@ -103,7 +103,7 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
     const auto ck = dir / "checkpoints" / fmt::format("session_{}.ckpt", k);
     if (resume && fs::exists(ck)) sessions.back()->load(ck);
   }
-  const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = worker_threads(a.threads);
   std::atomic<std::uint64_t> done{0};
   std::uint64_t already = 0;
   for (auto& s : sessions) already += static_cast<std::uint64_t>(std::min(s->episodes_done(), meta.episodes));
@@ -137,12 +137,11 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
   };
   const auto start = std::chrono::steady_clock::now();
   {
-    std::unique_ptr<tbb::task_arena> arena;
-    if (threads > 1) arena = std::make_unique<tbb::task_arena>(threads);
+    worker_pool pool(threads);
     std::exception_ptr crashed;
     std::thread worker([&] {
       try {
-        parallel_for_each(arena.get(), sessions.size(), body);
+        pool.for_each(sessions.size(), body);
       } catch (...) {
         crashed = std::current_exception();
       }

@@ -35,9 +35,9 @@ namespace {
 constexpr step_t never = INT64_MAX;
 }
 
-event_engine::event_engine(const network& net, engine_options opt) : engine(net, opt) {
-  const int threads = std::max(1, opt_.threads);
-  if (threads > 1) arena_ = std::make_unique<tbb::task_arena>(threads);
+event_engine::event_engine(const network& net, engine_options opt)
+    : engine(net, opt), pool_(std::make_unique<worker_pool>(std::max(1, opt.threads))) {
+  const int threads = pool_->threads();
   // Blocks: each population split into `threads` x pieces_per_thread pieces of equal size, boundaries on whole
   // tiles where the pieces hold several (populations too small for that stay whole). Work group g takes piece g
   // (modulo the group count) of every population: the clock-driven cost is about proportional to neurons, so
@@ -77,7 +77,7 @@ event_engine::event_engine(const network& net, engine_options opt) : engine(net,
   const auto rc = net.receptors();
   resize_huge(offsets_, net.num_neurons() * stride_);
   contiguous_.resize(net.num_neurons() * blocks_.size());
-  parallel_for_each(arena_.get(), (net.num_neurons() + 4095) / 4096, [&](std::size_t chunk) {
+  pool_->for_each((net.num_neurons() + 4095) / 4096, [&](std::size_t chunk) {
     const std::size_t lo = chunk * 4096, hi = std::min(net.num_neurons(), lo + 4096);
     for (std::size_t s = lo; s < hi; ++s) {
       edge_id e = rows[s];
@@ -179,7 +179,7 @@ void event_engine::reset(std::span<const double> currents) {
 void event_engine::run(step_t steps) {
   for (step_t i = 0; i < steps; ++i) {
     const step_t t = now_ + 1;
-    parallel_for_each(arena_.get(), groups_.size(), [&](std::size_t g) {
+    pool_->for_each(groups_.size(), [&](std::size_t g) {
       for (std::size_t k : groups_[g]) step_block(blocks_[k], t);
     });
     fired_.clear();

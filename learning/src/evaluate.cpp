@@ -251,8 +251,8 @@ eval_result evaluate_files(const experiment_config& cfg, const std::vector<std::
     brains.push_back(make_brain(cfg.brain, cfg.brain.enc.width(2), envs::num_actions, 1));
     read_weights(files[k], brains.back()->params());
   }
-  auto arena = threads > 1 ? std::make_unique<tbb::task_arena>(threads) : nullptr;
-  parallel_for_each(arena.get(), files.size(), [&](std::size_t k) {
+  worker_pool pool(threads);
+  pool.for_each(files.size(), [&](std::size_t k) {
     parts[k] = evaluate(cfg, *brains[k], opt);
     if (done) done->fetch_add(1);
   });

@@ -6,9 +6,8 @@
 #include <queue>
 #include <vector>
 
-#include <tbb/task_arena.h>
-
 #include "spikeworm/engine/engine.hpp"
+#include "spikeworm/core/parallel.hpp"
 #include "spikeworm/engine/neuron_state.hpp"
 
 
@@ -100,7 +99,7 @@ class event_engine final : public engine {
   std::vector<edge_id> offsets_;
   std::size_t stride_ = 0;
   std::vector<std::uint8_t> contiguous_;  // [s * blocks + k]: segment (s, k) is one row (consecutive targets)
-  std::unique_ptr<tbb::task_arena> arena_;
+  std::unique_ptr<worker_pool> pool_;
 };
 
 }  // namespace spikeworm
