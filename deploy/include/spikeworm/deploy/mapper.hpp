@@ -1,6 +1,6 @@
-// The deployment mapper (SPEC section 10): places a network's neurons onto the cores of a neuromorphic chip
+// The deployment mapper (docs/deployment.md): places a network's neurons onto the cores of a neuromorphic chip
 // under every per-core limit, minimising the spikes routed between cores, and places the cores on the
-// chip's 2-D mesh. See docs/deployment.md for the model and the measured comparison of the partitioners.
+// chip's 2-D mesh. docs/deployment.md gives the model and the measured comparison of the partitioners.
 #pragma once
 
 #include <cstdint>
