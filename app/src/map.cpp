@@ -89,7 +89,7 @@ map_result map(const map_options& opt) {
     auto& c = res.chips.emplace_back();
     c.chip = chip;
     const auto lim = limits_of(chip);
-    for (auto m : {partitioner::round_robin, partitioner::sequential, partitioner::greedy, partitioner::metis})
+    for (auto m : all_partitioners)
       c.rows.push_back(place_with(prob, lim, rates, m));
     for (std::size_t r = 0; r < c.rows.size(); ++r)
       if (c.rows[r].method == opt.method && c.rows[r].map) c.costed = static_cast<int>(r);

@@ -143,7 +143,7 @@ std::vector<double> per_decision(const chip_run& r) {
 // round-robin spreading a layer over cores that then break the axon limit) is left out.
 void compare_partitioners(deploy_report& rep, const mapping_problem& prob, const core_limits& lim,
                           std::span<const double> rates, std::span<const double> qrates, partitioner chosen) {
-  for (auto m : {partitioner::round_robin, partitioner::sequential, partitioner::greedy, partitioner::metis}) {
+  for (auto m : all_partitioners) {
     if (m == chosen) continue;
     try {
       auto alt = map_network(prob, lim, rates, m);
