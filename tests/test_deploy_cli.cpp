@@ -10,9 +10,12 @@
 
 #include "cli_helpers.hpp"
 #include "helpers.hpp"
+#include "spikeworm/app/deploy.hpp"
 #include "spikeworm/app/map.hpp"
 #include "spikeworm/core/config.hpp"
+#include "spikeworm/core/error.hpp"
 #include "spikeworm/deploy/chip.hpp"
+#include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
 namespace {
@@ -49,6 +52,33 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
   ASSERT_EQ(l2.code, 0) << l2.err;
   EXPECT_THAT(l2.out, HasSubstr("not published"));
   EXPECT_TRUE(read_json(run / "deploy_loihi2.json")["per_decision"]["energy_chip_pj"].is_null());
+  // Under the command: app::deploy returns the same report, prints nothing and counts 2 x episodes.
+  const auto cfg_doc = load_config_string(test::small_experiment, "s.toml");
+  const auto ecfg = read_experiment(table_reader::root(cfg_doc));
+  std::vector<std::string> weights;
+  for (int k = 0; fs::exists(run / "weights" / fmt::format("session_{}.bin", k)); ++k)
+    weights.push_back((run / "weights" / fmt::format("session_{}.bin", k)).string());
+  const auto choice = app::choose_session(ecfg, weights, -1, 1000);
+  EXPECT_TRUE(choice.selected);
+  EXPECT_THROW(app::choose_session(ecfg, weights, static_cast<int>(weights.size()), 1000), error);
+  app::deploy_options opt;
+  opt.cfg = ecfg;
+  opt.weights = weights.at(static_cast<std::size_t>(choice.session));
+  opt.chip = app::load_chip(std::string(SPIKEWORM_SOURCE_DIR_FALLBACK) + "/configs/chips", "loihi");
+  EXPECT_EQ(opt.chip.host.id, "cmos45_fp32");
+  opt.episodes = 3;
+  std::vector<std::uint64_t> seen;
+  opt.progress = [&](std::uint64_t done, std::uint64_t total) {
+    EXPECT_EQ(total, 6u);
+    seen.push_back(done);
+  };
+  testing::internal::CaptureStdout();
+  const auto rep = app::deploy(opt);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+  auto from_cli = read_json(run / "deploy_loihi.json");
+  for (const char* k : {"run", "weights", "seed"}) from_cli.erase(k);
+  EXPECT_EQ(rep.to_json(), from_cli);
 }
 
 TEST(deploy_cli, a_network_that_cannot_fit_is_one_clear_error) {
