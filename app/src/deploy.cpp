@@ -35,7 +35,7 @@ session_choice choose_session(const experiment_config& cfg, const std::vector<st
   sel.seed = seed + 7919;
   session_choice best{0, true, -1};
   for (std::size_t k = 0; k < weights.size(); ++k) {
-    auto b = make_brain(cfg.brain, cfg.brain.enc.width(2), envs::num_actions, 1);
+    auto b = make_brain(cfg.brain, cfg.brain.enc.width(envs::observation_size), envs::num_actions, 1);
     read_weights(weights[k], b->params());
     const auto r = evaluate(cfg, *b, sel);
     if (r.success_rate() > best.success) {
@@ -47,7 +47,7 @@ session_choice choose_session(const experiment_config& cfg, const std::vector<st
 }
 
 deploy_report deploy(const deploy_options& opt) {
-  auto agent = make_brain(opt.cfg.brain, opt.cfg.brain.enc.width(2), envs::num_actions, 1);
+  auto agent = make_brain(opt.cfg.brain, opt.cfg.brain.enc.width(envs::observation_size), envs::num_actions, 1);
   read_weights(opt.weights, agent->params());
   auto* sb = dynamic_cast<spiking_brain*>(agent.get());
   if (!sb) throw internal_error("deploy: spiking config, non-spiking brain");

@@ -166,7 +166,7 @@ void cost_per_decision(deploy_report& rep, const experiment_config& cfg, const n
   const auto& last = fnet.populations()[static_cast<std::size_t>(cfg.brain.layers - 1)];
   rep.host_spikes = static_cast<double>(rep.quant_run.spikes_per_population.at(fnet.population_index(last.name))) / qd;
   rep.hops = rep.routes.hops;
-  const double H = cfg.brain.hidden, I = cfg.brain.enc.width(2), A = envs::num_actions;
+  const double H = cfg.brain.hidden, I = cfg.brain.enc.width(envs::observation_size), A = envs::num_actions;
   rep.host_macs = (cfg.brain.enc.constant_input() ? I * H + H * H : 0.0) + H * A;
   const auto e = energy_on(chip, {rep.synops, rep.updates, rep.messages, rep.hops});
   rep.energy_synop_pj = e.synaptic;
