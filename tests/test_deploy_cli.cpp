@@ -64,7 +64,8 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
   app::deploy_options opt;
   opt.cfg = ecfg;
   opt.weights = weights.at(static_cast<std::size_t>(choice.session));
-  opt.chip = app::load_chip(std::string(SPIKEWORM_SOURCE_DIR_FALLBACK) + "/configs/chips", "loihi");
+  const std::string root = SPIKEWORM_SOURCE_DIR_FALLBACK;
+  opt.chip = app::load_chip(root + "/configs/chips", "loihi", root + "/configs/energy");
   EXPECT_EQ(opt.chip.host.id, "cmos45_fp32");
   opt.episodes = 3;
   std::vector<std::uint64_t> seen;

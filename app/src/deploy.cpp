@@ -1,8 +1,6 @@
 // spikeworm deploy as a library operation.
 #include "spikeworm/app/deploy.hpp"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 
 #include "spikeworm/core/error.hpp"
@@ -12,14 +10,10 @@
 
 namespace spikeworm::app {
 
-namespace fs = std::filesystem;
-
-chip_setup load_chip(const std::string& chips_dir, const std::string& name) {
+chip_setup load_chip(const std::string& chips_dir, const std::string& name, const std::string& tables_dir) {
   chip_setup s;
   s.chip = read_chip_profile(chip_profile_path(chips_dir, name));
-  fs::path dir(chips_dir);
-  if (!dir.has_filename()) dir = dir.parent_path();  // "configs/chips/"
-  s.host = host_table((dir.parent_path() / "energy").string(), s.chip.host);
+  s.host = host_table(tables_dir, s.chip.host);
   return s;
 }
 

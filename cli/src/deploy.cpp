@@ -29,7 +29,7 @@ void add_deploy(CLI::App& app, deploy_args& a) {
   c->add_option("--partitioner", a.partitioner, "greedy (default), metis, sequential or round_robin")
       ->check(CLI::IsMember({"greedy", "metis", "sequential", "round_robin"}));
   c->add_option("--chips-dir", a.chips_dir, "folder of chip profiles (default: configs/chips of the source tree); "
-                                            "their host datapath tables are read from the energy folder beside it");
+                                            "their host datapath tables come from configs/energy of the source tree");
   c->add_option("--config", a.config, "the experiment config (default: config.toml of the run folder)");
   c->add_option("--out", a.out, "JSON report (default: RUN/deploy_CHIP.json, or WEIGHTS.deploy_CHIP.json)");
   c->add_flag("--no-plot", a.no_plot, "no deploy_CHIP.png");
@@ -128,7 +128,8 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
                                           : "chosen";
   const std::string dir = a.chips_dir.empty() ? (source_dir() / "configs" / "chips").string() : a.chips_dir;
   std::vector<app::chip_setup> chips;
-  for (const auto& name : a.chips) chips.push_back(app::load_chip(dir, name));
+  const std::string tables_dir = (source_dir() / "configs" / "energy").string();
+  for (const auto& name : a.chips) chips.push_back(app::load_chip(dir, name, tables_dir));
   app::deploy_options opt;
   opt.cfg = run.cfg;
   opt.weights = run.weights[static_cast<std::size_t>(choice.session)];

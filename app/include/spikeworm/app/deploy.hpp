@@ -22,9 +22,9 @@ struct chip_setup {
   chip_profile chip;
   energy_table host;
 };
-// The chip `name` (in `chips_dir`, or a .toml path); its host table from the energy tables folder beside
-// `chips_dir` (configs/energy beside configs/chips), or the host's own path. Errors list the known ones.
-chip_setup load_chip(const std::string& chips_dir, const std::string& name);
+// The chip `name` (in `chips_dir`, or a .toml path) and its host table (in `tables_dir`, or the host's own
+// path). Errors list the known ones.
+chip_setup load_chip(const std::string& chips_dir, const std::string& name, const std::string& tables_dir);
 
 // Which session's agent a run deploys.
 struct session_choice {
