@@ -1,10 +1,13 @@
-// Deployment modelling: the mapper's limits and objective, the fixed-point LIF, quantization and its error bound.
+// Deployment modelling: the mapper's limits and objective, the fixed-point LIF, quantization and its error bound,
+// the chip time and energy model, chip profiles and energy tables.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <numeric>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -12,9 +15,11 @@
 #include "brain_helpers.hpp"
 #include "spikeworm/engine/clock_engine.hpp"
 #include "spikeworm/engine/engine.hpp"
+#include "spikeworm/deploy/chip_model.hpp"
+#include "spikeworm/deploy/energy_table.hpp"
 #include "spikeworm/deploy/mapper.hpp"
 #include "spikeworm/core/error.hpp"
-#include "spikeworm/learning/deploy.hpp"
+#include "spikeworm/deploy/quantize.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
 #include "spikeworm/deploy/chip.hpp"
 #include "spikeworm/core/random.hpp"
@@ -518,6 +523,98 @@ TEST(chips, every_profile_in_configs_reads_and_fits_the_default_brain) {
   } catch (const error& e) {
     EXPECT_NE(std::string(e.what()).find("loihi"), std::string::npos) << e.what();  // lists the known chips
   }
+}
+
+TEST(energy, every_shipped_table_reads_and_cites_a_source) {
+  const std::string dir = std::string(SPIKEWORM_SOURCE_DIR_FALLBACK) + "/configs/energy";
+  const auto tables = load_energy_tables(dir, {});
+  EXPECT_EQ(tables.size(), 5u);
+  for (const auto& t : tables) {
+    std::ifstream in(t.file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_NE(ss.str().find("Source"), std::string::npos) << t.id << " (" << t.file << ") has no source";
+    // Every value line carries a comment or sits under one naming where it comes from.
+    EXPECT_GT(t.sop_pj, 0);
+  }
+  EXPECT_THROW(load_energy_tables(dir, {"no_such_table"}), error);
+}
+
+TEST(energy, a_chip_table_is_its_profile_on_its_host_datapath) {
+  const std::string root = SPIKEWORM_SOURCE_DIR_FALLBACK;
+  const auto tables = load_energy_tables(root + "/configs/energy", root + "/configs/chips", {});
+  std::vector<std::string> ids;
+  for (const auto& t : tables) ids.push_back(t.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"cmos45_fp32", "cmos45_int8", "loihi", "spinnaker1", "spinnaker2"}));
+  const auto host = tables[0];
+  struct expected {
+    const char* id;
+    const char* name;
+    const char* chip;
+    double sop, update;
+  };
+  for (const auto& x : {expected{"loihi", "Loihi", "loihi", 23.6, 52.0}, expected{"spinnaker1", "SpiNNaker 1", "spinnaker", 13300, 26000},
+                        expected{"spinnaker2", "SpiNNaker 2", "spinnaker2", 450, 2190}}) {
+    const auto t = load_energy_tables(root + "/configs/energy", {x.id}).at(0);
+    EXPECT_EQ(t.name, x.name);
+    EXPECT_TRUE(t.chip) << x.id;
+    EXPECT_EQ(t.sop_pj, x.sop) << x.id;
+    EXPECT_EQ(t.neuron_update_pj, x.update) << x.id;
+    EXPECT_EQ(fs::path(t.file).filename(), fs::path(std::string(x.chip) + ".toml"));
+    // The dense parts on the host datapath: 45 nm CMOS fp32.
+    EXPECT_EQ(t.mac_pj, host.mac_pj);
+    EXPECT_EQ(t.weight_bits, host.weight_bits);
+    EXPECT_EQ(t.state_bits, host.state_bits);
+    EXPECT_EQ(t.sram_bytes, host.sram_bytes);
+    EXPECT_EQ(t.sram_read_pj, host.sram_read_pj);
+    // One key set: the chip's energies are the profile's synop_pj and update_pj.
+    const auto chip = read_chip_profile(chip_profile_path(root + "/configs/chips", x.chip));
+    EXPECT_EQ(chip.synop_pj, t.sop_pj);
+    EXPECT_EQ(chip.update_pj, t.neuron_update_pj);
+    EXPECT_EQ(host_table(root + "/configs/energy", chip.host).mac_pj, t.mac_pj);
+  }
+  try {
+    load_energy_tables(root + "/configs/energy", {"no_such_table"});
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("spinnaker1"), std::string::npos) << e.what();  // lists the known tables
+  }
+}
+
+TEST(chip_model, busiest_core_per_step_plus_routing_and_barrier) {
+  // Two neurons on core 0, one on core 1; neuron 0 has 2 synapses into core 1, neuron 1 one into core 0.
+  mapping_problem p;
+  p.global = {0, 1, 2};
+  p.population = {"a", "a", "b"};
+  p.out_begin = {0, 2, 3, 3};
+  p.out = {2, 2, 0};
+  p.out_mult = {1, 1, 1};
+  mapping m;
+  m.core_of = {0, 0, 1};
+  m.cores_used = 2;
+  m.splitter_neurons = 4;
+  const auto fan = fan_by_core(p, m);
+  EXPECT_EQ(fan.neurons_per_core, (std::vector<std::int64_t>{2, 1}));
+  ASSERT_EQ(fan.targets[0].size(), 1u);
+  EXPECT_EQ(fan.targets[0][0], (std::pair<std::uint32_t, std::uint32_t>{1, 2}));
+  chip_profile chip;
+  chip.update_ns = 10;
+  chip.synop_ns = 100;
+  chip.hop_ns = 1;
+  chip.barrier_ns = 1000;
+  step_timer timer(chip, fan, 3);
+  // Step 1: neuron 0 spikes: core 1 = 10 + 2 x 100. Step 2: none: core 0 = 20. Step 3: 1 spikes: core 0 = 120.
+  const std::vector<spike> spikes{{1, 0}, {3, 1}};
+  EXPECT_DOUBLE_EQ(timer.time_ns(spikes, 3), (210 + 3 + 1000) + (20 + 3 + 1000) + (120 + 3 + 1000));
+  EXPECT_DOUBLE_EQ(updates_per_step(p, m), 7.0);
+  chip.synop_pj = 2;
+  chip.update_pj = 3;
+  chip.spike_pj = 5;
+  chip.hop_pj = 7;
+  const auto e = energy_on(chip, {1, 10, 100, 1000});
+  EXPECT_DOUBLE_EQ(e.synaptic, 2);
+  EXPECT_DOUBLE_EQ(e.update, 30);
+  EXPECT_DOUBLE_EQ(e.routing(), 500 + 7000);
 }
 
 }  // namespace

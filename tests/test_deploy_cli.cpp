@@ -1,4 +1,5 @@
-// spikeworm deploy from the command line: report, JSON, and one clear error for what cannot fit.
+// spikeworm deploy and map from the command line (report, JSON, one clear error for what cannot fit) and
+// app::map under it.
 #include <filesystem>
 #include <fstream>
 
@@ -9,6 +10,12 @@
 
 #include "cli_helpers.hpp"
 #include "helpers.hpp"
+#include "spikeworm/app/deploy.hpp"
+#include "spikeworm/app/map.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/deploy/chip.hpp"
+#include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
 namespace {
@@ -45,6 +52,34 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
   ASSERT_EQ(l2.code, 0) << l2.err;
   EXPECT_THAT(l2.out, HasSubstr("not published"));
   EXPECT_TRUE(read_json(run / "deploy_loihi2.json")["per_decision"]["energy_chip_pj"].is_null());
+  // Under the command: app::deploy returns the same report, prints nothing and counts 2 x episodes.
+  const auto cfg_doc = load_config_string(test::small_experiment, "s.toml");
+  const auto ecfg = read_experiment(table_reader::root(cfg_doc));
+  std::vector<std::string> weights;
+  for (int k = 0; fs::exists(run / "weights" / fmt::format("session_{}.bin", k)); ++k)
+    weights.push_back((run / "weights" / fmt::format("session_{}.bin", k)).string());
+  const auto choice = app::choose_session(ecfg, weights, -1, 1000);
+  EXPECT_TRUE(choice.selected);
+  EXPECT_THROW(app::choose_session(ecfg, weights, static_cast<int>(weights.size()), 1000), error);
+  app::deploy_options opt;
+  opt.cfg = ecfg;
+  opt.weights = weights.at(static_cast<std::size_t>(choice.session));
+  const std::string root = SPIKEWORM_SOURCE_DIR_FALLBACK;
+  opt.chip = app::load_chip(root + "/configs/chips", "loihi", root + "/configs/energy");
+  EXPECT_EQ(opt.chip.host.id, "cmos45_fp32");
+  opt.episodes = 3;
+  std::vector<std::uint64_t> seen;
+  opt.progress = [&](std::uint64_t done, std::uint64_t total) {
+    EXPECT_EQ(total, 6u);
+    seen.push_back(done);
+  };
+  testing::internal::CaptureStdout();
+  const auto rep = app::deploy(opt);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+  auto from_cli = read_json(run / "deploy_loihi.json");
+  for (const char* k : {"run", "weights", "seed"}) from_cli.erase(k);
+  EXPECT_EQ(rep.to_json(), from_cli);
 }
 
 TEST(deploy_cli, a_network_that_cannot_fit_is_one_clear_error) {
@@ -125,6 +160,46 @@ TEST(map_cli, maps_a_network_config_on_chips_and_names_what_cannot_fit) {
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.out, HasSubstr("cannot fit"));
   EXPECT_THAT(r.err, HasSubstr("does not fit on truenorth"));
+}
+
+TEST(map_app, returns_typed_results_prints_nothing_and_reports_progress) {
+  app::map_options opt;
+  opt.desc = read_network_desc(table_reader::root(load_config_string(map_net, "net.toml")));
+  opt.config = "net.toml";
+  opt.duration = 0.2;
+  const std::string chips = std::string(SPIKEWORM_SOURCE_DIR_FALLBACK) + "/configs/chips";
+  for (const char* c : {"spinnaker", "truenorth"}) opt.chips.push_back(read_chip_profile(chip_profile_path(chips, c)));
+  std::uint64_t last = 0, total = 0, calls = 0;
+  opt.progress = [&](std::uint64_t done, std::uint64_t all) {
+    EXPECT_GT(done, last);
+    last = done;
+    total = all;
+    ++calls;
+  };
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  const auto res = app::map(opt);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(total, 200u);  // 0.2 s at dt = 1 ms
+  EXPECT_EQ(last, total);
+  EXPECT_GE(calls, 100u);
+  EXPECT_EQ(res.neurons, 900u);
+  ASSERT_EQ(res.chips.size(), 2u);
+  const auto& sp = res.chips[0];
+  ASSERT_EQ(sp.rows.size(), 4u);
+  ASSERT_EQ(sp.costed, 2);  // round_robin, sequential, greedy, metis
+  const auto& row = sp.rows[2];
+  EXPECT_EQ(row.method, partitioner::greedy);
+  ASSERT_TRUE(row.map.has_value());
+  EXPECT_EQ(row.map->cores_used, 4);
+  EXPECT_GT(sp.per_second.messages, 0);
+  EXPECT_DOUBLE_EQ(sp.chip_seconds, 1.0);  // 1 ms steps on a 1 ms tick
+  EXPECT_DOUBLE_EQ(sp.dynamic_pj, sp.energy.synaptic + sp.energy.update + sp.energy.spike + sp.energy.hop);
+  EXPECT_EQ(res.to_json(0)["cores"].size(), 4u);
+  // TrueNorth: no placement; every row says why.
+  EXPECT_EQ(res.chips[1].costed, -1);
+  for (const auto& r : res.chips[1].rows) EXPECT_THAT(r.error, HasSubstr("cannot fit"));
 }
 
 }  // namespace

@@ -218,21 +218,6 @@ TEST(energy, reproduces_a_hand_calculation) {
   EXPECT_NEAR(c.brain.memory, 15 * 0.5 * 10, 1e-9);
 }
 
-TEST(energy, every_shipped_table_reads_and_cites_a_source) {
-  const std::string dir = std::string(SPIKEWORM_SOURCE_DIR_FALLBACK) + "/configs/energy";
-  const auto tables = load_energy_tables(dir, {});
-  EXPECT_EQ(tables.size(), 5u);
-  for (const auto& t : tables) {
-    std::ifstream in(dir + "/" + t.id + ".toml");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    EXPECT_NE(ss.str().find("Source"), std::string::npos) << t.id << " has no source";
-    // Every value line carries a comment or sits under one naming where it comes from.
-    EXPECT_GT(t.sop_pj, 0);
-  }
-  EXPECT_THROW(load_energy_tables(dir, {"no_such_table"}), error);
-}
-
 }  // namespace
 }  // namespace spikeworm
 

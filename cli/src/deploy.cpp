@@ -4,11 +4,9 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "spikeworm/app/deploy.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/io.hpp"
-#include "spikeworm/learning/brain.hpp"
-#include "spikeworm/learning/deploy.hpp"
-#include "spikeworm/learning/spiking_brain.hpp"
 #include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
@@ -30,7 +28,8 @@ void add_deploy(CLI::App& app, deploy_args& a) {
                                         "20 selection episodes, seeded apart from the report's)")->check(CLI::NonNegativeNumber);
   c->add_option("--partitioner", a.partitioner, "greedy (default), metis, sequential or round_robin")
       ->check(CLI::IsMember({"greedy", "metis", "sequential", "round_robin"}));
-  c->add_option("--chips-dir", a.chips_dir, "folder of chip profiles (default: configs/chips of the source tree)");
+  c->add_option("--chips-dir", a.chips_dir, "folder of chip profiles (default: configs/chips of the source tree); "
+                                            "their host datapath tables come from configs/energy of the source tree");
   c->add_option("--config", a.config, "the experiment config (default: config.toml of the run folder)");
   c->add_option("--out", a.out, "JSON report (default: RUN/deploy_CHIP.json, or WEIGHTS.deploy_CHIP.json)");
   c->add_flag("--no-plot", a.no_plot, "no deploy_CHIP.png");
@@ -123,59 +122,42 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   const loaded_run run = load_run(a.run, a.config);
   if (run.cfg.brain.type != "spiking")
     throw error(fmt::format("{}: a {} brain; deploy maps spiking brains onto neuromorphic chips", a.run, run.cfg.brain.type));
-  if (a.session >= 0 && static_cast<std::size_t>(a.session) >= run.weights.size())
-    throw error(fmt::format("--session {}: the run has {} session(s)", a.session, run.weights.size()));
-  int session = a.session;
-  std::string why = "chosen";
-  if (session < 0) {
-    // The best agent by greedy success on selection episodes that the report does not use.
-    eval_options sel;
-    sel.episodes = 20;
-    sel.seed = static_cast<std::uint64_t>(a.seed) + 7919;
-    double best = -1;
-    for (std::size_t k = 0; k < run.weights.size(); ++k) {
-      auto b = make_brain(run.cfg.brain, run.cfg.brain.enc.width(2), envs::num_actions, 1);
-      read_weights(run.weights[k], b->params());
-      const auto r = evaluate(run.cfg, *b, sel);
-      if (r.success_rate() > best) {
-        best = r.success_rate();
-        session = static_cast<int>(k);
-      }
-    }
-    why = fmt::format("best of {} by greedy success {:.2f} on 20 selection episodes", run.weights.size(), best);
-  }
+  const auto choice = app::choose_session(run.cfg, run.weights, a.session, static_cast<std::uint64_t>(a.seed));
+  const std::string why = choice.selected ? fmt::format("best of {} by greedy success {:.2f} on {} selection episodes",
+                                                        run.weights.size(), choice.success, app::selection_episodes)
+                                          : "chosen";
   const std::string dir = a.chips_dir.empty() ? (source_dir() / "configs" / "chips").string() : a.chips_dir;
-  std::vector<chip_profile> chips;
-  for (const auto& name : a.chips) chips.push_back(read_chip_profile(chip_profile_path(dir, name)));
-  deploy_options opt;
+  std::vector<app::chip_setup> chips;
+  const std::string tables_dir = (source_dir() / "configs" / "energy").string();
+  for (const auto& name : a.chips) chips.push_back(app::load_chip(dir, name, tables_dir));
+  app::deploy_options opt;
+  opt.cfg = run.cfg;
+  opt.weights = run.weights[static_cast<std::size_t>(choice.session)];
   opt.episodes = a.episodes;
   opt.seed = static_cast<std::uint64_t>(a.seed);
   opt.method = parse_partitioner(a.partitioner);
-  out << fmt::format("spikeworm deploy: {} (session {}: {}), {} x {} lif, T = {}, {} encoder\n", run.dir.string(), session, why,
-                     run.cfg.brain.layers, run.cfg.brain.hidden, run.cfg.brain.steps, encoder_name(run.cfg.brain.enc.kind));
+  out << fmt::format("spikeworm deploy: {} (session {}: {}), {} x {} lif, T = {}, {} encoder\n", run.dir.string(),
+                     choice.session, why, run.cfg.brain.layers, run.cfg.brain.hidden, run.cfg.brain.steps,
+                     encoder_name(run.cfg.brain.enc.kind));
   for (const auto& chip : chips) {
-    auto agent = make_brain(run.cfg.brain, run.cfg.brain.enc.width(2), envs::num_actions, 1);
-    read_weights(run.weights[static_cast<std::size_t>(session)], agent->params());
-    auto* sb = dynamic_cast<spiking_brain*>(agent.get());
-    if (!sb) throw internal_error("deploy: spiking config, non-spiking brain");
-    std::atomic<int> done{0};
+    opt.chip = chip;
     deploy_report rep;
     {
-      progress_bar bar(err, fmt::format("deploy {}", chip.id), static_cast<std::uint64_t>(2 * opt.episodes),
+      progress_bar bar(err, fmt::format("deploy {}", chip.chip.id), static_cast<std::uint64_t>(2 * opt.episodes),
                        a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
-      rep = watch_progress(bar, done, a.quiet, [&] { return spikeworm::deploy(run.cfg, *sb, chip, opt, &done); });
-      bar.update(static_cast<std::uint64_t>(2 * opt.episodes));
+      opt.progress = [&](std::uint64_t done, std::uint64_t) { bar.update(done); };
+      rep = app::deploy(opt);
       bar.finish();
     }
     print_report(rep, out);
     auto j = rep.to_json();
     j["run"] = run.dir.string();
-    j["weights"] = run.weights[static_cast<std::size_t>(session)];
+    j["weights"] = opt.weights;
     j["seed"] = opt.seed;
     const fs::path json_path = !a.out.empty() && chips.size() == 1 ? fs::path(a.out)
-                               : !a.out.empty() ? fs::path(a.out).parent_path() / fmt::format("deploy_{}.json", chip.id)
-                               : fs::is_directory(fs::path(a.run)) ? fs::path(a.run) / fmt::format("deploy_{}.json", chip.id)
-                                                                   : fs::path(a.run + fmt::format(".deploy_{}.json", chip.id));
+                               : !a.out.empty() ? fs::path(a.out).parent_path() / fmt::format("deploy_{}.json", chip.chip.id)
+                               : fs::is_directory(fs::path(a.run)) ? fs::path(a.run) / fmt::format("deploy_{}.json", chip.chip.id)
+                                                                   : fs::path(a.run + fmt::format(".deploy_{}.json", chip.chip.id));
     if (json_path.has_parent_path()) fs::create_directories(json_path.parent_path());
     write_file_atomically(json_path, j.dump(2) + "\n");
     out << fmt::format("wrote {}\n", json_path.string());

@@ -39,9 +39,11 @@ void add_energy(CLI::App& app, energy_args& a) {
                                "Energy per decision and episode of a trained run on energy tables (45 nm CMOS fp32 "
                                "and int8, Loihi, SpiNNaker 1 and 2): every term, the MLP baseline, the break-even rate");
   c->add_option("run", a.run, "a training run folder (its eval.json is used, or made with spikeworm eval)")->required();
-  c->add_option("--table", a.tables, "energy table by name (file stem in the tables folder) or path; repeatable "
-                                     "(default: every table)");
-  c->add_option("--tables-dir", a.tables_dir, "folder of energy tables (default: configs/energy of the source tree)");
+  c->add_option("--table", a.tables, "energy table by id (a host table's file stem, a chip's [energy_table] id) or "
+                                     "a host table's path; repeatable (default: every table)");
+  c->add_option("--tables-dir", a.tables_dir, "folder of host energy tables (default: configs/energy of the source "
+                                              "tree); the chips' tables come from the chip profiles in the chips folder "
+                                              "beside it");
   c->add_flag("--reeval", a.reeval, "run spikeworm eval again even if RUN/eval.json exists");
   c->add_option("--episodes", a.episodes, "episodes per agent when evaluating (default 100)")->check(CLI::Range(1, 1000000));
   c->add_flag("--no-plot", a.no_plot, "do not draw RUN/energy.png");

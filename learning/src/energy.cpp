@@ -1,99 +1,10 @@
-// Energy tables and the energy model of docs/energy.md.
+// The energy model of docs/energy.md (its tables: deploy/energy_table.hpp).
 #include "spikeworm/learning/energy.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-
-#include <fmt/format.h>
-
-#include "spikeworm/core/config.hpp"
-#include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
-
-namespace fs = std::filesystem;
-
-double energy_table::read_64bit_pj(double bytes) const noexcept {
-  if (sram_bytes.empty()) return 0.0;
-  if (bytes <= sram_bytes.front()) return sram_read_pj.front();
-  if (bytes >= sram_bytes.back()) return sram_read_pj.back();
-  std::size_t k = 1;
-  while (sram_bytes[k] < bytes) ++k;
-  // Log-log interpolation between the two listed sizes around `bytes`.
-  const double f = std::log(bytes / sram_bytes[k - 1]) / std::log(sram_bytes[k] / sram_bytes[k - 1]);
-  return sram_read_pj[k - 1] * std::pow(sram_read_pj[k] / sram_read_pj[k - 1], f);
-}
-
-namespace {
-
-std::vector<double> number_array(const table_reader& t, std::string_view key) {
-  const auto* n = t.node(key);
-  if (!n) t.fail(key, "required: an array of numbers");
-  const auto* arr = n->as_array();
-  if (!arr || arr->empty()) t.fail(key, "must be a non-empty array of numbers");
-  std::vector<double> out;
-  for (const auto& x : *arr) {
-    const auto v = x.value<double>();
-    if (!v || !(*v > 0)) t.fail(key, "every element must be a positive number");
-    out.push_back(*v);
-  }
-  return out;
-}
-
-}  // namespace
-
-energy_table read_energy_table(const std::string& path) {
-  const auto doc = load_config_file(path);
-  const auto t = table_reader::root(doc);
-  t.allow_only({"name", "kind", "sop_pj", "neuron_update_pj", "mac_pj", "weight_bits", "state_bits", "sram_bytes",
-                "sram_read_64bit_pj"});
-  energy_table e;
-  e.id = fs::path(path).stem().string();
-  e.name = t.string("name");
-  e.chip = t.choice("kind", "", {"cmos", "chip"}) == "chip";
-  e.sop_pj = t.positive("sop_pj", t.number("sop_pj"));
-  e.neuron_update_pj = t.positive("neuron_update_pj", t.number("neuron_update_pj"));
-  e.mac_pj = t.positive("mac_pj", t.number("mac_pj"));
-  e.weight_bits = static_cast<int>(t.integer("weight_bits"));
-  t.require(e.weight_bits >= 1 && e.weight_bits <= 64, "weight_bits", fmt::format("must be in [1, 64], got {}", e.weight_bits));
-  e.state_bits = static_cast<int>(t.integer("state_bits"));
-  t.require(e.state_bits >= 1 && e.state_bits <= 64, "state_bits", fmt::format("must be in [1, 64], got {}", e.state_bits));
-  e.sram_bytes = number_array(t, "sram_bytes");
-  e.sram_read_pj = number_array(t, "sram_read_64bit_pj");
-  t.require(e.sram_bytes.size() == e.sram_read_pj.size(), "sram_read_64bit_pj",
-            fmt::format("needs one energy per size in sram_bytes ({} sizes, {} energies)", e.sram_bytes.size(),
-                        e.sram_read_pj.size()));
-  t.require(std::is_sorted(e.sram_bytes.begin(), e.sram_bytes.end()), "sram_bytes", "sizes must be ascending");
-  return e;
-}
-
-std::vector<energy_table> load_energy_tables(const std::string& dir, const std::vector<std::string>& names) {
-  std::vector<energy_table> out;
-  if (names.empty()) {
-    if (!fs::is_directory(dir)) throw error(fmt::format("{}: no such folder of energy tables", dir));
-    std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(dir))
-      if (e.path().extension() == ".toml") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    if (files.empty()) throw error(fmt::format("{}: no energy tables (*.toml)", dir));
-    for (const auto& f : files) out.push_back(read_energy_table(f));
-    return out;
-  }
-  for (const auto& n : names) {
-    fs::path p = fs::path(dir) / (n + ".toml");
-    if (!fs::exists(p)) p = fs::path(n);
-    if (!fs::exists(p) || fs::is_directory(p)) {
-      std::string known;
-      if (fs::is_directory(dir))
-        for (const auto& e : fs::directory_iterator(dir))
-          if (e.path().extension() == ".toml") known += (known.empty() ? "" : ", ") + e.path().stem().string();
-      throw error(fmt::format("unknown energy table '{}' (known in {}: {})", n, dir, known));
-    }
-    out.push_back(read_energy_table(p.string()));
-  }
-  return out;
-}
 
 nlohmann::json energy_terms::to_json() const {
   return {{"synaptic_pj", synaptic}, {"neuron_pj", neuron}, {"memory_pj", memory}, {"dense_pj", dense},

@@ -1,15 +1,18 @@
-// Neuromorphic chip profiles (SPEC section 10): capacity, precision, timing and energy of one chip, read
-// from configs/chips/*.toml (every value there carries its source in a comment).
+// Neuromorphic chip profiles (docs/deployment.md): capacity, precision, timing and energy of one chip, read
+// from configs/chips/*.toml (every value there carries its source in a comment), and its per-core limits.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "spikeworm/deploy/mapper.hpp"
+
 namespace spikeworm {
 
 struct chip_profile {
   std::string id;    // file stem: loihi, truenorth, ...
+  std::string file;  // the profile it was read from
   std::string name;  // for reports
   // capacity (0: no limit)
   std::int64_t cores = 1;
@@ -39,6 +42,11 @@ struct chip_profile {
   bool energy_published = true;
   double synop_pj = 0, update_pj = 0, spike_pj = 0, hop_pj = 0;
   double static_mw = 0;          // static power of one chip [mW] (0: not modelled)
+  // The host datapath of what the chip cannot do (the dense input layer of real-valued input, the readout,
+  // the MLP baseline): an energy table of the host tables folder by id, or a .toml path (docs/energy.md).
+  std::string host = "cmos45_fp32";
+  // [energy_table]: the chip's table for `spikeworm energy` (id empty: the chip is not one of its tables).
+  std::string energy_table_id, energy_table_name;
 };
 
 // Reads a profile; errors name the file, the key and the value.
@@ -47,5 +55,8 @@ chip_profile read_chip_profile(const std::string& path);
 // unknown chip lists the known ones.
 std::string chip_profile_path(const std::string& dir, const std::string& name);
 std::vector<std::string> known_chips(const std::string& dir);
+
+// The per-core limits the mapper keeps.
+core_limits limits_of(const chip_profile& chip);
 
 }  // namespace spikeworm

@@ -1,8 +1,9 @@
-// The deployment mapper (SPEC section 10): places a network's neurons onto the cores of a neuromorphic chip
+// The deployment mapper (docs/deployment.md): places a network's neurons onto the cores of a neuromorphic chip
 // under every per-core limit, minimising the spikes routed between cores, and places the cores on the
-// chip's 2-D mesh. See docs/deployment.md for the model and the measured comparison of the partitioners.
+// chip's 2-D mesh. docs/deployment.md gives the model and the measured comparison of the partitioners.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -48,6 +49,8 @@ struct core_usage {
 };
 
 enum class partitioner : std::uint8_t { round_robin, sequential, greedy, metis };
+inline constexpr std::array<partitioner, 4> all_partitioners{partitioner::round_robin, partitioner::sequential,
+                                                              partitioner::greedy, partitioner::metis};
 partitioner parse_partitioner(std::string_view name);  // throws error listing the known ones
 std::string_view partitioner_name(partitioner p) noexcept;
 

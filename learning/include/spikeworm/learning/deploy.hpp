@@ -1,64 +1,32 @@
-// Deployment modelling (SPEC section 10): quantize a trained spiking brain to a chip's precision, run it in
-// fixed point on the event engine, map it onto the chip's cores, and report what it costs and what it loses.
+// Deployment of a trained spiking agent (docs/deployment.md): its float run on the event engine, mapped onto
+// the chip's cores, quantized to the chip's precision (deploy/), its fixed-point run on the same episodes, and
+// what it costs on the chip's time and energy model (deploy/chip_model.hpp) and what it loses.
 #pragma once
 
-#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "spikeworm/deploy/chip.hpp"
+#include "spikeworm/deploy/energy_table.hpp"
 #include "spikeworm/deploy/mapper.hpp"
+#include "spikeworm/deploy/quantize.hpp"
 #include "spikeworm/engine/network.hpp"
 #include "spikeworm/learning/evaluate.hpp"
-#include "spikeworm/deploy/chip.hpp"
 
 namespace spikeworm {
 
 class spiking_brain;
-
-core_limits limits_of(const chip_profile& chip);
-
-// How one population's values map to integers: membrane value = integer x lsb.
-struct population_quant {
-  std::string name;
-  double lsb = 0;               // membrane least significant bit [float units]
-  std::int64_t v_th = 0, bias_max = 0;
-  std::int64_t decay_num = 0, leak = 0;
-  int decay_shift = 0;
-  double decay_float = 0, decay_quant = 0;  // the float decay and its quantized value
-};
-struct projection_quant {
-  std::string source, target;
-  double max_abs = 0;     // largest float weight
-  double scale = 0;       // float value of one weight step (lsb x 2^shift; ternary: the magnitude a)
-  int shift = 0;          // weights enter the membrane << shift (integer chips)
-  double max_error = 0;   // largest |w_q - w| over the projection
-  double zero_fraction = 0;  // ternary: weights set to 0
-};
-
-// A fixed-point copy of a float network (lif populations become fixed_lif, weights integers in units of
-// the target population's lsb) for one chip. Spike sources and the topology are unchanged; projections
-// out of `delayed` populations get `extra_delay` more steps (TrueNorth's splitters).
-struct quantized_network {
-  std::unique_ptr<network> net;
-  std::vector<population_quant> pops;   // per population of net (sources: lsb 0)
-  std::vector<projection_quant> projs;
-  // Integer currents (bias) from float currents, per neuron; counts values that saturated the bias range.
-  void quantize_currents(std::span<const double> in, std::span<double> out, std::uint64_t& saturated) const;
-  nlohmann::json to_json() const;
-};
-
-// `current_max[p]`: the largest |current| population p receives (sizes the bias range; 0: none).
-quantized_network quantize(const network& float_net, const chip_profile& chip, std::span<const double> current_max,
-                           int extra_delay = 0);
 
 struct deploy_options {
   int episodes = 100;
   std::uint64_t seed = 1000;
   partitioner method = partitioner::greedy;
   bool compare_partitioners = true;  // also map with round-robin and METIS, for the report
+  energy_table host;                 // the host datapath of the dense input layer and the readout (chip.host)
 };
 
 // The per-decision figures of one execution (float or quantized) of an agent on the chip.
@@ -94,8 +62,9 @@ struct deploy_report {
 };
 
 // Runs the float agent on the event engine (profile), maps the network, quantizes it, runs the quantized
-// agent on the same episodes and costs it. Throws error naming the limit when the network cannot fit.
+// agent on the same episodes and costs it; `episode_done` is called after each of the 2 x episodes.
+// Throws error naming the limit when the network cannot fit.
 deploy_report deploy(const experiment_config& cfg, spiking_brain& agent, const chip_profile& chip,
-                     const deploy_options& opt, std::atomic<int>* done = nullptr);
+                     const deploy_options& opt, const std::function<void()>& episode_done = {});
 
 }  // namespace spikeworm

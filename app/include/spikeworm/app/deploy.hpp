@@ -1,0 +1,53 @@
+// spikeworm deploy as a library operation (docs/deployment.md): a trained spiking agent mapped onto a chip,
+// quantized and run in fixed point. Returns typed results and prints nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "spikeworm/deploy/chip.hpp"
+#include "spikeworm/deploy/energy_table.hpp"
+#include "spikeworm/learning/deploy.hpp"
+#include "spikeworm/learning/trainer.hpp"
+
+namespace spikeworm::app {
+
+// Work done of a total (episodes, steps), reported from the thread that does the work.
+using progress_callback = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+// A chip profile and its host datapath table.
+struct chip_setup {
+  chip_profile chip;
+  energy_table host;
+};
+// The chip `name` (in `chips_dir`, or a .toml path) and its host table (in `tables_dir`, or the host's own
+// path). Errors list the known ones.
+chip_setup load_chip(const std::string& chips_dir, const std::string& name, const std::string& tables_dir);
+
+// Which session's agent a run deploys.
+struct session_choice {
+  int session = 0;
+  bool selected = false;  // chosen on selection episodes rather than given
+  double success = -1;    // its greedy success on them
+};
+inline constexpr int selection_episodes = 20;
+// `session` >= 0: that one (an error when the run has fewer); -1: the best agent by greedy success on
+// selection_episodes episodes seeded apart from the report's (seed + 7919).
+session_choice choose_session(const experiment_config& cfg, const std::vector<std::string>& weights, int session,
+                              std::uint64_t seed);
+
+struct deploy_options {
+  experiment_config cfg;
+  std::string weights;  // the agent's weights file
+  chip_setup chip;
+  int episodes = 100;
+  std::uint64_t seed = 1000;
+  partitioner method = partitioner::greedy;
+  progress_callback progress;  // episodes of the float and the quantized run: 2 x episodes in all
+};
+// The report; deploy_report::to_json() is its JSON.
+deploy_report deploy(const deploy_options& opt);
+
+}  // namespace spikeworm::app

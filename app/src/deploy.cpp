@@ -1,0 +1,61 @@
+// spikeworm deploy as a library operation.
+#include "spikeworm/app/deploy.hpp"
+
+#include <fmt/format.h>
+
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/learning/brain.hpp"
+#include "spikeworm/learning/evaluate.hpp"
+#include "spikeworm/learning/spiking_brain.hpp"
+
+namespace spikeworm::app {
+
+chip_setup load_chip(const std::string& chips_dir, const std::string& name, const std::string& tables_dir) {
+  chip_setup s;
+  s.chip = read_chip_profile(chip_profile_path(chips_dir, name));
+  s.host = host_table(tables_dir, s.chip.host);
+  return s;
+}
+
+session_choice choose_session(const experiment_config& cfg, const std::vector<std::string>& weights, int session,
+                              std::uint64_t seed) {
+  if (session >= 0) {
+    if (static_cast<std::size_t>(session) >= weights.size())
+      throw error(fmt::format("--session {}: the run has {} session(s)", session, weights.size()));
+    return {session, false, -1};
+  }
+  eval_options sel;
+  sel.episodes = selection_episodes;
+  sel.seed = seed + 7919;
+  session_choice best{0, true, -1};
+  for (std::size_t k = 0; k < weights.size(); ++k) {
+    auto b = make_brain(cfg.brain, cfg.brain.enc.width(envs::observation_size), envs::num_actions, 1);
+    read_weights(weights[k], b->params());
+    const auto r = evaluate(cfg, *b, sel);
+    if (r.success_rate() > best.success) {
+      best.success = r.success_rate();
+      best.session = static_cast<int>(k);
+    }
+  }
+  return best;
+}
+
+deploy_report deploy(const deploy_options& opt) {
+  auto agent = make_brain(opt.cfg.brain, opt.cfg.brain.enc.width(envs::observation_size), envs::num_actions, 1);
+  read_weights(opt.weights, agent->params());
+  auto* sb = dynamic_cast<spiking_brain*>(agent.get());
+  if (!sb) throw internal_error("deploy: spiking config, non-spiking brain");
+  spikeworm::deploy_options run;
+  run.episodes = opt.episodes;
+  run.seed = opt.seed;
+  run.method = opt.method;
+  run.host = opt.chip.host;
+  const auto total = static_cast<std::uint64_t>(2 * opt.episodes);
+  std::uint64_t done = 0;
+  return spikeworm::deploy(opt.cfg, *sb, opt.chip.chip, run, [&] {
+    ++done;
+    if (opt.progress) opt.progress(done, total);
+  });
+}
+
+}  // namespace spikeworm::app
