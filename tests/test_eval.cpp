@@ -72,7 +72,7 @@ TEST(eval, counts_match_a_hand_count_on_a_small_network) {
 
 TEST(eval, mlp_counts_are_its_macs) {
   auto cfg = static_medium(32, 1);
-  cfg.brain.type = "mlp";
+  cfg.brain.kind = brain_kind::mlp;
   auto b = make_brain(cfg.brain, 2, 4, 1);
   eval_options opt;
   opt.episodes = 2;
@@ -176,7 +176,7 @@ TEST(energy, reproduces_a_hand_calculation) {
   // A decision with known counts (the small network of counts_match_a_hand_count_on_a_small_network, with
   // 10 + 12 neuron updates performed) on a 45 nm fp32 table whose SRAM has two sizes.
   eval_result r;
-  r.brain_type = "spiking";
+  r.brain_type = brain_kind::spiking;
   r.steps = 5;
   r.episodes = 1;
   r.decisions = 2;

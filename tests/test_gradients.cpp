@@ -142,7 +142,7 @@ TEST(spiking_brain, gradient_through_spike_train_input_matches_finite_difference
 
 TEST(mlp_brain, gradient_matches_finite_differences) {
   brain_config cfg;
-  cfg.type = "mlp";
+  cfg.kind = brain_kind::mlp;
   cfg.hidden = 16;
   cfg.init = init_kind::default_uniform;
   mlp_brain b(cfg, 2, 4, 5);

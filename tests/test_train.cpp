@@ -103,7 +103,7 @@ TEST(train, metrics_follow_spec_section_8) {
   r[39].success = false;
   r[39].steps = 300;
   brain_config mlp;
-  mlp.type = "mlp";
+  mlp.kind = brain_kind::mlp;
   const auto m = compute_metrics(r, 14, false, mlp);
   EXPECT_EQ(m.convergence_run, 25);
   EXPECT_DOUBLE_EQ(m.success_rate, 15.0 / 40.0);

@@ -121,8 +121,9 @@ void print_report(const deploy_report& r, std::ostream& out) {
 
 int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   const loaded_run run = load_run(a.run, a.config);
-  if (run.cfg.brain.type != "spiking")
-    throw error(fmt::format("{}: a {} brain; deploy maps spiking brains onto neuromorphic chips", a.run, run.cfg.brain.type));
+  if (run.cfg.brain.kind != brain_kind::spiking)
+    throw error(fmt::format("{}: a {} brain; deploy maps spiking brains onto neuromorphic chips", a.run,
+                            brain_kind_name(run.cfg.brain.kind)));
   if (a.session >= 0 && static_cast<std::size_t>(a.session) >= run.weights.size())
     throw error(fmt::format("--session {}: the run has {} session(s)", a.session, run.weights.size()));
   int session = a.session;

@@ -359,7 +359,7 @@ nlohmann::json mapping_json(const mapping& m, const traffic& t, double decisions
 
 deploy_report deploy(const experiment_config& cfg, spiking_brain& agent, const chip_profile& chip,
                      const deploy_options& opt, std::atomic<int>* done) {
-  if (cfg.brain.type != "spiking") throw error("deploy: only spiking brains run on a neuromorphic chip");
+  if (cfg.brain.kind != brain_kind::spiking) throw error("deploy: only spiking brains run on a neuromorphic chip");
   deploy_report rep;
   rep.chip = chip;
   rep.encoder = std::string(encoder_name(cfg.brain.enc.kind));
