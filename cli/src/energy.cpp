@@ -1,10 +1,7 @@
 // spikeworm energy: parse, app::energy, print the energy per decision and per episode of a trained run on
 // every energy table, each term separately, next to the MLP baseline and a same-shape ANN, with the
-// break-even firing rate; run_python_plot, which starts the plot scripts of every command.
-#include <cstdlib>
-
+// break-even firing rate.
 #include <fmt/format.h>
-#include <sys/wait.h>
 
 #include "commands.hpp"
 #include "spikeworm/core/error.hpp"
@@ -13,21 +10,6 @@
 namespace spikeworm::cli {
 
 namespace fs = std::filesystem;
-
-bool run_python_plot(const std::string& script, const std::vector<std::string>& args, std::ostream& out) {
-  const fs::path path = source_dir() / "scripts" / script;
-  if (!fs::exists(path)) throw error(fmt::format("{}: plotting script not found", path.string()));
-  if (std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) {
-    out << "(no plot: Debian's python3-matplotlib is missing; SPIKEWORM_SETUP_EXTRAS=1 scripts/setup installs it)\n";
-    return false;
-  }
-  std::string cmd = fmt::format("/usr/bin/python3 '{}'", path.string());
-  for (const auto& a : args) cmd += fmt::format(" '{}'", a);
-  out.flush();
-  const int rc = std::system(cmd.c_str());
-  if (rc != 0) throw error(fmt::format("{} failed (exit {})", script, WEXITSTATUS(rc)));
-  return true;
-}
 
 void add_energy(CLI::App& app, energy_args& a) {
   auto* c = app.add_subcommand("energy",

@@ -1,4 +1,4 @@
-// Energy per decision from operation counts and a table of energies per operation (SPEC section 9),
+// Energy per decision from operation counts and a table of energies per operation (docs/energy.md),
 // every term reported separately: synaptic ops, neuron updates, memory reads, the dense input layer.
 #pragma once
 
@@ -48,7 +48,7 @@ struct energy_report {
   double episode_pj = 0;        // brain energy per episode (mean decisions per episode)
   // Firing rate (the same in every layer) at which the spiking brain costs as much as the MLP baseline
   // / the same-shape ANN with every term counted (neuron updates as N x T), and the synaptic-only
-  // break-even against the same-shape ANN (SOP energy against MAC energy, SPEC's 5%). < 0: never pays.
+  // break-even against the same-shape ANN (SOP energy against MAC energy, docs/energy.md's 5%). < 0: never pays.
   double breakeven_mlp = -1, breakeven_ann = -1, breakeven_ann_synaptic = -1;
   nlohmann::json to_json() const;
 };

@@ -1,4 +1,4 @@
-// The seed's spiking brain (SPEC section 6), trained by a discretized surrogate-gradient pass (BPTT)
+// The spiking brain (docs/training.md, "The spiking brain"), trained by a discretized surrogate-gradient pass (BPTT)
 // over the engine's own network: hidden-to-hidden weights live in the network's edge storage.
 #pragma once
 
