@@ -1,6 +1,7 @@
 // One episode loop for every player of the environments: the trainer, evaluation and deployment.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -47,6 +48,26 @@ class episode_player {
 // enc_rng, let the player act and step. Returns the number of decisions.
 std::size_t play_episode(envs::environment& env, std::uint64_t env_seed, const encoder& enc, int enc_steps,
                          rng& enc_rng, episode_player& player);
+
+// Episode figures shared by evaluation and deployment runs (Result: eval_result or chip_run): tally_episode
+// adds a finished episode (steps_success sums the steps of the successful ones), finish_tally turns the
+// sums into means.
+template <class Result>
+void tally_episode(Result& r, const envs::episode_info& info, double& steps_success) {
+  ++r.episodes;
+  if (info.end == envs::outcome::success) {
+    ++r.successes;
+    steps_success += info.steps;
+  }
+  r.mean_reward += info.total_reward;
+  r.mean_foods += info.foods_eaten;
+}
+template <class Result>
+void finish_tally(Result& r, double steps_success) {
+  r.mean_steps_success = r.successes ? steps_success / r.successes : 0.0;
+  r.mean_reward /= std::max(1, r.episodes);
+  r.mean_foods /= std::max(1, r.episodes);
+}
 
 // The first largest value (the greedy action of a logit vector).
 int greedy_action(std::span<const double> logits);

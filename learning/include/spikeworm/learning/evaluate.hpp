@@ -111,26 +111,6 @@ class brain_runner {
   std::vector<spike> inputs_;
 };
 
-// Episode figures shared by evaluation and deployment runs (Result: eval_result or chip_run): tally_episode
-// adds a finished episode (steps_success sums the steps of the successful ones), finish_tally turns the
-// sums into means.
-template <class Result>
-void tally_episode(Result& r, const envs::episode_info& info, double& steps_success) {
-  ++r.episodes;
-  if (info.end == envs::outcome::success) {
-    ++r.successes;
-    steps_success += info.steps;
-  }
-  r.mean_reward += info.total_reward;
-  r.mean_foods += info.foods_eaten;
-}
-template <class Result>
-void finish_tally(Result& r, double steps_success) {
-  r.mean_steps_success = r.successes ? steps_success / r.successes : 0.0;
-  r.mean_reward /= std::max(1, r.episodes);
-  r.mean_foods /= std::max(1, r.episodes);
-}
-
 // Evaluates one agent with frozen weights.
 eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt);
 // Adds b's counts and episodes to a (same brain shape).
