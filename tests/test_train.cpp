@@ -93,7 +93,7 @@ TEST(train, resume_after_sigkill_gives_the_uninterrupted_result) {
   }
 }
 
-TEST(train, metrics_follow_spec_section_8) {
+TEST(train, metrics_follow_docs_training_md) {
   std::vector<episode_record> r(40);
   for (int i = 0; i < 40; ++i) {
     r[i].episode = i;
