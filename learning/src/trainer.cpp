@@ -34,6 +34,8 @@ session::session(const experiment_config& cfg, int index, std::uint64_t seed)
       brain_(make_brain(cfg.brain, seed)),
       opt_(brain_->params()) {}
 
+// The trainer's player: samples from softmax(logits) with the policy stream and keeps, per decision, the input
+// (the brain's tape slot n), probabilities, action, reward and per-layer spikes the update needs.
 class session::player final : public episode_player {
  public:
   player(session& s, episode_record& rec, rng& pick) : s_(s), rec_(rec), pick_(pick), width_(encoded_size(s.cfg_.brain)) {}
