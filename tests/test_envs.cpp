@@ -1,4 +1,4 @@
-// Environments against hand-computed cases of SPEC section 5, determinism, and the random/greedy baselines.
+// Environments against hand-computed cases of docs/environments.md, determinism, and the random/greedy baselines.
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -814,7 +814,7 @@ TEST(env_render, foraging_frame_shows_foods_and_predators) {
   EXPECT_THAT(frame, HasSubstr("foods 0/10  satiety 200/200"));
 }
 
-// ---------------------------------------------------------------- baselines (SPEC section 5)
+// ---------------------------------------------------------------- baselines (docs/environments.md)
 
 TEST(env_baseline, random_policy_on_static_medium_matches_spec) {
   environment env(static_medium());

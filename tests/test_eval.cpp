@@ -41,7 +41,7 @@ TEST(eval, counts_match_a_hand_count_on_a_small_network) {
   // layer-1 neuron spikes at steps 1 and 3 (0-based). W_2 = 1.5: each layer-1 spike volley makes every
   // layer-2 neuron spike one step later (steps 2 and 4); b_2 = 0.
   auto cfg = static_medium(3, 5);
-  auto b = make_brain(cfg.brain, 2, 4, 1);
+  auto b = make_brain(cfg.brain, 1);
   for (auto& p : b->params()) std::fill(p.value.begin(), p.value.end(), 0.0f);
   std::fill(param(*b, "hidden.0.bias").value.begin(), param(*b, "hidden.0.bias").value.end(), 0.6f);
   std::fill(param(*b, "hidden.1.weight").value.begin(), param(*b, "hidden.1.weight").value.end(), 1.5f);
@@ -72,8 +72,8 @@ TEST(eval, counts_match_a_hand_count_on_a_small_network) {
 
 TEST(eval, mlp_counts_are_its_macs) {
   auto cfg = static_medium(32, 1);
-  cfg.brain.type = "mlp";
-  auto b = make_brain(cfg.brain, 2, 4, 1);
+  cfg.brain.kind = brain_kind::mlp;
+  auto b = make_brain(cfg.brain, 1);
   eval_options opt;
   opt.episodes = 2;
   const auto r = evaluate(cfg, *b, opt);
@@ -97,13 +97,12 @@ TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
   const int H = b.config().hidden, L = b.config().layers;
   int decisions = 0, identical = 0, flips = 0, same_action = 0;
   std::uint64_t spikes = 0;
-  std::array<double, 4> logits{}, elogits{}, p{};
+  action_values logits{}, elogits{}, p{};
   for (int episode = 0; decisions < 1200; ++episode) {
     env.reset(envs::episode_seed(77, static_cast<std::uint64_t>(episode)));
     rng pick(77, stream_kind::policy, static_cast<std::uint64_t>(episode), 3);
     while (!env.done() && decisions < 1200) {
-      const auto o = env.observe();
-      const double obs[2] = {o.strength, o.angle};
+      const auto obs = envs::to_array(env.observe());
       b.forward(obs, logits);
       const auto counts = test::engine_counts(ev, b, obs);
       std::vector<double> last(counts.end() - H, counts.end());
@@ -116,8 +115,8 @@ TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
         spikes += b.last_activity().spikes_per_layer[k];
       }
       for (int j = 0; j < H; ++j) same = same && last[j] == b.counts()[j];
-      for (int a = 0; a < 4; ++a) same = same && elogits[a] == logits[a];
-      auto argmax = [](const std::array<double, 4>& z) { return static_cast<int>(std::max_element(z.begin(), z.end()) - z.begin()); };
+      for (int a = 0; a < envs::num_actions; ++a) same = same && elogits[a] == logits[a];
+      auto argmax = [](const action_values& z) { return static_cast<int>(std::max_element(z.begin(), z.end()) - z.begin()); };
       same_action += argmax(logits) == argmax(elogits);
       if (same) {
         ++identical;
@@ -149,7 +148,7 @@ TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
 
 TEST(eval, json_round_trip_and_missing_key) {
   auto cfg = static_medium(8, 10);
-  auto b = make_brain(cfg.brain, 2, 4, 2);
+  auto b = make_brain(cfg.brain, 2);
   eval_options opt;
   opt.episodes = 2;
   const auto r = evaluate(cfg, *b, opt);
@@ -176,7 +175,7 @@ TEST(energy, reproduces_a_hand_calculation) {
   // A decision with known counts (the small network of counts_match_a_hand_count_on_a_small_network, with
   // 10 + 12 neuron updates performed) on a 45 nm fp32 table whose SRAM has two sizes.
   eval_result r;
-  r.brain_type = "spiking";
+  r.brain_type = brain_kind::spiking;
   r.steps = 5;
   r.episodes = 1;
   r.decisions = 2;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/mlp_brain.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
 #include "spikeworm/core/random.hpp"
@@ -94,9 +95,9 @@ TEST(surrogate, derivative_is_the_derivative_of_smooth) {
 TEST(spiking_brain, gradient_matches_finite_differences_of_smoothed_network) {
   for (auto kind : {surrogate_kind::sigmoid, surrogate_kind::fast_sigmoid, surrogate_kind::arctan}) {
     const auto cfg = smoothed(12, 3, 15, {kind, kind == surrogate_kind::sigmoid ? 2.0 : 1.0});
-    spiking_brain b(cfg, 2, 4, 3);
-    const double obs[2] = {0.7, -0.4};
-    const double c[4] = {0.3, -1.1, 0.5, 0.2};
+    spiking_brain b(cfg, envs::observation_size, envs::num_actions, 3);
+    const double obs[envs::observation_size] = {0.7, -0.4};
+    const double c[envs::num_actions] = {0.3, -1.1, 0.5, 0.2};
     std::vector<std::string> report;
     const double rel = fd_check(b, obs, c, &report);
     EXPECT_LT(rel, 2e-3) << to_string(kind) << "\n" << joined(report);
@@ -105,9 +106,9 @@ TEST(spiking_brain, gradient_matches_finite_differences_of_smoothed_network) {
 
 TEST(spiking_brain, activity_penalty_gradient_matches_finite_differences) {
   // The sparsity penalty's gradient: L = c . logits + sum_l g_l * (sum of layer l's smooth spikes).
-  spiking_brain b(smoothed(10, 2, 12, {surrogate_kind::sigmoid, 2.0}), 2, 4, 9);
-  const double obs[2] = {0.4, 0.6};
-  const double c[4] = {0.0, 0.0, 0.0, 0.0};  // the penalty alone
+  spiking_brain b(smoothed(10, 2, 12, {surrogate_kind::sigmoid, 2.0}), envs::observation_size, envs::num_actions, 9);
+  const double obs[envs::observation_size] = {0.4, 0.6};
+  const double c[envs::num_actions] = {0.0, 0.0, 0.0, 0.0};  // the penalty alone
   const double g[2] = {0.7, 1.3};
   std::vector<std::string> report;
   const double rel = fd_check(b, obs, c, &report, g);
@@ -125,15 +126,15 @@ TEST(spiking_brain, gradient_through_spike_train_input_matches_finite_difference
   for (auto kind : {encoder_kind::rate, encoder_kind::latency}) {
     auto cfg = smoothed(10, 2, 14, {surrogate_kind::sigmoid, 2.0});
     cfg.enc.kind = kind;
-    spiking_brain b(cfg, 2, 4, 4);
-    const double obs[2] = {0.8, 0.45};
-    std::vector<double> x(cfg.enc.output_size(2, cfg.steps));
+    spiking_brain b(cfg, envs::observation_size, envs::num_actions, 4);
+    const double obs[envs::observation_size] = {0.8, 0.45};
+    std::vector<double> x(cfg.enc.output_size(envs::observation_size, cfg.steps));
     rng r(3, stream_kind::encoder, 0);
     cfg.enc.encode(obs, cfg.steps, r, x);
     double ones = 0;
     for (double v : x) ones += v;
     ASSERT_GT(ones, 1.0);
-    const double c[4] = {0.3, -1.1, 0.5, 0.2};
+    const double c[envs::num_actions] = {0.3, -1.1, 0.5, 0.2};
     std::vector<std::string> report;
     const double rel = fd_check(b, x, c, &report);
     EXPECT_LT(rel, 2e-3) << encoder_name(kind) << "\n" << joined(report);
@@ -142,19 +143,19 @@ TEST(spiking_brain, gradient_through_spike_train_input_matches_finite_difference
 
 TEST(mlp_brain, gradient_matches_finite_differences) {
   brain_config cfg;
-  cfg.type = "mlp";
+  cfg.kind = brain_kind::mlp;
   cfg.hidden = 16;
   cfg.init = init_kind::default_uniform;
-  mlp_brain b(cfg, 2, 4, 5);
-  const double obs[2] = {0.3, 0.9};
-  const double c[4] = {1.0, -0.5, 0.25, -0.7};
+  mlp_brain b(cfg, envs::observation_size, envs::num_actions, 5);
+  const double obs[envs::observation_size] = {0.3, 0.9};
+  const double c[envs::num_actions] = {1.0, -0.5, 0.25, -0.7};
   EXPECT_LT(fd_check(b, obs, c, nullptr), 1e-3);
 }
 
 TEST(spiking_brain, hidden_weights_are_the_network_storage) {
   brain_config cfg;
   cfg.hidden = 8;
-  spiking_brain b(cfg, 2, 4, 1);
+  spiking_brain b(cfg, envs::observation_size, envs::num_actions, 1);
   auto& w = b.params().back();
   ASSERT_EQ(w.name, "hidden.1.weight");
   EXPECT_EQ(w.value.data(), b.net().weights().data());

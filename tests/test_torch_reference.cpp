@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
+#include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
 
@@ -50,7 +51,7 @@ TEST(torch_reference, gradients_match_autograd_for_every_surrogate) {
     cfg.steps = f["steps"];
     cfg.lif.tau_m = f["tau_m"];
     cfg.grad = {kind_of(c["surrogate"]), c["alpha"]};
-    spiking_brain b(cfg, 2, 4, 1);
+    spiking_brain b(cfg, envs::observation_size, envs::num_actions, 1);
     // Load the fixture's weights (PyTorch layout: weight[out][in]).
     for (auto& p : b.params()) {
       const auto& w = f["weights"][p.name];

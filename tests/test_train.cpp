@@ -93,7 +93,7 @@ TEST(train, resume_after_sigkill_gives_the_uninterrupted_result) {
   }
 }
 
-TEST(train, metrics_follow_spec_section_8) {
+TEST(train, metrics_follow_docs_training_md) {
   std::vector<episode_record> r(40);
   for (int i = 0; i < 40; ++i) {
     r[i].episode = i;
@@ -103,7 +103,7 @@ TEST(train, metrics_follow_spec_section_8) {
   r[39].success = false;
   r[39].steps = 300;
   brain_config mlp;
-  mlp.type = "mlp";
+  mlp.kind = brain_kind::mlp;
   const auto m = compute_metrics(r, 14, false, mlp);
   EXPECT_EQ(m.convergence_run, 25);
   EXPECT_DOUBLE_EQ(m.success_rate, 15.0 / 40.0);

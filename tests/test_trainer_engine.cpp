@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "spikeworm/envs/environment.hpp"
 #include "spikeworm/engine/clock_engine.hpp"
 #include "spikeworm/engine/event_engine.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
@@ -14,7 +15,7 @@ namespace {
 TEST(trainer_engine, same_spikes_and_logits_over_many_observations) {
   brain_config cfg;  // the default brain: 2 x 128 LIF, T = 100
   cfg.init = init_kind::default_uniform;  // livelier than kaiming-with-small-output, so layers do spike
-  spiking_brain b(cfg, 2, 4, 11);
+  spiking_brain b(cfg, envs::observation_size, envs::num_actions, 11);
   event_engine ev(b.net(), {1, 1, true});
   clock_engine ck(b.net(), {1, 1, true});
   ck.enable_membrane_trace(true);
@@ -25,7 +26,7 @@ TEST(trainer_engine, same_spikes_and_logits_over_many_observations) {
   int identical = 0, flips = 0;
   std::uint64_t spikes = 0;
   for (int i = 0; i < 300; ++i) {
-    const double obs[2] = {0.05 + 0.95 * (i % 17) / 16.0, -1.0 + 2.0 * (i % 23) / 22.0};
+    const double obs[envs::observation_size] = {0.05 + 0.95 * (i % 17) / 16.0, -1.0 + 2.0 * (i % 23) / 22.0};
     std::vector<double> logits(4);
     b.forward(obs, logits);
     std::vector<double> counts = test::engine_counts(ev, b, obs);

@@ -8,23 +8,20 @@
 
 #include <CLI/CLI.hpp>
 
+#include "spikeworm/app/run_dir.hpp"
+#include "spikeworm/app/simulate.hpp"
 #include "spikeworm/engine/engine.hpp"
 #include "spikeworm/learning/evaluate.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm::cli {
 
-// The whole file; an error naming it when it cannot be read.
-std::string slurp(const std::filesystem::path& p);
-
-// A training run folder (config.toml, weights/session_K.bin) or one weights file of such a folder.
-struct loaded_run {
-  std::filesystem::path dir;          // the run folder
-  std::filesystem::path config_path;
-  experiment_config cfg;
-  std::vector<std::string> weights;   // session_0.bin, session_1.bin, ... in session order
-};
-loaded_run load_run(const std::string& path, const std::string& config_override);
+// Files and run folders are read by app/ (app/run_dir.hpp); the commands name them as before.
+using app::load_run;
+using app::loaded_run;
+using app::slurp;
+using app::source_dir;
+using app::read_network_file;
 
 struct eval_args {
   std::string run;
@@ -100,8 +97,6 @@ struct sweep_args {
 void add_sweep(CLI::App& app, sweep_args& a);
 int sweep(const sweep_args& a, std::ostream& out, std::ostream& err);
 
-// The project's source folder (SPIKEWORM_SOURCE_DIR, else the build's): configs/, scripts/.
-std::filesystem::path source_dir();
 // Runs scripts/<script> with Debian's /usr/bin/python3 and matplotlib; false (and a note) when missing.
 bool run_python_plot(const std::string& script, const std::vector<std::string>& args, std::ostream& out);
 
@@ -115,8 +110,6 @@ struct simulate_args {
   bool quiet = false;
 };
 void add_simulate(CLI::App& app, simulate_args& a);
-// A network config ([simulation], [[population]], [[projection]] only), validated.
-network_desc read_network_file(const std::string& path);
 // Runs `steps` steps in about 100 chunks with a progress bar on err.
 void run_with_progress(engine& eng, step_t steps, const char* label, bool quiet, std::ostream& err);
 int simulate(const simulate_args& a, std::ostream& out, std::ostream& err);

@@ -120,8 +120,9 @@ void print_report(const deploy_report& r, std::ostream& out) {
 
 int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   const loaded_run run = load_run(a.run, a.config);
-  if (run.cfg.brain.type != "spiking")
-    throw error(fmt::format("{}: a {} brain; deploy maps spiking brains onto neuromorphic chips", a.run, run.cfg.brain.type));
+  if (run.cfg.brain.kind != brain_kind::spiking)
+    throw error(fmt::format("{}: a {} brain; deploy maps spiking brains onto neuromorphic chips", a.run,
+                            brain_kind_name(run.cfg.brain.kind)));
   const auto choice = app::choose_session(run.cfg, run.weights, a.session, static_cast<std::uint64_t>(a.seed));
   const std::string why = choice.selected ? fmt::format("best of {} by greedy success {:.2f} on {} selection episodes",
                                                         run.weights.size(), choice.success, app::selection_episodes)

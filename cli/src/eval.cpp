@@ -1,18 +1,13 @@
-// spikeworm eval: trained agents replayed on the event engine (or the reference stepper, or the dense
-// pass), with task figures and per-layer activity next to the dense equivalents.
+// spikeworm eval: parse, app::eval (trained agents replayed on the event engine, the reference stepper or
+// the dense pass), print task figures and per-layer activity next to the dense equivalents.
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "spikeworm/core/parallel.hpp"
-#include "spikeworm/core/error.hpp"
-#include "spikeworm/core/io.hpp"
-#include "spikeworm/learning/evaluate.hpp"
+#include "spikeworm/app/eval.hpp"
 #include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
-
-namespace fs = std::filesystem;
 
 void add_eval(CLI::App& app, eval_args& a) {
   auto* c = app.add_subcommand("eval",
@@ -40,12 +35,12 @@ std::string si(double x) {
 }
 
 void print_eval(const eval_result& r, std::ostream& out) {
-  out << fmt::format("{} brain, {} agent(s) x {} episodes on the {} {}\n", r.brain_type, r.agents,
+  out << fmt::format("{} brain, {} agent(s) x {} episodes on the {} {}\n", brain_kind_name(r.brain_type), r.agents,
                      r.agents ? r.episodes / r.agents : 0, r.engine == "dense" ? "dense" : r.engine,
                      r.engine == "dense" ? "pass" : "engine");
   out << fmt::format("  success {:.3f} ({} of {}), mean steps of successes {:.1f}, decisions {}\n", r.success_rate(),
                      r.successes, r.episodes, r.mean_steps_success, r.decisions);
-  if (r.brain_type == "spiking") {
+  if (r.brain_type == brain_kind::spiking) {
     out << fmt::format("\nper decision ({} steps){}", r.steps, std::string(6, ' '));
     for (const auto& l : r.layers_counts) out << fmt::format("{:>12}", l.name);
     out << "\n";
@@ -83,32 +78,25 @@ void print_eval(const eval_result& r, std::ostream& out) {
 }
 
 int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
-  const loaded_run run = load_run(a.run, a.config);
-  eval_options opt;
-  opt.engine = parse_eval_engine(a.engine);
-  opt.episodes = a.episodes;
-  opt.seed = static_cast<std::uint64_t>(a.seed);
-  opt.sample = a.sample;
-  const int threads = worker_threads(a.threads);
-  const fs::path out_path = !a.out.empty()                    ? fs::path(a.out)
-                            : fs::is_directory(fs::path(a.run)) ? fs::path(a.run) / "eval.json"
-                                                               : fs::path(a.run + ".eval.json");
+  const app::loaded_run run = app::load_run(a.run, a.config);
+  app::eval_request req;
+  req.run = a.run;
+  req.out = a.out;
+  req.options.engine = parse_eval_engine(a.engine);
+  req.options.episodes = a.episodes;
+  req.options.seed = static_cast<std::uint64_t>(a.seed);
+  req.options.sample = a.sample;
+  req.threads = a.threads;
   std::atomic<int> done{0};
-  eval_result r;
+  app::eval_outcome r;
   {
     progress_bar bar(err, "eval", run.weights.size(), a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
-    r = watch_progress(bar, done, a.quiet, [&] { return evaluate_files(run.cfg, run.weights, opt, threads, &done); });
+    r = watch_progress(bar, done, a.quiet, [&] { return app::eval(req, run, &done); });
     bar.update(run.weights.size());
     bar.finish();
   }
-  print_eval(r, out);
-  auto j = r.to_json();
-  j["run"] = run.dir.string();
-  j["weights"] = run.weights;
-  j["seed"] = opt.seed;
-  j["sample"] = opt.sample;
-  write_file_atomically(out_path, j.dump(2) + "\n");
-  out << fmt::format("wrote {}\n", out_path.string());
+  print_eval(r.result, out);
+  out << fmt::format("wrote {}\n", r.written.string());
   return 0;
 }
 

@@ -1,14 +1,10 @@
-// spikeworm rollout: run a baseline policy (random or greedy) in the [env] of a configuration file.
-#include <chrono>
+// spikeworm rollout: parse, app::rollout (a random or greedy policy in an [env]), print the figures.
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "spikeworm/core/config.hpp"
-#include "spikeworm/envs/environment.hpp"
-#include "spikeworm/envs/rollout.hpp"
-#include "spikeworm/core/error.hpp"
-#include "spikeworm/core/io.hpp"
+#include "spikeworm/app/rollout.hpp"
 #include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
@@ -28,30 +24,16 @@ void add_rollout(CLI::App& app, rollout_args& a) {
 }
 
 int rollout(const rollout_args& a, std::ostream& out, std::ostream& err) {
-  const auto doc = load_config_file(a.config);
-  const auto root = table_reader::root(doc);
-  const auto env_table = root.subtable("env");
-  if (!env_table) root.fail("env", "required table [env] is missing");
-  const envs::env_config cfg = envs::read_env_config(*env_table);
-  const envs::policy_kind policy = envs::parse_policy(a.policy);
-  const auto seed = static_cast<std::uint64_t>(a.seed);
-
-  envs::environment env(cfg);
-  envs::rollout_tally tally;
-  std::string csv;
-  if (!a.trajectory.empty()) csv = std::string(envs::trajectory_header);
-  const auto t0 = std::chrono::steady_clock::now();
-  {
-    progress_bar bar(err, "rollout", static_cast<std::uint64_t>(a.episodes),
-                     a.quiet || a.episodes < 1000 ? progress_bar::mode::off : progress_bar::mode::automatic);
-    for (long long i = 0; i < a.episodes; ++i) {
-      tally.add(envs::run_episode(env, policy, seed, static_cast<std::uint64_t>(i),
-                                  a.trajectory.empty() ? nullptr : &csv));
-      if ((i + 1) % 256 == 0 || i + 1 == a.episodes) bar.update(static_cast<std::uint64_t>(i + 1));
-    }
-  }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const auto s = tally.summary();
+  app::rollout_options o{a.config, a.policy, a.episodes, a.seed, a.trajectory};
+  std::optional<progress_bar> bar;
+  const auto r = app::rollout(o, [&](std::uint64_t done, std::uint64_t total) {
+    if (!bar) bar.emplace(err, "rollout", total, a.quiet || a.episodes < 1000 ? progress_bar::mode::off : progress_bar::mode::automatic);
+    bar->update(done);
+  });
+  bar.reset();
+  const auto& cfg = r.env;
+  const auto& s = r.summary;
+  const double wall = r.wall_seconds;
   const bool forage = cfg.kind != envs::env_kind::static_goal;
 
   out << fmt::format("rollout {}: env {} {} ({}x{}, max {} steps), policy {}, {} episodes, seed {}\n", a.config,
@@ -66,10 +48,10 @@ int rollout(const rollout_args& a, std::ostream& out, std::ostream& err) {
   } else {
     row("steps of successes", "- (no success)");
   }
-  if (env.optimal_steps() > 0) {
-    row("optimum", fmt::format("{} steps", env.optimal_steps()));
+  if (r.optimal_steps > 0) {
+    row("optimum", fmt::format("{} steps", r.optimal_steps));
     if (s.successes > 0)
-      row("path efficiency (optimum / mean)", fmt::format("{:.3f}", env.optimal_steps() / s.mean_steps_success));
+      row("path efficiency (optimum / mean)", fmt::format("{:.3f}", r.optimal_steps / s.mean_steps_success));
   } else {
     row("optimum", "- (foraging: see distance efficiency)");
   }
@@ -83,9 +65,8 @@ int rollout(const rollout_args& a, std::ostream& out, std::ostream& err) {
   }
   row("mean total reward", fmt::format("{:.3f}", s.mean_reward));
   row("wall time", fmt::format("{:.3f} s ({:.1f} M steps/s)", wall, wall > 0 ? static_cast<double>(s.steps) / wall / 1e6 : 0.0));
-  if (a.render) out << "\nlast episode, final frame:\n" << env.render();
+  if (a.render) out << "\nlast episode, final frame:\n" << r.last_frame;
   if (!a.trajectory.empty()) {
-    write_file_atomically(a.trajectory, csv);
     out << fmt::format("\nwrote {}\n", a.trajectory);
   }
   return 0;

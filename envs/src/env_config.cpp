@@ -20,7 +20,7 @@ struct foraging_preset {
   double spacing, exclusion, decay, satiety;
 };
 
-// SPEC section 5, foraging: small / medium / large.
+// docs/environments.md, foraging: small / medium / large.
 constexpr foraging_preset foraging_presets[] = {
     {"small", 20, 500, 5, 10, 3.0, 5.0, 8.0, 200.0},
     {"medium", 50, 1000, 20, 30, 5.0, 10.0, 10.0, 500.0},

@@ -1,4 +1,4 @@
-// The environment's rules: movement, observation, rewards, food, satiety and predators (SPEC section 5).
+// The environment's rules: movement, observation, rewards, food, satiety and predators (docs/environments.md).
 #include "spikeworm/envs/environment.hpp"
 
 #include <algorithm>

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "spikeworm/core/config.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/mlp_brain.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
 
@@ -18,12 +20,26 @@ surrogate_kind parse_surrogate(const table_reader& t, std::string_view key, std:
   return surrogate_kind::rectangular;
 }
 
+brain_kind parse_brain_kind(std::string_view name) {
+  if (name == "spiking") return brain_kind::spiking;
+  if (name == "mlp") return brain_kind::mlp;
+  throw error(fmt::format("unknown brain '{}' (expected spiking or mlp)", name));
+}
+
+std::string_view brain_kind_name(brain_kind k) noexcept {
+  switch (k) {
+    case brain_kind::spiking: return "spiking";
+    case brain_kind::mlp: return "mlp";
+  }
+  return "?";
+}
+
 brain_config read_brain_config(const table_reader& t) {
   t.allow_only({"type", "hidden", "layers", "steps", "tau_m", "v_th", "v_reset", "v_rest", "surrogate",
                 "surrogate_alpha", "init", "output_scale", "encoder"});
   brain_config c;
-  c.type = t.choice("type", "spiking", {"spiking", "mlp"});
-  const bool mlp = c.type == "mlp";
+  c.kind = parse_brain_kind(t.choice("type", "spiking", {"spiking", "mlp"}));
+  const bool mlp = c.kind == brain_kind::mlp;
   c.hidden = static_cast<int>(t.integer("hidden", mlp ? 64 : 128));
   t.require(c.hidden >= 1 && c.hidden <= 4096, "hidden", fmt::format("must be in [1, 4096], got {}", c.hidden));
   c.layers = static_cast<int>(t.integer("layers", 2));
@@ -50,8 +66,12 @@ brain_config read_brain_config(const table_reader& t) {
 }
 
 std::unique_ptr<brain> make_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed) {
-  if (cfg.type == "mlp") return std::make_unique<mlp_brain>(cfg, n_obs, n_actions, seed);
+  if (cfg.kind == brain_kind::mlp) return std::make_unique<mlp_brain>(cfg, n_obs, n_actions, seed);
   return std::make_unique<spiking_brain>(cfg, n_obs, n_actions, seed);
+}
+
+std::unique_ptr<brain> make_brain(const brain_config& cfg, std::uint64_t seed) {
+  return make_brain(cfg, cfg.enc.width(envs::observation_size), envs::num_actions, seed);
 }
 
 }  // namespace spikeworm

@@ -181,7 +181,7 @@ void cost_per_decision(deploy_report& rep, const experiment_config& cfg, const n
 
 deploy_report deploy(const experiment_config& cfg, spiking_brain& agent, const chip_profile& chip,
                      const deploy_options& opt, const std::function<void()>& episode_done) {
-  if (cfg.brain.type != "spiking") throw error("deploy: only spiking brains run on a neuromorphic chip");
+  if (cfg.brain.kind != brain_kind::spiking) throw error("deploy: only spiking brains run on a neuromorphic chip");
   deploy_report rep;
   rep.chip = chip;
   rep.encoder = std::string(encoder_name(cfg.brain.enc.kind));

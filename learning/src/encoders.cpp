@@ -1,4 +1,4 @@
-// Observation encoders (SPEC section 4).
+// Observation encoders (docs/environments.md, "Encoders").
 #include "spikeworm/learning/encoders.hpp"
 
 #include <algorithm>

@@ -35,7 +35,7 @@ energy_report energy_of(const eval_result& r, const energy_table& t) {
   rep.table_id = t.id;
   rep.table_name = t.name;
   rep.mlp = dense_pass(static_cast<double>(r.mlp_macs), t);
-  if (r.brain_type != "spiking") {
+  if (r.brain_type != brain_kind::spiking) {
     rep.brain = rep.mlp;
     rep.ann = rep.mlp;
     rep.episode_pj = rep.brain.total() * (r.episodes ? static_cast<double>(r.decisions) / r.episodes : 0.0);

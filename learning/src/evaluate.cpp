@@ -43,22 +43,22 @@ namespace {
 // The dense equivalents of one decision, from the brain's shape.
 void fill_shape(eval_result& r, const experiment_config& cfg) {
   const auto& b = cfg.brain;
-  r.brain_type = b.type;
+  r.brain_type = b.kind;
   r.encoder = std::string(encoder_name(b.enc.kind));
-  r.n_obs = 2;
-  r.n_input = b.enc.width(2);
-  r.n_actions = 4;
+  r.n_obs = envs::observation_size;
+  r.n_input = input_width(b);
+  r.n_actions = envs::num_actions;
   r.hidden = b.hidden;
   r.layers = b.layers;
   const std::uint64_t I = static_cast<std::uint64_t>(r.n_input), H = static_cast<std::uint64_t>(b.hidden),
                       L = static_cast<std::uint64_t>(b.layers), A = static_cast<std::uint64_t>(r.n_actions);
-  // The MLP baseline of SPEC section 6 (or this brain, when it is the MLP).
-  const std::uint64_t mh = b.type == "mlp" ? H : 64;
-  const std::uint64_t ml = b.type == "mlp" ? L : 2;
+  // The MLP baseline of docs/training.md (or this brain, when it is the MLP).
+  const std::uint64_t mh = b.kind == brain_kind::mlp ? H : 64;
+  const std::uint64_t ml = b.kind == brain_kind::mlp ? L : 2;
   r.mlp_hidden = static_cast<int>(mh);
   r.mlp_layers = static_cast<int>(ml);
   r.mlp_macs = I * mh + (ml - 1) * mh * mh + mh * A;
-  if (b.type == "mlp") {
+  if (b.kind == brain_kind::mlp) {
     r.steps = 1;
     r.ann_macs = r.mlp_macs;
     r.clock_macs = r.mlp_macs;
@@ -108,13 +108,6 @@ class engine_runner {
 
 }  // namespace
 
-int greedy_action(std::span<const double> logits) {
-  int best = 0;
-  for (int a = 1; a < static_cast<int>(logits.size()); ++a)
-    if (logits[a] > logits[best]) best = a;
-  return best;
-}
-
 brain_runner::brain_runner(spiking_brain& b, const network& net, std::string_view engine_kind)
     : b_(b), eng_(make_engine(engine_kind, net, {1, 1, true})) {
   cur_.assign(net.num_neurons(), 0.0);
@@ -154,63 +147,84 @@ void brain_runner::run(std::span<const double> currents, std::span<double> logit
   b_.readout_counts(counts_, logits);
 }
 
+namespace {
+
+// Evaluation's player: the greedy (or sampled) action of frozen weights, with the counts eval reports and the
+// wall time of the brain's passes.
+class eval_player final : public episode_player {
+ public:
+  eval_player(const experiment_config& cfg, brain& agent, spiking_brain* sb, const eval_options& opt, eval_result& r)
+      : agent_(agent), sb_(sb), opt_(opt), r_(r), in_(encoded_size(cfg.brain)) {
+    if (sb && opt.engine != eval_engine::dense) runner_ = std::make_unique<engine_runner>(*sb, opt.engine);
+  }
+  void start(rng& pick) { pick_ = &pick; }
+  std::span<double> input(std::size_t) override { return in_; }
+  int act(std::size_t, std::span<const double> in) override {
+    if (r_.input_fan_out)
+      for (double x : in) r_.input_spikes += x != 0.0;
+    const auto t0 = clock::now();
+    if (runner_) {
+      runner_->decide(in, logits_, r_);
+    } else {
+      agent_.forward(in, logits_);
+      if (sb_) count_dense(agent_.last_activity());
+    }
+    busy += clock::now() - t0;
+    int a = greedy_action(logits_);
+    if (opt_.sample) {
+      softmax(logits_, p_);
+      a = sample_action(p_, pick_->uniform());
+    }
+    ++r_.decisions;
+    return a;
+  }
+  using clock = std::chrono::steady_clock;
+  clock::duration busy{};
+
+ private:
+  void count_dense(const activity& act) {
+    for (std::size_t k = 0; k < r_.layers_counts.size(); ++k) {
+      auto& l = r_.layers_counts[k];
+      l.spikes += act.spikes_per_layer[k];
+      l.sops += act.spikes_per_layer[k] * l.fan_out;
+      l.updates += l.neurons * static_cast<std::uint64_t>(r_.steps);
+    }
+  }
+  brain& agent_;
+  spiking_brain* sb_;
+  const eval_options& opt_;
+  eval_result& r_;
+  std::unique_ptr<engine_runner> runner_;
+  std::vector<double> in_;
+  rng* pick_ = nullptr;
+  action_values logits_{}, p_{};
+};
+
+}  // namespace
+
 eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt) {
   eval_result r;
   fill_shape(r, cfg);
-  const bool spiking = cfg.brain.type == "spiking";
+  const bool spiking = cfg.brain.kind == brain_kind::spiking;
   r.engine = std::string(spiking ? eval_engine_name(opt.engine) : "dense");
   r.agents = 1;
   auto* sb = spiking ? dynamic_cast<spiking_brain*>(&agent) : nullptr;
   if (spiking && !sb) throw internal_error("evaluate: the config says spiking but the brain is not");
-  std::unique_ptr<engine_runner> runner;
-  if (sb && opt.engine != eval_engine::dense) runner = std::make_unique<engine_runner>(*sb, opt.engine);
+  eval_player player(cfg, agent, sb, opt, r);
   envs::environment env(cfg.env);
-  const int enc_steps = cfg.brain.enc.constant_input() ? 1 : cfg.brain.steps;
-  std::vector<double> in(cfg.brain.enc.output_size(2, enc_steps));
-  std::array<double, 4> logits{}, p{};
   double steps_success = 0;
-  using clock = std::chrono::steady_clock;
-  clock::duration busy{};
   for (int e = 0; e < opt.episodes; ++e) {
-    env.reset(envs::episode_seed(opt.seed, static_cast<std::uint64_t>(e)));
     rng pick(opt.seed, stream_kind::policy, static_cast<std::uint64_t>(e), 2);
     rng enc_rng(opt.seed, stream_kind::encoder, static_cast<std::uint64_t>(e));
-    while (!env.done()) {
-      const auto o = env.observe();
-      const double obs[2] = {o.strength, o.angle};
-      cfg.brain.enc.encode(obs, enc_steps, enc_rng, in);
-      if (r.input_fan_out)
-        for (double x : in) r.input_spikes += x != 0.0;
-      const auto t0 = clock::now();
-      if (runner) {
-        runner->decide(in, logits, r);
-      } else {
-        agent.forward(in, logits);
-        if (sb) {
-          const auto& act = agent.last_activity();
-          for (std::size_t k = 0; k < r.layers_counts.size(); ++k) {
-            auto& l = r.layers_counts[k];
-            l.spikes += act.spikes_per_layer[k];
-            l.sops += act.spikes_per_layer[k] * l.fan_out;
-            l.updates += l.neurons * static_cast<std::uint64_t>(r.steps);
-          }
-        }
-      }
-      busy += clock::now() - t0;
-      int a = greedy_action(logits);
-      if (opt.sample) {
-        softmax(logits, p);
-        a = sample_action(p, pick.uniform());
-      }
-      env.step(static_cast<envs::action>(a));
-      ++r.decisions;
-    }
+    player.start(pick);
+    play_episode(env, envs::episode_seed(opt.seed, static_cast<std::uint64_t>(e)), cfg.brain.enc,
+                 encoder_steps(cfg.brain), enc_rng, player);
     tally_episode(r, env.info(), steps_success);
   }
   finish_tally(r, steps_success);
   r.dense_updates = spiking ? r.decisions * static_cast<std::uint64_t>(cfg.brain.hidden) * cfg.brain.layers * cfg.brain.steps : 0;
   r.session_successes = {r.successes};
-  r.seconds = std::chrono::duration<double>(busy).count();
+  r.seconds = std::chrono::duration<double>(player.busy).count();
   return r;
 }
 
@@ -248,7 +262,7 @@ eval_result evaluate_files(const experiment_config& cfg, const std::vector<std::
   std::vector<eval_result> parts(files.size());
   std::vector<std::unique_ptr<brain>> brains;
   for (std::size_t k = 0; k < files.size(); ++k) {
-    brains.push_back(make_brain(cfg.brain, cfg.brain.enc.width(2), envs::num_actions, 1));
+    brains.push_back(make_brain(cfg.brain, 1));
     read_weights(files[k], brains.back()->params());
   }
   worker_pool pool(threads);
@@ -270,7 +284,7 @@ nlohmann::json eval_result::to_json() const {
                       {"firing_rate", firing_rate(k)}, {"spikes_per_decision", per_decision(l.spikes)},
                       {"sops_per_decision", per_decision(l.sops)}, {"updates_per_decision", per_decision(l.updates)}});
   }
-  return {{"brain", brain_type}, {"engine", engine}, {"encoder", encoder}, {"n_obs", n_obs}, {"n_input", n_input},
+  return {{"brain", std::string(brain_kind_name(brain_type))}, {"engine", engine}, {"encoder", encoder}, {"n_obs", n_obs}, {"n_input", n_input},
           {"hidden", hidden}, {"layers", layers}, {"steps", steps}, {"n_actions", n_actions}, {"agents", agents},
           {"episodes", episodes}, {"successes", successes}, {"success_rate", success_rate()},
           {"mean_steps_success", mean_steps_success}, {"mean_reward", mean_reward}, {"mean_foods", mean_foods},
@@ -289,7 +303,7 @@ eval_result eval_result::from_json(const nlohmann::json& j) {
   };
   eval_result r;
   try {
-    r.brain_type = get("brain").get<std::string>();
+    r.brain_type = parse_brain_kind(get("brain").get<std::string>());
     r.engine = get("engine").get<std::string>();
     r.encoder = get("encoder").get<std::string>();
     r.n_obs = get("n_obs").get<int>();

@@ -31,34 +31,36 @@ void spiking_brain::surrogate_row(std::span<const float> u, double th, std::vect
   }
 }
 
-spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed)
-    : cfg_(cfg), n_obs_(n_obs), n_act_(n_actions), H_(cfg.hidden), L_(cfg.layers), T_(cfg.steps) {
-  if (H_ < 1 || L_ < 1 || T_ < 1) throw error("brain: hidden, layers and steps must be >= 1");
-  if (cfg.lif.t_ref != 0) throw error("brain.t_ref: the trained brain has no refractory period (t_ref = 0)");
-  lif_ = lower(cfg.lif);
-  // The engine network holding the hidden-to-hidden synapses.
+namespace {
+
+// An all-to-all projection with zero weights (the brain's parameters) and one step of delay.
+projection_desc one_step(std::string source, std::string target) {
+  projection_desc d;
+  d.source = std::move(source);
+  d.target = std::move(target);
+  d.rule = connection_rule::all_to_all;
+  d.weight = value_spec::constant(0.0);
+  d.delay = value_spec::constant(1.0);
+  return d;
+}
+
+// The engine network holding the hidden-to-hidden synapses: populations L1..LL (lif), all-to-all L_k -> L_{k+1}
+// with one step of delay; spike-train encoders add the spike sources IN and their folded synapses IN -> L1.
+std::unique_ptr<network> hidden_network(const brain_config& cfg, const lif_lowered& lif, int n_obs, std::uint64_t seed) {
   std::vector<population> pops;
   std::vector<projection_desc> projs;
-  for (int k = 0; k < L_; ++k) {
+  for (int k = 0; k < cfg.layers; ++k) {
     population p;
     p.name = fmt::format("L{}", k + 1);
-    p.size = static_cast<neuron_id>(H_);
+    p.size = static_cast<neuron_id>(cfg.hidden);
     p.model = model_kind::lif;
-    p.lif = lif_;
+    p.lif = lif;
     p.init_v = value_spec::constant(cfg.lif.v_rest);
     // Layers above the first get input from a dense all-to-all projection nearly every step: the event
     // engine steps them clock-driven (vectorised); layer 1 (a constant current) stays lazy: 1 update per spike.
     if (k > 0) p.update = update_mode::clock;
     pops.push_back(std::move(p));
-    if (k > 0) {
-      projection_desc d;
-      d.source = fmt::format("L{}", k);
-      d.target = fmt::format("L{}", k + 1);
-      d.rule = connection_rule::all_to_all;
-      d.weight = value_spec::constant(0.0);
-      d.delay = value_spec::constant(1.0);
-      projs.push_back(std::move(d));
-    }
+    if (k > 0) projs.push_back(one_step(fmt::format("L{}", k), fmt::format("L{}", k + 1)));
   }
   if (!cfg.enc.constant_input()) {
     // Spike-train input: a spike_source population IN (last, so the layers keep ids 0 .. L H - 1) and the
@@ -68,15 +70,19 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
     in.size = static_cast<neuron_id>(n_obs);
     in.model = model_kind::spike_source;
     pops.push_back(std::move(in));
-    projection_desc d;
-    d.source = "IN";
-    d.target = "L1";
-    d.rule = connection_rule::all_to_all;
-    d.weight = value_spec::constant(0.0);
-    d.delay = value_spec::constant(1.0);
-    projs.push_back(std::move(d));
+    projs.push_back(one_step(fmt::format("IN"), fmt::format("L{}", 1)));
   }
-  net_ = std::make_unique<network>(std::move(pops), std::move(projs), 1.0, seed);
+  return std::make_unique<network>(std::move(pops), std::move(projs), 1.0, seed);
+}
+
+}  // namespace
+
+spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed)
+    : cfg_(cfg), n_obs_(n_obs), n_act_(n_actions), H_(cfg.hidden), L_(cfg.layers), T_(cfg.steps) {
+  if (H_ < 1 || L_ < 1 || T_ < 1) throw error("brain: hidden, layers and steps must be >= 1");
+  if (cfg.lif.t_ref != 0) throw error("brain.t_ref: the trained brain has no refractory period (t_ref = 0)");
+  lif_ = lower(cfg.lif);
+  net_ = hidden_network(cfg, lif_, n_obs, seed);
   if (!cfg.enc.constant_input()) wf_ = net_->projection_matrix(static_cast<std::size_t>(L_ - 1)).data;
   // Dense parameters: W_in, b_in, W_1, b_1, b_2..b_L, W_out, b_out.
   const std::size_t H = H_, O = n_obs_, A = n_act_;
@@ -180,39 +186,133 @@ double spiking_brain::bias_current(int layer, int neuron) const noexcept {
   return static_cast<double>(params_[p_b_first_ + layer].value[neuron]);
 }
 
-// Pre: obs.size() == n_obs. Post: count_ holds the last layer's spike counts; with a tape, the tape holds
-// c, every pre-threshold membrane u and spike s, and the spiking neurons of every (layer, step).
-void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
-  const std::size_t H = H_, T = T_;
-  const bool smooth = cfg_.smooth;
-  const bool spikes_in = !cfg_.enc.constant_input();
-  if (obs.size() != static_cast<std::size_t>(n_obs_) * (spikes_in ? T : 1))
-    throw internal_error(fmt::format("spiking_brain: input of {} values, expected {}", obs.size(),
-                                     static_cast<std::size_t>(n_obs_) * (spikes_in ? T : 1)));
-  if (!spikes_in) {
-    const auto& win = params_[p_in_w_];
-    const auto& bin = params_[p_in_b_];
-    for (std::size_t j = 0; j < H; ++j) {
-      double a = static_cast<double>(bin.value[j]);
-      for (int i = 0; i < n_obs_; ++i) a += static_cast<double>(win.value[j * n_obs_ + i]) * obs[i];
-      c_[j] = a;
+// The constant input of a decision: c = W_in obs + b_in and layer 1's current W_1 c + b_1; spike-train
+// encoders fold W_1 W_in into the input synapses instead.
+void spiking_brain::input_current(std::span<const double> obs) {
+  const std::size_t H = H_;
+  if (!cfg_.enc.constant_input()) {
+    fold_input();
+    return;
+  }
+  const auto& win = params_[p_in_w_];
+  const auto& bin = params_[p_in_b_];
+  for (std::size_t j = 0; j < H; ++j) {
+    double a = static_cast<double>(bin.value[j]);
+    for (int i = 0; i < n_obs_; ++i) a += static_cast<double>(win.value[j * n_obs_ + i]) * obs[i];
+    c_[j] = a;
+  }
+  const auto& w1 = params_[p_w1_];
+  const auto& b1 = params_[p_b_first_];
+  for (std::size_t j = 0; j < H; ++j) {
+    double a = static_cast<double>(b1.value[j]);
+    const float* row = w1.value.data() + j * H;
+    for (std::size_t i = 0; i < H; ++i) a += static_cast<double>(row[i]) * c_[i];
+    i1_[j] = a;
+  }
+}
+
+// Synaptic input of layer k at step t: b_k + W_k . s_{k-1}(t-1), summed in ascending source order like the
+// engine (layer 1: its constant current, or the input spikes through the folded synapses).
+const double* spiking_brain::layer_input(int k, std::size_t t, std::span<const double> obs) {
+  const std::size_t H = H_;
+  if (k == 0 && !cfg_.enc.constant_input()) {
+    // Input spikes x_{t-1} through the folded input synapses (one step of delay, like every projection):
+    // b_f + sum over the inputs that spiked (ascending) of W_f.
+    std::fill(syn_.begin(), syn_.end(), 0.0);
+    const double* x = obs.data() + (t == 0 ? 0 : t - 1) * static_cast<std::size_t>(n_obs_);
+    for (int i = 0; i < n_obs_; ++i) {
+      if (t == 0 || x[i] == 0.0) continue;
+      const float* wrow = wf_.data() + static_cast<std::size_t>(i) * H;
+      for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
     }
-    const auto& w1 = params_[p_w1_];
-    const auto& b1 = params_[p_b_first_];
-    for (std::size_t j = 0; j < H; ++j) {
-      double a = static_cast<double>(b1.value[j]);
-      const float* row = w1.value.data() + j * H;
-      for (std::size_t i = 0; i < H; ++i) a += static_cast<double>(row[i]) * c_[i];
-      i1_[j] = a;
+    for (std::size_t j = 0; j < H; ++j) syn_[j] = bf_[j] + syn_[j];
+    return syn_.data();
+  }
+  if (k == 0) return i1_.data();
+  const auto& w = params_[p_w_first_ + k - 1];
+  std::fill(syn_.begin(), syn_.end(), 0.0);
+  if (!cfg_.smooth) {
+    for (std::uint32_t i : prev_fired_[k - 1]) {
+      const float* wrow = w.value.data() + static_cast<std::size_t>(i) * H;
+      for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
     }
   } else {
-    fold_input();
+    for (std::size_t i = 0; i < H; ++i) {
+      const double si = prev_s_[(k - 1) * H + i];
+      const float* wrow = w.value.data() + i * H;
+      for (std::size_t j = 0; j < H; ++j) syn_[j] += si * static_cast<double>(wrow[j]);
+    }
   }
+  const auto& b = params_[p_b_first_ + k];
+  for (std::size_t j = 0; j < H; ++j) syn_[j] = static_cast<double>(b.value[j]) + syn_[j];
+  return syn_.data();
+}
+
+// One step of layer k driven by `in`: membranes, spikes (cur_s_, cur_fired_), counts, and the tape's row.
+void spiking_brain::layer_step(int k, std::size_t t, const double* in, spike_tape* tape) {
+  const std::size_t H = H_, T = T_;
+  const double decay = lif_.decay, leak = lif_.leak, th = lif_.v_th, vr = lif_.v_reset;
+  double* v = v_.data() + k * H;
+  double* sk = cur_s_.data() + k * H;
+  auto& fired = cur_fired_[k];
+  fired.clear();
+  float* tu = tape ? tape->u.data() + (static_cast<std::size_t>(k) * T + t) * H : nullptr;
+  const std::size_t row = (static_cast<std::size_t>(k) * T + t) * H;
+  // The update, branch-free so it vectorises: the same expression as lif_lowered::step.
+  if (!cfg_.smooth) {
+    for (std::size_t j = 0; j < H; ++j) {
+      const double u = decay * v[j] + leak + in[j];
+      const double sj = u >= th ? 1.0 : 0.0;
+      v[j] = u >= th ? vr : u;
+      sk[j] = sj;
+      if (tu) {
+        tu[j] = static_cast<float>(u);
+        tape->spiked[row + j] = static_cast<std::uint8_t>(u >= th);
+      }
+    }
+    for (std::size_t j = 0; j < H; ++j)
+      if (sk[j] != 0.0) fired.push_back(static_cast<std::uint32_t>(j));
+  } else {
+    for (std::size_t j = 0; j < H; ++j) {
+      const double u = lif_.step(v[j], in[j]);
+      const double sj = cfg_.grad.smooth(u - th);
+      v[j] = u * (1.0 - sj) + vr * sj;
+      sk[j] = sj;
+      if (tu) {
+        tu[j] = static_cast<float>(u);
+        tape->s[row + j] = static_cast<float>(sj);
+      }
+    }
+  }
+  if (k == L_ - 1)
+    for (std::size_t j = 0; j < H; ++j) count_[j] += sk[j];
+  act_.spikes_per_layer[k] += fired.size();
+  if (cfg_.smooth)
+    for (std::size_t j = 0; j < H; ++j) layer_sum_[k] += sk[j];
+  else layer_sum_[k] += static_cast<double>(fired.size());
+  if (k + 1 < L_) act_.sops += fired.size() * H;
+  if (tape) {
+    const std::size_t at = static_cast<std::size_t>(k) * T + t;
+    tape->fired_begin[at] = static_cast<std::uint32_t>(tape->fired.size());
+    tape->fired.insert(tape->fired.end(), fired.begin(), fired.end());
+    tape->fired_end[at] = static_cast<std::uint32_t>(tape->fired.size());
+  }
+}
+
+// Pre: obs.size() == n_obs (x T for spike-train encoders). Post: count_ holds the last layer's spike counts;
+// with a tape, the tape holds c, every pre-threshold membrane u and spike s, and the spiking neurons of every
+// (layer, step).
+void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
+  const std::size_t T = T_;
+  const std::size_t expected = static_cast<std::size_t>(n_obs_) * (cfg_.enc.constant_input() ? 1 : T);
+  if (obs.size() != expected)
+    throw internal_error(fmt::format("spiking_brain: input of {} values, expected {}", obs.size(), expected));
+  input_current(obs);
   if (tape) {
     tape->obs.assign(obs.begin(), obs.end());
     tape->c = c_;
-    tape->u.resize(static_cast<std::size_t>(L_) * T * H);
-    if (smooth) tape->s.resize(tape->u.size());
+    tape->u.resize(static_cast<std::size_t>(L_) * T * H_);
+    if (cfg_.smooth) tape->s.resize(tape->u.size());
     else tape->spiked.resize(tape->u.size());
     tape->fired.clear();
     tape->fired_begin.resize(static_cast<std::size_t>(L_) * T);
@@ -223,100 +323,14 @@ void spiking_brain::run(std::span<const double> obs, spike_tape* tape) {
   std::fill(act_.spikes_per_layer.begin(), act_.spikes_per_layer.end(), 0);
   std::fill(layer_sum_.begin(), layer_sum_.end(), 0.0);
   act_.sops = 0;
-  auto& prev = prev_fired_;
-  auto& cur = cur_fired_;
-  for (auto& f : prev) f.clear();
-  auto& prev_s = prev_s_;
-  auto& cur_s = cur_s_;
-  std::fill(prev_s.begin(), prev_s.end(), 0.0);
-  const double decay = lif_.decay, leak = lif_.leak, th = lif_.v_th, vr = lif_.v_reset;
+  for (auto& f : prev_fired_) f.clear();
+  std::fill(prev_s_.begin(), prev_s_.end(), 0.0);
   for (std::size_t t = 0; t < T; ++t) {
-    for (int k = 0; k < L_; ++k) {
-      double* v = v_.data() + k * H;
-      double* sk = cur_s.data() + k * H;
-      auto& fired = cur[k];
-      fired.clear();
-      // Synaptic input of this step: b_k + W_k . s_{k-1}(t-1), summed in ascending source order like the engine.
-      const double* in = i1_.data();
-      if (k == 0 && spikes_in) {
-        // Input spikes x_{t-1} through the folded input synapses (one step of delay, like every projection):
-        // b_f + sum over the inputs that spiked (ascending) of W_f.
-        std::fill(syn_.begin(), syn_.end(), 0.0);
-        const double* x = obs.data() + (t == 0 ? 0 : t - 1) * static_cast<std::size_t>(n_obs_);
-        for (int i = 0; i < n_obs_; ++i) {
-          if (t == 0 || x[i] == 0.0) continue;
-          const float* wrow = wf_.data() + static_cast<std::size_t>(i) * H;
-          for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
-        }
-        for (std::size_t j = 0; j < H; ++j) syn_[j] = bf_[j] + syn_[j];
-        in = syn_.data();
-      } else if (k > 0) {
-        const auto& w = params_[p_w_first_ + k - 1];
-        std::fill(syn_.begin(), syn_.end(), 0.0);
-        if (!smooth) {
-          for (std::uint32_t i : prev[k - 1]) {
-            const float* wrow = w.value.data() + static_cast<std::size_t>(i) * H;
-            for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
-          }
-        } else {
-          for (std::size_t i = 0; i < H; ++i) {
-            const double si = prev_s[(k - 1) * H + i];
-            const float* wrow = w.value.data() + i * H;
-            for (std::size_t j = 0; j < H; ++j) syn_[j] += si * static_cast<double>(wrow[j]);
-          }
-        }
-        const auto& b = params_[p_b_first_ + k];
-        for (std::size_t j = 0; j < H; ++j) syn_[j] = static_cast<double>(b.value[j]) + syn_[j];
-        in = syn_.data();
-      }
-      float* tu = tape ? tape->u.data() + (static_cast<std::size_t>(k) * T + t) * H : nullptr;
-      const std::size_t row = (static_cast<std::size_t>(k) * T + t) * H;
-      // The update, branch-free so it vectorises: the same expression as lif_lowered::step.
-      if (!smooth) {
-        for (std::size_t j = 0; j < H; ++j) {
-          const double u = decay * v[j] + leak + in[j];
-          const double sj = u >= th ? 1.0 : 0.0;
-          v[j] = u >= th ? vr : u;
-          sk[j] = sj;
-          if (tu) {
-            tu[j] = static_cast<float>(u);
-            tape->spiked[row + j] = static_cast<std::uint8_t>(u >= th);
-          }
-        }
-        for (std::size_t j = 0; j < H; ++j)
-          if (sk[j] != 0.0) fired.push_back(static_cast<std::uint32_t>(j));
-      } else {
-        for (std::size_t j = 0; j < H; ++j) {
-          const double u = lif_.step(v[j], in[j]);
-          const double sj = cfg_.grad.smooth(u - th);
-          v[j] = u * (1.0 - sj) + vr * sj;
-          sk[j] = sj;
-          if (tu) {
-            tu[j] = static_cast<float>(u);
-            tape->s[row + j] = static_cast<float>(sj);
-          }
-        }
-      }
-      if (k == L_ - 1)
-        for (std::size_t j = 0; j < H; ++j) count_[j] += sk[j];
-      act_.spikes_per_layer[k] += fired.size();
-      if (smooth)
-        for (std::size_t j = 0; j < H; ++j) layer_sum_[k] += sk[j];
-      else layer_sum_[k] += static_cast<double>(fired.size());
-      if (k + 1 < L_) act_.sops += fired.size() * H;
-      if (tape) {
-        const std::size_t at = static_cast<std::size_t>(k) * T + t;
-        tape->fired_begin[at] = static_cast<std::uint32_t>(tape->fired.size());
-        tape->fired.insert(tape->fired.end(), fired.begin(), fired.end());
-        tape->fired_end[at] = static_cast<std::uint32_t>(tape->fired.size());
-      }
-    }
-    std::swap(prev, cur);
-    std::swap(prev_s, cur_s);
+    for (int k = 0; k < L_; ++k) layer_step(k, t, layer_input(k, t, obs), tape);
+    std::swap(prev_fired_, cur_fired_);
+    std::swap(prev_s_, cur_s_);
   }
-  if (tape) {
-    tape->counts = count_;
-  }
+  if (tape) tape->counts = count_;
 }
 
 void spiking_brain::forward(std::span<const double> obs, std::span<double> logits) {
@@ -426,50 +440,64 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
       }
       break;  // spike inputs: backward_folded reads gu_all_ (layer 1, every step)
     }
-    // Input of layer k at t: b_k + W_k . s_{k-1}(t-1).
-    auto& pb = params_[p_b_first_ + k];
-    for (std::size_t t = 0; t < T; ++t)
-      for (std::size_t j = 0; j < H; ++j) pb.grad[j] += gu_all_[t * H + j];
-    auto& pw = params_[p_w_first_ + k - 1];
-    const std::size_t prev_block = static_cast<std::size_t>(k - 1) * T * H;
-    // Weight gradient [source i][target j] += s_{k-1}(t-1)[i] gu(t)[j]: only the rows of sources that
-    // spiked (spikes are 0/1), accumulated in float for this decision, then added to the gradient.
-    gw_f_.assign(H * H, 0.0f);
-    for (std::size_t t = 1; t < T; ++t) {
-      const double* gu = gu_all_.data() + t * H;
-      for (std::size_t j = 0; j < H; ++j) gu_row_f_[j] = static_cast<float>(gu[j]);
-      if (!smooth) {
-        const std::size_t at = static_cast<std::size_t>(k - 1) * T + (t - 1);
-        for (std::uint32_t f = tape.fired_begin[at]; f < tape.fired_end[at]; ++f) {
-          float* __restrict gw = gw_f_.data() + static_cast<std::size_t>(tape.fired[f]) * H;
-          for (std::size_t j = 0; j < H; ++j) gw[j] += gu_row_f_[j];
-        }
-      } else {
-        for (std::size_t i = 0; i < H; ++i) {
-          const float si = tape.s[prev_block + (t - 1) * H + i];  // smooth mode only
-          float* __restrict gw = gw_f_.data() + i * H;
-          for (std::size_t j = 0; j < H; ++j) gw[j] += si * gu_row_f_[j];
-        }
-      }
-    }
-    for (std::size_t x = 0; x < H * H; ++x) pw.grad[x] += static_cast<double>(gw_f_[x]);
-    // dL/ds_{k-1}(t-1) = W_k[i][:] . gu(t): row t of GU_k W_k^T, stored at row t for the layer below.
-    {
-      using mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-      using fmat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-      const auto h = static_cast<Eigen::Index>(H), tt = static_cast<Eigen::Index>(T);
-      Eigen::Map<const mat> gu(gu_all_.data(), tt, h);
-      Eigen::Map<const fmat> w(pw.value.data(), h, h);
-      Eigen::Map<mat> out(gs_in_.data(), tt, h);
-      gu_f_ = gu.cast<float>();
-      gs_f_.noalias() = gu_f_ * w.transpose();
-      out = gs_f_.cast<double>();
-    }
+    hidden_gradients(tape, k);
   }
   if (!cfg_.enc.constant_input()) {
     backward_folded(obs);
     return;
   }
+  input_gradients(tape);
+}
+
+// The gradients of layer k's input (k >= 1) from gu_all_ = dL/du_k: b_k, W_k, and dL/ds_{k-1} into gs_in_.
+void spiking_brain::hidden_gradients(const spike_tape& tape, int k) {
+  const std::size_t H = H_, T = T_;
+  const bool smooth = cfg_.smooth;
+  // Input of layer k at t: b_k + W_k . s_{k-1}(t-1).
+  auto& pb = params_[p_b_first_ + k];
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t j = 0; j < H; ++j) pb.grad[j] += gu_all_[t * H + j];
+  auto& pw = params_[p_w_first_ + k - 1];
+  const std::size_t prev_block = static_cast<std::size_t>(k - 1) * T * H;
+  // Weight gradient [source i][target j] += s_{k-1}(t-1)[i] gu(t)[j]: only the rows of sources that
+  // spiked (spikes are 0/1), accumulated in float for this decision, then added to the gradient.
+  gw_f_.assign(H * H, 0.0f);
+  for (std::size_t t = 1; t < T; ++t) {
+    const double* gu = gu_all_.data() + t * H;
+    for (std::size_t j = 0; j < H; ++j) gu_row_f_[j] = static_cast<float>(gu[j]);
+    if (!smooth) {
+      const std::size_t at = static_cast<std::size_t>(k - 1) * T + (t - 1);
+      for (std::uint32_t f = tape.fired_begin[at]; f < tape.fired_end[at]; ++f) {
+        float* __restrict gw = gw_f_.data() + static_cast<std::size_t>(tape.fired[f]) * H;
+        for (std::size_t j = 0; j < H; ++j) gw[j] += gu_row_f_[j];
+      }
+    } else {
+      for (std::size_t i = 0; i < H; ++i) {
+        const float si = tape.s[prev_block + (t - 1) * H + i];  // smooth mode only
+        float* __restrict gw = gw_f_.data() + i * H;
+        for (std::size_t j = 0; j < H; ++j) gw[j] += si * gu_row_f_[j];
+      }
+    }
+  }
+  for (std::size_t x = 0; x < H * H; ++x) pw.grad[x] += static_cast<double>(gw_f_[x]);
+  // dL/ds_{k-1}(t-1) = W_k[i][:] . gu(t): row t of GU_k W_k^T, stored at row t for the layer below.
+  {
+    using mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using fmat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const auto h = static_cast<Eigen::Index>(H), tt = static_cast<Eigen::Index>(T);
+    Eigen::Map<const mat> gu(gu_all_.data(), tt, h);
+    Eigen::Map<const fmat> w(pw.value.data(), h, h);
+    Eigen::Map<mat> out(gs_in_.data(), tt, h);
+    gu_f_ = gu.cast<float>();
+    gs_f_.noalias() = gu_f_ * w.transpose();
+    out = gs_f_.cast<double>();
+  }
+}
+
+// Layer-1 current I1 = W_1 c + b_1, c = W_in obs + b_in (constant-input encoders), from gi1_ = dL/dI1.
+void spiking_brain::input_gradients(const spike_tape& tape) {
+  const std::span<const double> obs = tape.obs;
+  const std::size_t H = H_;
   // Layer-1 current I1 = W_1 c + b_1, c = W_in obs + b_in.
   auto& pw1 = params_[p_w1_];
   auto& pb1 = params_[p_b_first_];

@@ -31,82 +31,67 @@ session::session(const experiment_config& cfg, int index, std::uint64_t seed)
       index_(index),
       seed_(seed),
       env_(cfg.env),
-      brain_(make_brain(cfg.brain, cfg.brain.enc.width(2), envs::num_actions, seed)),
+      brain_(make_brain(cfg.brain, seed)),
       opt_(brain_->params()) {}
+
+// The trainer's player: samples from softmax(logits) with the policy stream and keeps, per decision, the input
+// (the brain's tape slot n), probabilities, action, reward and per-layer spikes the update needs.
+class session::player final : public episode_player {
+ public:
+  player(session& s, episode_record& rec, rng& pick) : s_(s), rec_(rec), pick_(pick), width_(encoded_size(s.cfg_.brain)) {}
+  std::span<double> input(std::size_t n) override {
+    if (s_.inputs_.size() <= n) s_.inputs_.emplace_back();
+    auto& in = s_.inputs_[n];
+    in.resize(width_);
+    return in;
+  }
+  int act(std::size_t n, std::span<const double> in) override {
+    s_.brain_->forward_train(in, logits_, n);
+    softmax(logits_, p_);
+    const int a = sample_action(p_, pick_.uniform());
+    const auto& act = s_.brain_->last_activity();
+    const std::size_t layers = rec_.spikes.size();
+    for (std::size_t k = 0; k < layers; ++k) rec_.spikes[k] += act.spikes_per_layer[k];
+    s_.decision_spikes_.resize((n + 1) * layers);
+    for (std::size_t k = 0; k < layers; ++k) s_.decision_spikes_[n * layers + k] = act.spikes_per_layer[k];
+    rec_.sops += act.sops;
+    entropy_sum += entropy(p_);
+    s_.actions_.push_back(a);
+    s_.probs_.push_back(p_);
+    return a;
+  }
+  void stepped(std::size_t, const envs::step_result& r) override { s_.rewards_.push_back(r.reward); }
+  double entropy_sum = 0;
+
+ private:
+  session& s_;
+  episode_record& rec_;
+  rng& pick_;
+  std::size_t width_;
+  action_values logits_{}, p_{};
+};
 
 const episode_record& session::run_episode() {
   const int e = episodes_done();
   const auto& tc = cfg_.train;
-  env_.reset(envs::episode_seed(seed_, static_cast<std::uint64_t>(e)));
   rng pick(seed_, stream_kind::policy, static_cast<std::uint64_t>(e), 1);
   rng enc_rng(seed_, stream_kind::encoder, static_cast<std::uint64_t>(e));  // drawn from by no constant encoder
-  const std::size_t width = cfg_.brain.enc.output_size(2, cfg_.brain.steps);
-  const int enc_steps = cfg_.brain.enc.constant_input() ? 1 : cfg_.brain.steps;
   actions_.clear();
   rewards_.clear();
   probs_.clear();
-  std::size_t n = 0;
   episode_record rec;
   rec.session = index_;
   rec.episode = e;
-  rec.spikes.assign(cfg_.brain.type == "spiking" ? cfg_.brain.layers : 0, 0);
-  std::array<double, 4> logits{}, p{};
-  double entropy_sum = 0;
-  while (!env_.done()) {
-    const auto o = env_.observe();
-    const double obs[2] = {o.strength, o.angle};
-    if (inputs_.size() <= n) inputs_.emplace_back();
-    auto& in = inputs_[n];
-    in.resize(width);
-    cfg_.brain.enc.encode(obs, enc_steps, enc_rng, in);
-    brain_->forward_train(in, logits, n);
-    softmax(logits, p);
-    const int a = sample_action(p, pick.uniform());
-    const auto& act = brain_->last_activity();
-    for (std::size_t k = 0; k < rec.spikes.size(); ++k) rec.spikes[k] += act.spikes_per_layer[k];
-    decision_spikes_.resize((n + 1) * rec.spikes.size());
-    for (std::size_t k = 0; k < rec.spikes.size(); ++k) decision_spikes_[n * rec.spikes.size() + k] = act.spikes_per_layer[k];
-    rec.sops += act.sops;
-    entropy_sum += entropy(p);
-    actions_.push_back(a);
-    probs_.push_back(p);
-    rewards_.push_back(env_.step(static_cast<envs::action>(a)).reward);
-    ++n;
-  }
-  const auto adv = advantages(tc, rewards_, baseline_);
-  const double beta = entropy_beta_at(tc, e);
-  double loss = 0;
-  std::array<double, 4> g{};
-  // Activity penalty (train.activity_l1): lambda * max(0, rate_k - target) per decision and layer, averaged
-  // over the episode's decisions; its gradient is the same for every spike of a layer above target.
-  const std::size_t layers = rec.spikes.size();
-  const bool penalize = tc.activity_l1 > 0 && layers > 0;
-  const double slots = static_cast<double>(cfg_.brain.hidden) * cfg_.brain.steps;
-  std::vector<double> g_spikes(penalize ? layers : 0);
-  for (std::size_t t = 0; t < n; ++t) {
-    loss += (-std::log(std::max(probs_[t][actions_[t]], 1e-300)) * adv[t] - beta * entropy(probs_[t])) / static_cast<double>(n);
-    policy_gradient(probs_[t], actions_[t], adv[t], beta, static_cast<double>(n), g);
-    for (std::size_t k = 0; k < g_spikes.size(); ++k) {
-      const double rate = static_cast<double>(decision_spikes_[t * layers + k]) / slots;
-      const bool above = rate > tc.activity_target;
-      loss += above ? tc.activity_l1 * (rate - tc.activity_target) / static_cast<double>(n) : 0.0;
-      g_spikes[k] = above ? tc.activity_l1 / (slots * static_cast<double>(n)) : 0.0;
-    }
-    brain_->backward_train(t, g, g_spikes);
-  }
+  rec.spikes.assign(cfg_.brain.kind == brain_kind::spiking ? cfg_.brain.layers : 0, 0);
+  player pl(*this, rec, pick);
+  const std::size_t n = play_episode(env_, envs::episode_seed(seed_, static_cast<std::uint64_t>(e)), cfg_.brain.enc,
+                                     encoder_steps(cfg_.brain), enc_rng, pl);
+  const double loss = accumulate_gradients(rec, n, e);
   // Tapes stay allocated for the next episode (reused slot by slot); the session releases them at its end.
   if (e + 1 >= tc.episodes) brain_->release_tapes();
   if (!std::isfinite(loss))
     throw error(fmt::format("session {} (seed {}): non-finite loss at episode {}", index_, seed_, e));
-  // EMA baseline of the mean discounted return.
-  {
-    double acc = 0, mean = 0;
-    std::vector<double> ret(n);
-    for (std::size_t t = n; t-- > 0;) ret[t] = acc = rewards_[t] + tc.gamma * acc;
-    for (double r : ret) mean += r / static_cast<double>(std::max<std::size_t>(n, 1));
-    baseline_ = baseline_set_ ? (1 - tc.baseline_alpha) * baseline_ + tc.baseline_alpha * mean : mean;
-    baseline_set_ = true;
-  }
+  update_baseline(n);
   rec.lr = learning_rate_at(tc, e);
   if (++pending_ == tc.batch_size) {
     auto& params = brain_->params();
@@ -127,12 +112,49 @@ const episode_record& session::run_episode() {
   rec.outcome = std::string(envs::outcome_name(info.end));
   rec.reward = info.total_reward;
   rec.loss = loss;
-  rec.beta = beta;
-  rec.entropy = n ? entropy_sum / static_cast<double>(n) : 0.0;
+  rec.beta = entropy_beta_at(tc, e);
+  rec.entropy = n ? pl.entropy_sum / static_cast<double>(n) : 0.0;
   rec.foods = info.foods_eaten;
   rec.distance_efficiency = info.distance_efficiency();
   records_.push_back(std::move(rec));
   return records_.back();
+}
+
+double session::accumulate_gradients(const episode_record& rec, std::size_t n, int episode) {
+  const auto& tc = cfg_.train;
+  const auto adv = advantages(tc, rewards_, baseline_);
+  const double beta = entropy_beta_at(tc, episode);
+  double loss = 0;
+  action_values g{};
+  // Activity penalty (train.activity_l1): lambda * max(0, rate_k - target) per decision and layer, averaged
+  // over the episode's decisions; its gradient is the same for every spike of a layer above target.
+  const std::size_t layers = rec.spikes.size();
+  const bool penalize = tc.activity_l1 > 0 && layers > 0;
+  const double slots = static_cast<double>(cfg_.brain.hidden) * cfg_.brain.steps;
+  std::vector<double> g_spikes(penalize ? layers : 0);
+  for (std::size_t t = 0; t < n; ++t) {
+    loss += (-std::log(std::max(probs_[t][actions_[t]], 1e-300)) * adv[t] - beta * entropy(probs_[t])) / static_cast<double>(n);
+    policy_gradient(probs_[t], actions_[t], adv[t], beta, static_cast<double>(n), g);
+    for (std::size_t k = 0; k < g_spikes.size(); ++k) {
+      const double rate = static_cast<double>(decision_spikes_[t * layers + k]) / slots;
+      const bool above = rate > tc.activity_target;
+      loss += above ? tc.activity_l1 * (rate - tc.activity_target) / static_cast<double>(n) : 0.0;
+      g_spikes[k] = above ? tc.activity_l1 / (slots * static_cast<double>(n)) : 0.0;
+    }
+    brain_->backward_train(t, g, g_spikes);
+  }
+  return loss;
+}
+
+// EMA baseline of the mean discounted return.
+void session::update_baseline(std::size_t n) {
+  const auto& tc = cfg_.train;
+  double acc = 0, mean = 0;
+  std::vector<double> ret(n);
+  for (std::size_t t = n; t-- > 0;) ret[t] = acc = rewards_[t] + tc.gamma * acc;
+  for (double r : ret) mean += r / static_cast<double>(std::max<std::size_t>(n, 1));
+  baseline_ = baseline_set_ ? (1 - tc.baseline_alpha) * baseline_ + tc.baseline_alpha * mean : mean;
+  baseline_set_ = true;
 }
 
 session_metrics compute_metrics(const std::vector<episode_record>& r, int optimum, bool foraging,
@@ -171,7 +193,7 @@ session_metrics compute_metrics(const std::vector<episode_record>& r, int optimu
   m.composite = 0.4 * m.post_success + 0.3 * eff +
                 0.2 * (m.convergence_run >= 0 ? std::max(0.0, 1.0 - static_cast<double>(m.convergence_run) / runs) : 0.0) +
                 0.1 * std::max(0.0, 1.0 - m.post_variance / 0.2);
-  if (brain.type == "spiking") {
+  if (brain.kind == brain_kind::spiking) {
     std::uint64_t decisions = 0;
     std::vector<double> spikes(brain.layers, 0.0);
     for (const auto& e : r) {

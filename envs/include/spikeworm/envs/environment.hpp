@@ -1,4 +1,4 @@
-// The navigation environments of SPEC section 5: static goal, foraging and predators behind one small class.
+// The navigation environments of docs/environments.md: static goal, foraging and predators behind one small class.
 #pragma once
 
 #include <array>
@@ -55,7 +55,7 @@ enum class outcome : std::uint8_t { running = 0, success = 1, timeout = 2, starv
 enum class step_event : std::uint8_t { none = 0, bump = 1, goal = 2, eat = 3, starved = 4, killed = 5, timeout = 6 };
 
 // Reward terms. Penalties are positive magnitudes that are subtracted; every term is a config key
-// of [env.rewards] and its default depends on the kind (SPEC section 5).
+// of [env.rewards] and its default depends on the kind (docs/environments.md).
 struct reward_config {
   double distance = 0.5;          // per cell of Manhattan distance gained towards the goal / nearest food
   double step = 0.005;            // paid every step
@@ -72,7 +72,7 @@ struct reward_config {
   double predator_proximity = 0.1;  // predators: per step with a predator within predator_danger_radius
 };
 
-// Every size and rule of an environment, with the SPEC values as defaults (these are static medium;
+// Every size and rule of an environment, with the values of docs/environments.md as defaults (these are static medium;
 // foraging and predators start from preset_config()).
 struct env_config {
   env_kind kind = env_kind::static_goal;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spikeworm/engine/network.hpp"
@@ -33,8 +34,13 @@ struct param_tensor {
 
 enum class init_kind : std::uint8_t { kaiming, orthogonal, default_uniform };
 
+// The brain kind: the [brain] key `type` and every report spell it "spiking" or "mlp".
+enum class brain_kind : std::uint8_t { spiking, mlp };
+brain_kind parse_brain_kind(std::string_view name);  // throws error naming an unknown kind
+std::string_view brain_kind_name(brain_kind k) noexcept;
+
 struct brain_config {
-  std::string type = "spiking";  // "spiking" or "mlp"
+  brain_kind kind = brain_kind::spiking;
   int hidden = 128;              // neurons per hidden layer (spiking) / units (mlp: 64)
   int layers = 2;                // hidden LIF layers (spiking) / hidden ReLU layers (mlp)
   int steps = 100;               // T: LIF steps per decision
@@ -85,5 +91,7 @@ class brain {
 };
 
 std::unique_ptr<brain> make_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed);
+// A brain for the environments: n_obs from the encoder over envs::observation_size, envs::num_actions.
+std::unique_ptr<brain> make_brain(const brain_config& cfg, std::uint64_t seed);
 
 }  // namespace spikeworm

@@ -1,4 +1,4 @@
-// Observation encoders of SPEC section 4: turn an observation vector into the input layer's input.
+// Observation encoders (docs/environments.md, "Encoders"): turn an observation vector into the input layer's input.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,7 @@ class rng;
 class table_reader;
 
 enum class encoder_kind : std::uint8_t {
-  current = 0,     // the observation itself, the same input every step (the seed's encoder)
+  current = 0,     // the observation itself, the same input every step (the default encoder)
   population = 1,  // population_size Gaussians per input, the same input every step
   rate = 2,        // Bernoulli spikes per step with p = clamp(x, 0, 1)
   latency = 3      // one spike per input, earlier for larger values (latency_step)

@@ -1,4 +1,4 @@
-// Evaluation of trained agents (SPEC section 9): play episodes with frozen weights and count, per decision
+// Evaluation of trained agents (docs/training.md): play episodes with frozen weights and count, per decision
 // and per layer, what the spiking brain did (spikes, SOPs, neuron updates, events) and what a dense
 // execution of the same computation would have done (MACs).
 #pragma once
@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spikeworm/envs/environment.hpp"
+#include "spikeworm/learning/episode.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
@@ -47,10 +48,11 @@ struct layer_counts {
 
 struct eval_result {
   // what was evaluated
-  std::string brain_type;        // spiking or mlp
+  brain_kind brain_type = brain_kind::spiking;
   std::string engine;            // event, clock, dense (mlp: dense)
   std::string encoder;
-  int n_obs = 2, n_input = 2, hidden = 0, layers = 0, steps = 1, n_actions = 4, agents = 0;
+  int n_obs = envs::observation_size, n_input = envs::observation_size, hidden = 0, layers = 0, steps = 1,
+      n_actions = envs::num_actions, agents = 0;
   // task figures
   int episodes = 0, successes = 0;
   double mean_steps_success = 0;  // mean steps of the successful episodes
@@ -108,28 +110,6 @@ class brain_runner {
   std::vector<double> cur_, counts_;
   std::vector<spike> inputs_;
 };
-
-// Episode figures shared by evaluation and deployment runs (Result: eval_result or chip_run): tally_episode
-// adds a finished episode (steps_success sums the steps of the successful ones), finish_tally turns the
-// sums into means.
-template <class Result>
-void tally_episode(Result& r, const envs::episode_info& info, double& steps_success) {
-  ++r.episodes;
-  if (info.end == envs::outcome::success) {
-    ++r.successes;
-    steps_success += info.steps;
-  }
-  r.mean_reward += info.total_reward;
-  r.mean_foods += info.foods_eaten;
-}
-template <class Result>
-void finish_tally(Result& r, double steps_success) {
-  r.mean_steps_success = r.successes ? steps_success / r.successes : 0.0;
-  r.mean_reward /= std::max(1, r.episodes);
-  r.mean_foods /= std::max(1, r.episodes);
-}
-
-int greedy_action(std::span<const double> logits);  // the first largest logit
 
 // Evaluates one agent with frozen weights.
 eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt);

@@ -1,4 +1,4 @@
-// The MLP baseline (SPEC section 6): obs -> 64 -> 64 -> actions with ReLU, trained by the same REINFORCE.
+// The MLP baseline (docs/training.md): obs -> 64 -> 64 -> actions with ReLU, trained by the same REINFORCE.
 #pragma once
 
 #include "spikeworm/learning/brain.hpp"

@@ -1,4 +1,4 @@
-// REINFORCE (SPEC section 7): returns, advantages, the policy-gradient loss, Adam, clipping, schedules.
+// REINFORCE (docs/training.md, "REINFORCE"): returns, advantages, the policy-gradient loss, Adam, clipping, schedules.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,7 @@ namespace spikeworm {
 
 class table_reader;
 
-// Every hyperparameter of the log's appendix; the defaults are the log's final values.
+// Every hyperparameter of the learning rule; the defaults are those of docs/training.md.
 struct train_config {
   int episodes = 100;
   int sessions = 1;                   // independent sessions, seeds seed .. seed + sessions - 1

@@ -1,4 +1,4 @@
-// The seed's spiking brain (SPEC section 6), trained by a discretized surrogate-gradient pass (BPTT)
+// The spiking brain (docs/training.md, "The spiking brain"), trained by a discretized surrogate-gradient pass (BPTT)
 // over the engine's own network: hidden-to-hidden weights live in the network's edge storage.
 #pragma once
 
@@ -59,8 +59,13 @@ class spiking_brain final : public brain {
 
  private:
   void run(std::span<const double> obs, spike_tape* tape);
+  void input_current(std::span<const double> obs);
+  const double* layer_input(int k, std::size_t t, std::span<const double> obs);
+  void layer_step(int k, std::size_t t, const double* in, spike_tape* tape);
   void readout(std::span<double> logits) const;
   void backward_tape(const spike_tape& tape, std::span<const double> g_logits, std::span<const double> g_spikes);
+  void hidden_gradients(const spike_tape& tape, int k);
+  void input_gradients(const spike_tape& tape);
   template <class Spike>
   void recur_step(const float* u, const Spike* sp, std::size_t t, double* gv);
   void surrogate_row(std::span<const float> u, double th, std::vector<double>& out);

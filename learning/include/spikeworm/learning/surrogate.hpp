@@ -1,4 +1,4 @@
-// Surrogate derivatives of the spike with respect to the membrane (SPEC section 2), and the smooth
+// Surrogate derivatives of the spike with respect to the membrane (docs/training.md, "The spiking brain"), and the smooth
 // "spike" functions whose exact derivatives they are (for finite-difference checks of the gradient).
 #pragma once
 

@@ -1,7 +1,6 @@
-// Training sessions: an environment, a brain and REINFORCE; metrics (SPEC section 8); checkpoints.
+// Training sessions: an environment, a brain and REINFORCE; metrics (docs/training.md); checkpoints.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -13,6 +12,7 @@
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/brain.hpp"
+#include "spikeworm/learning/episode.hpp"
 #include "spikeworm/learning/reinforce.hpp"
 
 namespace spikeworm {
@@ -65,6 +65,11 @@ class session {
   void load(const std::filesystem::path& file);
 
  private:
+  class player;  // the episode's decisions: samples actions, keeps inputs, probabilities and rewards
+  // Gradients of the episode's loss (REINFORCE with the activity penalty) over its n decisions; returns the loss.
+  double accumulate_gradients(const episode_record& rec, std::size_t n, int episode);
+  void update_baseline(std::size_t n);
+
   experiment_config cfg_;
   int index_;
   std::uint64_t seed_;
@@ -79,7 +84,7 @@ class session {
   std::vector<std::vector<double>> inputs_;
   std::vector<int> actions_;
   std::vector<double> rewards_;
-  std::vector<std::array<double, 4>> probs_;
+  std::vector<action_values> probs_;
   std::vector<std::uint64_t> decision_spikes_;  // [decision][layer]: spikes of each hidden layer
 };
 

@@ -1,14 +1,18 @@
-// Shared by the commands that read training runs: files, run folders and their weights.
+// Files, the source folder and training-run folders with their weights.
+#include "spikeworm/app/run_dir.hpp"
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
 
-#include "commands.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
 
-namespace spikeworm::cli {
+namespace spikeworm::app {
 
 namespace fs = std::filesystem;
 
@@ -18,6 +22,11 @@ std::string slurp(const fs::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+fs::path source_dir() {
+  const char* env = std::getenv("SPIKEWORM_SOURCE_DIR");
+  return fs::path(env ? env : SPIKEWORM_SOURCE_DIR);
 }
 
 loaded_run load_run(const std::string& path, const std::string& config_override) {
@@ -52,4 +61,4 @@ loaded_run load_run(const std::string& path, const std::string& config_override)
   return r;
 }
 
-}  // namespace spikeworm::cli
+}  // namespace spikeworm::app

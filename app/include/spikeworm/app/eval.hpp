@@ -1,0 +1,54 @@
+// spikeworm eval and energy as operations: trained agents replayed with frozen weights (eval.json), and
+// their energy per decision on energy tables (energy.json).
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "spikeworm/app/run_dir.hpp"
+#include "spikeworm/learning/energy.hpp"
+#include "spikeworm/learning/evaluate.hpp"
+
+namespace spikeworm::app {
+
+struct eval_request {
+  std::string run;          // a training run folder (every session's weights) or one weights file
+  std::string out;          // default: RUN/eval.json, or WEIGHTS.eval.json for a weights file
+  eval_options options;
+  int threads = 0;          // agents in parallel; 0: worker_threads' default
+};
+
+struct eval_outcome {
+  eval_result result;
+  std::filesystem::path written;  // the JSON report
+};
+
+// Evaluates every agent of `run` (app::load_run of req.run) and writes the JSON report; `done` (may be null)
+// counts the agents finished.
+eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<int>* done = nullptr);
+// The JSON report of an evaluation: eval_result::to_json with the run, its weights, seed and sampling.
+nlohmann::json eval_json(const eval_result& r, const loaded_run& run, const eval_options& opt);
+
+struct energy_request {
+  std::string run;                  // a training run folder with its eval.json
+  std::vector<std::string> tables;  // empty: every table in tables_dir
+  std::string tables_dir;           // default: configs/energy of the source folder
+};
+
+struct energy_outcome {
+  eval_result counts;               // from RUN/eval.json
+  std::filesystem::path eval_path, written;
+  std::vector<energy_table> tables;
+  std::vector<energy_report> reports;  // one per table
+};
+
+// The energy tables of a request; a run that is no folder and bad table names fail here, before any work.
+std::vector<energy_table> energy_tables(const energy_request& req);
+// RUN/eval.json, which energy() reads.
+std::filesystem::path eval_path_of(const energy_request& req);
+// Costs RUN/eval.json on every table and writes RUN/energy.json.
+energy_outcome energy(const energy_request& req, std::vector<energy_table> tables);
+
+}  // namespace spikeworm::app

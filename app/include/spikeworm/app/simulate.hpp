@@ -1,0 +1,42 @@
+// spikeworm simulate as an operation: a network from TOML on the event engine or the reference stepper.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "spikeworm/engine/engine.hpp"
+#include "spikeworm/engine/output.hpp"
+
+namespace spikeworm::app {
+
+// A network config ([simulation], [[population]], [[projection]] only), validated.
+network_desc read_network_file(const std::string& path);
+
+// Steps done so far and the total.
+using step_callback = std::function<void(std::uint64_t done, std::uint64_t total)>;
+// Runs `steps` steps in about 100 chunks, reporting after each.
+void run_chunked(engine& eng, step_t steps, const step_callback& progress);
+
+struct simulate_options {
+  std::string config;
+  double duration = -1;  // [s]; < 0: from the config
+  int threads = -1;      // < 0: from the config
+  long long seed = -1;   // < 0: from the config
+  std::string engine;    // empty: from the config
+  std::string out_dir;   // spikes.csv and summary.json; nothing written when empty
+};
+
+struct simulate_result {
+  std::unique_ptr<network> net;
+  std::unique_ptr<engine> eng;
+  run_report report;
+  bool record_spikes = false;
+  std::filesystem::path spikes_csv, summary_json;  // empty when not written
+};
+
+simulate_result simulate(const simulate_options& opt, const step_callback& progress = {});
+
+}  // namespace spikeworm::app

@@ -1,0 +1,61 @@
+// spikeworm train as an operation: independent REINFORCE sessions in parallel, with checkpoints, exports
+// (episodes.csv, sessions.csv, summary.json, weights/) and a typed result; docs/training.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "spikeworm/learning/trainer.hpp"
+
+namespace spikeworm::app {
+
+struct train_options {
+  std::string config;       // experiment configuration; empty when resuming
+  std::string resume;       // a run folder to continue from its checkpoints
+  std::string out_dir;      // default runs/train
+  int sessions = 0;         // 0: from the config
+  int episodes = 0;         // 0: from the config
+  int threads = 0;          // 0: worker_threads' default
+  long long seed = -1;      // < 0: from the config
+  int checkpoint_every = 0;
+};
+
+// Reported once before training (record null: the episodes done so far, when resuming) and after every
+// episode, one call at a time (from the worker threads).
+struct train_progress {
+  std::size_t session = 0;
+  const episode_record* record = nullptr;
+  std::uint64_t done = 0, total = 0;  // episodes of every session
+};
+using train_callback = std::function<void(const train_progress&)>;
+
+struct session_result {
+  std::uint64_t seed = 0;
+  int episodes = 0;
+  session_metrics metrics;
+  double wall_seconds = 0;
+  std::string error;  // empty unless the session stopped on an error (its last good checkpoint is kept)
+};
+
+struct train_result {
+  std::filesystem::path dir, config_path;
+  experiment_config cfg;
+  int sessions = 0, episodes = 0, threads = 0;
+  std::uint64_t seed = 0;
+  int optimum = -1;
+  bool foraging = false;
+  double wall_seconds = 0;
+  std::vector<session_result> per_session;
+  int failed() const noexcept;
+};
+
+// Trains, writes the run folder and returns the figures; throws error for bad options or configs.
+train_result train(const train_options& opt, const train_callback& progress = {});
+
+// The tables spikeworm train prints (also written as train.log by sweep).
+std::string train_report(const train_result& r);
+
+}  // namespace spikeworm::app

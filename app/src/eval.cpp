@@ -1,0 +1,67 @@
+// Evaluation runs (eval.json) and their energy per decision (energy.json).
+#include "spikeworm/app/eval.hpp"
+
+#include <fmt/format.h>
+
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
+#include "spikeworm/core/parallel.hpp"
+
+namespace spikeworm::app {
+
+namespace fs = std::filesystem;
+
+nlohmann::json eval_json(const eval_result& r, const loaded_run& run, const eval_options& opt) {
+  auto j = r.to_json();
+  j["run"] = run.dir.string();
+  j["weights"] = run.weights;
+  j["seed"] = opt.seed;
+  j["sample"] = opt.sample;
+  return j;
+}
+
+eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<int>* done) {
+  const int threads = worker_threads(req.threads);
+  eval_outcome o;
+  o.written = !req.out.empty()                       ? fs::path(req.out)
+              : fs::is_directory(fs::path(req.run)) ? fs::path(req.run) / "eval.json"
+                                                     : fs::path(req.run + ".eval.json");
+  o.result = evaluate_files(run.cfg, run.weights, req.options, threads, done);
+  write_file_atomically(o.written, eval_json(o.result, run, req.options).dump(2) + "\n");
+  return o;
+}
+
+std::vector<energy_table> energy_tables(const energy_request& req) {
+  if (!fs::is_directory(fs::path(req.run))) throw error(fmt::format("{}: not a training run folder", req.run));
+  const std::string dir = req.tables_dir.empty() ? (source_dir() / "configs" / "energy").string() : req.tables_dir;
+  return load_energy_tables(dir, req.tables);
+}
+
+fs::path eval_path_of(const energy_request& req) { return fs::path(req.run) / "eval.json"; }
+
+energy_outcome energy(const energy_request& req, std::vector<energy_table> tables) {
+  const fs::path dir(req.run);
+  energy_outcome o;
+  o.eval_path = eval_path_of(req);
+  o.tables = std::move(tables);
+  const auto j = nlohmann::json::parse(slurp(o.eval_path), nullptr, false);
+  if (j.is_discarded()) throw error(fmt::format("{}: not valid JSON", o.eval_path.string()));
+  try {
+    o.counts = eval_result::from_json(j);
+  } catch (const error& e) {
+    throw error(fmt::format("{}: {}", o.eval_path.string(), e.what()));
+  }
+  nlohmann::json reports = nlohmann::json::array();
+  for (const auto& t : o.tables) {
+    o.reports.push_back(energy_of(o.counts, t));
+    reports.push_back(o.reports.back().to_json());
+  }
+  const auto& r = o.counts;
+  nlohmann::json doc{{"run", dir.string()}, {"eval", o.eval_path.string()}, {"brain", std::string(brain_kind_name(r.brain_type))},
+                     {"engine", r.engine}, {"success_rate", r.success_rate()}, {"tables", reports}};
+  o.written = dir / "energy.json";
+  write_file_atomically(o.written, doc.dump(2) + "\n");
+  return o;
+}
+
+}  // namespace spikeworm::app

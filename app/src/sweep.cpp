@@ -1,0 +1,264 @@
+// Sweeps: every point of a grid over config keys trained, evaluated and costed; the Pareto front per brain kind.
+#include "spikeworm/app/sweep.hpp"
+
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "spikeworm/app/eval.hpp"
+#include "spikeworm/app/run_dir.hpp"
+#include "spikeworm/app/train.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
+#include "spikeworm/core/parallel.hpp"
+
+namespace spikeworm::app {
+
+namespace fs = std::filesystem;
+
+sweep_axis parse_set(const std::string& s) {
+  const auto eq = s.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())
+    throw error(fmt::format("--set '{}': expected KEY=V1,V2,... (e.g. brain.hidden=32,64)", s));
+  sweep_axis a;
+  a.key = s.substr(0, eq);
+  std::string rest = s.substr(eq + 1);
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = rest.find(',', start);
+    std::string v = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (v.empty()) throw error(fmt::format("--set '{}': empty value", s));
+    a.values.push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return a;
+}
+
+const sweep_point* sweep_result::cheapest(std::size_t t) const noexcept {
+  const sweep_point* best = nullptr;
+  for (const auto& p : points)
+    if (p.last30_success >= 0.9 && (!best || p.energy_pj[t] < best->energy_pj[t])) best = &p;
+  return best;
+}
+
+namespace {
+
+// Sets the dotted key in the document: numbers, booleans and quoted strings as TOML; anything else as a
+// string. Intermediate tables are created.
+void set_key(toml::table& root, const std::string& key, const std::string& text) {
+  toml::table* t = &root;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) throw error(fmt::format("--set: bad key '{}'", key));
+    if (dot == std::string::npos) {
+      try {
+        toml::table parsed = toml::parse("v = " + text);
+        if (const auto* v = parsed.get("v"); v && !v->is_table()) {
+          t->insert_or_assign(part, *v);
+          return;
+        }
+      } catch (const toml::parse_error&) {
+      }
+      t->insert_or_assign(part, text);
+      return;
+    }
+    if (!t->contains(part)) t->insert(part, toml::table{});
+    auto* next = t->get(part)->as_table();
+    if (!next) throw error(fmt::format("--set {}: '{}' is not a table", key, part));
+    t = next;
+    start = dot + 1;
+  }
+}
+
+// Every combination of the axes' values, the first axis slowest.
+std::vector<std::vector<std::string>> grid(const std::vector<sweep_axis>& axes) {
+  std::vector<std::vector<std::string>> points{{}};
+  for (const auto& ax : axes) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& p : points)
+      for (const auto& v : ax.values) {
+        auto q = p;
+        q.push_back(v);
+        next.push_back(std::move(q));
+      }
+    points = std::move(next);
+  }
+  return points;
+}
+
+// Every point's config text, validated before anything runs.
+std::vector<std::string> point_configs(const sweep_options& opt, const config_document& base,
+                                       const std::vector<sweep_axis>& axes,
+                                       const std::vector<std::vector<std::string>>& points) {
+  std::vector<std::string> texts;
+  for (const auto& p : points) {
+    toml::table t = base.root;
+    for (std::size_t k = 0; k < axes.size(); ++k) set_key(t, axes[k].key, p[k]);
+    std::ostringstream ss;
+    ss << "# spikeworm sweep point of " << opt.config << ":";
+    for (std::size_t k = 0; k < axes.size(); ++k) ss << " " << axes[k].key << "=" << p[k];
+    ss << "\n" << t << "\n";
+    std::string text = ss.str();
+    try {
+      const auto doc = load_config_string(text, opt.config);
+      (void)read_experiment(table_reader::root(doc));
+    } catch (const error& e) {
+      std::string where;
+      for (std::size_t k = 0; k < axes.size(); ++k) where += fmt::format(" {}={}", axes[k].key, p[k]);
+      throw error(fmt::format("sweep point{}: {}", where, e.what()));
+    }
+    texts.push_back(std::move(text));
+  }
+  return texts;
+}
+
+// The mean of a number over summary.json's per-session entries (entries without it, or null, skipped).
+double mean_of(const nlohmann::json& per_session, const char* key) {
+  double s = 0;
+  int n = 0;
+  for (const auto& x : per_session) {
+    if (!x.contains(key) || !x[key].is_number()) continue;
+    s += x[key].get<double>();
+    ++n;
+  }
+  return n ? s / n : 0.0;
+}
+
+// Evaluates and costs a trained point; its training figures come from its summary.json.
+void measure(const sweep_options& opt, const std::vector<energy_table>& tables, int threads, const fs::path& run,
+             sweep_point& p) {
+  const loaded_run lr = load_run(run.string(), "");
+  eval_options eo;
+  eo.engine = parse_eval_engine(opt.eval_engine);
+  eo.episodes = opt.eval_episodes;
+  const auto ev = evaluate_files(lr.cfg, lr.weights, eo, threads);
+  write_file_atomically(run / "eval.json", eval_json(ev, lr, eo).dump(2) + "\n");
+  const auto summary = nlohmann::json::parse(slurp(run / "summary.json"));
+  const auto& per = summary["per_session"];
+  p.brain = lr.cfg.brain.kind;
+  p.last30_success = mean_of(per, "last30_success");
+  p.last30_steps = mean_of(per, "last30_steps");
+  p.success_rate = mean_of(per, "success_rate");
+  p.eval_success = ev.success_rate();
+  p.eval_steps = ev.mean_steps_success;
+  for (std::size_t k = 0; k < ev.layers_counts.size(); ++k) p.firing_rate.push_back(ev.firing_rate(k));
+  for (const auto& t : tables) p.energy_pj.push_back(energy_of(ev, t).brain.total());
+  for (const auto& t : tables) p.mlp_energy_pj.push_back(energy_of(ev, t).mlp.total());
+}
+
+// Pareto front per brain kind and table: no other point has both lower energy and higher last-30 success.
+void mark_pareto(std::vector<sweep_point>& points, std::size_t tables) {
+  for (auto& r : points) {
+    r.pareto.assign(tables, false);
+    for (std::size_t t = 0; t < tables; ++t) {
+      bool dominated = false;
+      for (const auto& o : points) {
+        if (&o == &r || o.brain != r.brain) continue;
+        const double oe = o.energy_pj[t], re = r.energy_pj[t];
+        const double os = o.last30_success, rs = r.last30_success;
+        if (oe <= re && os >= rs && (oe < re || os > rs)) dominated = true;
+      }
+      r.pareto[t] = !dominated;
+    }
+  }
+}
+
+nlohmann::json point_json(const sweep_result& s, const sweep_point& p) {
+  nlohmann::json row{{"point", p.name}, {"label", p.label}, {"brain", std::string(brain_kind_name(p.brain))},
+                     {"last30_success", p.last30_success}, {"last30_steps", p.last30_steps},
+                     {"success_rate", p.success_rate}, {"eval_success", p.eval_success}, {"eval_steps", p.eval_steps}};
+  nlohmann::json values, energy, mlp_energy, front;
+  for (std::size_t k = 0; k < s.axes.size(); ++k) values[s.axes[k].key] = p.values[k];
+  row["values"] = values;
+  row["firing_rate"] = p.firing_rate;
+  for (std::size_t t = 0; t < s.tables.size(); ++t) {
+    energy[s.tables[t].id] = p.energy_pj[t];
+    mlp_energy[s.tables[t].id] = p.mlp_energy_pj[t];
+    front[s.tables[t].id] = static_cast<bool>(p.pareto[t]);
+  }
+  row["energy_pj"] = energy;
+  row["mlp_baseline_energy_pj"] = mlp_energy;
+  row["pareto"] = front;
+  return row;
+}
+
+void write_outputs(const sweep_options& opt, const sweep_result& s) {
+  const fs::path dir(s.dir);
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& p : s.points) rows.push_back(point_json(s, p));
+  nlohmann::json doc{{"config", opt.config}, {"sets", opt.sets}, {"eval_episodes", opt.eval_episodes},
+                     {"eval_engine", opt.eval_engine}, {"tables", opt.tables}, {"points", rows}};
+  write_file_atomically(dir / "sweep.json", doc.dump(2) + "\n");
+  atomic_file f(dir / "sweep.csv");
+  auto& o = f.stream();
+  o << "point,brain";
+  for (const auto& ax : s.axes) o << "," << ax.key;
+  o << ",last30_success,last30_steps,eval_success";
+  for (const auto& t : s.tables) o << ",energy_pj_" << t.id << ",pareto_" << t.id;
+  o << ",firing_rates\n";
+  for (const auto& p : s.points) {
+    o << p.name << "," << brain_kind_name(p.brain);
+    for (const auto& v : p.values) o << "," << v;
+    o << fmt::format(",{:.4f},{:.2f},{:.4f}", p.last30_success, p.last30_steps, p.eval_success);
+    for (std::size_t t = 0; t < s.tables.size(); ++t) o << fmt::format(",{:.2f},{}", p.energy_pj[t], p.pareto[t] ? 1 : 0);
+    std::string rates;
+    for (double x : p.firing_rate) rates += fmt::format("{}{:.5f}", rates.empty() ? "" : "/", x);
+    o << "," << rates << "\n";
+  }
+  f.commit();
+}
+
+}  // namespace
+
+sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
+  sweep_result s;
+  s.dir = opt.out_dir.empty() ? std::string("runs/sweep") : opt.out_dir;
+  const fs::path dir(s.dir);
+  for (const auto& set : opt.sets) s.axes.push_back(parse_set(set));
+  const auto base = load_config_string(slurp(opt.config), opt.config);
+  s.tables = load_energy_tables((source_dir() / "configs" / "energy").string(), opt.tables);
+  const auto points = grid(s.axes);
+  const auto texts = point_configs(opt, base, s.axes, points);
+  ensure_directory(dir);
+  ensure_directory(dir / "configs");
+  const int threads = worker_threads(opt.threads);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    sweep_point p;
+    for (std::size_t k = 0; k < s.axes.size(); ++k) p.label += fmt::format("{}{}={}", k ? " " : "", s.axes[k].key, points[i][k]);
+    if (progress) progress(i, points.size(), p.label);
+    p.name = fmt::format("p{:03}", i);
+    p.values = points[i];
+    const fs::path cfg_path = dir / "configs" / (p.name + ".toml");
+    const fs::path run = dir / p.name;
+    // A finished point with the same config is reused.
+    const bool done = fs::exists(run / "summary.json") && fs::exists(run / "config.toml") && slurp(run / "config.toml") == texts[i];
+    if (!done) {
+      write_file_atomically(cfg_path, texts[i]);
+      train_options to;
+      to.config = cfg_path.string();
+      to.out_dir = run.string();
+      to.sessions = opt.sessions;
+      to.episodes = opt.episodes;
+      to.threads = threads;
+      const auto tr = train(to);
+      for (const auto& ps : tr.per_session)
+        if (!ps.error.empty()) s.train_failures.push_back(ps.error);
+      if (!s.train_failures.empty()) return s;
+      write_file_atomically(run / "train.log", train_report(tr));
+    }
+    measure(opt, s.tables, threads, run, p);
+    s.points.push_back(std::move(p));
+  }
+  if (progress) progress(points.size(), points.size(), "");
+  mark_pareto(s.points, s.tables.size());
+  write_outputs(opt, s);
+  return s;
+}
+
+}  // namespace spikeworm::app

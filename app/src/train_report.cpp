@@ -1,0 +1,82 @@
+// The tables of a training run: one row per session and the summary over sessions.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "spikeworm/app/train.hpp"
+
+namespace spikeworm::app {
+
+namespace {
+
+std::string stats(const std::vector<double>& v, const char* fmtspec) {
+  double mn = v.empty() ? 0 : v[0], mx = mn, sum = 0;
+  for (double x : v) {
+    mn = std::min(mn, x);
+    mx = std::max(mx, x);
+    sum += x;
+  }
+  const double mean = v.empty() ? 0 : sum / static_cast<double>(v.size());
+  return fmt::format(fmt::runtime(fmt::format("{{:{0}}} [{{:{0}}}, {{:{0}}}]", fmtspec)), mean, mn, mx);
+}
+
+// Per-session columns gathered for the summary.
+struct columns {
+  std::vector<double> sr, l30, s30, eff, conv, psr, pvar, comp, wall, eps;
+  std::vector<std::vector<double>> rate;
+};
+
+std::string session_rows(const train_result& r, columns& c) {
+  std::string out;
+  const std::size_t layers = r.per_session.empty() ? 0 : r.per_session[0].metrics.spike_rate.size();
+  out += fmt::format("{:>7} {:>6} {:>8} {:>8} {:>9} {:>6} {:>5} {:>8} {:>8} {:>9}", "session", "seed", "success",
+                     "last30", "steps30", "eff", "conv", "post SR", "post var", "composite");
+  for (std::size_t l = 0; l < layers; ++l) out += fmt::format(" {:>8}", fmt::format("rate L{}", l + 1));
+  out += fmt::format(" {:>8} {:>7}\n", "wall [s]", "ep/s");
+  c.rate.resize(layers);
+  for (std::size_t k = 0; k < r.per_session.size(); ++k) {
+    const auto& s = r.per_session[k];
+    const auto& m = s.metrics;
+    const double eps = s.wall_seconds > 0 ? s.episodes / s.wall_seconds : 0.0;
+    out += fmt::format("{:>7} {:>6} {:>8.3f} {:>8.3f} {:>9.1f} {:>6.3f} {:>5} {:>8.3f} {:>8.3f} {:>9.3f}", k, s.seed,
+                       m.success_rate, m.last30_success, m.last30_steps, m.path_efficiency, m.convergence_run,
+                       m.post_success, m.post_variance, m.composite);
+    for (std::size_t l = 0; l < m.spike_rate.size(); ++l) {
+      out += fmt::format(" {:>8.4f}", m.spike_rate[l]);
+      c.rate[l].push_back(m.spike_rate[l]);
+    }
+    out += fmt::format(" {:>8.2f} {:>7.2f}{}\n", s.wall_seconds, eps, s.error.empty() ? "" : "  FAILED");
+    c.sr.push_back(m.success_rate); c.l30.push_back(m.last30_success); c.s30.push_back(m.last30_steps);
+    c.eff.push_back(m.path_efficiency); c.conv.push_back(m.convergence_run); c.psr.push_back(m.post_success);
+    c.pvar.push_back(m.post_variance); c.comp.push_back(m.composite); c.wall.push_back(s.wall_seconds);
+    c.eps.push_back(eps);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string train_report(const train_result& r) {
+  std::string out = fmt::format("{} on {} ({}), {} sessions x {} episodes, {} threads\n\n",
+                                brain_kind_name(r.cfg.brain.kind), envs::kind_name(r.cfg.env.kind), r.cfg.env.preset,
+                                r.sessions, r.episodes, r.threads);
+  columns c;
+  out += session_rows(r, c);
+  out += "\nsummary: mean [min, max]\n";
+  auto row = [&](const std::string& k, const std::string& v) { out += fmt::format("  {:<28} {}\n", k, v); };
+  row("success rate", stats(c.sr, ".3f"));
+  row("last-30 success", stats(c.l30, ".3f"));
+  row("last-30 steps (successes)", stats(c.s30, ".1f") + fmt::format("   optimum {}", r.optimum));
+  row(r.foraging ? "distance efficiency" : "path efficiency", stats(c.eff, ".3f"));
+  row("convergence run (-1: none)", stats(c.conv, ".1f"));
+  row("post-convergence success", stats(c.psr, ".3f"));
+  row("post-convergence variance", stats(c.pvar, ".3f"));
+  row("composite", stats(c.comp, ".3f"));
+  for (std::size_t l = 0; l < c.rate.size(); ++l) row(fmt::format("spike rate L{}", l + 1), stats(c.rate[l], ".4f"));
+  row("wall time per session [s]", stats(c.wall, ".2f") + fmt::format("   all: {:.2f} s", r.wall_seconds));
+  row("episodes per second", stats(c.eps, ".2f"));
+  out += fmt::format("\nwrote {}/{{episodes.csv, sessions.csv, summary.json, weights/, checkpoints/}}\n", r.dir.string());
+  return out;
+}
+
+}  // namespace spikeworm::app

@@ -1,0 +1,124 @@
+// The typed operations of app/ and the one episode loop of learning/: what they return matches what they
+// write, progress arrives through the callback, and the sweep's Pareto front follows its definition.
+#include <gtest/gtest.h>
+
+#include "cli_helpers.hpp"
+#include "helpers.hpp"
+#include "spikeworm/app/sweep.hpp"
+#include "spikeworm/app/train.hpp"
+#include "spikeworm/core/random.hpp"
+#include "spikeworm/learning/episode.hpp"
+
+namespace spikeworm {
+namespace {
+
+// Always forward; counts what play_episode asks of it.
+class counting_player final : public episode_player {
+ public:
+  explicit counting_player(std::size_t width) : in_(width) {}
+  std::span<double> input(std::size_t n) override {
+    EXPECT_EQ(n, acted);
+    return in_;
+  }
+  int act(std::size_t n, std::span<const double> in) override {
+    EXPECT_EQ(n, acted);
+    EXPECT_EQ(in.size(), in_.size());
+    ++acted;
+    return static_cast<int>(envs::action::forward);
+  }
+  void stepped(std::size_t n, const envs::step_result& r) override {
+    EXPECT_EQ(n + 1, acted);
+    reward += r.reward;
+    ++steps;
+  }
+  std::size_t acted = 0, steps = 0;
+  double reward = 0;
+
+ private:
+  std::vector<double> in_;
+};
+
+TEST(play_episode, asks_the_player_once_per_step_until_the_episode_ends) {
+  brain_config b;
+  b.enc.kind = encoder_kind::population;
+  envs::environment env(envs::preset_config(envs::env_kind::static_goal, "medium"));
+  counting_player p(encoded_size(b));
+  rng enc(1, stream_kind::encoder, 0);
+  const std::size_t n = play_episode(env, envs::episode_seed(1, 0), b.enc, encoder_steps(b), enc, p);
+  EXPECT_TRUE(env.done());
+  EXPECT_EQ(n, p.acted);
+  EXPECT_EQ(n, p.steps);
+  EXPECT_EQ(static_cast<int>(n), env.info().steps);
+  EXPECT_DOUBLE_EQ(p.reward, env.info().total_reward);
+  EXPECT_EQ(encoded_size(b), static_cast<std::size_t>(b.enc.population_size * envs::observation_size));
+}
+
+TEST(app_train, returns_what_it_writes_and_reports_every_episode) {
+  test::temp_dir dir;
+  app::train_options o;
+  o.config = dir.write("s.toml", test::small_experiment).string();
+  o.out_dir = (dir.path() / "run").string();
+  std::vector<std::uint64_t> seen;
+  std::size_t records = 0;
+  const auto r = app::train(o, [&](const app::train_progress& p) {
+    seen.push_back(p.done);
+    records += p.record != nullptr;
+    EXPECT_EQ(p.total, 10u);
+  });
+  ASSERT_EQ(seen.size(), 11u);  // once before training, then after each of 2 x 5 episodes
+  EXPECT_EQ(seen.front(), 0u);
+  EXPECT_EQ(seen.back(), 10u);
+  EXPECT_EQ(records, 10u);
+  EXPECT_EQ(r.failed(), 0);
+  EXPECT_EQ(r.cfg.brain.kind, brain_kind::spiking);
+  const auto summary = test::read_json(dir.path() / "run" / "summary.json");
+  EXPECT_EQ(summary["brain"], "spiking");
+  ASSERT_EQ(r.per_session.size(), 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(summary["per_session"][k]["success_rate"].get<double>(), r.per_session[k].metrics.success_rate);
+    EXPECT_EQ(summary["per_session"][k]["seed"].get<std::uint64_t>(), r.per_session[k].seed);
+  }
+  EXPECT_NE(app::train_report(r).find("summary: mean [min, max]"), std::string::npos);
+}
+
+TEST(app_sweep, pareto_front_is_the_set_of_undominated_points_per_brain_kind) {
+  test::temp_dir dir;
+  app::sweep_options o;
+  o.config = dir.write("s.toml", test::small_experiment).string();
+  o.sets = {"brain.hidden=8,16", "train.learning_rate=0.001,0.01"};
+  o.out_dir = (dir.path() / "sweep").string();
+  o.sessions = 1;
+  o.episodes = 3;
+  o.eval_episodes = 2;
+  std::size_t calls = 0;
+  const auto s = app::sweep(o, [&](std::size_t, std::size_t total, const std::string&) {
+    ++calls;
+    EXPECT_EQ(total, 4u);
+  });
+  ASSERT_EQ(s.points.size(), 4u);
+  EXPECT_EQ(calls, 5u);
+  EXPECT_EQ(s.points[1].values, (std::vector<std::string>{"8", "0.01"}));
+  for (std::size_t t = 0; t < s.tables.size(); ++t) {
+    for (const auto& p : s.points) {
+      bool dominated = false;
+      for (const auto& q : s.points)
+        dominated = dominated || (q.brain == p.brain && q.energy_pj[t] <= p.energy_pj[t] &&
+                                  q.last30_success >= p.last30_success &&
+                                  (q.energy_pj[t] < p.energy_pj[t] || q.last30_success > p.last30_success));
+      EXPECT_EQ(p.pareto[t], !dominated) << p.name;
+    }
+    const auto* best = s.cheapest(t);
+    for (const auto& p : s.points)
+      if (p.last30_success >= 0.9) {
+        ASSERT_NE(best, nullptr);
+        EXPECT_LE(best->energy_pj[t], p.energy_pj[t]);
+      }
+  }
+  const auto doc = test::read_json(dir.path() / "sweep" / "sweep.json");
+  ASSERT_EQ(doc["points"].size(), 4u);
+  EXPECT_EQ(doc["points"][0]["brain"], "spiking");
+  EXPECT_EQ(doc["points"][0]["pareto"][s.tables[0].id].get<bool>(), static_cast<bool>(s.points[0].pareto[0]));
+}
+
+}  // namespace
+}  // namespace spikeworm
