@@ -12,6 +12,7 @@
 #include "spikeworm/core/random.hpp"
 #include "spikeworm/deploy/chip_model.hpp"
 #include "spikeworm/engine/engine.hpp"
+#include "spikeworm/learning/episode.hpp"
 #include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
 
@@ -53,6 +54,42 @@ void count_spikes(chip_run& r, const engine& eng, const mapping_problem& prob, s
   }
 }
 
+// The player of a chip run: per decision the (quantized) network decides greedily; with a reference (the float
+// network on the same inputs) the decisions whose rasters are identical are counted; with a timer
+// (asynchronous chips) the chip time is summed.
+class chip_player final : public episode_player {
+ public:
+  chip_player(chip_run& r, chip_runner& run, chip_runner* ref, const mapping_problem& prob,
+              std::span<const std::int64_t> local, step_timer* timer, const brain_config& b)
+      : r_(r), run_(run), ref_(ref), prob_(prob), local_(local), timer_(timer), T_(b.steps), in_(encoded_size(b)) {}
+  std::span<double> input(std::size_t) override { return in_; }
+  int act(std::size_t, std::span<const double> in) override {
+    run_.decide(in, logits_, r_.saturated_biases);
+    const auto& spikes = run_.eng().spikes();
+    if (ref_) {
+      std::uint64_t unused = 0;
+      ref_->decide(in, ref_logits_, unused);
+      ++r_.compared_decisions;
+      r_.identical_decisions += ref_->eng().spikes() == spikes;
+    }
+    count_spikes(r_, run_.eng(), prob_, local_);
+    if (timer_) r_.latency_us_sum += timer_->time_ns(spikes, T_, local_) / 1000.0;
+    ++r_.decisions;
+    return greedy_action(logits_);
+  }
+
+ private:
+  chip_run& r_;
+  chip_runner& run_;
+  chip_runner* ref_;
+  const mapping_problem& prob_;
+  std::span<const std::int64_t> local_;
+  step_timer* timer_;
+  int T_;
+  std::vector<double> in_;
+  action_values logits_{}, ref_logits_{};
+};
+
 // Runs `episodes` greedy episodes; with a quantized network also runs the float network on the same inputs
 // and counts decisions whose rasters are identical. With a timer (asynchronous chips), sums the chip time.
 chip_run run_episodes(const experiment_config& cfg, spiking_brain& agent, const network& net,
@@ -67,31 +104,12 @@ chip_run run_episodes(const experiment_config& cfg, spiking_brain& agent, const 
   r.spikes_per_neuron.assign(prob.size(), 0.0);
   r.spikes_per_population.assign(net.populations().size(), 0);
   envs::environment env(cfg.env);
-  const int T = cfg.brain.steps;
-  const int enc_steps = cfg.brain.enc.constant_input() ? 1 : T;
-  std::vector<double> in(cfg.brain.enc.output_size(2, enc_steps));
-  std::array<double, 4> logits{}, ref_logits{};
+  chip_player player(r, run, ref.get(), prob, local, timer, cfg.brain);
   double steps_success = 0;
   for (int e = 0; e < opt.episodes; ++e) {
-    env.reset(envs::episode_seed(opt.seed, static_cast<std::uint64_t>(e)));
     rng enc_rng(opt.seed, stream_kind::encoder, static_cast<std::uint64_t>(e));
-    while (!env.done()) {
-      const auto o = env.observe();
-      const double obs[2] = {o.strength, o.angle};
-      cfg.brain.enc.encode(obs, enc_steps, enc_rng, in);
-      run.decide(in, logits, r.saturated_biases);
-      const auto& spikes = run.eng().spikes();
-      if (ref) {
-        std::uint64_t unused = 0;
-        ref->decide(in, ref_logits, unused);
-        ++r.compared_decisions;
-        r.identical_decisions += ref->eng().spikes() == spikes;
-      }
-      count_spikes(r, run.eng(), prob, local);
-      if (timer) r.latency_us_sum += timer->time_ns(spikes, T, local) / 1000.0;
-      env.step(static_cast<envs::action>(greedy_action(logits)));
-      ++r.decisions;
-    }
+    play_episode(env, envs::episode_seed(opt.seed, static_cast<std::uint64_t>(e)), cfg.brain.enc,
+                 encoder_steps(cfg.brain), enc_rng, player);
     tally_episode(r, env.info(), steps_success);
     if (episode_done) episode_done();
   }
@@ -116,12 +134,12 @@ std::vector<double> current_max(const experiment_config& cfg, spiking_brain& age
   const network& fnet = agent.net();
   std::vector<double> cmax(fnet.populations().size(), 0.0);
   chip_runner probe(agent, fnet, nullptr);
-  const int enc_steps = cfg.brain.enc.constant_input() ? 1 : cfg.brain.steps;
-  std::vector<double> in(cfg.brain.enc.output_size(2, enc_steps));
+  const int enc_steps = encoder_steps(cfg.brain);
+  std::vector<double> in(encoded_size(cfg.brain));
   rng enc_rng(seed, stream_kind::encoder, 0);
   for (int a = 0; a <= 20; ++a)
     for (int s = 0; s <= 20; ++s) {
-      const double obs[2] = {s / 20.0, -1.0 + a / 10.0};
+      const auto obs = envs::to_array({s / 20.0, -1.0 + a / 10.0});
       cfg.brain.enc.encode(obs, enc_steps, enc_rng, in);
       const auto cur = probe.currents(in);
       for (std::size_t p = 0; p < cmax.size(); ++p) {
