@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "net_helpers.hpp"
+#include "spikeworm/engine/graph.hpp"
 
 namespace spikeworm {
 namespace {
@@ -36,8 +37,9 @@ weight = { dist = "uniform", low = -1.0, high = 1.0 }
   auto m = net.projection_matrix(0);
   EXPECT_EQ(m.rows, 30u);
   EXPECT_EQ(m.cols, 40u);
-  // The matrix view is the graph's own storage: element (i, j) is the edge a_i -> b_j.
-  const auto& g = net.graph();
+  // The matrix view is the network's own weight storage: element (i, j) is the edge a_i -> b_j of the
+  // Boost graph, whose edge index is the index into weights().
+  const auto g = synapse_graph(net);
   for (neuron_id i = 0; i < 30; ++i) {
     std::size_t j = 0;
     for (auto [it, end] = boost::out_edges(i, g); it != end; ++it, ++j) {
@@ -66,7 +68,7 @@ p = 0.2
 weight = -1.0
 receptor = "inhibitory"
 )");
-  const auto& g = net.graph();
+  const auto g = synapse_graph(net);
   EXPECT_EQ(boost::num_vertices(g), 70u);
   EXPECT_EQ(boost::num_edges(g), net.num_synapses());
   const auto rows = net.row_start();
