@@ -1,7 +1,9 @@
 // The population graph (graph.hpp): topological order, cycles and strong components against analytic
-// oracles: a feed-forward chain, a recurrent loop, a self-loop, several components.
+// oracles: a feed-forward chain, a recurrent loop, a self-loop, several components; the synapse graph on
+// rows without synapses.
 #include <algorithm>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -135,6 +137,43 @@ weight = 1.0
   }
   EXPECT_EQ(topological_order(g).cycle, (std::vector<std::size_t>{1}));  // hidden -> hidden
   EXPECT_EQ(strong_components(g).count, 3u);
+}
+
+TEST(synapse_graph, rows_without_synapses_and_a_network_without_projections) {
+  // Rows 0-2 (population a) are empty, rows 3-6 (b) hold a -> every neuron of a.
+  const std::string pops = R"(
+[[population]]
+name = "a"
+size = 3
+model = "lif"
+[[population]]
+name = "b"
+size = 4
+model = "lif"
+)";
+  const auto net = test::net_from(pops + R"(
+[[projection]]
+source = "b"
+target = "a"
+rule = "all_to_all"
+weight = { dist = "uniform", low = 0.0, high = 1.0 }
+)");
+  const auto g = synapse_graph(net);
+  ASSERT_EQ(boost::num_vertices(g), 7u);
+  ASSERT_EQ(boost::num_edges(g), 12u);
+  const auto rows = net.row_start();
+  for (neuron_id n = 0; n < 7; ++n) {
+    EXPECT_EQ(boost::out_degree(n, g), rows[n + 1] - rows[n]);
+    edge_id e = rows[n];
+    for (auto [it, end] = boost::out_edges(n, g); it != end; ++it, ++e) {
+      EXPECT_EQ(boost::source(*it, g), n);
+      EXPECT_EQ(boost::target(*it, g), net.targets()[e]);
+      EXPECT_EQ(boost::get(boost::edge_index, g, *it), e);
+    }
+  }
+  const auto empty = synapse_graph(test::net_from(pops));
+  EXPECT_EQ(boost::num_vertices(empty), 7u);
+  EXPECT_EQ(boost::num_edges(empty), 0u);
 }
 
 }  // namespace

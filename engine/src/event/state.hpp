@@ -1,8 +1,8 @@
 // The event engine's internals (private to engine/src): the blocks a network is partitioned into, and the
 // engine state the pipeline parts share. The parts: partition.cpp (blocks, work groups, per-block edge
 // offsets, the clock/lazy decision), delivery.cpp (ring, tiled and pushed delivery), dense.cpp (the
-// clock-driven tile steps), lazy.cpp (lazy updates and the scheduler: due lists, timing wheel, heap),
-// crossing.cpp (crossing prediction). docs/architecture.md describes the engine.
+// clock-driven tile steps), scheduler.cpp (a block's step; due lists, timing wheel, heap), lazy_update.cpp
+// (closed-form lazy updates), crossing.cpp (crossing prediction). docs/architecture.md describes the engine.
 #pragma once
 
 #include <cstdint>
@@ -86,10 +86,11 @@ struct event_engine::impl {
   void find_edge_offsets();
   bool decide_clocked(std::uint32_t pi) const;
   void reset_blocks();
-  // lazy.cpp: one step of one block (the pipeline's stages 1-3), lazy updates, the scheduler.
+  // scheduler.cpp: one step of one block (the pipeline's stages 1-3), the crossing queues.
   void step_block(block& b, step_t t);
-  void process(block& b, const population& p, neuron_id n, step_t t);
   void schedule(block& b, neuron_id n, step_t s, step_t now);
+  // lazy_update.cpp
+  void process(block& b, const population& p, neuron_id n, step_t t);
   // delivery.cpp
   void deliver(block& b, step_t t_spike);
   void deliver_tiled(block& b);

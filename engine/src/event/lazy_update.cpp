@@ -1,7 +1,6 @@
-// One step of one block, and the lazy path (docs/architecture.md, the event engine): the neurons due at a
-// step (input waiting, or a predicted crossing) are brought up to it in closed form and stepped exactly; the
-// scheduler keeps the predicted crossings in a timing wheel (the next wheel_slots steps) and a min-heap
-// (farther), and skips stale entries when they fall due.
+// Lazy updates of the event engine (docs/architecture.md, the event engine): a neuron due at step t is
+// brought from its last update through the input-free steps in closed form, then stepped exactly as the
+// reference stepper does, and its next threshold crossing is predicted (crossing.cpp).
 #include <algorithm>
 
 #include "state.hpp"
@@ -10,39 +9,6 @@
 namespace spikeworm {
 
 using namespace event_detail;
-
-// Stages 1-3 of the pipeline (event_engine.cpp) for block b at step t: pull its input, step its neurons (the
-// dense tile steps, or the lazy updates due: input first, then the wheel's and the heap's crossings), push.
-void event_engine::impl::step_block(block& b, step_t t) {
-  if (!fired_.empty()) deliver(b, t - 1);
-  b.fired.clear();
-  const auto& p = net_->populations()[b.pop];
-  const std::size_t slot = static_cast<std::size_t>(t % static_cast<step_t>(st_.slots));
-  auto& due = b.due[slot];
-  b.pending -= due.size();
-  if (b.clocked) {
-    step_clocked(b, p, t);
-    if (!pushed_.empty() && !b.fired.empty()) push(b, t);
-    return;
-  }
-  for (neuron_id n : due) process(b, p, n, t);
-  due.clear();
-  {
-    auto& bucket = b.wheel[static_cast<std::size_t>(t & (wheel_slots - 1))];
-    b.wheel_entries -= bucket.size();
-    // Pre: process() schedules only steps in (t, t + wheel_slots), never into this bucket.
-    for (neuron_id n : bucket)
-      if (predicted_[n] == t && st_.last[n] < t) process(b, p, n, t);
-    bucket.clear();
-  }
-  while (!b.crossings.empty() && b.crossings.top().first <= t) {
-    const auto [s, n] = b.crossings.top();
-    b.crossings.pop();
-    if (s == t && predicted_[n] == t && st_.last[n] < t) process(b, p, n, t);
-  }
-  std::sort(b.fired.begin(), b.fired.end());
-  if (!pushed_.empty() && !b.fired.empty()) push(b, t);
-}
 
 // Brings neuron n from its last update to step t: input-free steps in closed form, then step t exactly
 // as the reference stepper computes it.
@@ -119,19 +85,6 @@ void event_engine::impl::process(block& b, const population& p, neuron_id n, ste
   }
   st_.last[n] = t;
   predict(b, p, n, t);
-}
-
-void event_engine::impl::schedule(block& b, neuron_id n, step_t s, step_t now) {
-  if (predicted_[n] == s) return;  // its entry is still queued and still valid
-  predicted_[n] = s;
-  if (s == never) return;
-  if (s - now < wheel_slots) {
-    b.wheel[static_cast<std::size_t>(s & (wheel_slots - 1))].push_back(n);
-    ++b.wheel_entries;
-  } else {
-    b.crossings.emplace(s, n);
-  }
-  ++b.queued;
 }
 
 }  // namespace spikeworm
