@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/graph/strong_components.hpp>
 #include <gtest/gtest.h>
 
 #include "net_helpers.hpp"
@@ -140,7 +141,7 @@ weight = 1.0
 }
 
 TEST(synapse_graph, rows_without_synapses_and_a_network_without_projections) {
-  // Rows 0-2 (population a) are empty, rows 3-6 (b) hold a -> every neuron of a.
+  // Rows 0-2 (population a) are empty, rows 3-6 (b) hold b_i -> every neuron of a.
   const std::string pops = R"(
 [[population]]
 name = "a"
@@ -158,22 +159,64 @@ target = "a"
 rule = "all_to_all"
 weight = { dist = "uniform", low = 0.0, high = 1.0 }
 )");
-  const auto g = synapse_graph(net);
-  ASSERT_EQ(boost::num_vertices(g), 7u);
-  ASSERT_EQ(boost::num_edges(g), 12u);
+  ASSERT_EQ(num_vertices(net), 7u);
+  ASSERT_EQ(num_edges(net), 12u);
   const auto rows = net.row_start();
-  for (neuron_id n = 0; n < 7; ++n) {
-    EXPECT_EQ(boost::out_degree(n, g), rows[n + 1] - rows[n]);
+  neuron_id visited = 0;
+  for (auto [v, vend] = vertices(net); v != vend; ++v, ++visited) {
+    const neuron_id n = *v;
+    EXPECT_EQ(n, visited);
+    EXPECT_EQ(out_degree(n, net), n < 3 ? 0u : 3u);
     edge_id e = rows[n];
-    for (auto [it, end] = boost::out_edges(n, g); it != end; ++it, ++e) {
-      EXPECT_EQ(boost::source(*it, g), n);
-      EXPECT_EQ(boost::target(*it, g), net.targets()[e]);
-      EXPECT_EQ(boost::get(boost::edge_index, g, *it), e);
+    for (auto [it, end] = out_edges(n, net); it != end; ++it, ++e) {
+      EXPECT_EQ(source(*it, net), n);
+      EXPECT_EQ(target(*it, net), net.targets()[e]);
+      EXPECT_EQ(get(boost::edge_index, net, *it), e);
     }
   }
-  const auto empty = synapse_graph(test::net_from(pops));
-  EXPECT_EQ(boost::num_vertices(empty), 7u);
-  EXPECT_EQ(boost::num_edges(empty), 0u);
+  EXPECT_EQ(visited, 7u);
+  const auto empty = test::net_from(pops);
+  EXPECT_EQ(num_vertices(empty), 7u);
+  EXPECT_EQ(num_edges(empty), 0u);
+  EXPECT_EQ(out_edges(6, empty).first, out_edges(6, empty).second);
+}
+
+TEST(synapse_graph, boost_strong_components_run_on_the_network) {
+  // a: 3 neurons all-to-all among themselves (one component); b: 4 neurons, each only onto itself
+  // (one_to_one, autapses: four components); a -> b all-to-all joins none of them. 5 components.
+  const auto net = test::net_from(R"(
+[[population]]
+name = "a"
+size = 3
+model = "lif"
+[[population]]
+name = "b"
+size = 4
+model = "lif"
+[[projection]]
+source = "a"
+target = "a"
+rule = "all_to_all"
+weight = 1.0
+autapses = false
+[[projection]]
+source = "b"
+target = "b"
+rule = "one_to_one"
+weight = 1.0
+[[projection]]
+source = "a"
+target = "b"
+rule = "all_to_all"
+weight = 1.0
+)");
+  std::vector<std::size_t> component(num_vertices(net));
+  const auto count = boost::strong_components(
+      net, boost::make_iterator_property_map(component.begin(), get(boost::vertex_index, net)));
+  EXPECT_EQ(count, 5u);
+  EXPECT_EQ(component[0], component[1]);
+  EXPECT_EQ(component[1], component[2]);
+  EXPECT_EQ(std::set<std::size_t>(component.begin() + 2, component.end()).size(), 5u);
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // Boost.Graph views of a network (graph.hpp): the population graph with boost::topological_sort and
-// boost::strong_components, and the synapse graph built with the documented edges_are_sorted constructor.
+// boost::strong_components, and compile-time checks that the synapse graph models Boost's concepts.
 #include "spikeworm/engine/graph.hpp"
 
 #include <algorithm>
 #include <iterator>
 
 #include <boost/graph/depth_first_search.hpp>
+#include <boost/graph/graph_concepts.hpp>
 #include <boost/graph/strong_components.hpp>
 #include <boost/graph/topological_sort.hpp>
 #include <boost/property_map/property_map.hpp>
@@ -76,58 +77,9 @@ components_result strong_components(const population_graph& g) {
   return r;
 }
 
-namespace {
-
-// The network's edges as (source, target) pairs in edge order (by source, then as stored): the input of the
-// CSR graph's edges_are_sorted constructor, read from the network's arrays without a copy.
-class edge_pairs {
- public:
-  using iterator_category = std::input_iterator_tag;
-  using value_type = std::pair<neuron_id, neuron_id>;
-  using difference_type = std::ptrdiff_t;
-  using pointer = const value_type*;
-  using reference = const value_type&;
-
-  edge_pairs(std::span<const edge_id> rows, std::span<const neuron_id> targets, edge_id e)
-      : rows_(rows), targets_(targets), e_(e) {
-    settle();
-  }
-  reference operator*() const noexcept { return pair_; }
-  pointer operator->() const noexcept { return &pair_; }
-  edge_pairs& operator++() noexcept {
-    ++e_;
-    settle();
-    return *this;
-  }
-  edge_pairs operator++(int) noexcept {
-    edge_pairs old = *this;
-    ++*this;
-    return old;
-  }
-  bool operator==(const edge_pairs& o) const noexcept { return e_ == o.e_; }
-
- private:
-  // Post: pair_ is edge e_ (when e_ is an edge): its source is the row that holds it.
-  void settle() noexcept {
-    if (e_ >= targets_.size()) return;
-    while (rows_[s_ + 1] <= e_) ++s_;
-    pair_ = {s_, targets_[e_]};
-  }
-  std::span<const edge_id> rows_;
-  std::span<const neuron_id> targets_;
-  edge_id e_;
-  neuron_id s_ = 0;
-  value_type pair_{};
-};
-
-}  // namespace
-
-csr_graph synapse_graph(const network& net) {
-  const auto rows = net.row_start();
-  const auto targets = net.targets();
-  const auto edges = static_cast<edge_id>(targets.size());
-  return csr_graph(boost::edges_are_sorted, edge_pairs(rows, targets, 0), edge_pairs(rows, targets, edges),
-                   static_cast<csr_graph::vertices_size_type>(net.num_neurons()), edges);
-}
+// The network models Boost.Graph's IncidenceGraph and VertexListGraph concepts (graph.hpp).
+BOOST_CONCEPT_ASSERT((boost::IncidenceGraphConcept<network>));
+BOOST_CONCEPT_ASSERT((boost::VertexListGraphConcept<network>));
+BOOST_CONCEPT_ASSERT((boost::ReadablePropertyMapConcept<synapse_edge_index_map, synapse_edge>));
 
 }  // namespace spikeworm

@@ -112,13 +112,12 @@ class network {
   // Hot-loop views of the CSR arrays: the out-edges of n are [row_start[n], row_start[n+1]), sorted by
   // target; edge e goes to targets()[e] and carries weights()[e], delays()[e] and receptors()[e].
   //
-  // The network owns these arrays (huge pages, filled in parallel) and Boost.Graph sees them only through
-  // its documented interface: synapse_graph() (graph.hpp) builds a boost::compressed_sparse_row_graph with
-  // the edges_are_sorted constructor, whose edge_index is the index into these arrays. A copy, made only when
-  // a Boost algorithm runs on the synapse graph (none does in the engine; the population graph serves
-  // importers). Chosen over adapting network to the BGL concepts (graph_traits, out_edges, property maps),
-  // which would avoid the copy but add a second, hand-written graph type to keep right, for no present
-  // user. The hot loops read the same spans either way.
+  // The network owns these arrays (huge pages, filled in parallel), and Boost.Graph sees them through its
+  // documented interface only: graph.hpp adapts network to the IncidenceGraph and VertexListGraph concepts
+  // (graph_traits, out_edges, source, target, vertex_index and edge_index maps), edge_index being the index
+  // into these arrays. Chosen over building a boost::compressed_sparse_row_graph from them on demand: Boost
+  // algorithms run on the network directly, with no second copy of a structure that reaches gigabytes at
+  // the largest sizes, and the hot loops keep reading these spans, untouched by the adaptation.
   std::span<const edge_id> row_start() const noexcept { return row_start_; }
   std::span<const neuron_id> targets() const noexcept { return targets_; }
   std::span<weight_t> weights() noexcept { return weights_; }
