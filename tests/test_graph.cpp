@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "net_helpers.hpp"
+#include "spikeworm/core/error.hpp"
 #include "spikeworm/engine/graph.hpp"
 
 namespace spikeworm {
@@ -95,6 +96,16 @@ TEST(population_graph, several_components) {
   ASSERT_FALSE(topo.acyclic());
   expect_cycle(topo.cycle, es);
   EXPECT_EQ(topo.cycle.size(), 2u);
+}
+
+TEST(population_graph, refuses_a_projection_outside_the_populations) {
+  const edges es{{0, 1}, {1, 3}};
+  try {
+    make_population_graph(3, es);
+    FAIL() << "expected an error";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("1 -> 3"), std::string::npos) << e.what();
+  }
 }
 
 TEST(population_graph, network_projections_are_its_edges) {

@@ -10,14 +10,22 @@
 #include <boost/graph/strong_components.hpp>
 #include <boost/graph/topological_sort.hpp>
 #include <boost/property_map/property_map.hpp>
+#include <fmt/format.h>
+
+#include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
 
 population_graph make_population_graph(std::size_t populations,
                                        std::span<const std::pair<std::size_t, std::size_t>> projections) {
   population_graph g(populations);
-  for (std::size_t k = 0; k < projections.size(); ++k)
-    boost::add_edge(projections[k].first, projections[k].second, k, g);
+  for (std::size_t k = 0; k < projections.size(); ++k) {
+    const auto [u, v] = projections[k];
+    // add_edge would silently add the missing vertices.
+    if (u >= populations || v >= populations)
+      throw error(fmt::format("projection {}: {} -> {} names a population outside [0, {})", k, u, v, populations));
+    boost::add_edge(u, v, k, g);
+  }
   return g;
 }
 

@@ -26,7 +26,7 @@ namespace spikeworm {
 using population_graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
                                                boost::property<boost::edge_index_t, std::size_t>>;
 
-// Pre: every endpoint is < populations. Edges in the order given (parallel edges and self-loops kept).
+// Edges in the order given (parallel edges and self-loops kept). Throws error for an endpoint >= populations.
 population_graph make_population_graph(std::size_t populations,
                                        std::span<const std::pair<std::size_t, std::size_t>> projections);
 population_graph make_population_graph(const network& net);
