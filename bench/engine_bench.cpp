@@ -1,5 +1,5 @@
-// Micro-benchmarks of the engine: CUBA runs (SPEC section 11), the lazy scheduler, delivery, the clock-driven
-// neuron update and network construction.
+// Micro-benchmarks of the engine: CUBA runs (docs/benchmarks.md, CUBA against Brian2), the lazy scheduler,
+// delivery, the clock-driven neuron update and network construction.
 // Run: build/bench/engine_bench [--benchmark_repetitions=3]. Results and method: docs/benchmarks.md.
 #include <filesystem>
 

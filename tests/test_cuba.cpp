@@ -1,4 +1,5 @@
-// The CUBA benchmark network (SPEC section 11): rate, engine agreement, determinism across threads.
+// The CUBA benchmark network (docs/benchmarks.md, CUBA against Brian2): rate, engine agreement, determinism
+// across threads.
 #include <cmath>
 #include <fstream>
 #include <sstream>

@@ -1,10 +1,10 @@
 // The synapse graph: connection rules, edge-indexed arrays, the Boost CSR structure, determinism.
 #include <set>
 
-#include <boost/graph/graph_traits.hpp>
 #include <gtest/gtest.h>
 
 #include "net_helpers.hpp"
+#include "spikeworm/engine/graph.hpp"
 
 namespace spikeworm {
 namespace {
@@ -36,13 +36,14 @@ weight = { dist = "uniform", low = -1.0, high = 1.0 }
   auto m = net.projection_matrix(0);
   EXPECT_EQ(m.rows, 30u);
   EXPECT_EQ(m.cols, 40u);
-  // The matrix view is the graph's own storage: element (i, j) is the edge a_i -> b_j.
-  const auto& g = net.graph();
+  // The matrix view is the network's own weight storage: element (i, j) is the edge a_i -> b_j of the
+  // network seen as a Boost graph, whose edge index is the index into weights().
+  const network& g = net;
   for (neuron_id i = 0; i < 30; ++i) {
     std::size_t j = 0;
-    for (auto [it, end] = boost::out_edges(i, g); it != end; ++it, ++j) {
-      EXPECT_EQ(boost::target(*it, g), 30 + j);
-      EXPECT_EQ(&m(i, j), &net.weights()[boost::get(boost::edge_index, g, *it)]);
+    for (auto [it, end] = out_edges(i, g); it != end; ++it, ++j) {
+      EXPECT_EQ(target(*it, g), 30 + j);
+      EXPECT_EQ(&m(i, j), &net.weights()[get(boost::edge_index, g, *it)]);
     }
     EXPECT_EQ(j, 40u);
   }
@@ -66,16 +67,19 @@ p = 0.2
 weight = -1.0
 receptor = "inhibitory"
 )");
-  const auto& g = net.graph();
-  EXPECT_EQ(boost::num_vertices(g), 70u);
-  EXPECT_EQ(boost::num_edges(g), net.num_synapses());
+  const network& g = net;  // through Boost.Graph's interface (graph.hpp)
+  EXPECT_EQ(num_vertices(g), 70u);
+  EXPECT_EQ(num_edges(g), net.num_synapses());
   const auto rows = net.row_start();
   const auto tg = net.targets();
   for (neuron_id n = 0; n < 70; ++n) {
     edge_id e = rows[n];
-    for (auto [it, end] = boost::out_edges(n, g); it != end; ++it, ++e) {
-      ASSERT_EQ(boost::get(boost::edge_index, g, *it), e);
-      ASSERT_EQ(boost::target(*it, g), tg[e]);
+    ASSERT_EQ(out_degree(n, g), rows[n + 1] - rows[n]);
+    for (auto [it, end] = out_edges(n, g); it != end; ++it, ++e) {
+      ASSERT_EQ(get(boost::edge_index, g, *it), e);
+      ASSERT_EQ(get(get(boost::edge_index, g), *it), e);
+      ASSERT_EQ(source(*it, g), n);
+      ASSERT_EQ(target(*it, g), tg[e]);
       if (e > rows[n]) {
         ASSERT_LE(tg[e - 1], tg[e]) << "rows are sorted by target";
       }

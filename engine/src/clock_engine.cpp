@@ -1,4 +1,5 @@
-// The clock-driven reference stepper: the plainest correct implementation of SPEC sections 2 and 3.
+// The clock-driven reference stepper: the plainest correct implementation of the neuron models and the
+// step order of docs/config-reference.md and docs/architecture.md (the reference stepper).
 #include "spikeworm/engine/clock_engine.hpp"
 
 #include <fmt/format.h>

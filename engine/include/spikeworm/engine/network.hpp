@@ -1,12 +1,10 @@
-// The network: populations of neurons and the synapse graph (a Boost CSR graph with edge-indexed arrays).
+// The network: populations of neurons and the synapse graph (CSR arrays with edge-indexed synapse arrays).
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <boost/graph/compressed_sparse_row_graph.hpp>
 
 #include "spikeworm/core/common_types.hpp"
 #include "spikeworm/core/config.hpp"
@@ -92,9 +90,6 @@ struct network_desc {
 // Reads [simulation], [[population]] and [[projection]] from a document, validating every value.
 network_desc read_network_desc(const table_reader& root);
 
-using csr_graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
-                                                     boost::no_property, neuron_id, edge_id>;
-
 // A row-major matrix view onto a contiguous edge range: element (row, col) = data[row * cols + col].
 struct matrix_view {
   std::span<weight_t> data;
@@ -109,15 +104,22 @@ class network {
   network(std::vector<population> pops, std::vector<projection_desc> projs, double dt_ms, std::uint64_t seed);
   explicit network(const network_desc& d) : network(d.populations, d.projections, d.sim.dt_ms, d.sim.seed) {}
 
-  const csr_graph& graph() const noexcept { return graph_; }
   std::size_t num_neurons() const noexcept { return num_neurons_; }
   std::size_t num_synapses() const noexcept { return weights_.size(); }
   double dt_ms() const noexcept { return dt_ms_; }
   delay_t max_delay() const noexcept { return max_delay_; }
 
-  // Hot-loop views of the CSR arrays: the out-edges of n are [row_start[n], row_start[n+1]).
-  std::span<const edge_id> row_start() const noexcept { return graph_.m_forward.m_rowstart; }
-  std::span<const neuron_id> targets() const noexcept { return graph_.m_forward.m_column; }
+  // Hot-loop views of the CSR arrays: the out-edges of n are [row_start[n], row_start[n+1]), sorted by
+  // target; edge e goes to targets()[e] and carries weights()[e], delays()[e] and receptors()[e].
+  //
+  // The network owns these arrays (huge pages, filled in parallel), and Boost.Graph sees them through its
+  // documented interface only: graph.hpp adapts network to the IncidenceGraph and VertexListGraph concepts
+  // (graph_traits, out_edges, source, target, vertex_index and edge_index maps), edge_index being the index
+  // into these arrays. Chosen over building a boost::compressed_sparse_row_graph from them on demand: Boost
+  // algorithms run on the network directly, with no second copy of a structure that reaches gigabytes at
+  // the largest sizes, and the hot loops keep reading these spans, untouched by the adaptation.
+  std::span<const edge_id> row_start() const noexcept { return row_start_; }
+  std::span<const neuron_id> targets() const noexcept { return targets_; }
   std::span<weight_t> weights() noexcept { return weights_; }
   std::span<const weight_t> weights() const noexcept { return weights_; }
   std::span<const delay_t> delays() const noexcept { return delays_; }
@@ -135,12 +137,16 @@ class network {
 
  private:
   void build(std::uint64_t seed);
+  std::vector<std::vector<std::uint32_t>> count_synapses(std::uint64_t seed,
+                                                         std::vector<std::vector<neuron_id>>& indegree_sources) const;
+  void mark_contiguous();
 
   std::vector<population> pops_;
   std::vector<projection_info> projs_;
   double dt_ms_;
   std::size_t num_neurons_ = 0;
-  csr_graph graph_;
+  std::vector<edge_id> row_start_;
+  std::vector<neuron_id> targets_;
   std::vector<weight_t> weights_;
   std::vector<delay_t> delays_;
   std::vector<receptor> receptors_;

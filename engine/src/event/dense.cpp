@@ -1,0 +1,173 @@
+// The clock-driven tile steps (docs/architecture.md, the event engine): vectorised dense kernels that
+// apply the reference stepper's arithmetic to a tile of neurons (cuba_lif, lif, fixed_lif), the tile loop
+// that feeds them their input (ring slot, tile scratch or pushed buckets) and holds refractory neurons at
+// v_reset from per-tile queues, and the collection of threshold crossings.
+#include <algorithm>
+
+#include "state.hpp"
+
+namespace spikeworm {
+
+using namespace event_detail;
+
+namespace {
+
+// One reference step of neurons [0, n) of a clock-driven block (pointers offset to its first neuron, inputs
+// to its slot of step t): the arithmetic of clock_engine::step in the same order, every neuron as if it were
+// not refractory (the caller then sets the membrane of the refractory ones to v_reset: their currents evolve
+// the same either way). hot[c] = some membrane of chunk c crossed threshold (a hint: a refractory neuron may
+// set it). Written so that it vectorises (checked with -fopt-info-vec).
+template <bool Uniform>
+void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
+                double* __restrict gi, double* __restrict in_e, double* __restrict in_i,
+                const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
+  const double am = m.am, ke = m.ke, ki = m.ki, be = m.be, bi = m.bi, th = m.v_th, el = m.e_l;
+  const double vs0 = el + c0;
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi = std::min(n, lo + chunk);
+    std::int64_t any = 0;  // 64-bit, like the compare masks of doubles: no packing in the loop
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double vs = Uniform ? vs0 : el + current[i];
+      const double e = ge[i] + in_e[i], g = gi[i] + in_i[i];
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      const double free = vs + (v[i] - vs) * am + e * ke + g * ki;
+      v[i] = free;
+      ge[i] = e * be;
+      gi[i] = g * bi;
+      any |= static_cast<std::int64_t>(free > th);
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
+// The same for lif: v <- decay v + leak + (I + in) (the input of a refractory neuron is dropped: the caller
+// sets its membrane to v_reset).
+template <bool Uniform>
+void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
+               double* __restrict in_i, const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
+  const double decay = m.decay, leak = m.leak, th = m.v_th;
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi = std::min(n, lo + chunk);
+    std::int64_t any = 0;  // 64-bit, like the compare masks of doubles: no packing in the loop
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double in = in_e[i] + in_i[i];
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      const double free = decay * v[i] + leak + ((Uniform ? c0 : current[i]) + in);
+      v[i] = free;
+      any |= static_cast<std::int64_t>(free >= th);
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
+// The same for fixed_lif: integer arithmetic (exact in double); the input of a refractory neuron is dropped
+// (the caller sets its membrane to v_reset).
+void fixed_dense(const fixed_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
+                 double* __restrict in_i, const double* __restrict current, std::uint8_t* __restrict hot) {
+  const double th = static_cast<double>(m.v_th);
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi = std::min(n, lo + chunk);
+    std::int64_t any = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double in = in_e[i] + in_i[i];
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      const double free = m.step(v[i], current[i] + in);
+      v[i] = free;
+      any |= static_cast<std::int64_t>(free >= th);
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
+}  // namespace
+
+// Pre: the block is clock-driven. Post: its neurons are at step t; b.fired holds its spikes, ascending.
+// Tile by tile (tile_size neurons): the tile's input (tiled blocks: its bucket applied to acc; otherwise its
+// part of the ring slot of step t), the dense step, its refractory neurons held at v_reset, its crossings.
+void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
+  const std::size_t n = b.end - b.begin;
+  b.hot.resize((n + chunk - 1) / chunk);
+  const bool cuba = p.model == model_kind::cuba_lif;
+  const bool fixed = p.model == model_kind::fixed_lif;
+  const double c0 = st_.current[b.begin];
+  const double v_reset = fixed ? static_cast<double>(p.fixed.v_reset) : cuba ? p.cuba.v_reset : p.lif.v_reset;
+  const std::size_t sources = blocks_.size();
+  tile_event_bucket* set = b.pushed ? b.buckets.data() + static_cast<std::size_t>((t - 1) & 1) * sources * b.tiles : nullptr;
+  for (std::size_t j = 0; j < b.refractory.size(); ++j) {
+    const std::size_t lo = j * tile_size, m = std::min(n, lo + tile_size) - lo;
+    double* ie = b.acc.data();
+    double* ii = ie + tile_size;
+    if (!b.tiled) {
+      ie = st_.in_e.data() + st_.slot_base(t) + b.begin + lo;
+      ii = st_.in_i.data() + st_.slot_base(t) + b.begin + lo;
+    } else if (set) {  // one tile: deliver_tiled() wrote acc directly
+      // The buckets were written by other threads (in another core's cache): fetch the next tile's while
+      // this one is stepped.
+      if (j + 1 < b.tiles)
+        for (std::size_t k = 0; k < sources; ++k) {
+          const auto& next = set[k * b.tiles + j + 1];
+          for (auto q = reinterpret_cast<const char*>(next.data()), e = reinterpret_cast<const char*>(next.data() + next.size()); q < e; q += 64)
+            __builtin_prefetch(q);
+        }
+      for (std::size_t k = 0; k < sources; ++k) {
+        auto& bucket = set[k * b.tiles + j];
+        for (const auto& ev : bucket) ie[ev.at] += static_cast<double>(ev.w);
+        bucket.clear();
+      }
+    }
+    const double* cur = st_.current.data() + b.begin + lo;
+    double* v = st_.v.data() + b.begin + lo;
+    std::uint8_t* hot = b.hot.data() + lo / chunk;
+    if (fixed) {
+      fixed_dense(p.fixed, m, v, ie, ii, cur, hot);
+    } else if (cuba) {
+      double* ge = st_.ge.data() + b.begin + lo;
+      double* gi = st_.gi.data() + b.begin + lo;
+      if (b.uniform_current) cuba_dense<true>(p.cuba, m, v, ge, gi, ie, ii, cur, c0, hot);
+      else cuba_dense<false>(p.cuba, m, v, ge, gi, ie, ii, cur, c0, hot);
+    } else {
+      if (b.uniform_current) lif_dense<true>(p.lif, m, v, ie, ii, cur, c0, hot);
+      else lif_dense<false>(p.lif, m, v, ie, ii, cur, c0, hot);
+    }
+    // Refractory through ref_until: held at v_reset (the reference's value; their currents decay as computed).
+    auto& q = b.refractory[j];
+    while (q.head < q.held.size() && q.held[q.head].first < t) ++q.head;
+    for (std::size_t h = q.head; h < q.held.size(); ++h) st_.v[q.held[h].second] = v_reset;
+    if (q.head == q.held.size()) {
+      q.held.clear();
+      q.head = 0;
+    } else if (q.head >= 256 && 2 * q.head >= q.held.size()) {
+      q.held.erase(q.held.begin(), q.held.begin() + static_cast<std::ptrdiff_t>(q.head));
+      q.head = 0;
+    }
+    collect_crossings(b, p, t, lo / chunk, (lo + m + chunk - 1) / chunk);  // while the tile is in cache
+  }
+  b.updates += n;
+}
+
+// Appends to b.fired the neurons of chunks [c0, c1) above threshold after the dense step (ascending), reset
+// and refractory. Refractory neurons sit at v_reset < v_th, so every membrane above threshold is a spike.
+void event_engine::impl::collect_crossings(block& b, const population& p, step_t t, std::size_t c0, std::size_t c1) {
+  const bool cuba = p.model == model_kind::cuba_lif;
+  const bool fixed = p.model == model_kind::fixed_lif;
+  const double th = fixed ? static_cast<double>(p.fixed.v_th) : cuba ? p.cuba.v_th : p.lif.v_th;
+  const double v_reset = fixed ? static_cast<double>(p.fixed.v_reset) : cuba ? p.cuba.v_reset : p.lif.v_reset;
+  const std::int32_t t_ref = fixed ? p.fixed.t_ref : cuba ? p.cuba.t_ref : p.lif.t_ref;
+  for (std::size_t c = c0; c < c1; ++c) {
+    if (!b.hot[c]) continue;
+    const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
+    const neuron_id hi = std::min<neuron_id>(b.end, lo + static_cast<neuron_id>(chunk));
+    for (neuron_id j = lo; j < hi; ++j) {
+      if (!(cuba ? st_.v[j] > th : st_.v[j] >= th)) continue;
+      b.fired.push_back(j);
+      st_.v[j] = v_reset;
+      st_.ref_until[j] = t + t_ref;
+      b.refractory[(j - b.begin) >> tile_shift].held.push_back({t + t_ref, j});
+    }
+  }
+}
+
+}  // namespace spikeworm

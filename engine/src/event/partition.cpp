@@ -1,0 +1,139 @@
+// Partition of the event engine's work: populations cut into blocks (contiguous neuron ranges, whole tiles),
+// blocks dealt to parallel work groups, per-(source, block) edge offsets into the CSR rows, and at each
+// reset the choice of clock-driven or lazy stepping per population and the blocks' queues and buffers.
+#include <algorithm>
+
+#include "state.hpp"
+
+namespace spikeworm {
+
+using namespace event_detail;
+
+// Blocks: each population split into `threads` x pieces_per_thread pieces of equal size, boundaries on whole
+// tiles where the pieces hold several (populations too small for that stay whole). Work group g takes piece g
+// (modulo the group count) of every population: the clock-driven cost is about proportional to neurons, so
+// the groups are balanced, and each thread visits a fired source's row for few blocks.
+void event_engine::impl::partition() {
+  constexpr std::size_t pieces_per_thread = 1;
+  const auto& pops = net_->populations();
+  const std::size_t groups = static_cast<std::size_t>(pool_.threads()) * pieces_per_thread;
+  std::vector<std::size_t> group_of;
+  for (std::uint32_t pi = 0; pi < pops.size(); ++pi) {
+    const auto& p = pops[pi];
+    const std::size_t pieces = std::max<std::size_t>(1, std::min<std::size_t>(groups, p.size / 256));
+    const bool align = p.size >= pieces * tile_size;
+    auto boundary = [&](std::size_t k) {
+      const std::size_t at = k == pieces ? p.size : p.size * k / pieces;
+      return static_cast<neuron_id>(p.first + (align && k < pieces ? at / tile_size * tile_size : at));
+    };
+    for (std::size_t k = 0; k < pieces; ++k) {
+      block b;
+      b.pop = pi;
+      b.begin = boundary(k);
+      b.end = boundary(k + 1);
+      if (b.end > b.begin) {
+        blocks_.push_back(std::move(b));
+        group_of.push_back(k % groups);
+      }
+    }
+  }
+  groups_.assign(groups, {});
+  for (std::size_t k = 0; k < blocks_.size(); ++k) groups_[group_of[k]].push_back(k);
+  std::erase_if(groups_, [](const auto& g) { return g.empty(); });
+}
+
+// Per-(source, block) edge offsets: rows are sorted by target and blocks are ascending ranges covering
+// every neuron, so one pass over each row finds where each block's targets begin.
+void event_engine::impl::find_edge_offsets() {
+  const network& net = *net_;
+  stride_ = blocks_.size() + 1;
+  const auto rows = net.row_start();
+  const auto tgt = net.targets();
+  const auto d = net.delays();
+  const auto rc = net.receptors();
+  resize_huge(offsets_, net.num_neurons() * stride_);
+  contiguous_.resize(net.num_neurons() * blocks_.size());
+  pool_.for_each((net.num_neurons() + 4095) / 4096, [&](std::size_t chunk_index) {
+    const std::size_t lo = chunk_index * 4096, hi = std::min(net.num_neurons(), lo + 4096);
+    for (std::size_t s = lo; s < hi; ++s) {
+      edge_id e = rows[s];
+      edge_id* off = offsets_.data() + s * stride_;
+      for (std::size_t k = 0; k < blocks_.size(); ++k) {
+        while (e < rows[s + 1] && tgt[e] < blocks_[k].begin) ++e;
+        off[k] = e;
+      }
+      off[blocks_.size()] = rows[s + 1];
+      // A segment whose targets are consecutive, with one delay and one receptor (all_to_all projections),
+      // is delivered into clock-driven blocks as one vectorisable row addition.
+      for (std::size_t k = 0; k < blocks_.size(); ++k) {
+        bool run = true;
+        for (edge_id x = off[k]; run && x + 1 < off[k + 1]; ++x)
+          run = tgt[x + 1] == tgt[x] + 1 && d[x + 1] == d[x] && rc[x + 1] == rc[x];
+        contiguous_[s * blocks_.size() + k] = static_cast<std::uint8_t>(run);
+      }
+    }
+  });
+}
+
+// A population is clock-driven when asked to, or (automatic) when it receives synapses and at least half of
+// its neurons are driven without input (fixed point above threshold): such neurons fire on their own and
+// every arriving spike invalidates their predicted crossing, so a lazy update and a new prediction per
+// input cost more than a vectorised step per step. Neurons that are not driven or get no input stay lazy.
+bool event_engine::impl::decide_clocked(std::uint32_t pi) const {
+  const auto& p = net_->populations()[pi];
+  if (p.model == model_kind::fixed_lif) return true;  // a chip updates every neuron every step
+  if (is_source(p.model) || p.update == update_mode::event) return false;
+  if (p.update == update_mode::clock) return true;
+  bool receives = false;
+  for (const auto& pr : net_->projections()) receives = receives || (pr.target_pop == pi && pr.synapses > 0);
+  if (!receives) return false;
+  std::size_t driven = 0;
+  for (neuron_id n = p.first; n < p.end(); ++n) {
+    const double vstar = p.model == model_kind::cuba_lif ? p.cuba.e_l + st_.current[n] : p.lif.fixed_point(st_.current[n]);
+    if (vstar > (p.model == model_kind::cuba_lif ? p.cuba.v_th : p.lif.v_th)) ++driven;
+  }
+  return 2 * driven >= p.size;
+}
+
+// Pre: st_ is initialised for the run (currents and external inputs set). Empties every queue and buffer,
+// decides each block's stepping, and gives the lazy neurons that cross threshold without input a first
+// prediction.
+void event_engine::impl::reset_blocks() {
+  pending_.assign(st_.slots * st_.v.size(), 0);
+  predicted_.assign(st_.v.size(), never);
+  reset_gap_.assign(st_.v.size(), 0);
+  fired_.clear();
+  for (auto& b : blocks_) {
+    b.due.assign(st_.slots, {});
+    b.crossings = {};
+    b.wheel.assign(static_cast<std::size_t>(wheel_slots), {});
+    b.wheel_entries = 0;
+    b.fired.clear();
+    b.updates = b.queued = b.pending = 0;
+    const auto& p = net_->populations()[b.pop];
+    b.clocked = decide_clocked(b.pop);
+    b.hot.clear();
+    b.tiled = b.clocked && st_.slots == 1;
+    b.buckets.clear();
+    b.acc.clear();
+    b.refractory.clear();
+    if (b.clocked) b.refractory.resize((b.end - b.begin + tile_size - 1) / tile_size);
+    b.tiles = (b.end - b.begin + tile_size - 1) / tile_size;
+    b.pushed = b.tiled && b.tiles > 1;
+    if (b.tiled) b.acc.assign(2 * tile_size, 0.0);
+    if (b.pushed) b.buckets.resize(2 * blocks_.size() * b.tiles);
+    if (b.clocked) {
+      b.uniform_current = std::all_of(st_.current.begin() + b.begin, st_.current.begin() + b.end,
+                                      [&](double c) { return c == st_.current[b.begin]; });
+      continue;
+    }
+    // Neurons that would cross threshold without any input (constant current, E_L above threshold,
+    // Poisson sources) get a first prediction; all others cost nothing until an event reaches them.
+    for (neuron_id n = b.begin; n < b.end; ++n) predict(b, p, n, 0);
+  }
+  pushed_.clear();
+  for (std::size_t k = 0; k < blocks_.size(); ++k)
+    if (blocks_[k].pushed) pushed_.push_back(k);
+}
+
+}  // namespace spikeworm

@@ -1,0 +1,122 @@
+// The event engine's internals (private to engine/src): the blocks a network is partitioned into, and the
+// engine state the pipeline parts share. The parts: partition.cpp (blocks, work groups, per-block edge
+// offsets, the clock/lazy decision), delivery.cpp (ring, tiled and pushed delivery), dense.cpp (the
+// clock-driven tile steps), scheduler.cpp (a block's step; due lists, timing wheel, heap), lazy_update.cpp
+// (closed-form lazy updates), crossing.cpp (crossing prediction). docs/architecture.md describes the engine.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <utility>
+#include <vector>
+
+#include "spikeworm/core/parallel.hpp"
+#include "spikeworm/engine/event_engine.hpp"
+#include "spikeworm/engine/neuron_state.hpp"
+
+namespace spikeworm::event_detail {
+
+inline constexpr step_t never = INT64_MAX;
+inline constexpr step_t wheel_slots = 1024;  // a power of two
+// Neurons per tile of a clock-driven block: a multiple of the dense loop chunk.
+inline constexpr std::size_t tile_shift = 12, tile_size = std::size_t{1} << tile_shift;
+inline constexpr std::size_t chunk = 64;  // neurons per crossing flag of the dense loops
+
+// A block owns a contiguous range of one population: its neurons, their input slots and their
+// predicted threshold crossings. Blocks never write outside their range, so they run in parallel.
+struct block {
+  std::uint32_t pop = 0;
+  neuron_id begin = 0, end = 0;
+  // Clock-driven blocks step every neuron every step (bit-identical to the reference stepper): no due
+  // lists, no crossing predictions.
+  bool clocked = false;
+  bool uniform_current = true;  // every neuron of the block has the same injected current
+  // Tiled (clock-driven, every delay one step): the block is stepped tile by tile (tile_size neurons),
+  // and a tile's input of the step is summed in `acc` ([0, tile_size) excitatory, then inhibitory), a
+  // scratch that stays in cache, instead of the N-wide input ring. With several tiles (pushed), each
+  // source block appends its synaptic events to per-tile buckets, and each tile applies its buckets into
+  // acc right before its dense step: the scattered additions hit L1/L2, not DRAM.
+  bool tiled = false;
+  struct tile_event {
+    std::uint32_t at;  // index into acc
+    float w;
+  };
+  std::size_t tiles = 0;
+  // Pushed (tiled with several tiles): its input arrives through buckets, [(set * blocks + source block) *
+  // tiles + tile], filled by push() at the step of the spikes (set: its parity), applied at the next.
+  bool pushed = false;
+  std::vector<std::vector<tile_event>> buckets;
+  std::vector<double> acc;
+  std::vector<std::uint8_t> hot;  // per chunk of the dense loop: some membrane crossed threshold (a hint)
+  // Clock-driven, per tile: (ref_until, n) of the neurons that fired, in firing order (so by ref_until: one
+  // t_ref per population); those from head on may still be refractory. The dense loop reads no per-neuron
+  // refractory state: it computes every membrane, then the tile's refractory neurons are set to v_reset.
+  struct tile_refractory {
+    std::vector<std::pair<step_t, neuron_id>> held;
+    std::size_t head = 0;
+  };
+  std::vector<tile_refractory> refractory;
+  std::vector<std::vector<neuron_id>> due;  // neurons with input waiting, per ring slot
+  using entry = std::pair<step_t, neuron_id>;
+  // Predicted crossings less than wheel_slots steps ahead go to a timing wheel (O(1) insertion, a bucket
+  // per step); farther ones to a binary min-heap of (step, neuron). Stale entries are skipped when due.
+  std::vector<std::vector<neuron_id>> wheel;
+  std::uint64_t wheel_entries = 0;
+  std::priority_queue<entry, std::vector<entry>, std::greater<>> crossings;  // (step, neuron), min first
+  std::vector<neuron_id> fired;
+  std::uint64_t updates = 0, queued = 0, pending = 0;
+};
+
+using tile_event_bucket = std::vector<block::tile_event>;
+
+}  // namespace spikeworm::event_detail
+
+namespace spikeworm {
+
+// Everything the event engine keeps between steps, and the per-block work of one step.
+struct event_engine::impl {
+  using block = event_detail::block;
+
+  impl(const network& net, int threads);
+
+  // partition.cpp
+  void partition();
+  void find_edge_offsets();
+  bool decide_clocked(std::uint32_t pi) const;
+  void reset_blocks();
+  // scheduler.cpp: one step of one block (the pipeline's stages 1-3), the crossing queues.
+  void step_block(block& b, step_t t);
+  void schedule(block& b, neuron_id n, step_t s, step_t now);
+  // lazy_update.cpp
+  void process(block& b, const population& p, neuron_id n, step_t t);
+  // delivery.cpp
+  void deliver(block& b, step_t t_spike);
+  void deliver_tiled(block& b);
+  void push(const block& src, step_t t);
+  // dense.cpp
+  void step_clocked(block& b, const population& p, step_t t);
+  void collect_crossings(block& b, const population& p, step_t t, std::size_t c0, std::size_t c1);
+  // crossing.cpp
+  void predict(block& b, const population& p, neuron_id n, step_t t);
+  void predict_lif(block& b, const population& p, neuron_id n, step_t t);
+  void predict_cuba(block& b, const population& p, neuron_id n, step_t t);
+
+  const network* net_;
+  neuron_state st_;
+  std::vector<std::uint8_t> pending_;  // [slot * N + n]: n is in due[slot] of its block
+  std::vector<block> blocks_;
+  std::vector<std::size_t> pushed_;  // the pushed blocks, ascending
+  std::vector<std::vector<std::size_t>> groups_;  // the blocks each parallel task steps, in order
+  std::vector<neuron_id> fired_;      // spikes of the last step, ascending
+  std::vector<step_t> predicted_;     // the crossing step each neuron is scheduled for (INT64_MAX: none)
+  std::vector<step_t> reset_gap_;     // lif: steps from v_reset to the next crossing under its current (0: unknown)
+  // Delivery: the out-edges of source s into block k are [offsets_[s * stride_ + k], offsets_[s * stride_ + k + 1]).
+  std::vector<edge_id> offsets_;
+  std::size_t stride_ = 0;
+  std::vector<std::uint8_t> contiguous_;  // [s * blocks + k]: segment (s, k) is one row (consecutive targets)
+  worker_pool pool_;
+};
+
+}  // namespace spikeworm

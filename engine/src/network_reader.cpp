@@ -1,0 +1,201 @@
+// Reading network descriptions: the [simulation], [[population]] and [[projection]] sections of a
+// configuration (docs/config-reference.md), every value validated where it is read.
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/engine/network.hpp"
+
+namespace spikeworm {
+
+const char* to_string(model_kind m) noexcept {
+  switch (m) {
+    case model_kind::lif: return "lif";
+    case model_kind::cuba_lif: return "cuba_lif";
+    case model_kind::poisson: return "poisson";
+    case model_kind::spike_source: return "spike_source";
+    case model_kind::fixed_lif: return "fixed_lif";
+  }
+  return "?";
+}
+
+const char* to_string(update_mode u) noexcept {
+  switch (u) {
+    case update_mode::automatic: return "auto";
+    case update_mode::clock: return "clock";
+    case update_mode::event: return "event";
+  }
+  return "?";
+}
+
+const char* to_string(connection_rule r) noexcept {
+  switch (r) {
+    case connection_rule::all_to_all: return "all_to_all";
+    case connection_rule::one_to_one: return "one_to_one";
+    case connection_rule::fixed_probability: return "fixed_probability";
+    case connection_rule::fixed_indegree: return "fixed_indegree";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::int64_t max_population_size = 100'000'000;
+
+simulation_desc read_simulation(const table_reader& root) {
+  simulation_desc s;
+  auto t = root.subtable("simulation");
+  if (!t) return s;
+  t->allow_only({"dt", "duration", "seed", "engine", "threads", "record_spikes"});
+  s.dt_ms = t->positive("dt", t->number("dt", s.dt_ms));
+  s.duration_s = t->number("duration", s.duration_s);
+  t->require(s.duration_s >= 0 && std::isfinite(s.duration_s), "duration",
+             fmt::format("must be >= 0 seconds, got {}", s.duration_s));
+  const auto seed = t->integer("seed", static_cast<std::int64_t>(s.seed));
+  t->require(seed >= 0, "seed", fmt::format("must be >= 0, got {}", seed));
+  s.seed = static_cast<std::uint64_t>(seed);
+  s.engine = t->choice("engine", s.engine, {"event", "clock"});
+  const auto threads = t->integer("threads", s.threads);
+  t->require(threads >= 0 && threads <= 1024, "threads", fmt::format("must be in [0, 1024], got {}", threads));
+  s.threads = static_cast<int>(threads);
+  s.record_spikes = t->boolean("record_spikes", s.record_spikes);
+  return s;
+}
+
+population read_population(const table_reader& t, double dt_ms) {
+  t.allow_only({"name", "size", "model", "params", "init", "current", "update"});
+  population p;
+  p.name = t.string("name");
+  t.require(!p.name.empty(), "name", "must not be empty");
+  const auto size = t.integer("size");
+  t.require(size >= 1 && size <= max_population_size, "size",
+            fmt::format("must be in [1, {}], got {}", max_population_size, size));
+  p.size = static_cast<neuron_id>(size);
+  const std::string model = t.choice("model", "", {"lif", "cuba_lif", "poisson", "spike_source"});
+  const toml::table empty;
+  const auto params = t.subtable("params").value_or(table_reader(empty, t.key_path("params"), t.file_ptr()));
+  if (model == "lif") {
+    p.model = model_kind::lif;
+    p.lif = lower(read_lif_params(params), &params);
+  } else if (model == "cuba_lif") {
+    p.model = model_kind::cuba_lif;
+    p.cuba = lower(read_cuba_lif_params(params), dt_ms, &params);
+  } else if (model == "poisson") {
+    p.model = model_kind::poisson;
+    p.poisson = lower(read_poisson_params(params), dt_ms, &params);
+  } else {
+    p.model = model_kind::spike_source;
+    params.allow_only({"steps"});
+    const toml::node* steps = params.node("steps");
+    if (!steps || !steps->is_array()) params.fail("steps", "required: an array of spike steps, e.g. steps = [1, 10]");
+    for (const auto& s : *steps->as_array()) {
+      const auto v = s.value<std::int64_t>();
+      if (!v || !s.is_integer() || *v < 1)
+        params.fail("steps", "every step must be an integer >= 1 (step 1 is the first step simulated)");
+      if (!p.source_steps.empty() && *v <= p.source_steps.back())
+        params.fail("steps", fmt::format("steps must be strictly ascending ({} after {})", *v, p.source_steps.back()));
+      p.source_steps.push_back(*v);
+    }
+  }
+  p.current = t.number("current", 0.0);
+  t.require(std::isfinite(p.current), "current", "must be finite");
+  t.require(!is_source(p.model) || p.current == 0.0, "current", fmt::format("a {} takes no current", model));
+  const std::string update = t.choice("update", "auto", {"auto", "clock", "event"});
+  p.update = update == "clock" ? update_mode::clock : update == "event" ? update_mode::event : update_mode::automatic;
+  t.require(!is_source(p.model) || p.update != update_mode::clock, "update",
+            fmt::format("a {} emits spikes at given steps and cannot be clock-driven", model));
+  p.init_v = value_spec::constant(p.model == model_kind::lif ? p.lif.v_rest : p.cuba.e_l);
+  if (auto init = t.subtable("init")) {
+    if (p.model == model_kind::lif) init->allow_only({"v"});
+    else if (p.model == model_kind::cuba_lif) init->allow_only({"v", "ge", "gi"});
+    else init->allow_only({});
+    p.init_v = read_value_spec(*init, "v", p.init_v);
+    p.init_ge = read_value_spec(*init, "ge", p.init_ge);
+    p.init_gi = read_value_spec(*init, "gi", p.init_gi);
+  }
+  return p;
+}
+
+projection_desc read_projection(const table_reader& t, const std::vector<population>& pops) {
+  t.allow_only({"source", "target", "rule", "p", "k", "weight", "delay", "receptor", "autapses"});
+  projection_desc d;
+  auto find = [&](std::string_view key) {
+    const std::string name = t.string(key);
+    for (const auto& p : pops)
+      if (p.name == name) return &p;
+    std::string names;
+    for (const auto& p : pops) names += (names.empty() ? "" : ", ") + p.name;
+    t.fail(key, fmt::format("unknown population '{}' (defined: {})", name, names));
+  };
+  const population* src = find("source");
+  const population* tgt = find("target");
+  d.source = src->name;
+  d.target = tgt->name;
+  t.require(!is_source(tgt->model), "target",
+            fmt::format("population '{}' is a {} and cannot receive synapses", tgt->name, to_string(tgt->model)));
+  const std::string rule =
+      t.choice("rule", "", {"all_to_all", "one_to_one", "fixed_probability", "fixed_indegree"});
+  if (rule == "all_to_all") d.rule = connection_rule::all_to_all;
+  if (rule == "one_to_one") {
+    d.rule = connection_rule::one_to_one;
+    t.require(src->size == tgt->size, "rule",
+              fmt::format("one_to_one needs equal sizes, got {} ({}) and {} ({})", src->name, src->size, tgt->name,
+                          tgt->size));
+  }
+  if (rule == "fixed_probability") {
+    d.rule = connection_rule::fixed_probability;
+    d.p = t.number("p");
+    t.require(d.p >= 0.0 && d.p <= 1.0, "p", fmt::format("must be in [0, 1], got {}", d.p));
+  } else {
+    t.require(!t.has("p"), "p", fmt::format("only fixed_probability takes p (rule is {})", rule));
+  }
+  d.autapses = t.boolean("autapses", true);
+  if (rule == "fixed_indegree") {
+    d.rule = connection_rule::fixed_indegree;
+    d.k = t.integer("k");
+    const std::int64_t avail = src->size - ((!d.autapses && src == tgt) ? 1 : 0);
+    t.require(d.k >= 0 && d.k <= avail, "k",
+              fmt::format("must be in [0, {}] (distinct sources available), got {}", avail, d.k));
+  } else {
+    t.require(!t.has("k"), "k", fmt::format("only fixed_indegree takes k (rule is {})", rule));
+  }
+  d.weight = read_value_spec(t, "weight", value_spec::constant(0.0));
+  if (!t.has("weight")) t.fail("weight", "required key is missing");
+  d.delay = read_value_spec(t, "delay", value_spec::constant(1.0));
+  t.require(d.delay.type != value_spec::kind::normal, "delay",
+            "must be a whole number of steps or { dist = \"uniform\", low, high } with whole bounds");
+  t.require(d.delay.is_integral(), "delay", fmt::format("must be a whole number of steps, got {}", d.delay.a));
+  t.require(d.delay.min_value() >= 1.0, "delay",
+            fmt::format("must be >= 1 step (a spike at t arrives at t + delay), got {}", d.delay.min_value()));
+  t.require(d.delay.max_value() <= 32767.0, "delay",
+            fmt::format("must be <= 32767 steps, got {}", d.delay.max_value()));
+  d.target_receptor =
+      t.choice("receptor", "excitatory", {"excitatory", "inhibitory"}) == "excitatory" ? receptor::excitatory
+                                                                                      : receptor::inhibitory;
+  return d;
+}
+
+}  // namespace
+
+network_desc read_network_desc(const table_reader& root) {
+  network_desc d;
+  d.sim = read_simulation(root);
+  const auto pops = root.array_of_tables("population");
+  if (pops.empty())
+    root.fail("population", "empty network: define at least one [[population]] with name, size and model");
+  std::set<std::string> names;
+  std::uint64_t total = 0;
+  for (const auto& t : pops) {
+    d.populations.push_back(read_population(t, d.sim.dt_ms));
+    if (!names.insert(d.populations.back().name).second)
+      t.fail("name", fmt::format("duplicate population name '{}'", d.populations.back().name));
+    total += d.populations.back().size;
+  }
+  if (total > 1'000'000'000) root.fail("population", fmt::format("{} neurons in all: more than 1e9", total));
+  for (const auto& t : root.array_of_tables("projection")) d.projections.push_back(read_projection(t, d.populations));
+  return d;
+}
+
+}  // namespace spikeworm
