@@ -7,7 +7,7 @@ Used (1) to make the gradient fixtures that tests/test_torch_reference.cpp check
   /usr/bin/python3 bench/torch_reference.py fixture tests/fixtures/torch_gradients.json
   /usr/bin/python3 bench/torch_reference.py train --episodes 20 --seed 1      # prints decisions/s
 
-The brain follows SPEC section 6 as spikeworm's engine runs it: obs -> c = W_in obs + b_in; LIF layer 1
+The brain follows docs/training.md (The spiking brain) as spikeworm's engine runs it: obs -> c = W_in obs + b_in; LIF layer 1
 gets W_1 c + b_1 every step; layer k gets b_k + W_k s_{k-1}(t-1) (one step of synaptic delay); v starts
 at v_rest every decision; v <- (1 - 1/tau) v + v_rest/tau + I; spike when v >= v_th; v <- v (1 - s) +
 v_reset s (the reset is not detached); logits = W_out (spike counts of the last layer) + b_out.
@@ -144,7 +144,7 @@ def make_fixture(path, seed=7):
 
 
 class StaticEnv:
-    """SPEC section 5 static navigation (medium 10x10), for timing the PyTorch training loop."""
+    """Static navigation (docs/environments.md) (medium 10x10), for timing the PyTorch training loop."""
     DIRS = [(0, 1), (1, 0), (0, -1), (-1, 0)]  # UP, RIGHT, DOWN, LEFT
     FACING = [math.pi / 2, 0.0, 3 * math.pi / 2, math.pi]
 

@@ -1,4 +1,4 @@
-// Observation encoders of SPEC section 4 against hand-computed values.
+// Observation encoders (docs/training.md, Input encoders) against hand-computed values.
 #include <cmath>
 #include <vector>
 

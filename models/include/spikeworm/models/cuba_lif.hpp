@@ -1,4 +1,4 @@
-// Current-based LIF with exponential excitatory and inhibitory synaptic currents (SPEC section 2).
+// Current-based LIF with exponential excitatory and inhibitory synaptic currents (docs/models.md).
 #pragma once
 
 #include <cmath>

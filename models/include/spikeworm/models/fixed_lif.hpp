@@ -1,4 +1,4 @@
-// The fixed-point LIF of neuromorphic chips (SPEC section 10): an integer membrane, a decay applied as an
+// The fixed-point LIF of neuromorphic chips (docs/models.md, docs/deployment.md): an integer membrane, a decay applied as an
 // integer multiply and shift (Loihi, SpiNNaker) or a constant linear leak (TrueNorth), saturation at the
 // membrane's bit width. Built by the deployment quantizer (learning/deploy), not read from configs.
 #pragma once

@@ -1,4 +1,4 @@
-// The seed's discrete leaky integrate-and-fire neuron with delta synapses (SPEC section 2).
+// The discrete leaky integrate-and-fire neuron with delta synapses (docs/models.md).
 #pragma once
 
 #include <cmath>
