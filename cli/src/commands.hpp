@@ -10,6 +10,8 @@
 
 #include "spikeworm/app/run_dir.hpp"
 #include "spikeworm/app/simulate.hpp"
+#include "spikeworm/app/sweep.hpp"
+#include "spikeworm/app/train.hpp"
 #include "spikeworm/engine/engine.hpp"
 #include "spikeworm/learning/evaluate.hpp"
 #include "spikeworm/learning/trainer.hpp"
@@ -83,13 +85,7 @@ void add_map(CLI::App& app, map_args& a);
 int map(const map_args& a, std::ostream& out, std::ostream& err);
 
 struct sweep_args {
-  std::string config;
-  std::vector<std::string> sets;     // key=v1,v2,...
-  std::string out_dir;               // default runs/sweep
-  int sessions = 0, episodes = 0, threads = 0;
-  int eval_episodes = 20;
-  std::string eval_engine = "dense";
-  std::vector<std::string> tables{"cmos45_fp32", "loihi"};
+  app::sweep_options opt;            // the command line fills the operation's options directly
   std::vector<std::string> compare;  // other sweep folders drawn on the same Pareto plot
   bool no_plot = false;
   bool quiet = false;
@@ -126,14 +122,7 @@ struct rollout_args {
 void add_rollout(CLI::App& app, rollout_args& a);
 
 struct train_args {
-  std::string config;
-  int sessions = 0;       // 0: from the config
-  int episodes = 0;
-  int threads = 0;
-  long long seed = -1;
-  std::string out_dir;
-  int checkpoint_every = 0;
-  std::string resume;
+  app::train_options opt;  // the command line fills the operation's options directly
   bool verbose = false;
   bool quiet = false;
 };

@@ -18,20 +18,20 @@ void add_sweep(CLI::App& app, sweep_args& a) {
   auto* c = app.add_subcommand("sweep",
                                "Train, evaluate and cost a grid of configurations (--set key=v1,v2,...), with an "
                                "energy-accuracy Pareto report and plot");
-  c->add_option("config", a.config, "base experiment configuration (TOML)")->required();
-  c->add_option("--set", a.sets, "KEY=V1,V2,...: a dotted config key (e.g. brain.hidden, train.activity_l1) and its "
+  c->add_option("config", a.opt.config, "base experiment configuration (TOML)")->required();
+  c->add_option("--set", a.opt.sets, "KEY=V1,V2,...: a dotted config key (e.g. brain.hidden, train.activity_l1) and its "
                                  "values; repeatable, the grid is every combination")
       ->required();
-  c->add_option("--out", a.out_dir, "output folder (default runs/sweep); finished points are reused on a rerun");
-  c->add_option("--sessions", a.sessions, "sessions per point (default: [train] sessions)")->check(CLI::Range(1, 10000));
-  c->add_option("--episodes", a.episodes, "training episodes per session (default: [train] episodes)")
+  c->add_option("--out", a.opt.out_dir, "output folder (default runs/sweep); finished points are reused on a rerun");
+  c->add_option("--sessions", a.opt.sessions, "sessions per point (default: [train] sessions)")->check(CLI::Range(1, 10000));
+  c->add_option("--episodes", a.opt.episodes, "training episodes per session (default: [train] episodes)")
       ->check(CLI::Range(1, 10000000));
-  c->add_option("--threads", a.threads, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
-  c->add_option("--eval-episodes", a.eval_episodes, "evaluation episodes per agent (default 20)")->check(CLI::Range(1, 100000));
-  c->add_option("--eval-engine", a.eval_engine, "engine counting spikes at evaluation: dense (default; counts are "
+  c->add_option("--threads", a.opt.threads, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
+  c->add_option("--eval-episodes", a.opt.eval_episodes, "evaluation episodes per agent (default 20)")->check(CLI::Range(1, 100000));
+  c->add_option("--eval-engine", a.opt.eval_engine, "engine counting spikes at evaluation: dense (default; counts are "
                                                 "identical to the event engine's, tested) or event")
       ->check(CLI::IsMember({"event", "clock", "dense"}));
-  c->add_option("--table", a.tables, "energy tables (default: cmos45_fp32 and loihi)");
+  c->add_option("--table", a.opt.tables, "energy tables (default: cmos45_fp32 and loihi)");
   c->add_option("--compare", a.compare, "other sweep folders whose points join the Pareto plot");
   c->add_flag("--no-plot", a.no_plot, "do not draw pareto.png");
   c->add_flag("-q,--quiet", a.quiet, "no progress bar");
@@ -42,7 +42,7 @@ namespace {
 void print_sweep(const sweep_args& a, const app::sweep_result& s, std::ostream& out) {
   out << fmt::format("sweep of {} over {} point(s); last-30 success and steps are training means over sessions,\n"
                      "energy per decision from {} evaluation episodes per agent ({} counts)\n\n",
-                     a.config, s.points.size(), a.eval_episodes, a.eval_engine);
+                     a.opt.config, s.points.size(), a.opt.eval_episodes, a.opt.eval_engine);
   out << fmt::format("{:<5} {:<48} {:>7} {:>7} {:>16}", "point", "values", "last30", "steps", "firing rates");
   for (const auto& t : s.tables) out << fmt::format(" {:>14}", t.id + " nJ");
   out << "\n";
@@ -70,18 +70,8 @@ void print_sweep(const sweep_args& a, const app::sweep_result& s, std::ostream& 
 }  // namespace
 
 int sweep(const sweep_args& a, std::ostream& out, std::ostream& err) {
-  app::sweep_options o;
-  o.config = a.config;
-  o.sets = a.sets;
-  o.out_dir = a.out_dir;
-  o.sessions = a.sessions;
-  o.episodes = a.episodes;
-  o.threads = a.threads;
-  o.eval_episodes = a.eval_episodes;
-  o.eval_engine = a.eval_engine;
-  o.tables = a.tables;
   std::optional<progress_bar> bar;
-  const auto s = app::sweep(o, [&](std::size_t done, std::size_t total, const std::string& label) {
+  const auto s = app::sweep(a.opt, [&](std::size_t done, std::size_t total, const std::string& label) {
     if (!bar) bar.emplace(err, "sweep", total, a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
     bar->update(done, label);
   });

@@ -11,34 +11,25 @@ namespace spikeworm::cli {
 
 void add_train(CLI::App& app, train_args& a) {
   auto* c = app.add_subcommand("train", "Train spiking or MLP brains with REINFORCE on a navigation task");
-  c->add_option("config", a.config, "experiment configuration (TOML with [env], [brain], [train])");
-  c->add_option("--sessions", a.sessions, "independent sessions, seeds S..S+K-1 (default: [train] sessions)")
+  c->add_option("config", a.opt.config, "experiment configuration (TOML with [env], [brain], [train])");
+  c->add_option("--sessions", a.opt.sessions, "independent sessions, seeds S..S+K-1 (default: [train] sessions)")
       ->check(CLI::Range(1, 10000));
-  c->add_option("--episodes", a.episodes, "episodes per session (default: [train] episodes)")->check(CLI::Range(1, 10000000));
-  c->add_option("--threads", a.threads, "worker threads (default: all cores); results do not depend on it")
+  c->add_option("--episodes", a.opt.episodes, "episodes per session (default: [train] episodes)")->check(CLI::Range(1, 10000000));
+  c->add_option("--threads", a.opt.threads, "worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(0, 1024));
-  c->add_option("--seed", a.seed, "seed of the first session (default: [train] seed)")->check(CLI::NonNegativeNumber);
-  c->add_option("--out", a.out_dir, "output folder (default: runs/train)");
-  c->add_option("--checkpoint-every", a.checkpoint_every, "write the complete training state every N episodes")
+  c->add_option("--seed", a.opt.seed, "seed of the first session (default: [train] seed)")->check(CLI::NonNegativeNumber);
+  c->add_option("--out", a.opt.out_dir, "output folder (default: runs/train)");
+  c->add_option("--checkpoint-every", a.opt.checkpoint_every, "write the complete training state every N episodes")
       ->check(CLI::Range(1, 10000000));
-  c->add_option("--resume", a.resume, "continue the run in this folder from its checkpoints");
+  c->add_option("--resume", a.opt.resume, "continue the run in this folder from its checkpoints");
   c->add_flag("-v,--verbose", a.verbose, "one line per episode");
   c->add_flag("-q,--quiet", a.quiet, "no progress output");
 }
 
 int train(const train_args& a, std::ostream& out, std::ostream& err) {
-  app::train_options o;
-  o.config = a.config;
-  o.resume = a.resume;
-  o.out_dir = a.out_dir;
-  o.sessions = a.sessions;
-  o.episodes = a.episodes;
-  o.threads = a.threads;
-  o.seed = a.seed;
-  o.checkpoint_every = a.checkpoint_every;
   std::optional<progress_bar> bar;
   const auto mode = a.quiet || a.verbose ? progress_bar::mode::off : progress_bar::mode::automatic;
-  const auto r = app::train(o, [&](const app::train_progress& p) {
+  const auto r = app::train(a.opt, [&](const app::train_progress& p) {
     if (!bar) bar.emplace(err, "train", p.total, mode);
     if (a.verbose && p.record) {
       const auto& e = *p.record;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/names.hpp"
 #include "spikeworm/deploy/mapper.hpp"
 
 namespace spikeworm {
@@ -17,23 +18,15 @@ bool metis_available() noexcept {
 #endif
 }
 
-partitioner parse_partitioner(std::string_view name) {
-  if (name == "round_robin") return partitioner::round_robin;
-  if (name == "sequential") return partitioner::sequential;
-  if (name == "greedy") return partitioner::greedy;
-  if (name == "metis") return partitioner::metis;
-  throw error(fmt::format("unknown partitioner '{}' (expected round_robin, sequential, greedy or metis)", name));
-}
+namespace {
+constexpr name_table<partitioner, 4> partitioner_names{{{partitioner::round_robin, "round_robin"},
+                                                        {partitioner::sequential, "sequential"},
+                                                        {partitioner::greedy, "greedy"},
+                                                        {partitioner::metis, "metis"}}};
+}  // namespace
 
-std::string_view partitioner_name(partitioner p) noexcept {
-  switch (p) {
-    case partitioner::round_robin: return "round_robin";
-    case partitioner::sequential: return "sequential";
-    case partitioner::greedy: return "greedy";
-    case partitioner::metis: return "metis";
-  }
-  return "?";
-}
+partitioner parse_partitioner(std::string_view name) { return parse_name(partitioner_names, name, "partitioner"); }
+std::string_view partitioner_name(partitioner p) noexcept { return name_of(partitioner_names, p); }
 
 mapping_problem make_problem(const network& net, std::span<const std::size_t> on_chip) {
   mapping_problem p;

@@ -6,39 +6,29 @@
 #include <fmt/format.h>
 
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/names.hpp"
 #include "spikeworm/engine/network.hpp"
 
 namespace spikeworm {
 
-const char* to_string(model_kind m) noexcept {
-  switch (m) {
-    case model_kind::lif: return "lif";
-    case model_kind::cuba_lif: return "cuba_lif";
-    case model_kind::poisson: return "poisson";
-    case model_kind::spike_source: return "spike_source";
-    case model_kind::fixed_lif: return "fixed_lif";
-  }
-  return "?";
-}
+namespace {
+constexpr name_table<model_kind, 5> model_names{{{model_kind::lif, "lif"},
+                                                 {model_kind::cuba_lif, "cuba_lif"},
+                                                 {model_kind::poisson, "poisson"},
+                                                 {model_kind::spike_source, "spike_source"},
+                                                 {model_kind::fixed_lif, "fixed_lif"}}};
+constexpr name_table<update_mode, 3> update_names{
+    {{update_mode::automatic, "auto"}, {update_mode::clock, "clock"}, {update_mode::event, "event"}}};
+constexpr name_table<connection_rule, 4> rule_names{{{connection_rule::all_to_all, "all_to_all"},
+                                                     {connection_rule::one_to_one, "one_to_one"},
+                                                     {connection_rule::fixed_probability, "fixed_probability"},
+                                                     {connection_rule::fixed_indegree, "fixed_indegree"}}};
+}  // namespace
 
-const char* to_string(update_mode u) noexcept {
-  switch (u) {
-    case update_mode::automatic: return "auto";
-    case update_mode::clock: return "clock";
-    case update_mode::event: return "event";
-  }
-  return "?";
-}
-
-const char* to_string(connection_rule r) noexcept {
-  switch (r) {
-    case connection_rule::all_to_all: return "all_to_all";
-    case connection_rule::one_to_one: return "one_to_one";
-    case connection_rule::fixed_probability: return "fixed_probability";
-    case connection_rule::fixed_indegree: return "fixed_indegree";
-  }
-  return "?";
-}
+// The tables hold string literals: their views are null-terminated.
+const char* to_string(model_kind m) noexcept { return name_of(model_names, m).data(); }
+const char* to_string(update_mode u) noexcept { return name_of(update_names, u).data(); }
+const char* to_string(connection_rule r) noexcept { return name_of(rule_names, r).data(); }
 
 namespace {
 

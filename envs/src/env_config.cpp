@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "spikeworm/core/names.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/core/error.hpp"
@@ -37,14 +38,12 @@ std::string join(const std::vector<std::string_view>& v) {
 
 }  // namespace
 
-std::string_view kind_name(env_kind k) noexcept {
-  switch (k) {
-    case env_kind::static_goal: return "static";
-    case env_kind::foraging: return "foraging";
-    case env_kind::predators: return "predators";
-  }
-  return "?";
-}
+namespace {
+constexpr name_table<env_kind, 3> kind_names{
+    {{env_kind::static_goal, "static"}, {env_kind::foraging, "foraging"}, {env_kind::predators, "predators"}}};
+}  // namespace
+
+std::string_view kind_name(env_kind k) noexcept { return name_of(kind_names, k); }
 
 std::vector<std::string_view> preset_names(env_kind kind) {
   if (kind == env_kind::static_goal) return {"medium"};

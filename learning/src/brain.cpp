@@ -5,6 +5,7 @@
 
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/names.hpp"
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/mlp_brain.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
@@ -20,19 +21,12 @@ surrogate_kind parse_surrogate(const table_reader& t, std::string_view key, std:
   return surrogate_kind::rectangular;
 }
 
-brain_kind parse_brain_kind(std::string_view name) {
-  if (name == "spiking") return brain_kind::spiking;
-  if (name == "mlp") return brain_kind::mlp;
-  throw error(fmt::format("unknown brain '{}' (expected spiking or mlp)", name));
-}
+namespace {
+constexpr name_table<brain_kind, 2> brain_names{{{brain_kind::spiking, "spiking"}, {brain_kind::mlp, "mlp"}}};
+}  // namespace
 
-std::string_view brain_kind_name(brain_kind k) noexcept {
-  switch (k) {
-    case brain_kind::spiking: return "spiking";
-    case brain_kind::mlp: return "mlp";
-  }
-  return "?";
-}
+brain_kind parse_brain_kind(std::string_view name) { return parse_name(brain_names, name, "brain"); }
+std::string_view brain_kind_name(brain_kind k) noexcept { return name_of(brain_names, k); }
 
 brain_config read_brain_config(const table_reader& t) {
   t.allow_only({"type", "hidden", "layers", "steps", "tau_m", "v_th", "v_reset", "v_rest", "surrogate",

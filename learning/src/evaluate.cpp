@@ -9,6 +9,7 @@
 #include "spikeworm/engine/engine.hpp"
 #include "spikeworm/core/parallel.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/names.hpp"
 #include "spikeworm/learning/mlp_brain.hpp"
 #include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
@@ -16,21 +17,13 @@
 
 namespace spikeworm {
 
-eval_engine parse_eval_engine(std::string_view name) {
-  if (name == "event") return eval_engine::event;
-  if (name == "clock") return eval_engine::clock;
-  if (name == "dense") return eval_engine::dense;
-  throw error(fmt::format("unknown engine '{}' (expected event, clock or dense)", name));
-}
+namespace {
+constexpr name_table<eval_engine, 3> engine_names{
+    {{eval_engine::event, "event"}, {eval_engine::clock, "clock"}, {eval_engine::dense, "dense"}}};
+}  // namespace
 
-std::string_view eval_engine_name(eval_engine e) noexcept {
-  switch (e) {
-    case eval_engine::event: return "event";
-    case eval_engine::clock: return "clock";
-    case eval_engine::dense: return "dense";
-  }
-  return "?";
-}
+eval_engine parse_eval_engine(std::string_view name) { return parse_name(engine_names, name, "engine"); }
+std::string_view eval_engine_name(eval_engine e) noexcept { return name_of(engine_names, e); }
 
 double eval_result::firing_rate(std::size_t layer) const noexcept {
   const auto& l = layers_counts.at(layer);

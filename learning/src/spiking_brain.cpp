@@ -78,7 +78,7 @@ std::unique_ptr<network> hidden_network(const brain_config& cfg, const lif_lower
 }  // namespace
 
 spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed)
-    : cfg_(cfg), n_obs_(n_obs), n_act_(n_actions), H_(cfg.hidden), L_(cfg.layers), T_(cfg.steps) {
+    : brain(n_actions), cfg_(cfg), n_obs_(n_obs), H_(cfg.hidden), L_(cfg.layers), T_(cfg.steps) {
   if (H_ < 1 || L_ < 1 || T_ < 1) throw error("brain: hidden, layers and steps must be >= 1");
   if (cfg.lif.t_ref != 0) throw error("brain.t_ref: the trained brain has no refractory period (t_ref = 0)");
   lif_ = lower(cfg.lif);

@@ -63,13 +63,13 @@ struct activity {
 class brain {
  public:
   virtual ~brain() = default;
-  brain() = default;
   brain(const brain&) = delete;
   brain& operator=(const brain&) = delete;
 
-  virtual std::vector<param_tensor>& params() noexcept = 0;
-  virtual const std::vector<param_tensor>& params() const noexcept = 0;
-  virtual int num_actions() const noexcept = 0;
+  // The parameter tensors (views onto the brain's storage or the network's weights) with their gradients.
+  std::vector<param_tensor>& params() noexcept { return params_; }
+  const std::vector<param_tensor>& params() const noexcept { return params_; }
+  int num_actions() const noexcept { return n_act_; }
   // Logits for one observation (no gradient bookkeeping).
   virtual void forward(std::span<const double> obs, std::span<double> logits) = 0;
   // Recomputes the forward pass of one decision with a tape, then accumulates into every grad the
@@ -83,11 +83,18 @@ class brain {
   virtual void backward_train(std::size_t slot, std::span<const double> g_logits,
                               std::span<const double> g_spikes = {}) = 0;
   virtual void release_tapes() = 0;
-  virtual const activity& last_activity() const noexcept = 0;
+  // Per-decision activity of the last forward pass.
+  const activity& last_activity() const noexcept { return act_; }
   void zero_grad() noexcept {
     for (auto& p : params())
       std::fill(p.grad.begin(), p.grad.end(), 0.0);
   }
+
+ protected:
+  explicit brain(int n_actions) : n_act_(n_actions) {}
+  std::vector<param_tensor> params_;
+  int n_act_;
+  activity act_;
 };
 
 std::unique_ptr<brain> make_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed);

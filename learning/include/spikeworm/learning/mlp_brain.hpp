@@ -8,9 +8,6 @@ namespace spikeworm {
 class mlp_brain final : public brain {
  public:
   mlp_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed);
-  std::vector<param_tensor>& params() noexcept override { return params_; }
-  const std::vector<param_tensor>& params() const noexcept override { return params_; }
-  int num_actions() const noexcept override { return n_act_; }
   void forward(std::span<const double> obs, std::span<double> logits) override;
   void backward(std::span<const double> obs, std::span<const double> g_logits,
                 std::span<const double> g_spikes = {}) override;
@@ -24,19 +21,16 @@ class mlp_brain final : public brain {
     backward(saved_.at(slot), g_logits);
   }
   void release_tapes() override { std::vector<std::vector<double>>().swap(saved_); }
-  const activity& last_activity() const noexcept override { return act_; }
   // Multiply-accumulates of one forward pass.
   std::uint64_t macs_per_pass() const noexcept;
 
  private:
-  int n_obs_, n_act_;
+  int n_obs_;
   std::vector<int> widths_;  // obs, hidden..., actions
   std::vector<float> storage_;
-  std::vector<param_tensor> params_;  // weight, bias per layer
   std::vector<std::vector<double>> a_;  // activations per layer (post-ReLU; a_[0] = obs)
   std::vector<double> g_, g_next_, logits_;
   std::vector<std::vector<double>> saved_;
-  activity act_;
 };
 
 }  // namespace spikeworm

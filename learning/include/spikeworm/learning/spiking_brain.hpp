@@ -25,9 +25,6 @@ class spiking_brain final : public brain {
  public:
   spiking_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed);
 
-  std::vector<param_tensor>& params() noexcept override { return params_; }
-  const std::vector<param_tensor>& params() const noexcept override { return params_; }
-  int num_actions() const noexcept override { return n_act_; }
   void forward(std::span<const double> obs, std::span<double> logits) override;
   void backward(std::span<const double> obs, std::span<const double> g_logits,
                 std::span<const double> g_spikes = {}) override;
@@ -35,7 +32,6 @@ class spiking_brain final : public brain {
   void backward_train(std::size_t slot, std::span<const double> g_logits,
                       std::span<const double> g_spikes = {}) override;
   void release_tapes() override;
-  const activity& last_activity() const noexcept override { return act_; }
 
   // The engine network: populations "L1".."LL" (lif), projections L_k -> L_{k+1} (all_to_all).
   network& net() noexcept { return *net_; }
@@ -73,14 +69,12 @@ class spiking_brain final : public brain {
   void backward_folded(std::span<const double> x);
 
   brain_config cfg_;
-  int n_obs_, n_act_, H_, L_, T_;
+  int n_obs_, H_, L_, T_;
   lif_lowered lif_;
   std::unique_ptr<network> net_;
   std::vector<float> dense_;
-  std::vector<param_tensor> params_;
   // indices into params_
   std::size_t p_in_w_ = 0, p_in_b_ = 0, p_w1_ = 0, p_b_first_ = 0, p_w_first_ = 0, p_out_w_ = 0, p_out_b_ = 0;
-  activity act_;
   // work buffers and tape: [layer][t][H]
   std::vector<double> c_, i1_, v_, count_, syn_, layer_sum_;
   std::span<float> wf_;             // spike-train encoders: folded input weights W_1 W_in, [input][neuron]
