@@ -67,7 +67,7 @@ map_result map(const map_options& opt) {
   const auto& desc = opt.desc;
   network net(desc);
   auto eng = make_engine("event", net, {desc.sim.seed, worker_threads(opt.threads), true});
-  const auto steps = std::max<step_t>(1, static_cast<step_t>(std::llround(opt.duration * 1000.0 / desc.sim.dt_ms)));
+  const auto steps = std::max<step_t>(1, step_count(opt.duration, desc.sim.dt_ms, "--duration"));
   const step_t chunk = std::max<step_t>(1, steps / 100);
   for (step_t done = 0; done < steps;) {
     const step_t n = std::min(chunk, steps - done);

@@ -35,6 +35,7 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   if (opt.seed >= 0) desc.sim.seed = static_cast<std::uint64_t>(opt.seed);
   if (!opt.engine.empty()) desc.sim.engine = opt.engine;
   const int threads = worker_threads(desc.sim.threads);
+  const auto steps = step_count(desc.sim.duration_s, desc.sim.dt_ms, opt.duration >= 0 ? "--duration" : "duration");
   if (!opt.out_dir.empty()) ensure_directory(opt.out_dir);
 
   using clock = std::chrono::steady_clock;
@@ -43,7 +44,6 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   r.net = std::make_unique<network>(desc);
   const auto t1 = clock::now();
   r.eng = make_engine(desc.sim.engine, *r.net, {desc.sim.seed, std::max(1, threads), desc.sim.record_spikes});
-  const auto steps = static_cast<step_t>(std::llround(desc.sim.duration_s * 1000.0 / desc.sim.dt_ms));
   const auto t2 = clock::now();
   run_chunked(*r.eng, steps, progress);
   const auto t3 = clock::now();

@@ -1,6 +1,9 @@
 // Subcommands of the spikeworm command line.
 #pragma once
 
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -24,6 +27,34 @@ using app::loaded_run;
 using app::slurp;
 using app::source_dir;
 using app::read_network_file;
+
+// Option checks on the text before CLI11 converts it (docs/reliability.md): CLI11's own number
+// checks let NaN through and clamp integers that overflow long long.
+// A seed: decimal digits only, at most 2^63-1.
+inline CLI::Validator seed_check() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        std::int64_t v = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 0)
+          return "seed must be an integer in [0, 9223372036854775807], got " + s;
+        return {};
+      },
+      "SEED in [0, 2^63-1]");
+}
+// A finite number in [lo, hi]; nan and inf are refused.
+inline CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& s) -> std::string {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v) || v < lo || v > hi)
+          return "must be a finite number in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) +
+                 "], got " + s;
+        return {};
+      },
+      "NUMBER in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]");
+}
 
 struct eval_args {
   std::string run;

@@ -23,7 +23,7 @@ void add_deploy(CLI::App& app, deploy_args& a) {
                                    "spinnaker2) or a .toml path")->required();
   c->add_option("--episodes", a.episodes, "greedy episodes, float and quantized on the same seeds (default 100)")
       ->check(CLI::Range(1, 1000000));
-  c->add_option("--seed", a.seed, "episode k starts from the seed of (S, k) (default 1000)")->check(CLI::NonNegativeNumber);
+  c->add_option("--seed", a.seed, "episode k starts from the seed of (S, k) (default 1000)")->check(seed_check());
   c->add_option("--session", a.session, "which session's agent of a run folder (default: the best by greedy success over "
                                         "20 selection episodes, seeded apart from the report's)")->check(CLI::NonNegativeNumber);
   c->add_option("--partitioner", a.partitioner, "greedy (default), metis, sequential or round_robin")

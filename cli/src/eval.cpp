@@ -18,7 +18,7 @@ void add_eval(CLI::App& app, eval_args& a) {
       ->check(CLI::IsMember({"event", "clock", "dense"}));
   c->add_option("--episodes", a.episodes, "episodes per agent (default 100)")->check(CLI::Range(1, 1000000));
   c->add_option("--seed", a.seed, "episode k starts from the seed of (S, k), for every agent (default 1000)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seed_check());
   c->add_flag("--sample", a.sample, "sample actions from the softmax instead of taking the most likely one");
   c->add_option("--threads", a.threads, "agents evaluated in parallel (default: all cores); results do not depend on it")
       ->check(CLI::Range(1, 256));

@@ -23,8 +23,8 @@ void add_map(CLI::App& app, map_args& a) {
   c->add_option("config", a.config, "network configuration (TOML, as for simulate)")->required();
   c->add_option("--chip", a.chips, "chip profile name(s) in configs/chips or .toml paths")->required();
   c->add_option("--duration", a.duration, "simulated time that measures the firing rates [s] (default: the config's, "
-                                          "at most 1 s)")->check(CLI::Range(1e-6, 1e6));
-  c->add_option("--seed", a.seed, "random seed (default: the config's)")->check(CLI::NonNegativeNumber);
+                                          "at most 1 s)")->check(finite_range(1e-6, 1e6));
+  c->add_option("--seed", a.seed, "random seed (default: the config's)")->check(seed_check());
   c->add_option("--threads", a.threads, "engine threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(1, 1024));
   c->add_option("--partitioner", a.partitioner, "the placement costed: greedy (default), metis, sequential, round_robin")

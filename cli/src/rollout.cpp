@@ -16,7 +16,7 @@ void add_rollout(CLI::App& app, rollout_args& a) {
       ->check(CLI::IsMember({"random", "greedy"}));
   c->add_option("--episodes", a.episodes, "number of episodes (default 100)")->check(CLI::Range(1, 100'000'000));
   c->add_option("--seed", a.seed, "run seed: episode i uses its own environment and policy streams (default 1)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seed_check());
   c->add_flag("--render", a.render, "print the final frame of the last episode");
   c->add_option("--trajectory", a.trajectory,
                 "write every step of every episode as CSV (episode,step,x,y,heading,action,reward,event)");

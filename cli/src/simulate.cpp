@@ -13,11 +13,11 @@ void add_simulate(CLI::App& app, simulate_args& a) {
   auto* c = app.add_subcommand("simulate", "Run a network described in TOML and print its summary table");
   c->add_option("config", a.config, "network configuration (TOML)")->required();
   c->add_option("--duration", a.duration, "simulated time [s] (default: [simulation] duration)")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(finite_range(0.0, 1e6));
   c->add_option("--threads", a.threads, "worker threads; results do not depend on it (default: all cores)")
       ->check(CLI::Range(0, 1024));
   c->add_option("--seed", a.seed, "random seed for connectivity, initial state and Poisson sources")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seed_check());
   c->add_option("--engine", a.engine, "event (event-driven) or clock (reference stepper)")
       ->check(CLI::IsMember({"event", "clock"}));
   c->add_option("--out", a.out_dir, "folder for spikes.csv and summary.json (not written when omitted)");

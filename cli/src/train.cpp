@@ -17,7 +17,7 @@ void add_train(CLI::App& app, train_args& a) {
   c->add_option("--episodes", a.opt.episodes, "episodes per session (default: [train] episodes)")->check(CLI::Range(1, 10000000));
   c->add_option("--threads", a.opt.threads, "worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(0, 1024));
-  c->add_option("--seed", a.opt.seed, "seed of the first session (default: [train] seed)")->check(CLI::NonNegativeNumber);
+  c->add_option("--seed", a.opt.seed, "seed of the first session (default: [train] seed)")->check(seed_check());
   c->add_option("--out", a.opt.out_dir, "output folder (default: runs/train)");
   c->add_option("--checkpoint-every", a.opt.checkpoint_every, "write the complete training state every N episodes")
       ->check(CLI::Range(1, 10000000));

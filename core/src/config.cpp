@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -23,7 +22,92 @@ config_error::config_error(std::string file, int line, int column, std::string k
 
 namespace {
 
+// Refuses nesting deeper than max_config_nesting before toml++ parses, since the TOML
+// library recurses per level and a very deep header overflows the stack (docs/reliability.md).
+// Levels are open brackets/braces plus the dotted-key segments of the key being read;
+// strings and comments are skipped.
+class nesting_scan {
+ public:
+  nesting_scan(std::string_view text, const std::string& name) : text_(text), name_(name) {}
+  void run() {
+    while (i_ < text_.size()) step();
+  }
+
+ private:
+  void step() {
+    const char c = text_[i_];
+    if (c == '"' || c == '\'') return skip_string(c);
+    if (c == '#') {
+      while (i_ < text_.size() && text_[i_] != '\n') ++i_;
+      return;
+    }
+    if (c == '\n') {
+      ++line_;
+      line_start_ = i_ + 1;
+      if (depth_ == 0) start_key();
+    } else if (c == '[' || c == '{') {
+      const bool header = in_key_ && c == '[';
+      ++depth_;
+      if (c == '{' || header) start_key();
+      else in_key_ = false;
+    } else if (c == ']' || c == '}') {
+      if (depth_ > 0) --depth_;
+      in_key_ = false;
+    } else if (c == ',' && depth_ > 0) {
+      start_key();
+    } else if (c == '=') {
+      in_key_ = false;
+    } else if (c == '.' && in_key_) {
+      ++key_levels_;
+    }
+    check();
+    ++i_;
+  }
+  void start_key() {
+    in_key_ = true;
+    key_levels_ = 0;
+  }
+  void check() const {
+    if (depth_ + key_levels_ <= max_config_nesting) return;
+    throw config_error(name_, line_, static_cast<int>(i_ - line_start_) + 1, "",
+                       fmt::format("nesting deeper than {} levels (tables, arrays or dotted keys)", max_config_nesting));
+  }
+  void skip_string(char q) {
+    const bool triple = text_.substr(i_, 3) == std::string(3, q);
+    i_ += triple ? 3 : 1;
+    while (i_ < text_.size()) {
+      const char c = text_[i_];
+      if (c == '\\' && q == '"') {
+        i_ += 2;
+        continue;
+      }
+      if (c == '\n') {
+        ++line_;
+        line_start_ = i_ + 1;
+        if (!triple) return;  // malformed; toml++ reports it
+      }
+      if (c == q && (!triple || text_.substr(i_, 3) == std::string(3, q))) {
+        i_ += triple ? 3 : 1;
+        return;
+      }
+      ++i_;
+    }
+  }
+
+  std::string_view text_;
+  const std::string& name_;
+  std::size_t i_ = 0;
+  std::size_t line_start_ = 0;
+  int line_ = 1;
+  std::size_t depth_ = 0;
+  std::size_t key_levels_ = 0;
+  bool in_key_ = true;
+};
+
 config_document parse(std::string_view text, const std::string& name) {
+  if (text.size() > max_config_bytes)
+    throw config_error(name, 0, 0, "", fmt::format("larger than the {} MB limit for a config file", max_config_bytes >> 20));
+  nesting_scan(text, name).run();
   config_document doc;
   doc.file = std::make_shared<const std::string>(name);
   try {
@@ -54,11 +138,14 @@ config_document load_config_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw error(fmt::format("{}: no such file", path));
   if (std::filesystem::is_directory(path, ec)) throw error(fmt::format("{}: is a directory, not a TOML file", path));
+  // A device or FIFO (/dev/zero, a pipe) could be read forever: only regular files (docs/reliability.md).
+  if (!std::filesystem::is_regular_file(path, ec)) throw error(fmt::format("{}: not a regular file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw error(fmt::format("{}: cannot open for reading", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse(ss.str(), path);
+  std::string text(max_config_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return parse(text, path);
 }
 
 config_document load_config_string(std::string_view text, const std::string& name) { return parse(text, name); }
@@ -102,7 +189,11 @@ const toml::node* table_reader::node(std::string_view key) const { return table_
 double table_reader::number(std::string_view key) const {
   const toml::node* n = node(key);
   if (!n) fail(key, "required key is missing");
-  if (auto v = n->value<double>(); v && (n->is_floating_point() || n->is_integer())) return *v;
+  if (auto v = n->value<double>(); v && (n->is_floating_point() || n->is_integer())) {
+    // Every spikeworm number must be finite: inf and nan are refused here (docs/config-reference.md).
+    if (!std::isfinite(*v)) fail(key, fmt::format("must be a finite number, got {}", *v));
+    return *v;
+  }
   fail(key, fmt::format("expected a number, got {}", type_name(*n)));
 }
 double table_reader::number(std::string_view key, double fallback) const { return has(key) ? number(key) : fallback; }

@@ -43,6 +43,8 @@ simulation_desc read_simulation(const table_reader& root) {
   s.duration_s = t->number("duration", s.duration_s);
   t->require(s.duration_s >= 0 && std::isfinite(s.duration_s), "duration",
              fmt::format("must be >= 0 seconds, got {}", s.duration_s));
+  t->require(steps_of(s.duration_s, s.dt_ms).has_value(), "duration",
+             fmt::format("duration {} s with dt {} ms is not a step count in [1, 2^53]", s.duration_s, s.dt_ms));
   const auto seed = t->integer("seed", static_cast<std::int64_t>(s.seed));
   t->require(seed >= 0, "seed", fmt::format("must be >= 0, got {}", seed));
   s.seed = static_cast<std::uint64_t>(seed);
@@ -168,6 +170,19 @@ projection_desc read_projection(const table_reader& t, const std::vector<populat
 }
 
 }  // namespace
+
+std::optional<step_t> steps_of(double duration_s, double dt_ms) {
+  const double raw = duration_s * 1000.0 / dt_ms;
+  if (!std::isfinite(raw) || raw < 0.0 || raw > static_cast<double>(max_steps)) return std::nullopt;
+  const auto steps = static_cast<step_t>(std::llround(raw));
+  if (steps == 0 && duration_s > 0.0) return std::nullopt;
+  return steps;
+}
+
+step_t step_count(double duration_s, double dt_ms, std::string_view what) {
+  if (auto s = steps_of(duration_s, dt_ms)) return *s;
+  throw error(fmt::format("{}: duration {} s with dt {} ms is not a step count in [1, 2^53]", what, duration_s, dt_ms));
+}
 
 network_desc read_network_desc(const table_reader& root) {
   network_desc d;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,10 @@ struct config_document {
 
 // Parses a file; a missing file or a TOML syntax error throws spikeworm::error / config_error.
 config_document load_config_file(const std::string& path);
+// Limits checked before toml++ parses (docs/reliability.md): bytes of a config file and
+// nesting levels (tables, arrays, dotted-key segments).
+inline constexpr std::size_t max_config_bytes = std::size_t{64} << 20;
+inline constexpr std::size_t max_config_nesting = 256;
 // Parses TOML text (tests, embedded defaults); `name` stands in for the file name in messages.
 config_document load_config_string(std::string_view text, const std::string& name);
 

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spikeworm/core/common_types.hpp"
@@ -89,6 +91,12 @@ struct network_desc {
 
 // Reads [simulation], [[population]] and [[projection]] from a document, validating every value.
 network_desc read_network_desc(const table_reader& root);
+// Steps of dt_ms in duration_s, or nothing when that is not a count the engine can run: not
+// finite, above max_steps, or 0 for a positive duration (docs/reliability.md).
+inline constexpr step_t max_steps = step_t{1} << 53;
+std::optional<step_t> steps_of(double duration_s, double dt_ms);
+// steps_of, or an error naming `what` (the key or option) and both values.
+step_t step_count(double duration_s, double dt_ms, std::string_view what);
 
 // A row-major matrix view onto a contiguous edge range: element (row, col) = data[row * cols + col].
 struct matrix_view {
