@@ -28,30 +28,72 @@ bool process_alive(long pid) {
 
 }  // namespace
 
+namespace detail {
+
+fd_buf::~fd_buf() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool fd_buf::open(const fs::path& p) {
+  fd_ = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  return fd_ >= 0;
+}
+
+bool fd_buf::drain() {
+  const char* p = pbase();
+  while (p < pptr() && error_ == 0) {
+    const ssize_t n = ::write(fd_, p, static_cast<std::size_t>(pptr() - p));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) error_ = n < 0 ? errno : EIO;
+    else p += n;
+  }
+  setp(buffer_.data(), buffer_.data() + buffer_.size());
+  return error_ == 0;
+}
+
+fd_buf::int_type fd_buf::overflow(int_type c) {
+  if (fd_ < 0 || !drain()) return traits_type::eof();
+  if (!traits_type::eq_int_type(c, traits_type::eof())) {
+    *pptr() = traits_type::to_char_type(c);
+    pbump(1);
+  }
+  return traits_type::not_eof(c);
+}
+
+int fd_buf::sync() { return fd_ >= 0 && drain() ? 0 : -1; }
+
+int fd_buf::close() {
+  if (fd_ < 0) return error_;
+  drain();
+  if (::close(fd_) != 0 && error_ == 0) error_ = errno;
+  fd_ = -1;
+  return error_;
+}
+
+}  // namespace detail
+
 fs::path temporary_name_for(const fs::path& target) {
   static std::atomic<unsigned> counter{0};
   return target.parent_path() / fmt::format(".{}.tmp-{}-{}", target.filename().string(), ::getpid(), counter++);
 }
 
 atomic_file::atomic_file(fs::path target) : target_(std::move(target)), temp_(temporary_name_for(target_)) {
-  errno = 0;
-  out_.open(temp_, std::ios::binary | std::ios::trunc);
-  if (!out_) throw error(fmt::format("{}: cannot open for writing: {}", target_.string(), os_reason(errno, "open failed")));
+  if (!buf_.open(temp_)) throw error(fmt::format("{}: cannot open for writing: {}", target_.string(), std::strerror(errno)));
+  static_cast<std::ios&>(out_).rdbuf(&buf_);
 }
 
 atomic_file::~atomic_file() {
   if (!committed_) {
-    out_.close();
+    buf_.close();
     std::error_code ec;
     fs::remove(temp_, ec);
   }
 }
 
 void atomic_file::commit() {
-  errno = 0;
   out_.flush();
-  if (out_) out_.close();
-  if (!out_) throw error(fmt::format("{}: write failed: {}", target_.string(), os_reason(errno, "output error")));
+  const int e = buf_.close();
+  if (e != 0 || !out_) throw error(fmt::format("{}: write failed: {}", target_.string(), os_reason(e, "output error")));
   std::error_code ec;
   fs::rename(temp_, target_, ec);
   if (ec) throw error(fmt::format("{}: cannot rename into place: {}", target_.string(), ec.message()));

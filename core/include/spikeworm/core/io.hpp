@@ -5,10 +5,37 @@
 
 #include <filesystem>
 #include <fstream>
+#include <streambuf>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace spikeworm {
+
+namespace detail {
+// A buffered output to a file descriptor that remembers the first OS error (errno) of a failed write, so that
+// "write failed" can say why ("No space left on device").
+class fd_buf : public std::streambuf {
+ public:
+  fd_buf() : buffer_(1 << 16) { setp(buffer_.data(), buffer_.data() + buffer_.size()); }
+  ~fd_buf() override;
+  fd_buf(const fd_buf&) = delete;
+  fd_buf& operator=(const fd_buf&) = delete;
+  bool open(const std::filesystem::path& p);  // false: errno says why
+  int close();                                // flushes and closes; 0, or the first errno
+  int error() const noexcept { return error_; }
+
+ protected:
+  int_type overflow(int_type c) override;
+  int sync() override;
+
+ private:
+  bool drain();
+  std::vector<char> buffer_;
+  int fd_ = -1;
+  int error_ = 0;
+};
+}  // namespace detail
 
 // RAII: the temporary file is removed unless commit() renamed it onto the target.
 class atomic_file {
@@ -23,7 +50,8 @@ class atomic_file {
 
  private:
   std::filesystem::path target_, temp_;
-  std::ofstream out_;
+  detail::fd_buf buf_;
+  std::ofstream out_;  // writes through buf_
   bool committed_ = false;
 };
 
