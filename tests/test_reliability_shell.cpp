@@ -1,6 +1,7 @@
 // Reliability (docs/reliability.md): no shell for external programs, hostile run-folder names, JSON with
 // non-UTF-8 paths, errors that name the real path and the OS reason, stale temporaries, outputs checked
 // before the work, exit 3 never from bad input.
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <csignal>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,6 +163,47 @@ TEST(reliability, write_errors_name_the_target_and_the_os_reason) {
     EXPECT_THAT(entry.path().filename().string(), Not(HasSubstr("tmp")));  // no temporary left behind
 }
 
+TEST(reliability, a_failed_write_names_the_target_and_the_os_reason) {
+  // The file-size limit makes the write itself fail (EFBIG), as a full disk does (ENOSPC), in a child process.
+  test::temp_dir dir;
+  const fs::path target = dir.path() / "big.json";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit lim{4096, 4096};
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    try {
+      write_file_atomically(target, std::string(1 << 20, 'x'));
+    } catch (const error& e) {
+      const std::string what = e.what();
+      const bool good = what.find(target.string() + ": write failed: File too large") == 0;
+      if (!good || what.find(".tmp") != std::string::npos) std::fprintf(stderr, "%s\n", what.c_str());
+      ::_exit(good && what.find(".tmp") == std::string::npos ? 0 : 1);
+    }
+    ::_exit(2);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_FALSE(fs::exists(target));
+  EXPECT_TRUE(fs::is_empty(dir.path()));  // the temporary is gone too
+}
+
+TEST(reliability, malformed_json_input_is_exit_2_not_internal_error) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", test::small_experiment);
+  const auto run = dir.path() / "run";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+  for (const char* text : {R"({"agents": "x", "episodes": [1]})", "[1, 2", "{\"brain\": 3}"}) {
+    std::ofstream(run / "eval.json") << text;
+    const auto r = test::run_cli({"energy", run.string(), "--no-plot", "-q"});
+    EXPECT_EQ(r.code, 2) << text << ": " << r.err;
+  }
+  const auto e = test::run_cli({"eval", run.string(), "--episodes", "1", "--out", (dir.path() / "new" / "e.json").string(), "-q"});
+  EXPECT_EQ(e.code, 0) << e.err;  // --out in a folder that does not exist yet: created
+}
+
 TEST(reliability, stale_temporaries_of_dead_writers_are_removed) {
   test::temp_dir dir;
   const long dead = dead_pid();
@@ -201,7 +245,7 @@ TEST(reliability, unwritable_outputs_fail_before_the_work) {
   const auto bad = (file / "sub" / "report.json").string();
   const auto e = test::run_cli({"eval", run.string(), "--episodes", "1000000", "--out", bad, "-q"});
   EXPECT_EQ(e.code, 2);
-  EXPECT_THAT(e.err, HasSubstr(bad));
+  EXPECT_THAT(e.err, HasSubstr((file / "sub").string()));  // the folder eval would create
   EXPECT_THAT(e.err, HasSubstr("Not a directory"));
   const auto d = test::run_cli({"deploy", run.string(), "--chip", "loihi", "--episodes", "1000000", "--out", bad, "-q"});
   EXPECT_EQ(d.code, 2);

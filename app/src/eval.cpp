@@ -26,6 +26,7 @@ eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<in
   o.written = !req.out.empty()                       ? fs::path(req.out)
               : fs::is_directory(fs::path(req.run)) ? fs::path(req.run) / "eval.json"
                                                      : fs::path(req.run + ".eval.json");
+  if (o.written.has_parent_path()) ensure_directory(o.written.parent_path());  // as deploy does
   check_output_writable(o.written);  // before the work (docs/reliability.md)
   if (fs::is_directory(fs::path(req.run))) remove_stale_temporaries(req.run);
   o.result = evaluate_files(run.cfg, run.weights, req.options, threads, done);
