@@ -77,7 +77,14 @@ TEST(reliability, hostile_run_folder_names_run_nothing_and_never_exit_3) {
   const auto cfg = dir.write("s.toml", test::small_experiment);
   const auto plain = dir.path() / "plain";
   ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", plain.string(), "-q"}).code, 0);
-  const bool plots = have_matplotlib();
+  // Without matplotlib, a stand-in interpreter "plots" by creating the PNG files named in its arguments,
+  // which shows each path reaches the script byte for byte.
+  const auto fake = dir.write("python", "#!/bin/sh\n[ \"$1\" = -c ] && exit 0\nshift\n"
+                                        "[ $# -eq 1 ] && mkdir -p \"$1/plots\" && touch \"$1/plots/learning.png\"\n"
+                                        "for a in \"$@\"; do case \"$a\" in *.png) touch \"$a\";; esac; done\n");
+  fs::permissions(fake, fs::perms::owner_all);
+  if (!have_matplotlib()) ::setenv("SPIKEWORM_PYTHON", fake.c_str(), 1);
+  const bool plots = true;
   for (const auto& name : hostile_names) {
     SCOPED_TRACE(name);
     const fs::path run = dir.path() / name;
@@ -98,6 +105,7 @@ TEST(reliability, hostile_run_folder_names_run_nothing_and_never_exit_3) {
     EXPECT_EQ(fs::exists(run / "deploy_loihi.png"), plots);
     EXPECT_NO_THROW(test::read_json(run / "deploy_loihi.json"));
   }
+  ::unsetenv("SPIKEWORM_PYTHON");
   EXPECT_FALSE(fs::exists(dir.path() / "PWNED"));
 }
 
@@ -124,6 +132,25 @@ TEST(reliability, sweep_and_compare_in_hostile_folders_run_nothing) {
   EXPECT_EQ(fs::exists(second / "pareto.png"), have_matplotlib());
   EXPECT_FALSE(fs::exists(dir.path() / "PWNED"));
   EXPECT_FALSE(fs::exists(base / "PWNED"));
+}
+
+TEST(reliability, a_failed_plot_is_one_warning_line_and_no_wrote) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", test::small_experiment);
+  const auto run = dir.path() / "run";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+  // An interpreter that has "matplotlib" but crashes on every script.
+  const auto fake = dir.write("python", "#!/bin/sh\nif [ \"$1\" = -c ]; then exit 0; fi\nkill -SEGV $$\n");
+  fs::permissions(fake, fs::perms::owner_all);
+  ::setenv("SPIKEWORM_PYTHON", fake.c_str(), 1);
+  const auto e = test::run_cli({"energy", run.string(), "--episodes", "1", "-q"});
+  const auto p = test::run_cli({"plot", run.string()});
+  ::unsetenv("SPIKEWORM_PYTHON");
+  EXPECT_EQ(e.code, 0) << e.err;  // the energy report itself was written
+  EXPECT_THAT(e.out, HasSubstr("plot_energy.py failed (killed by signal 11"));
+  EXPECT_THAT(e.out, Not(HasSubstr("energy.png\n")));
+  EXPECT_EQ(p.code, 2);
+  EXPECT_THAT(p.err, HasSubstr("plot_run.py failed (killed by signal 11"));
 }
 
 TEST(reliability, json_text_replaces_invalid_utf8_and_keeps_valid_output) {

@@ -1,6 +1,7 @@
 // spikeworm plot: PNG plots of a training run, and run_python_plot, which starts the plot scripts of every
 // command (matplotlib from Debian's python3-matplotlib). Scripts run with posix_spawn and an argument vector,
 // never through a shell (docs/reliability.md).
+#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -15,9 +16,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* python = "/usr/bin/python3";
+// Debian's interpreter; SPIKEWORM_PYTHON replaces it (the tests use it to make a plot fail).
+std::string python() {
+  const char* p = std::getenv("SPIKEWORM_PYTHON");
+  return p && *p ? p : "/usr/bin/python3";
+}
 
-bool have_matplotlib() { return run_program({python, "-c", "import matplotlib"}, true).ok(); }
+bool have_matplotlib() { return run_program({python(), "-c", "import matplotlib"}, true).ok(); }
 
 fs::path script_path(const std::string& script) {
   const fs::path path = source_dir() / "scripts" / script;
@@ -26,7 +31,7 @@ fs::path script_path(const std::string& script) {
 }
 
 process_status run_script(const fs::path& path, const std::vector<std::string>& args, std::ostream& out) {
-  std::vector<std::string> argv{python, path.string()};
+  std::vector<std::string> argv{python(), path.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   out.flush();
   return run_program(argv);
