@@ -182,6 +182,12 @@ TEST(reliability, write_errors_name_the_target_and_the_os_reason) {
     EXPECT_THAT(e.what(), HasSubstr((file / "x.json").string()));
     EXPECT_THAT(e.what(), HasSubstr("Not a directory"));
   }
+  {
+    in_folder here(dir.path());
+    EXPECT_NO_THROW(check_output_writable("new/deeper/x.json"));  // a relative folder that can be created
+    EXPECT_NO_THROW(check_output_writable("x.json"));
+    EXPECT_THROW(check_output_writable("plain/x.json"), error);
+  }
   if (::access("/proc/self", F_OK) == 0) {  // a folder nobody may create files in, even root
     EXPECT_THROW(write_file_atomically("/proc/self/spikeworm-x.json", "{}"), error);
     EXPECT_THROW(check_output_writable("/proc/self/spikeworm-x.json"), error);

@@ -133,11 +133,13 @@ int remove_stale_temporaries(const fs::path& dir) {
 void check_output_writable(const fs::path& file) {
   std::error_code ec;
   if (fs::is_directory(file, ec)) throw error(fmt::format("{}: cannot write the output: it is a folder", file.string()));
-  fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-  while (!fs::exists(dir, ec) && dir.has_parent_path() && dir.parent_path() != dir) dir = dir.parent_path();
+  const fs::path folder = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  fs::path dir = folder;  // the nearest existing folder: the output's, or the ancestor its folder is created in
+  while (!fs::exists(dir, ec) && dir != "." && dir != dir.parent_path())
+    dir = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
   if (!fs::is_directory(dir, ec))
     throw error(fmt::format("{}: cannot write the output: {}: {}", file.string(), dir.string(), std::strerror(ENOTDIR)));
-  if (dir != (file.parent_path().empty() ? fs::path(".") : file.parent_path())) {
+  if (dir != folder) {
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
       throw error(fmt::format("{}: cannot write the output: {}: {}", file.string(), dir.string(), std::strerror(errno)));
     return;
