@@ -130,16 +130,16 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   if (run.cfg.brain.kind != brain_kind::spiking)
     throw error(fmt::format("{}: a {} brain; deploy maps spiking brains onto neuromorphic chips", a.run,
                             brain_kind_name(run.cfg.brain.kind)));
-  const auto choice = app::choose_session(run.cfg, run.weights, a.session, static_cast<std::uint64_t>(a.seed));
-  const std::string why = choice.selected ? fmt::format("best of {} by greedy success {:.2f} on {} selection episodes",
-                                                        run.weights.size(), choice.success, app::selection_episodes)
-                                          : "chosen";
   const std::string dir = a.chips_dir.empty() ? (source_dir() / "configs" / "chips").string() : a.chips_dir;
   std::vector<app::chip_setup> chips;
   const std::string tables_dir = (source_dir() / "configs" / "energy").string();
   for (const auto& name : a.chips) chips.push_back(app::load_chip(dir, name, tables_dir));
-  for (const auto& chip : chips) check_output_writable(report_path(a, chips.size(), chip.chip.id));  // before the work
+  for (const auto& chip : chips) check_output_writable(report_path(a, chips.size(), chip.chip.id));  // before any work
   if (fs::is_directory(fs::path(a.run))) remove_stale_temporaries(a.run);
+  const auto choice = app::choose_session(run.cfg, run.weights, a.session, static_cast<std::uint64_t>(a.seed));
+  const std::string why = choice.selected ? fmt::format("best of {} by greedy success {:.2f} on {} selection episodes",
+                                                        run.weights.size(), choice.success, app::selection_episodes)
+                                          : "chosen";
   app::deploy_options opt;
   opt.cfg = run.cfg;
   opt.weights = run.weights[static_cast<std::size_t>(choice.session)];
