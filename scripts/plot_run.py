@@ -28,6 +28,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: plot_run.py RUN_DIR")
     run = sys.argv[1]
+    sys.stdout.reconfigure(errors="surrogateescape")  # non-UTF-8 folder names print as their bytes
     path = os.path.join(run, "episodes.csv")
     if not os.path.exists(path):
         sys.exit(f"{path}: no such file (is {run} a spikeworm train folder?)")

@@ -26,8 +26,11 @@ eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<in
   o.written = !req.out.empty()                       ? fs::path(req.out)
               : fs::is_directory(fs::path(req.run)) ? fs::path(req.run) / "eval.json"
                                                      : fs::path(req.run + ".eval.json");
+  if (o.written.has_parent_path()) ensure_directory(o.written.parent_path());  // as deploy does
+  check_output_writable(o.written);  // before the work (docs/reliability.md)
+  if (fs::is_directory(fs::path(req.run))) remove_stale_temporaries(req.run);
   o.result = evaluate_files(run.cfg, run.weights, req.options, threads, done);
-  write_file_atomically(o.written, eval_json(o.result, run, req.options).dump(2) + "\n");
+  write_file_atomically(o.written, json_text(eval_json(o.result, run, req.options)));
   return o;
 }
 
@@ -60,7 +63,7 @@ energy_outcome energy(const energy_request& req, std::vector<energy_table> table
   nlohmann::json doc{{"run", dir.string()}, {"eval", o.eval_path.string()}, {"brain", std::string(brain_kind_name(r.brain_type))},
                      {"engine", r.engine}, {"success_rate", r.success_rate()}, {"tables", reports}};
   o.written = dir / "energy.json";
-  write_file_atomically(o.written, doc.dump(2) + "\n");
+  write_file_atomically(o.written, json_text(doc));
   return o;
 }
 

@@ -62,7 +62,7 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
       write_spikes_csv(r.spikes_csv, *r.eng);
     }
     r.summary_json = dir / "summary.json";
-    write_file_atomically(r.summary_json, summary_json(*r.net, r.eng->counters(), r.report).dump(2) + "\n");
+    write_file_atomically(r.summary_json, json_text(summary_json(*r.net, r.eng->counters(), r.report)));
   }
   return r;
 }

@@ -138,7 +138,7 @@ void measure(const sweep_options& opt, const std::vector<energy_table>& tables, 
   eo.engine = parse_eval_engine(opt.eval_engine);
   eo.episodes = opt.eval_episodes;
   const auto ev = evaluate_files(lr.cfg, lr.weights, eo, threads);
-  write_file_atomically(run / "eval.json", eval_json(ev, lr, eo).dump(2) + "\n");
+  write_file_atomically(run / "eval.json", json_text(eval_json(ev, lr, eo)));
   const auto summary = nlohmann::json::parse(slurp(run / "summary.json"));
   const auto& per = summary["per_session"];
   p.brain = lr.cfg.brain.kind;
@@ -194,7 +194,7 @@ void write_outputs(const sweep_options& opt, const sweep_result& s) {
   for (const auto& p : s.points) rows.push_back(point_json(s, p));
   nlohmann::json doc{{"config", opt.config}, {"sets", opt.sets}, {"eval_episodes", opt.eval_episodes},
                      {"eval_engine", opt.eval_engine}, {"tables", opt.tables}, {"points", rows}};
-  write_file_atomically(dir / "sweep.json", doc.dump(2) + "\n");
+  write_file_atomically(dir / "sweep.json", json_text(doc));
   atomic_file f(dir / "sweep.csv");
   auto& o = f.stream();
   o << "point,brain";
@@ -227,6 +227,7 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
   const auto texts = point_configs(opt, base, s.axes, points);
   ensure_directory(dir);
   ensure_directory(dir / "configs");
+  remove_stale_temporaries(dir);  // docs/reliability.md
   const int threads = worker_threads(opt.threads);
   for (std::size_t i = 0; i < points.size(); ++i) {
     sweep_point p;

@@ -165,13 +165,13 @@ train_result train(const train_options& opt, const train_callback& progress) {
   ensure_directory(r.dir);
   ensure_directory(r.dir / "checkpoints");
   ensure_directory(r.dir / "weights");
+  for (const char* sub : {"", "checkpoints", "weights"}) remove_stale_temporaries(r.dir / sub);  // docs/reliability.md
   if (opt.resume.empty()) write_file_atomically(r.dir / "config.toml", config_text);
-  write_file_atomically(r.dir / "run.json", nlohmann::json{{"config", r.config_path.string()},
+  write_file_atomically(r.dir / "run.json", json_text(nlohmann::json{{"config", r.config_path.string()},
                                                            {"sessions", meta.sessions},
                                                            {"episodes", meta.episodes},
                                                            {"seed", meta.seed},
-                                                           {"checkpoint_every", meta.checkpoint_every}}
-                                                    .dump(2) + "\n");
+                                                           {"checkpoint_every", meta.checkpoint_every}}));
   std::vector<std::unique_ptr<session>> sessions;
   for (int k = 0; k < meta.sessions; ++k) {
     sessions.push_back(std::make_unique<session>(r.cfg, k, meta.seed + static_cast<std::uint64_t>(k)));
@@ -199,7 +199,7 @@ train_result train(const train_options& opt, const train_callback& progress) {
                          {"sessions", meta.sessions}, {"episodes", meta.episodes}, {"seed", meta.seed},
                          {"threads", r.threads}, {"optimum", r.optimum}, {"wall_seconds", r.wall_seconds},
                          {"per_session", per_session}};
-  write_file_atomically(r.dir / "summary.json", summary.dump(2) + "\n");
+  write_file_atomically(r.dir / "summary.json", json_text(summary));
   return r;
 }
 

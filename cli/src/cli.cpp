@@ -1,13 +1,27 @@
-// Command-line dispatch: one clear line and a non-zero exit for every error.
+// Command-line dispatch: one clear line and a non-zero exit for every error: 2 for bad input or a failing
+// environment (including file-system and JSON errors from libraries), 3 only for a bug (docs/reliability.md).
 #include <exception>
+#include <filesystem>
+#include <system_error>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "spikeworm/cli/cli.hpp"
 #include "spikeworm/core/error.hpp"
 
 namespace spikeworm::cli {
+
+namespace {
+
+std::string describe(const std::filesystem::filesystem_error& e) {
+  std::string s = e.path1().empty() ? std::string() : e.path1().string() + ": ";
+  if (!e.path2().empty()) s += e.path2().string() + ": ";
+  return s + e.code().message();
+}
+
+}  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app{"spikeworm: an event-driven spiking-network simulator, trainer and energy/deployment modeller",
@@ -54,6 +68,16 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   } catch (const spikeworm::internal_error& e) {
     err << "spikeworm: internal error (a bug, please report it): " << e.what() << "\n";
     return 3;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // Input and environment, never a bug (docs/reliability.md): the paths and the OS reason.
+    err << "spikeworm: error: " << describe(e) << "\n";
+    return 2;
+  } catch (const std::system_error& e) {
+    err << "spikeworm: error: " << e.what() << "\n";
+    return 2;
+  } catch (const nlohmann::json::exception& e) {
+    err << "spikeworm: error: malformed JSON input: " << e.what() << "\n";
+    return 2;
   } catch (const std::bad_alloc&) {
     err << "spikeworm: error: out of memory\n";
     return 2;

@@ -116,6 +116,13 @@ void print_report(const deploy_report& r, std::ostream& out) {
                                         : "asynchronous: busiest core per step + hops + barrier");
 }
 
+fs::path report_path(const deploy_args& a, std::size_t chips, const std::string& id) {
+  return !a.out.empty() && chips == 1 ? fs::path(a.out)
+         : !a.out.empty()             ? fs::path(a.out).parent_path() / fmt::format("deploy_{}.json", id)
+         : fs::is_directory(fs::path(a.run)) ? fs::path(a.run) / fmt::format("deploy_{}.json", id)
+                                             : fs::path(a.run + fmt::format(".deploy_{}.json", id));
+}
+
 }  // namespace
 
 int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
@@ -123,14 +130,16 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   if (run.cfg.brain.kind != brain_kind::spiking)
     throw error(fmt::format("{}: a {} brain; deploy maps spiking brains onto neuromorphic chips", a.run,
                             brain_kind_name(run.cfg.brain.kind)));
-  const auto choice = app::choose_session(run.cfg, run.weights, a.session, static_cast<std::uint64_t>(a.seed));
-  const std::string why = choice.selected ? fmt::format("best of {} by greedy success {:.2f} on {} selection episodes",
-                                                        run.weights.size(), choice.success, app::selection_episodes)
-                                          : "chosen";
   const std::string dir = a.chips_dir.empty() ? (source_dir() / "configs" / "chips").string() : a.chips_dir;
   std::vector<app::chip_setup> chips;
   const std::string tables_dir = (source_dir() / "configs" / "energy").string();
   for (const auto& name : a.chips) chips.push_back(app::load_chip(dir, name, tables_dir));
+  for (const auto& chip : chips) check_output_writable(report_path(a, chips.size(), chip.chip.id));  // before any work
+  if (fs::is_directory(fs::path(a.run))) remove_stale_temporaries(a.run);
+  const auto choice = app::choose_session(run.cfg, run.weights, a.session, static_cast<std::uint64_t>(a.seed));
+  const std::string why = choice.selected ? fmt::format("best of {} by greedy success {:.2f} on {} selection episodes",
+                                                        run.weights.size(), choice.success, app::selection_episodes)
+                                          : "chosen";
   app::deploy_options opt;
   opt.cfg = run.cfg;
   opt.weights = run.weights[static_cast<std::size_t>(choice.session)];
@@ -155,12 +164,9 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
     j["run"] = run.dir.string();
     j["weights"] = opt.weights;
     j["seed"] = opt.seed;
-    const fs::path json_path = !a.out.empty() && chips.size() == 1 ? fs::path(a.out)
-                               : !a.out.empty() ? fs::path(a.out).parent_path() / fmt::format("deploy_{}.json", chip.chip.id)
-                               : fs::is_directory(fs::path(a.run)) ? fs::path(a.run) / fmt::format("deploy_{}.json", chip.chip.id)
-                                                                   : fs::path(a.run + fmt::format(".deploy_{}.json", chip.chip.id));
-    if (json_path.has_parent_path()) fs::create_directories(json_path.parent_path());
-    write_file_atomically(json_path, j.dump(2) + "\n");
+    const fs::path json_path = report_path(a, chips.size(), chip.chip.id);
+    if (json_path.has_parent_path()) ensure_directory(json_path.parent_path());
+    write_file_atomically(json_path, json_text(j));
     out << fmt::format("wrote {}\n", json_path.string());
     if (!a.no_plot) {
       fs::path png = json_path;

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/io.hpp"
 #include "spikeworm/app/eval.hpp"
 
 namespace spikeworm::cli {
@@ -37,6 +38,8 @@ std::string rate(double r) { return r < 0 ? "never" : r > 1 ? ">100%" : fmt::for
 int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
   const app::energy_request req{a.run, a.tables, a.tables_dir};
   auto tables = app::energy_tables(req);  // bad table names fail before any work
+  check_output_writable(fs::path(a.run) / "energy.json");  // so does an unwritable run folder (docs/reliability.md)
+  remove_stale_temporaries(a.run);
   if (a.reeval || !fs::exists(app::eval_path_of(req))) {
     eval_args ea;
     ea.run = a.run;

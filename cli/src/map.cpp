@@ -105,7 +105,7 @@ int map(const map_args& a, std::ostream& out, std::ostream& err) {
     }
     if (!a.out_dir.empty()) {
       const auto path = fs::path(a.out_dir) / fmt::format("map_{}.json", c.chip.id);
-      write_file_atomically(path, res.to_json(k).dump(2) + "\n");
+      write_file_atomically(path, json_text(res.to_json(k)));
       out << fmt::format("wrote {}\n", path.string());
     }
   }

@@ -70,6 +70,11 @@ void print_sweep(const sweep_args& a, const app::sweep_result& s, std::ostream& 
 }  // namespace
 
 int sweep(const sweep_args& a, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> compared;  // --compare folders are checked before the sweep
+  for (const auto& c : a.compare) {
+    if (!fs::is_regular_file(fs::path(c) / "sweep.json")) throw error(fmt::format("--compare {}: no sweep.json there", c));
+    compared.push_back((fs::path(c) / "sweep.json").string());
+  }
   std::optional<progress_bar> bar;
   const auto s = app::sweep(a.opt, [&](std::size_t done, std::size_t total, const std::string& label) {
     if (!bar) bar.emplace(err, "sweep", total, a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);
@@ -86,10 +91,7 @@ int sweep(const sweep_args& a, std::ostream& out, std::ostream& err) {
   if (!a.no_plot) {
     const fs::path dir(s.dir);
     std::vector<std::string> args{(dir / "pareto.png").string(), (dir / "sweep.json").string()};
-    for (const auto& c : a.compare) {
-      if (!fs::exists(fs::path(c) / "sweep.json")) throw error(fmt::format("--compare {}: no sweep.json there", c));
-      args.push_back((fs::path(c) / "sweep.json").string());
-    }
+    args.insert(args.end(), compared.begin(), compared.end());
     if (run_python_plot("plot_pareto.py", args, out)) out << fmt::format("wrote {}\n", (dir / "pareto.png").string());
   }
   return 0;
