@@ -247,8 +247,10 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
       to.episodes = opt.episodes;
       to.threads = threads;
       const auto tr = train(to);
-      for (const auto& ps : tr.per_session)
-        if (!ps.error.empty()) s.train_failures.push_back(ps.error);
+      for (std::size_t k = 0; k < tr.per_session.size(); ++k)
+        if (tr.per_session[k].failed())
+          s.train_failures.push_back(fmt::format("{} (the session stopped; {})", tr.per_session[k].error,
+                                                 failure_note(tr, k)));
       if (!s.train_failures.empty()) return s;
       write_file_atomically(run / "train.log", train_report(tr));
     }

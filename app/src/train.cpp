@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <new>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -88,9 +89,16 @@ void run_sessions(std::vector<std::unique_ptr<session>>& sessions, const run_met
           ++done;
           if (progress) progress({k, &rec, done, total});
         }
-        if (meta.checkpoint_every > 0 && s.episodes_done() % meta.checkpoint_every == 0) s.save(checkpoint_of(r.dir, k));
+        if (meta.checkpoint_every > 0 && s.episodes_done() % meta.checkpoint_every == 0) {
+          s.save(checkpoint_of(r.dir, k));
+          r.per_session[k].checkpoint_episode = s.episodes_done();
+        }
       }
       s.save(checkpoint_of(r.dir, k));
+      r.per_session[k].checkpoint_episode = s.episodes_done();
+    } catch (const std::bad_alloc&) {
+      r.per_session[k].error = fmt::format("session {} (seed {}): out of memory at episode {}", k, s.seed(),
+                                           s.episodes_done());
     } catch (const std::exception& e) {
       r.per_session[k].error = e.what();
     }
@@ -100,6 +108,10 @@ void run_sessions(std::vector<std::unique_ptr<session>>& sessions, const run_met
   worker_pool pool(r.threads);
   pool.for_each(sessions.size(), body);
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::size_t spiking_layers(const brain_config& b) {
+  return b.kind == brain_kind::spiking ? static_cast<std::size_t>(b.layers) : 0;
 }
 
 void layer_columns(std::ostream& o, const brain_config& b, const char* prefix) {
@@ -133,7 +145,8 @@ nlohmann::json write_sessions_csv(const train_result& r) {
   o << "session,seed,episodes,success_rate,last30_success,last30_steps,path_efficiency,convergence_run,"
        "post_success,post_variance,composite,mean_foods,wall_seconds,episodes_per_second";
   layer_columns(o, r.cfg.brain, "spike_rate_l");
-  o << "\n";
+  const bool status = r.failed() > 0;  // the status column appears only in runs with a failed session
+  o << (status ? ",status\n" : "\n");
   for (std::size_t k = 0; k < r.per_session.size(); ++k) {
     const auto& s = r.per_session[k];
     const auto& m = s.metrics;
@@ -144,6 +157,8 @@ nlohmann::json write_sessions_csv(const train_result& r) {
                      m.convergence_run, m.post_success, m.post_variance, m.composite, m.mean_foods, wall,
                      wall > 0 ? eps / wall : 0.0);
     for (double x : m.spike_rate) o << fmt::format(",{:.5f}", x);
+    for (std::size_t l = m.spike_rate.size(); l < spiking_layers(r.cfg.brain); ++l) o << ",";
+    if (status) o << (s.failed() ? ",failed" : ",finished");
     o << "\n";
     js.push_back({{"session", k}, {"seed", s.seed}, {"episodes", s.episodes},
                   {"success_rate", m.success_rate}, {"last30_success", m.last30_success},
@@ -151,6 +166,7 @@ nlohmann::json write_sessions_csv(const train_result& r) {
                   {"convergence_run", m.convergence_run}, {"post_success", m.post_success},
                   {"post_variance", m.post_variance}, {"composite", m.composite}, {"mean_foods", m.mean_foods},
                   {"spike_rate", m.spike_rate}, {"wall_seconds", wall}, {"error", s.error}});
+    if (status) js.back()["status"] = s.failed() ? "failed" : "finished";
   }
   f.commit();
   return js;
@@ -180,6 +196,8 @@ train_result train(const train_options& opt, const train_callback& progress) {
   }
   r.threads = worker_threads(opt.threads);
   r.per_session.resize(sessions.size());
+  for (std::size_t k = 0; k < sessions.size(); ++k)
+    if (sessions[k]->episodes_done() > 0) r.per_session[k].checkpoint_episode = sessions[k]->episodes_done();
   run_sessions(sessions, meta, r, progress);
 
   r.foraging = r.cfg.env.kind != envs::env_kind::static_goal;
@@ -192,13 +210,23 @@ train_result train(const train_options& opt, const train_callback& progress) {
     s.metrics = compute_metrics(sessions[k]->records(), r.optimum, r.foraging, r.cfg.brain);
   }
   const nlohmann::json per_session = write_sessions_csv(r);
+  // A failed session never replaces exported weights (docs/training.md, "Failure").
   for (std::size_t k = 0; k < sessions.size(); ++k)
-    write_weights(r.dir / "weights" / fmt::format("session_{}.bin", k), sessions[k]->policy().params());
+    if (!r.per_session[k].failed()) {
+      write_weights(r.dir / "weights" / fmt::format("session_{}.bin", k), sessions[k]->policy().params());
+      r.per_session[k].weights_written = true;
+    }
   nlohmann::json summary{{"config", r.config_path.string()}, {"brain", std::string(brain_kind_name(r.cfg.brain.kind))},
                          {"env", envs::kind_name(r.cfg.env.kind)}, {"preset", r.cfg.env.preset},
                          {"sessions", meta.sessions}, {"episodes", meta.episodes}, {"seed", meta.seed},
                          {"threads", r.threads}, {"optimum", r.optimum}, {"wall_seconds", r.wall_seconds},
                          {"per_session", per_session}};
+  if (r.failed() > 0) {
+    nlohmann::json failed = nlohmann::json::array();
+    for (std::size_t k = 0; k < r.per_session.size(); ++k)
+      if (r.per_session[k].failed()) failed.push_back(k);
+    summary["failed_sessions"] = failed;  // excluded from the means of the printed summary
+  }
   write_file_atomically(r.dir / "summary.json", summary.dump(2) + "\n");
   return r;
 }

@@ -41,9 +41,10 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
   });
   if (bar) bar->finish();
   out << app::train_report(r);
-  for (const auto& s : r.per_session)
-    if (!s.error.empty())
-      err << "spikeworm: error: " << s.error << " (the session stopped; its last good checkpoint is kept)\n";
+  for (std::size_t k = 0; k < r.per_session.size(); ++k)
+    if (r.per_session[k].failed())
+      err << "spikeworm: error: " << r.per_session[k].error << " (the session stopped; " << app::failure_note(r, k)
+          << ")\n";
   return r.failed() ? 2 : 0;
 }
 

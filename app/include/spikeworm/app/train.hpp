@@ -37,7 +37,10 @@ struct session_result {
   int episodes = 0;
   session_metrics metrics;
   double wall_seconds = 0;
-  std::string error;  // empty unless the session stopped on an error (its last good checkpoint is kept)
+  std::string error;  // empty unless the session stopped on an error (docs/training.md, "Failure")
+  int checkpoint_episode = -1;  // episodes in the newest checkpoint this session has on disk; -1: none
+  bool weights_written = false;  // weights/session_K.bin exported by this run (finished sessions only)
+  bool failed() const noexcept { return !error.empty(); }
 };
 
 struct train_result {
@@ -57,5 +60,8 @@ train_result train(const train_options& opt, const train_callback& progress = {}
 
 // The tables spikeworm train prints (also written as train.log by sweep).
 std::string train_report(const train_result& r);
+
+// What a failed session left behind, for the message that follows its error (docs/training.md, "Failure").
+std::string failure_note(const train_result& r, std::size_t k);
 
 }  // namespace spikeworm::app

@@ -1,0 +1,76 @@
+// The run folder's guarantees of docs/training.md ("Failure"): honest failure and a self-consistent folder.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cli_helpers.hpp"
+#include "helpers.hpp"
+
+namespace spikeworm {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// configs/spiking_static_medium.toml with surrogate_alpha = 1e5: session 0 (seed 2) diverges at its first
+// episode and session 1 (seed 3) finishes (issue 14, class 2).
+std::string diverging_experiment() {
+  std::string t = read_text(test::source_dir() / "configs" / "spiking_static_medium.toml");
+  const auto at = t.find("surrogate_alpha = 1.0");
+  if (at == std::string::npos) return t;
+  return t.replace(at, 21, "surrogate_alpha = 1e5");
+}
+
+TEST(run_folder, failed_session_is_marked_excluded_and_never_overwrites_weights) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("alpha.toml", diverging_experiment());
+  const auto out = dir.path() / "o";
+  fs::create_directories(out / "weights");
+  std::ofstream(out / "weights" / "session_0.bin") << "earlier export";
+  const auto r = test::run_cli({"train", cfg.string(), "--seed", "2", "--sessions", "2", "--episodes", "1", "--out",
+                                out.string(), "-q"});
+  ASSERT_EQ(r.code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("non-finite"));
+  EXPECT_THAT(r.err, Not(HasSubstr("last good checkpoint is kept")));
+  EXPECT_THAT(r.err, HasSubstr("no checkpoint was kept"));
+  EXPECT_THAT(r.err, HasSubstr("was not overwritten"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED"));
+  EXPECT_THAT(r.out, HasSubstr("1 failed, excluded"));
+  EXPECT_EQ(read_text(out / "weights" / "session_0.bin"), "earlier export");
+  EXPECT_TRUE(fs::exists(out / "weights" / "session_1.bin"));
+  const auto summary = test::read_json(out / "summary.json");
+  EXPECT_EQ(summary["failed_sessions"], nlohmann::json::array({0}));
+  EXPECT_EQ(summary["per_session"][0]["status"], "failed");
+  EXPECT_EQ(summary["per_session"][1]["status"], "finished");
+  const auto csv = read_text(out / "sessions.csv");
+  EXPECT_THAT(csv, HasSubstr(",status\n"));
+  EXPECT_THAT(csv, HasSubstr(",failed\n"));
+  EXPECT_THAT(csv, HasSubstr(",finished\n"));
+}
+
+TEST(run_folder, every_session_failing_still_writes_the_summary) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("alpha.toml", diverging_experiment());
+  const auto out = dir.path() / "o";
+  const auto r = test::run_cli({"train", cfg.string(), "--seed", "2", "--sessions", "1", "--episodes", "1", "--out",
+                                out.string(), "-q"});
+  ASSERT_EQ(r.code, 2) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("every session failed"));
+  EXPECT_THAT(r.err, HasSubstr("no weights were exported for session 0"));
+  EXPECT_FALSE(fs::exists(out / "weights" / "session_0.bin"));
+  EXPECT_TRUE(fs::exists(out / "summary.json"));
+}
+
+}  // namespace
+}  // namespace spikeworm
