@@ -3,11 +3,15 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "cli_helpers.hpp"
 #include "helpers.hpp"
+#include "spikeworm/core/lock.hpp"
+
+#include <unistd.h>
 
 namespace spikeworm {
 namespace {
@@ -70,6 +74,27 @@ TEST(run_folder, every_session_failing_still_writes_the_summary) {
   EXPECT_THAT(r.err, HasSubstr("no weights were exported for session 0"));
   EXPECT_FALSE(fs::exists(out / "weights" / "session_0.bin"));
   EXPECT_TRUE(fs::exists(out / "summary.json"));
+}
+
+TEST(run_folder, a_second_writer_gets_in_use_by_pid) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", out.string(), "-q"}).code, 0);
+  const std::string held = fmt::format("is in use by pid {}", ::getpid());
+  {
+    const folder_lock lock(out);  // another process's train, eval, energy or deploy
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"train", cfg.string(), "--out", out.string(), "-q"},
+             {"train", "--resume", out.string(), "-q"},
+             {"eval", out.string(), "-q"},
+             {"energy", out.string(), "--no-plot", "-q"}}) {
+      const auto r = test::run_cli(args);
+      EXPECT_EQ(r.code, 2) << args[0];
+      EXPECT_THAT(r.err, HasSubstr(held)) << args[0];
+    }
+  }
+  EXPECT_EQ(test::run_cli({"eval", out.string(), "-q"}).code, 0);  // released with its holder
 }
 
 }  // namespace

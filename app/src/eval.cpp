@@ -1,9 +1,12 @@
 // Evaluation runs (eval.json) and their energy per decision (energy.json).
 #include "spikeworm/app/eval.hpp"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/parallel.hpp"
 
@@ -22,6 +25,8 @@ nlohmann::json eval_json(const eval_result& r, const loaded_run& run, const eval
 
 eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<int>* done) {
   const int threads = worker_threads(req.threads);
+  std::optional<folder_lock> lock;  // eval.json's writer owns the run folder (docs/training.md, "The run folder")
+  if (fs::is_directory(fs::path(req.run))) lock.emplace(fs::path(req.run));
   eval_outcome o;
   o.written = !req.out.empty()                       ? fs::path(req.out)
               : fs::is_directory(fs::path(req.run)) ? fs::path(req.run) / "eval.json"
@@ -41,6 +46,7 @@ fs::path eval_path_of(const energy_request& req) { return fs::path(req.run) / "e
 
 energy_outcome energy(const energy_request& req, std::vector<energy_table> tables) {
   const fs::path dir(req.run);
+  const folder_lock lock(dir);  // energy.json's writer owns the run folder (docs/training.md, "The run folder")
   energy_outcome o;
   o.eval_path = eval_path_of(req);
   o.tables = std::move(tables);

@@ -12,6 +12,7 @@
 #include "spikeworm/app/train.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/parallel.hpp"
 
@@ -226,6 +227,7 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
   const auto points = grid(s.axes);
   const auto texts = point_configs(opt, base, s.axes, points);
   ensure_directory(dir);
+  const folder_lock lock(dir);  // one sweep per folder (docs/training.md, "The run folder")
   ensure_directory(dir / "configs");
   const int threads = worker_threads(opt.threads);
   for (std::size_t i = 0; i < points.size(); ++i) {

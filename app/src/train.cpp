@@ -13,6 +13,7 @@
 #include "spikeworm/app/run_dir.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/parallel.hpp"
 
@@ -179,6 +180,7 @@ train_result train(const train_options& opt, const train_callback& progress) {
   std::string config_text;
   const run_meta meta = resolve(opt, r, config_text);
   ensure_directory(r.dir);
+  const folder_lock lock(r.dir);  // one writer per run folder (docs/training.md, "The run folder")
   ensure_directory(r.dir / "checkpoints");
   ensure_directory(r.dir / "weights");
   if (opt.resume.empty()) write_file_atomically(r.dir / "config.toml", config_text);
