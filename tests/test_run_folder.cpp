@@ -40,10 +40,12 @@ TEST(run_folder, failed_session_is_marked_excluded_and_never_overwrites_weights)
   test::temp_dir dir;
   const auto cfg = dir.write("alpha.toml", diverging_experiment());
   const auto out = dir.path() / "o";
-  fs::create_directories(out / "weights");
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--seed", "2", "--sessions", "2", "--episodes", "1", "--out",
+                          out.string(), "-q"}).code, 2);
+  ASSERT_FALSE(fs::exists(out / "weights" / "session_0.bin"));
+  // An export of session 0 from elsewhere; resuming re-trains session 0 from scratch and it diverges again.
   std::ofstream(out / "weights" / "session_0.bin") << "earlier export";
-  const auto r = test::run_cli({"train", cfg.string(), "--seed", "2", "--sessions", "2", "--episodes", "1", "--out",
-                                out.string(), "-q"});
+  const auto r = test::run_cli({"train", "--resume", out.string(), "--episodes", "2", "-q"});
   ASSERT_EQ(r.code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("non-finite"));
   EXPECT_THAT(r.err, Not(HasSubstr("last good checkpoint is kept")));
@@ -95,6 +97,24 @@ TEST(run_folder, a_second_writer_gets_in_use_by_pid) {
     }
   }
   EXPECT_EQ(test::run_cli({"eval", out.string(), "-q"}).code, 0);  // released with its holder
+}
+
+TEST(run_folder, out_must_be_empty_unless_force_which_clears_only_the_runs_outputs) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--sessions", "3", "--out", out.string(), "-q"}).code, 0);
+  ASSERT_EQ(test::run_cli({"eval", out.string(), "-q"}).code, 0);
+  std::ofstream(out / "notes.txt") << "mine";
+  const auto refused = test::run_cli({"train", cfg.string(), "--sessions", "2", "--out", out.string(), "-q"});
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("is not empty: give --force"));
+  EXPECT_TRUE(fs::exists(out / "weights" / "session_2.bin"));
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--sessions", "2", "--out", out.string(), "--force", "-q"}).code, 0);
+  EXPECT_FALSE(fs::exists(out / "weights" / "session_2.bin"));  // stale weights of the old run
+  EXPECT_FALSE(fs::exists(out / "checkpoints" / "session_2.ckpt"));
+  EXPECT_FALSE(fs::exists(out / "eval.json"));                  // stale results of the old run
+  EXPECT_EQ(read_text(out / "notes.txt"), "mine");              // never anything else
 }
 
 }  // namespace

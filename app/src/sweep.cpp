@@ -248,6 +248,7 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
       to.sessions = opt.sessions;
       to.episodes = opt.episodes;
       to.threads = threads;
+      to.force = true;  // the point did not finish under this config: its folder is re-run from scratch
       const auto tr = train(to);
       for (std::size_t k = 0; k < tr.per_session.size(); ++k)
         if (tr.per_session[k].failed())

@@ -173,6 +173,32 @@ nlohmann::json write_sessions_csv(const train_result& r) {
   return js;
 }
 
+// What a run writes into its folder, and so what --force clears: nothing else is touched (docs/training.md).
+bool run_output(const fs::path& p) {
+  const auto name = p.filename().string();
+  const auto ext = p.extension().string();
+  if (name == "weights" || name == "checkpoints" || name == "plots") return true;
+  if (name == "config.toml" || name == "train.log") return true;
+  return !fs::is_directory(p) && (ext == ".json" || ext == ".csv" || ext == ".png");
+}
+
+// A fresh run refuses a folder that holds anything but its lock, unless --force; --force clears the run's outputs.
+void claim_fresh_folder(const fs::path& dir, bool force) {
+  std::vector<fs::path> outputs;
+  bool other = false;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().filename() == ".spikeworm.lock") continue;
+    if (run_output(e.path()))
+      outputs.push_back(e.path());
+    else
+      other = true;
+  }
+  if (!force && (other || !outputs.empty()))
+    throw error(fmt::format("{} is not empty: give --force to replace the run there, or choose another --out",
+                            dir.string()));
+  for (const auto& p : outputs) fs::remove_all(p);
+}
+
 }  // namespace
 
 train_result train(const train_options& opt, const train_callback& progress) {
@@ -181,6 +207,7 @@ train_result train(const train_options& opt, const train_callback& progress) {
   const run_meta meta = resolve(opt, r, config_text);
   ensure_directory(r.dir);
   const folder_lock lock(r.dir);  // one writer per run folder (docs/training.md, "The run folder")
+  if (opt.resume.empty()) claim_fresh_folder(r.dir, opt.force);
   ensure_directory(r.dir / "checkpoints");
   ensure_directory(r.dir / "weights");
   if (opt.resume.empty()) write_file_atomically(r.dir / "config.toml", config_text);

@@ -21,6 +21,9 @@ void add_train(CLI::App& app, train_args& a) {
   c->add_option("--out", a.opt.out_dir, "output folder (default: runs/train)");
   c->add_option("--checkpoint-every", a.opt.checkpoint_every, "write the complete training state every N episodes")
       ->check(CLI::Range(1, 10000000));
+  c->add_flag("--force", a.opt.force,
+              "train into a non-empty --out: first delete what a run writes there (weights/, checkpoints/, plots/, "
+              "*.json, *.csv, config.toml, train.log)");
   c->add_option("--resume", a.opt.resume, "continue the run in this folder from its checkpoints");
   c->add_flag("-v,--verbose", a.verbose, "one line per episode");
   c->add_flag("-q,--quiet", a.quiet, "no progress output");

@@ -21,6 +21,7 @@ struct train_options {
   int threads = 0;          // 0: worker_threads' default
   long long seed = -1;      // < 0: from the config
   int checkpoint_every = 0;
+  bool force = false;       // --out may hold files: clear what the run writes first (docs/training.md)
 };
 
 // Reported once before training (record null: the episodes done so far, when resuming) and after every
