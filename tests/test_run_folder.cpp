@@ -117,5 +117,22 @@ TEST(run_folder, out_must_be_empty_unless_force_which_clears_only_the_runs_outpu
   EXPECT_EQ(read_text(out / "notes.txt"), "mine");              // never anything else
 }
 
+TEST(run_folder, resume_refuses_checkpoints_made_under_another_config) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", out.string(), "-q"}).code, 0);
+  // The folder's config now says foraging, its checkpoints hold a static run (issue 14, class 3).
+  std::ofstream(out / "config.toml") << read_text(test::source_dir() / "configs" / "spiking_foraging_small.toml");
+  const auto r = test::run_cli({"train", "--resume", out.string(), "--episodes", "6", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("the checkpoints were made under another run"));
+  EXPECT_THAT(r.err, HasSubstr("config_hash"));
+  EXPECT_THAT(r.err, HasSubstr("env \"static\" (checkpoints) vs \"foraging\" (now)"));
+  // Same config: resume goes on.
+  std::ofstream(out / "config.toml") << test::small_experiment;
+  EXPECT_EQ(test::run_cli({"train", "--resume", out.string(), "--episodes", "6", "-q"}).code, 0);
+}
+
 }  // namespace
 }  // namespace spikeworm

@@ -199,6 +199,37 @@ void claim_fresh_folder(const fs::path& dir, bool force) {
   for (const auto& p : outputs) fs::remove_all(p);
 }
 
+// FNV-1a, 64 bits: stable across builds and machines.
+std::string text_hash(const std::string& text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("{:016x}", h);
+}
+
+// checkpoints/origin.json: the config and options every checkpoint of the folder was made under, written
+// before the first checkpoint; resume refuses checkpoints made under anything else (docs/training.md).
+nlohmann::json origin_of(const train_result& r, const run_meta& meta, const std::string& config_text) {
+  return {{"config_hash", text_hash(config_text)}, {"env", envs::kind_name(r.cfg.env.kind)},
+          {"brain", std::string(brain_kind_name(r.cfg.brain.kind))}, {"sessions", meta.sessions}, {"seed", meta.seed}};
+}
+
+void check_origin(const train_result& r, const nlohmann::json& now) {
+  const auto file = r.dir / "checkpoints" / "origin.json";
+  bool any = false;
+  for (int k = 0; k < r.sessions && !any; ++k) any = fs::exists(checkpoint_of(r.dir, static_cast<std::size_t>(k)));
+  if (!any) return;
+  if (!fs::exists(file))
+    throw error(fmt::format("{}: missing, so the checkpoints there cannot be matched to this run's config", file.string()));
+  const auto was = nlohmann::json::parse(slurp(file), nullptr, false);
+  std::string diff;
+  for (const auto& [key, value] : now.items())
+    if (was.is_discarded() || !was.contains(key) || was[key] != value)
+      diff += fmt::format("{}{} {} (checkpoints) vs {} (now)", diff.empty() ? "" : "; ", key,
+                          was.is_discarded() || !was.contains(key) ? "?" : was[key].dump(), value.dump());
+  if (!diff.empty())
+    throw error(fmt::format("{}: the checkpoints were made under another run: {}", r.dir.string(), diff));
+}
+
 }  // namespace
 
 train_result train(const train_options& opt, const train_callback& progress) {
@@ -210,6 +241,9 @@ train_result train(const train_options& opt, const train_callback& progress) {
   if (opt.resume.empty()) claim_fresh_folder(r.dir, opt.force);
   ensure_directory(r.dir / "checkpoints");
   ensure_directory(r.dir / "weights");
+  const auto origin = origin_of(r, meta, config_text);
+  if (!opt.resume.empty()) check_origin(r, origin);
+  write_file_atomically(r.dir / "checkpoints" / "origin.json", origin.dump(2) + "\n");
   if (opt.resume.empty()) write_file_atomically(r.dir / "config.toml", config_text);
   write_file_atomically(r.dir / "run.json", nlohmann::json{{"config", r.config_path.string()},
                                                            {"sessions", meta.sessions},
