@@ -11,6 +11,11 @@
 #include "helpers.hpp"
 #include "spikeworm/core/lock.hpp"
 
+#include <csignal>
+#include <chrono>
+#include <thread>
+
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace spikeworm {
@@ -132,6 +137,37 @@ TEST(run_folder, resume_refuses_checkpoints_made_under_another_config) {
   // Same config: resume goes on.
   std::ofstream(out / "config.toml") << test::small_experiment;
   EXPECT_EQ(test::run_cli({"train", "--resume", out.string(), "--episodes", "6", "-q"}).code, 0);
+}
+
+TEST(run_folder, sigterm_checkpoints_every_session_exits_143_and_resume_is_byte_identical) {
+  test::temp_dir dir;
+  std::string cfg_text = test::small_experiment;
+  cfg_text.replace(cfg_text.find("episodes = 5"), 12, "episodes = 60");
+  const auto cfg = dir.write("s.toml", cfg_text);
+  const auto whole = dir.path() / "whole", stopped = dir.path() / "stopped";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", whole.string(), "-q"}).code, 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(SPIKEWORM_BINARY, SPIKEWORM_BINARY, "train", cfg.c_str(), "--threads", "2", "--out", stopped.c_str(), "-q",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Training has started once the checkpoints' origin is written (the default period is end-only).
+  const auto origin = stopped / "checkpoints" / "origin.json";
+  for (int i = 0; i < 2000 && !fs::exists(origin); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 143) << "the run finished before SIGTERM: make it longer";
+  EXPECT_TRUE(fs::exists(stopped / "checkpoints" / "session_0.ckpt"));
+  EXPECT_TRUE(fs::exists(stopped / "checkpoints" / "session_1.ckpt"));
+  EXPECT_FALSE(fs::exists(stopped / "summary.json"));
+  ASSERT_EQ(test::run_cli({"train", "--resume", stopped.string(), "-q"}).code, 0);
+  for (const char* f : {"weights/session_0.bin", "weights/session_1.bin", "episodes.csv"})
+    EXPECT_EQ(read_text(whole / f), read_text(stopped / f)) << f;
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ struct run_meta {
   int sessions = 1, episodes = 100;
   std::uint64_t seed = 1;
   int checkpoint_every = 0;
+  const std::atomic<int>* stop = nullptr;
 };
 
 // The run folder, the config and the run's shape: from the options, or from run.json when resuming.
@@ -45,7 +46,7 @@ run_meta resolve(const train_options& opt, train_result& r, std::string& config_
   config_text = slurp(r.config_path.string());
   const auto doc = load_config_string(config_text, r.config_path.string());
   r.cfg = read_experiment(table_reader::root(doc));
-  run_meta meta{r.cfg.train.sessions, r.cfg.train.episodes, r.cfg.train.seed, opt.checkpoint_every};
+  run_meta meta{r.cfg.train.sessions, r.cfg.train.episodes, r.cfg.train.seed, opt.checkpoint_every, opt.stop};
   if (resume) {
     const auto j = nlohmann::json::parse(slurp(r.dir / "run.json"), nullptr, false);
     if (j.is_discarded() || !j.contains("sessions")) throw error(fmt::format("{}: not a spikeworm run folder", r.dir.string()));
@@ -84,6 +85,7 @@ void run_sessions(std::vector<std::unique_ptr<session>>& sessions, const run_met
     const auto t0 = std::chrono::steady_clock::now();
     try {
       while (s.episodes_done() < meta.episodes) {
+        if (meta.stop && meta.stop->load() != 0) break;  // checkpointed below, at this episode boundary
         const auto& rec = s.run_episode();
         {
           std::lock_guard lock(report);
@@ -95,8 +97,10 @@ void run_sessions(std::vector<std::unique_ptr<session>>& sessions, const run_met
           r.per_session[k].checkpoint_episode = s.episodes_done();
         }
       }
-      s.save(checkpoint_of(r.dir, k));
-      r.per_session[k].checkpoint_episode = s.episodes_done();
+      if (s.episodes_done() > std::max(0, r.per_session[k].checkpoint_episode)) {
+        s.save(checkpoint_of(r.dir, k));
+        r.per_session[k].checkpoint_episode = s.episodes_done();
+      }
     } catch (const std::bad_alloc&) {
       r.per_session[k].error = fmt::format("session {} (seed {}): out of memory at episode {}", k, s.seed(),
                                            s.episodes_done());
@@ -262,6 +266,10 @@ train_result train(const train_options& opt, const train_callback& progress) {
   for (std::size_t k = 0; k < sessions.size(); ++k)
     if (sessions[k]->episodes_done() > 0) r.per_session[k].checkpoint_episode = sessions[k]->episodes_done();
   run_sessions(sessions, meta, r, progress);
+  if (opt.stop && opt.stop->load() != 0) {
+    r.interrupted = opt.stop->load();
+    return r;  // checkpoints only: train --resume continues exactly (docs/training.md)
+  }
 
   r.foraging = r.cfg.env.kind != envs::env_kind::static_goal;
   r.optimum = envs::environment(r.cfg.env).optimal_steps();

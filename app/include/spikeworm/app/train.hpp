@@ -2,6 +2,7 @@
 // (episodes.csv, sessions.csv, summary.json, weights/) and a typed result; docs/training.md.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -21,7 +22,10 @@ struct train_options {
   int threads = 0;          // 0: worker_threads' default
   long long seed = -1;      // < 0: from the config
   int checkpoint_every = 0;
-  bool force = false;       // --out may hold files: clear what the run writes first (docs/training.md)
+  bool force = false;
+  // Set (to the signal number) by a signal handler: every running session checkpoints at its next episode
+  // boundary and train returns with train_result::interrupted (docs/training.md, "Interrupting a run").
+  const std::atomic<int>* stop = nullptr;       // --out may hold files: clear what the run writes first (docs/training.md)
 };
 
 // Reported once before training (record null: the episodes done so far, when resuming) and after every
@@ -53,6 +57,7 @@ struct train_result {
   bool foraging = false;
   double wall_seconds = 0;
   std::vector<session_result> per_session;
+  int interrupted = 0;  // the signal that stopped the run (its checkpoints are written, nothing else); 0: none
   int failed() const noexcept;
 };
 
