@@ -73,17 +73,26 @@ fs::path checkpoint_of(const fs::path& dir, std::size_t k) {
 }
 
 // Plays every session to meta.episodes on `threads` threads; a session's error stops only that session.
-void run_sessions(std::vector<std::unique_ptr<session>>& sessions, const run_meta& meta, train_result& r,
-                  const train_callback& progress) {
+// Sessions are built lazily, at most `threads` at a time, and released when they end, keeping only their
+// records; a finished session exports its weights then (docs/training.md, "Failure").
+void run_sessions(std::vector<std::vector<episode_record>>& records, const run_meta& meta, train_result& r,
+                  bool resume, const train_callback& progress) {
   std::uint64_t done = 0;
-  for (auto& s : sessions) done += static_cast<std::uint64_t>(std::min(s->episodes_done(), meta.episodes));
   const std::uint64_t total = static_cast<std::uint64_t>(meta.sessions) * static_cast<std::uint64_t>(meta.episodes);
   std::mutex report;  // progress calls, one at a time, and the count they carry
   if (progress) progress({0, nullptr, done, total});
   auto body = [&](std::size_t k) {
-    auto& s = *sessions[k];
+    std::unique_ptr<session> owned;
     const auto t0 = std::chrono::steady_clock::now();
     try {
+      owned = std::make_unique<session>(r.cfg, static_cast<int>(k), meta.seed + k);
+      auto& s = *owned;
+      if (resume && fs::exists(checkpoint_of(r.dir, k))) {
+        s.load(checkpoint_of(r.dir, k));
+        r.per_session[k].checkpoint_episode = s.episodes_done();
+        std::lock_guard lock(report);
+        done += static_cast<std::uint64_t>(std::min(s.episodes_done(), meta.episodes));
+      }
       while (s.episodes_done() < meta.episodes) {
         if (meta.stop && meta.stop->load() != 0) break;  // checkpointed below, at this episode boundary
         const auto& rec = s.run_episode();
@@ -101,17 +110,23 @@ void run_sessions(std::vector<std::unique_ptr<session>>& sessions, const run_met
         s.save(checkpoint_of(r.dir, k));
         r.per_session[k].checkpoint_episode = s.episodes_done();
       }
+      if (s.episodes_done() == meta.episodes) {
+        write_weights(r.dir / "weights" / fmt::format("session_{}.bin", k), s.policy().params());
+        r.per_session[k].weights_written = true;
+      }
     } catch (const std::bad_alloc&) {
-      r.per_session[k].error = fmt::format("session {} (seed {}): out of memory at episode {}", k, s.seed(),
-                                           s.episodes_done());
+      r.per_session[k].error = fmt::format("session {} (seed {}): out of memory at episode {}", k, meta.seed + k,
+                                           owned ? owned->episodes_done() : 0);
     } catch (const std::exception& e) {
       r.per_session[k].error = e.what();
     }
+    if (owned) records[k] = owned->records();
+    r.per_session[k].seed = meta.seed + k;
     r.per_session[k].wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   const auto start = std::chrono::steady_clock::now();
   worker_pool pool(r.threads);
-  pool.for_each(sessions.size(), body);
+  pool.for_each(records.size(), body);
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -124,16 +139,17 @@ void layer_columns(std::ostream& o, const brain_config& b, const char* prefix) {
   for (int l = 0; l < b.layers; ++l) o << "," << prefix << (l + 1);
 }
 
-void write_episodes_csv(const train_result& r, const std::vector<std::unique_ptr<session>>& sessions) {
+void write_episodes_csv(const train_result& r, const std::vector<std::vector<episode_record>>& records) {
   atomic_file f(r.dir / "episodes.csv");
   auto& o = f.stream();
   o << "session,seed,episode,success,steps,outcome,reward,loss,learning_rate,beta,entropy,grad_norm,foods,"
        "distance_efficiency,sops";
   layer_columns(o, r.cfg.brain, "spikes_l");
   o << "\n";
-  for (auto& s : sessions)
-    for (const auto& e : s->records()) {
-      o << fmt::format("{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.6g},{}", e.session, s->seed(),
+  for (std::size_t k = 0; k < records.size(); ++k)
+    for (const auto& e : records[k]) {
+      o << fmt::format("{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.6g},{}", e.session,
+                       r.per_session[k].seed,
                        e.episode, e.success ? 1 : 0, e.steps, e.outcome, e.reward, e.loss, e.lr, e.beta, e.entropy,
                        e.grad_norm, e.foods, e.distance_efficiency, e.sops);
       for (auto x : e.spikes) o << "," << x;
@@ -255,17 +271,10 @@ train_result train(const train_options& opt, const train_callback& progress) {
                                                            {"seed", meta.seed},
                                                            {"checkpoint_every", meta.checkpoint_every}}
                                                     .dump(2) + "\n");
-  std::vector<std::unique_ptr<session>> sessions;
-  for (int k = 0; k < meta.sessions; ++k) {
-    sessions.push_back(std::make_unique<session>(r.cfg, k, meta.seed + static_cast<std::uint64_t>(k)));
-    const auto ck = checkpoint_of(r.dir, static_cast<std::size_t>(k));
-    if (!opt.resume.empty() && fs::exists(ck)) sessions.back()->load(ck);
-  }
+  std::vector<std::vector<episode_record>> records(static_cast<std::size_t>(meta.sessions));
   r.threads = worker_threads(opt.threads);
-  r.per_session.resize(sessions.size());
-  for (std::size_t k = 0; k < sessions.size(); ++k)
-    if (sessions[k]->episodes_done() > 0) r.per_session[k].checkpoint_episode = sessions[k]->episodes_done();
-  run_sessions(sessions, meta, r, progress);
+  r.per_session.resize(records.size());
+  run_sessions(records, meta, r, !opt.resume.empty(), progress);
   if (opt.stop && opt.stop->load() != 0) {
     r.interrupted = opt.stop->load();
     return r;  // checkpoints only: train --resume continues exactly (docs/training.md)
@@ -273,20 +282,13 @@ train_result train(const train_options& opt, const train_callback& progress) {
 
   r.foraging = r.cfg.env.kind != envs::env_kind::static_goal;
   r.optimum = envs::environment(r.cfg.env).optimal_steps();
-  write_episodes_csv(r, sessions);
-  for (std::size_t k = 0; k < sessions.size(); ++k) {
+  write_episodes_csv(r, records);
+  for (std::size_t k = 0; k < records.size(); ++k) {
     auto& s = r.per_session[k];
-    s.seed = sessions[k]->seed();
-    s.episodes = sessions[k]->episodes_done();
-    s.metrics = compute_metrics(sessions[k]->records(), r.optimum, r.foraging, r.cfg.brain);
+    s.episodes = static_cast<int>(records[k].size());
+    s.metrics = compute_metrics(records[k], r.optimum, r.foraging, r.cfg.brain);
   }
   const nlohmann::json per_session = write_sessions_csv(r);
-  // A failed session never replaces exported weights (docs/training.md, "Failure").
-  for (std::size_t k = 0; k < sessions.size(); ++k)
-    if (!r.per_session[k].failed()) {
-      write_weights(r.dir / "weights" / fmt::format("session_{}.bin", k), sessions[k]->policy().params());
-      r.per_session[k].weights_written = true;
-    }
   nlohmann::json summary{{"config", r.config_path.string()}, {"brain", std::string(brain_kind_name(r.cfg.brain.kind))},
                          {"env", envs::kind_name(r.cfg.env.kind)}, {"preset", r.cfg.env.preset},
                          {"sessions", meta.sessions}, {"episodes", meta.episodes}, {"seed", meta.seed},
