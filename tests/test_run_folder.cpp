@@ -9,6 +9,7 @@
 
 #include "cli_helpers.hpp"
 #include "helpers.hpp"
+#include "spikeworm/app/sweep.hpp"
 #include "spikeworm/core/lock.hpp"
 
 #include <csignal>
@@ -168,6 +169,26 @@ TEST(run_folder, sigterm_checkpoints_every_session_exits_143_and_resume_is_byte_
   ASSERT_EQ(test::run_cli({"train", "--resume", stopped.string(), "-q"}).code, 0);
   for (const char* f : {"weights/session_0.bin", "weights/session_1.bin", "episodes.csv"})
     EXPECT_EQ(read_text(whole / f), read_text(stopped / f)) << f;
+}
+
+TEST(run_folder, sweep_reuses_a_point_only_under_the_same_options) {
+  test::temp_dir dir;
+  app::sweep_options o;
+  o.config = dir.write("s.toml", test::small_experiment).string();
+  o.sets = {"brain.hidden=8"};
+  o.out_dir = (dir.path() / "sweep").string();
+  o.sessions = 1;
+  o.episodes = 3;
+  o.eval_episodes = 2;
+  app::sweep(o);
+  const auto episodes = dir.path() / "sweep" / "p000" / "episodes.csv";
+  const auto first = read_text(episodes);
+  app::sweep(o);  // same options: reused
+  EXPECT_EQ(read_text(episodes), first);
+  o.episodes = 4;  // other --episodes: re-run
+  app::sweep(o);
+  EXPECT_NE(read_text(episodes), first);
+  EXPECT_EQ(test::read_json(dir.path() / "sweep" / "p000" / "run.json")["episodes"], 4);
 }
 
 }  // namespace

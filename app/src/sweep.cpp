@@ -215,6 +215,12 @@ void write_outputs(const sweep_options& opt, const sweep_result& s) {
   f.commit();
 }
 
+// The options a point's results depend on besides its config.
+nlohmann::json point_options(const sweep_options& opt) {
+  return {{"sessions", opt.sessions}, {"episodes", opt.episodes}, {"eval_episodes", opt.eval_episodes},
+          {"eval_engine", opt.eval_engine}, {"tables", opt.tables}};
+}
+
 }  // namespace
 
 sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
@@ -238,8 +244,12 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
     p.values = points[i];
     const fs::path cfg_path = dir / "configs" / (p.name + ".toml");
     const fs::path run = dir / p.name;
-    // A finished point with the same config is reused.
-    const bool done = fs::exists(run / "summary.json") && fs::exists(run / "config.toml") && slurp(run / "config.toml") == texts[i];
+    // A finished point is reused only when its config and every option it was made under match
+    // (sweep_point.json, written once the point is measured; docs/training.md, "The run folder").
+    const std::string made_under = point_options(opt).dump(2) + "\n";
+    const bool done = fs::exists(run / "summary.json") && fs::exists(run / "config.toml") &&
+                      slurp(run / "config.toml") == texts[i] && fs::exists(run / "sweep_point.json") &&
+                      slurp(run / "sweep_point.json") == made_under;
     if (!done) {
       write_file_atomically(cfg_path, texts[i]);
       train_options to;
@@ -258,6 +268,7 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
       write_file_atomically(run / "train.log", train_report(tr));
     }
     measure(opt, s.tables, threads, run, p);
+    if (!done) write_file_atomically(run / "sweep_point.json", made_under);
     s.points.push_back(std::move(p));
   }
   if (progress) progress(points.size(), points.size(), "");
