@@ -191,5 +191,21 @@ TEST(run_folder, sweep_reuses_a_point_only_under_the_same_options) {
   EXPECT_EQ(test::read_json(dir.path() / "sweep" / "p000" / "run.json")["episodes"], 4);
 }
 
+TEST(run_folder, eval_refuses_missing_or_extra_weights) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", out.string(), "-q"}).code, 0);
+  fs::copy_file(out / "weights" / "session_1.bin", out / "weights" / "session_5.bin");
+  auto r = test::run_cli({"eval", out.string(), "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("extra weights file"));
+  fs::remove(out / "weights" / "session_5.bin");
+  fs::remove(out / "weights" / "session_1.bin");
+  r = test::run_cli({"eval", out.string(), "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("weights/session_1.bin is missing"));
+}
+
 }  // namespace
 }  // namespace spikeworm
