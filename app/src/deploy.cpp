@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/lock.hpp"
 #include "spikeworm/learning/brain.hpp"
 #include "spikeworm/learning/evaluate.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
@@ -40,7 +41,18 @@ session_choice choose_session(const experiment_config& cfg, const std::vector<st
   return best;
 }
 
+namespace {
+
+// RUN for RUN/weights/session_K.bin; the weights file's own folder otherwise.
+std::filesystem::path run_folder_of(const std::string& weights) {
+  const auto parent = std::filesystem::absolute(std::filesystem::path(weights)).parent_path();
+  return parent.filename() == "weights" ? parent.parent_path() : parent;
+}
+
+}  // namespace
+
 deploy_report deploy(const deploy_options& opt) {
+  const folder_lock lock(run_folder_of(opt.weights));  // docs/training.md, "The run folder"
   auto agent = make_brain(opt.cfg.brain, opt.cfg.brain.enc.width(envs::observation_size), envs::num_actions, 1);
   read_weights(opt.weights, agent->params());
   auto* sb = dynamic_cast<spiking_brain*>(agent.get());

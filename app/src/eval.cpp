@@ -1,9 +1,16 @@
 // Evaluation runs (eval.json) and their energy per decision (energy.json).
 #include "spikeworm/app/eval.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <vector>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/parallel.hpp"
 
@@ -20,8 +27,36 @@ nlohmann::json eval_json(const eval_result& r, const loaded_run& run, const eval
   return j;
 }
 
+namespace {
+
+// A run folder is evaluated on exactly the sessions its run.json lists (docs/training.md, "The run folder").
+void check_sessions(const loaded_run& run) {
+  const auto meta = run.dir / "run.json";
+  if (!fs::is_directory(run.dir) || !fs::exists(meta)) return;
+  const auto j = nlohmann::json::parse(slurp(meta), nullptr, false);
+  if (j.is_discarded() || !j.contains("sessions") || !j["sessions"].is_number_integer()) return;  // r2 validates
+  const auto n = j["sessions"].get<long long>();
+  std::vector<bool> seen(static_cast<std::size_t>(std::max(0LL, n)), false);
+  for (const auto& w : run.weights) {
+    int k = -1;
+    const auto name = fs::path(w).filename().string();
+    if (std::sscanf(name.c_str(), "session_%d.bin", &k) != 1 || k < 0 || k >= n)
+      throw error(fmt::format("{}: extra weights file {} (run.json lists {} sessions)", run.dir.string(), w, n));
+    seen[static_cast<std::size_t>(k)] = true;
+  }
+  for (std::size_t k = 0; k < seen.size(); ++k)
+    if (!seen[k])
+      throw error(fmt::format("{}: weights/session_{}.bin is missing (run.json lists {} sessions; a failed session "
+                              "exports no weights)", run.dir.string(), k, n));
+}
+
+}  // namespace
+
 eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<int>* done) {
+  if (fs::is_directory(fs::path(req.run))) check_sessions(run);  // not for one weights file
   const int threads = worker_threads(req.threads);
+  std::optional<folder_lock> lock;  // eval.json's writer owns the run folder (docs/training.md, "The run folder")
+  if (fs::is_directory(fs::path(req.run))) lock.emplace(fs::path(req.run));
   eval_outcome o;
   o.written = !req.out.empty()                       ? fs::path(req.out)
               : fs::is_directory(fs::path(req.run)) ? fs::path(req.run) / "eval.json"
@@ -44,6 +79,7 @@ fs::path eval_path_of(const energy_request& req) { return fs::path(req.run) / "e
 
 energy_outcome energy(const energy_request& req, std::vector<energy_table> tables) {
   const fs::path dir(req.run);
+  const folder_lock lock(dir);  // energy.json's writer owns the run folder (docs/training.md, "The run folder")
   energy_outcome o;
   o.eval_path = eval_path_of(req);
   o.tables = std::move(tables);

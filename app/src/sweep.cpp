@@ -12,6 +12,7 @@
 #include "spikeworm/app/train.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/parallel.hpp"
 
@@ -214,6 +215,12 @@ void write_outputs(const sweep_options& opt, const sweep_result& s) {
   f.commit();
 }
 
+// The options a point's results depend on besides its config.
+nlohmann::json point_options(const sweep_options& opt) {
+  return {{"sessions", opt.sessions}, {"episodes", opt.episodes}, {"eval_episodes", opt.eval_episodes},
+          {"eval_engine", opt.eval_engine}, {"tables", opt.tables}};
+}
+
 }  // namespace
 
 sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
@@ -226,6 +233,7 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
   const auto points = grid(s.axes);
   const auto texts = point_configs(opt, base, s.axes, points);
   ensure_directory(dir);
+  const folder_lock lock(dir);  // one sweep per folder (docs/training.md, "The run folder")
   ensure_directory(dir / "configs");
   remove_stale_temporaries(dir);  // docs/reliability.md
   const int threads = worker_threads(opt.threads);
@@ -237,8 +245,12 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
     p.values = points[i];
     const fs::path cfg_path = dir / "configs" / (p.name + ".toml");
     const fs::path run = dir / p.name;
-    // A finished point with the same config is reused.
-    const bool done = fs::exists(run / "summary.json") && fs::exists(run / "config.toml") && slurp(run / "config.toml") == texts[i];
+    // A finished point is reused only when its config and every option it was made under match
+    // (sweep_point.json, written once the point is measured; docs/training.md, "The run folder").
+    const std::string made_under = json_text(point_options(opt));
+    const bool done = fs::exists(run / "summary.json") && fs::exists(run / "config.toml") &&
+                      slurp(run / "config.toml") == texts[i] && fs::exists(run / "sweep_point.json") &&
+                      slurp(run / "sweep_point.json") == made_under;
     if (!done) {
       write_file_atomically(cfg_path, texts[i]);
       train_options to;
@@ -247,13 +259,17 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
       to.sessions = opt.sessions;
       to.episodes = opt.episodes;
       to.threads = threads;
+      to.force = true;  // the point did not finish under this config: its folder is re-run from scratch
       const auto tr = train(to);
-      for (const auto& ps : tr.per_session)
-        if (!ps.error.empty()) s.train_failures.push_back(ps.error);
+      for (std::size_t k = 0; k < tr.per_session.size(); ++k)
+        if (tr.per_session[k].failed())
+          s.train_failures.push_back(fmt::format("{} (the session stopped; {})", tr.per_session[k].error,
+                                                 failure_note(tr, k)));
       if (!s.train_failures.empty()) return s;
       write_file_atomically(run / "train.log", train_report(tr));
     }
     measure(opt, s.tables, threads, run, p);
+    if (!done) write_file_atomically(run / "sweep_point.json", made_under);
     s.points.push_back(std::move(p));
   }
   if (progress) progress(points.size(), points.size(), "");

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <new>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "spikeworm/app/run_dir.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/parallel.hpp"
 
@@ -31,6 +33,7 @@ struct run_meta {
   int sessions = 1, episodes = 100;
   std::uint64_t seed = 1;
   int checkpoint_every = 0;
+  const std::atomic<int>* stop = nullptr;
 };
 
 // The run folder, the config and the run's shape: from the options, or from run.json when resuming.
@@ -43,7 +46,7 @@ run_meta resolve(const train_options& opt, train_result& r, std::string& config_
   config_text = slurp(r.config_path.string());
   const auto doc = load_config_string(config_text, r.config_path.string());
   r.cfg = read_experiment(table_reader::root(doc));
-  run_meta meta{r.cfg.train.sessions, r.cfg.train.episodes, r.cfg.train.seed, opt.checkpoint_every};
+  run_meta meta{r.cfg.train.sessions, r.cfg.train.episodes, r.cfg.train.seed, opt.checkpoint_every, opt.stop};
   if (resume) {
     const auto j = nlohmann::json::parse(slurp(r.dir / "run.json"), nullptr, false);
     if (j.is_discarded() || !j.contains("sessions")) throw error(fmt::format("{}: not a spikeworm run folder", r.dir.string()));
@@ -70,36 +73,65 @@ fs::path checkpoint_of(const fs::path& dir, std::size_t k) {
 }
 
 // Plays every session to meta.episodes on `threads` threads; a session's error stops only that session.
-void run_sessions(std::vector<std::unique_ptr<session>>& sessions, const run_meta& meta, train_result& r,
-                  const train_callback& progress) {
+// Sessions are built lazily, at most `threads` at a time, and released when they end, keeping only their
+// records; a finished session exports its weights then (docs/training.md, "Failure").
+void run_sessions(std::vector<std::vector<episode_record>>& records, const run_meta& meta, train_result& r,
+                  bool resume, const train_callback& progress) {
   std::uint64_t done = 0;
-  for (auto& s : sessions) done += static_cast<std::uint64_t>(std::min(s->episodes_done(), meta.episodes));
   const std::uint64_t total = static_cast<std::uint64_t>(meta.sessions) * static_cast<std::uint64_t>(meta.episodes);
   std::mutex report;  // progress calls, one at a time, and the count they carry
   if (progress) progress({0, nullptr, done, total});
   auto body = [&](std::size_t k) {
-    auto& s = *sessions[k];
+    std::unique_ptr<session> owned;
     const auto t0 = std::chrono::steady_clock::now();
     try {
+      owned = std::make_unique<session>(r.cfg, static_cast<int>(k), meta.seed + k);
+      auto& s = *owned;
+      if (resume && fs::exists(checkpoint_of(r.dir, k))) {
+        s.load(checkpoint_of(r.dir, k));
+        r.per_session[k].checkpoint_episode = s.episodes_done();
+        std::lock_guard lock(report);
+        done += static_cast<std::uint64_t>(std::min(s.episodes_done(), meta.episodes));
+      }
       while (s.episodes_done() < meta.episodes) {
+        if (meta.stop && meta.stop->load() != 0) break;  // checkpointed below, at this episode boundary
         const auto& rec = s.run_episode();
         {
           std::lock_guard lock(report);
           ++done;
           if (progress) progress({k, &rec, done, total});
         }
-        if (meta.checkpoint_every > 0 && s.episodes_done() % meta.checkpoint_every == 0) s.save(checkpoint_of(r.dir, k));
+        if (meta.checkpoint_every > 0 && s.episodes_done() % meta.checkpoint_every == 0) {
+          s.save(checkpoint_of(r.dir, k));
+          r.per_session[k].checkpoint_episode = s.episodes_done();
+        }
       }
-      s.save(checkpoint_of(r.dir, k));
+      if (s.episodes_done() > std::max(0, r.per_session[k].checkpoint_episode)) {
+        s.save(checkpoint_of(r.dir, k));
+        r.per_session[k].checkpoint_episode = s.episodes_done();
+      }
+      if (s.episodes_done() == meta.episodes) {
+        write_weights(r.dir / "weights" / fmt::format("session_{}.bin", k), s.policy().params());
+        r.per_session[k].weights_written = true;
+      }
+    } catch (const std::bad_alloc&) {
+      r.per_session[k].error = fmt::format("session {} (seed {}): out of memory at episode {}", k, meta.seed + k,
+                                           owned ? owned->episodes_done() : 0);
     } catch (const std::exception& e) {
       r.per_session[k].error = e.what();
     }
+    if (owned) records[k] = owned->records();
+    r.per_session[k].seed = meta.seed + k;
     r.per_session[k].wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   const auto start = std::chrono::steady_clock::now();
   worker_pool pool(r.threads);
-  pool.for_each(sessions.size(), body);
+  pool.for_each(records.size(), body);
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::size_t spiking_layers(const brain_config& b) {
+  return b.kind == brain_kind::spiking ? static_cast<std::size_t>(b.layers) : 0;
 }
 
 void layer_columns(std::ostream& o, const brain_config& b, const char* prefix) {
@@ -107,16 +139,17 @@ void layer_columns(std::ostream& o, const brain_config& b, const char* prefix) {
   for (int l = 0; l < b.layers; ++l) o << "," << prefix << (l + 1);
 }
 
-void write_episodes_csv(const train_result& r, const std::vector<std::unique_ptr<session>>& sessions) {
+void write_episodes_csv(const train_result& r, const std::vector<std::vector<episode_record>>& records) {
   atomic_file f(r.dir / "episodes.csv");
   auto& o = f.stream();
   o << "session,seed,episode,success,steps,outcome,reward,loss,learning_rate,beta,entropy,grad_norm,foods,"
        "distance_efficiency,sops";
   layer_columns(o, r.cfg.brain, "spikes_l");
   o << "\n";
-  for (auto& s : sessions)
-    for (const auto& e : s->records()) {
-      o << fmt::format("{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.6g},{}", e.session, s->seed(),
+  for (std::size_t k = 0; k < records.size(); ++k)
+    for (const auto& e : records[k]) {
+      o << fmt::format("{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.6g},{}", e.session,
+                       r.per_session[k].seed,
                        e.episode, e.success ? 1 : 0, e.steps, e.outcome, e.reward, e.loss, e.lr, e.beta, e.entropy,
                        e.grad_norm, e.foods, e.distance_efficiency, e.sops);
       for (auto x : e.spikes) o << "," << x;
@@ -133,7 +166,8 @@ nlohmann::json write_sessions_csv(const train_result& r) {
   o << "session,seed,episodes,success_rate,last30_success,last30_steps,path_efficiency,convergence_run,"
        "post_success,post_variance,composite,mean_foods,wall_seconds,episodes_per_second";
   layer_columns(o, r.cfg.brain, "spike_rate_l");
-  o << "\n";
+  const bool status = r.failed() > 0;  // the status column appears only in runs with a failed session
+  o << (status ? ",status\n" : "\n");
   for (std::size_t k = 0; k < r.per_session.size(); ++k) {
     const auto& s = r.per_session[k];
     const auto& m = s.metrics;
@@ -144,6 +178,8 @@ nlohmann::json write_sessions_csv(const train_result& r) {
                      m.convergence_run, m.post_success, m.post_variance, m.composite, m.mean_foods, wall,
                      wall > 0 ? eps / wall : 0.0);
     for (double x : m.spike_rate) o << fmt::format(",{:.5f}", x);
+    for (std::size_t l = m.spike_rate.size(); l < spiking_layers(r.cfg.brain); ++l) o << ",";
+    if (status) o << (s.failed() ? ",failed" : ",finished");
     o << "\n";
     js.push_back({{"session", k}, {"seed", s.seed}, {"episodes", s.episodes},
                   {"success_rate", m.success_rate}, {"last30_success", m.last30_success},
@@ -151,9 +187,67 @@ nlohmann::json write_sessions_csv(const train_result& r) {
                   {"convergence_run", m.convergence_run}, {"post_success", m.post_success},
                   {"post_variance", m.post_variance}, {"composite", m.composite}, {"mean_foods", m.mean_foods},
                   {"spike_rate", m.spike_rate}, {"wall_seconds", wall}, {"error", s.error}});
+    if (status) js.back()["status"] = s.failed() ? "failed" : "finished";
   }
   f.commit();
   return js;
+}
+
+// What a run writes into its folder, and so what --force clears: nothing else is touched (docs/training.md).
+bool run_output(const fs::path& p) {
+  const auto name = p.filename().string();
+  const auto ext = p.extension().string();
+  if (name == "weights" || name == "checkpoints" || name == "plots") return true;
+  if (name == "config.toml" || name == "train.log") return true;
+  return !fs::is_directory(p) && (ext == ".json" || ext == ".csv" || ext == ".png");
+}
+
+// A fresh run refuses a folder that holds anything but its lock, unless --force; --force clears the run's outputs.
+void claim_fresh_folder(const fs::path& dir, bool force) {
+  std::vector<fs::path> outputs;
+  bool other = false;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().filename() == ".spikeworm.lock") continue;
+    if (run_output(e.path()))
+      outputs.push_back(e.path());
+    else
+      other = true;
+  }
+  if (!force && (other || !outputs.empty()))
+    throw error(fmt::format("{} is not empty: give --force to replace the run there, or choose another --out",
+                            dir.string()));
+  for (const auto& p : outputs) fs::remove_all(p);
+}
+
+// FNV-1a, 64 bits: stable across builds and machines.
+std::string text_hash(const std::string& text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("{:016x}", h);
+}
+
+// checkpoints/origin.json: the config and options every checkpoint of the folder was made under, written
+// before the first checkpoint; resume refuses checkpoints made under anything else (docs/training.md).
+nlohmann::json origin_of(const train_result& r, const run_meta& meta, const std::string& config_text) {
+  return {{"config_hash", text_hash(config_text)}, {"env", envs::kind_name(r.cfg.env.kind)},
+          {"brain", std::string(brain_kind_name(r.cfg.brain.kind))}, {"sessions", meta.sessions}, {"seed", meta.seed}};
+}
+
+void check_origin(const train_result& r, const nlohmann::json& now) {
+  const auto file = r.dir / "checkpoints" / "origin.json";
+  bool any = false;
+  for (int k = 0; k < r.sessions && !any; ++k) any = fs::exists(checkpoint_of(r.dir, static_cast<std::size_t>(k)));
+  if (!any) return;
+  if (!fs::exists(file))
+    throw error(fmt::format("{}: missing, so the checkpoints there cannot be matched to this run's config", file.string()));
+  const auto was = nlohmann::json::parse(slurp(file), nullptr, false);
+  std::string diff;
+  for (const auto& [key, value] : now.items())
+    if (was.is_discarded() || !was.contains(key) || was[key] != value)
+      diff += fmt::format("{}{} {} (checkpoints) vs {} (now)", diff.empty() ? "" : "; ", key,
+                          was.is_discarded() || !was.contains(key) ? "?" : was[key].dump(), value.dump());
+  if (!diff.empty())
+    throw error(fmt::format("{}: the checkpoints were made under another run: {}", r.dir.string(), diff));
 }
 
 }  // namespace
@@ -163,42 +257,49 @@ train_result train(const train_options& opt, const train_callback& progress) {
   std::string config_text;
   const run_meta meta = resolve(opt, r, config_text);
   ensure_directory(r.dir);
+  const folder_lock lock(r.dir);  // one writer per run folder (docs/training.md, "The run folder")
+  if (opt.resume.empty()) claim_fresh_folder(r.dir, opt.force);
   ensure_directory(r.dir / "checkpoints");
   ensure_directory(r.dir / "weights");
   for (const char* sub : {"", "checkpoints", "weights"}) remove_stale_temporaries(r.dir / sub);  // docs/reliability.md
+  const auto origin = origin_of(r, meta, config_text);
+  if (!opt.resume.empty()) check_origin(r, origin);
+  write_file_atomically(r.dir / "checkpoints" / "origin.json", json_text(origin));
   if (opt.resume.empty()) write_file_atomically(r.dir / "config.toml", config_text);
   write_file_atomically(r.dir / "run.json", json_text(nlohmann::json{{"config", r.config_path.string()},
                                                            {"sessions", meta.sessions},
                                                            {"episodes", meta.episodes},
                                                            {"seed", meta.seed},
                                                            {"checkpoint_every", meta.checkpoint_every}}));
-  std::vector<std::unique_ptr<session>> sessions;
-  for (int k = 0; k < meta.sessions; ++k) {
-    sessions.push_back(std::make_unique<session>(r.cfg, k, meta.seed + static_cast<std::uint64_t>(k)));
-    const auto ck = checkpoint_of(r.dir, static_cast<std::size_t>(k));
-    if (!opt.resume.empty() && fs::exists(ck)) sessions.back()->load(ck);
-  }
+  std::vector<std::vector<episode_record>> records(static_cast<std::size_t>(meta.sessions));
   r.threads = worker_threads(opt.threads);
-  r.per_session.resize(sessions.size());
-  run_sessions(sessions, meta, r, progress);
+  r.per_session.resize(records.size());
+  run_sessions(records, meta, r, !opt.resume.empty(), progress);
+  if (opt.stop && opt.stop->load() != 0) {
+    r.interrupted = opt.stop->load();
+    return r;  // checkpoints only: train --resume continues exactly (docs/training.md)
+  }
 
   r.foraging = r.cfg.env.kind != envs::env_kind::static_goal;
   r.optimum = envs::environment(r.cfg.env).optimal_steps();
-  write_episodes_csv(r, sessions);
-  for (std::size_t k = 0; k < sessions.size(); ++k) {
+  write_episodes_csv(r, records);
+  for (std::size_t k = 0; k < records.size(); ++k) {
     auto& s = r.per_session[k];
-    s.seed = sessions[k]->seed();
-    s.episodes = sessions[k]->episodes_done();
-    s.metrics = compute_metrics(sessions[k]->records(), r.optimum, r.foraging, r.cfg.brain);
+    s.episodes = static_cast<int>(records[k].size());
+    s.metrics = compute_metrics(records[k], r.optimum, r.foraging, r.cfg.brain);
   }
   const nlohmann::json per_session = write_sessions_csv(r);
-  for (std::size_t k = 0; k < sessions.size(); ++k)
-    write_weights(r.dir / "weights" / fmt::format("session_{}.bin", k), sessions[k]->policy().params());
   nlohmann::json summary{{"config", r.config_path.string()}, {"brain", std::string(brain_kind_name(r.cfg.brain.kind))},
                          {"env", envs::kind_name(r.cfg.env.kind)}, {"preset", r.cfg.env.preset},
                          {"sessions", meta.sessions}, {"episodes", meta.episodes}, {"seed", meta.seed},
                          {"threads", r.threads}, {"optimum", r.optimum}, {"wall_seconds", r.wall_seconds},
                          {"per_session", per_session}};
+  if (r.failed() > 0) {
+    nlohmann::json failed = nlohmann::json::array();
+    for (std::size_t k = 0; k < r.per_session.size(); ++k)
+      if (r.per_session[k].failed()) failed.push_back(k);
+    summary["failed_sessions"] = failed;  // excluded from the means of the printed summary
+  }
   write_file_atomically(r.dir / "summary.json", json_text(summary));
   return r;
 }

@@ -1,5 +1,6 @@
 // The tables of a training run: one row per session and the summary over sessions.
 #include <algorithm>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -28,7 +29,8 @@ struct columns {
 
 std::string session_rows(const train_result& r, columns& c) {
   std::string out;
-  const std::size_t layers = r.per_session.empty() ? 0 : r.per_session[0].metrics.spike_rate.size();
+  // The layer count comes from the config: a session that failed before its first episode has no rates.
+  const std::size_t layers = r.cfg.brain.kind == brain_kind::spiking ? static_cast<std::size_t>(r.cfg.brain.layers) : 0;
   out += fmt::format("{:>7} {:>6} {:>8} {:>8} {:>9} {:>6} {:>5} {:>8} {:>8} {:>9}", "session", "seed", "success",
                      "last30", "steps30", "eff", "conv", "post SR", "post var", "composite");
   for (std::size_t l = 0; l < layers; ++l) out += fmt::format(" {:>8}", fmt::format("rate L{}", l + 1));
@@ -41,11 +43,16 @@ std::string session_rows(const train_result& r, columns& c) {
     out += fmt::format("{:>7} {:>6} {:>8.3f} {:>8.3f} {:>9.1f} {:>6.3f} {:>5} {:>8.3f} {:>8.3f} {:>9.3f}", k, s.seed,
                        m.success_rate, m.last30_success, m.last30_steps, m.path_efficiency, m.convergence_run,
                        m.post_success, m.post_variance, m.composite);
-    for (std::size_t l = 0; l < m.spike_rate.size(); ++l) {
+    for (std::size_t l = 0; l < layers; ++l) {
+      if (l >= m.spike_rate.size()) {
+        out += fmt::format(" {:>8}", "-");
+        continue;
+      }
       out += fmt::format(" {:>8.4f}", m.spike_rate[l]);
-      c.rate[l].push_back(m.spike_rate[l]);
+      if (!s.failed()) c.rate[l].push_back(m.spike_rate[l]);
     }
-    out += fmt::format(" {:>8.2f} {:>7.2f}{}\n", s.wall_seconds, eps, s.error.empty() ? "" : "  FAILED");
+    out += fmt::format(" {:>8.2f} {:>7.2f}{}\n", s.wall_seconds, eps, s.failed() ? "  FAILED" : "");
+    if (s.failed()) continue;  // failed sessions are excluded from the means (docs/training.md, "Failure")
     c.sr.push_back(m.success_rate); c.l30.push_back(m.last30_success); c.s30.push_back(m.last30_steps);
     c.eff.push_back(m.path_efficiency); c.conv.push_back(m.convergence_run); c.psr.push_back(m.post_success);
     c.pvar.push_back(m.post_variance); c.comp.push_back(m.composite); c.wall.push_back(s.wall_seconds);
@@ -56,13 +63,34 @@ std::string session_rows(const train_result& r, columns& c) {
 
 }  // namespace
 
+std::string failure_note(const train_result& r, std::size_t k) {
+  const auto& s = r.per_session.at(k);
+  const auto weights = r.dir / "weights" / fmt::format("session_{}.bin", k);
+  std::string out = std::filesystem::exists(weights)
+                        ? fmt::format("{} was not overwritten (it holds an earlier export)", weights.string())
+                        : fmt::format("no weights were exported for session {}", k);
+  if (s.checkpoint_episode > 0)
+    out += fmt::format("; checkpoints/session_{}.ckpt holds its first {} episodes (train --resume continues from it)",
+                       k, s.checkpoint_episode);
+  else
+    out += "; no checkpoint was kept (the default checkpoint period is end-only: see --checkpoint-every)";
+  return out;
+}
+
 std::string train_report(const train_result& r) {
   std::string out = fmt::format("{} on {} ({}), {} sessions x {} episodes, {} threads\n\n",
                                 brain_kind_name(r.cfg.brain.kind), envs::kind_name(r.cfg.env.kind), r.cfg.env.preset,
                                 r.sessions, r.episodes, r.threads);
   columns c;
   out += session_rows(r, c);
-  out += "\nsummary: mean [min, max]\n";
+  const int failed = r.failed();
+  if (failed > 0 && failed == static_cast<int>(r.per_session.size())) {
+    out += "\nsummary: none, every session failed\n";
+    return out + fmt::format("\nwrote {}/{{episodes.csv, sessions.csv, summary.json}}\n", r.dir.string());
+  }
+  out += failed > 0 ? fmt::format("\nsummary over the {} finished sessions ({} failed, excluded): mean [min, max]\n",
+                                  static_cast<int>(r.per_session.size()) - failed, failed)
+                    : std::string("\nsummary: mean [min, max]\n");
   auto row = [&](const std::string& k, const std::string& v) { out += fmt::format("  {:<28} {}\n", k, v); };
   row("success rate", stats(c.sr, ".3f"));
   row("last-30 success", stats(c.l30, ".3f"));

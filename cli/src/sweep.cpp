@@ -82,7 +82,7 @@ int sweep(const sweep_args& a, std::ostream& out, std::ostream& err) {
   });
   if (!s.train_failures.empty()) {
     for (const auto& f : s.train_failures)
-      err << "spikeworm: error: " << f << " (the session stopped; its last good checkpoint is kept)\n";
+      err << "spikeworm: error: " << f << "\n";
     return 2;
   }
   bar.reset();

@@ -1,4 +1,6 @@
 // spikeworm train: parse, app::train, print the tables.
+#include <atomic>
+#include <csignal>
 #include <optional>
 
 #include <fmt/format.h>
@@ -21,15 +23,45 @@ void add_train(CLI::App& app, train_args& a) {
   c->add_option("--out", a.opt.out_dir, "output folder (default: runs/train)");
   c->add_option("--checkpoint-every", a.opt.checkpoint_every, "write the complete training state every N episodes")
       ->check(CLI::Range(1, 10000000));
+  c->add_flag("--force", a.opt.force,
+              "train into a non-empty --out: first delete what a run writes there (weights/, checkpoints/, plots/, "
+              "*.json, *.csv, config.toml, train.log)");
   c->add_option("--resume", a.opt.resume, "continue the run in this folder from its checkpoints");
   c->add_flag("-v,--verbose", a.verbose, "one line per episode");
   c->add_flag("-q,--quiet", a.quiet, "no progress output");
 }
 
+namespace {
+
+std::atomic<int> g_signal{0};  // set by SIGINT/SIGTERM during train (docs/training.md, "Interrupting a run")
+extern "C" void on_stop_signal(int sig) { g_signal.store(sig); }
+
+// Installs the handlers for the life of the object and restores the previous ones.
+struct stop_on_signals {
+  stop_on_signals() {
+    g_signal.store(0);
+    old_int = std::signal(SIGINT, on_stop_signal);
+    old_term = std::signal(SIGTERM, on_stop_signal);
+  }
+  ~stop_on_signals() {
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+  }
+  stop_on_signals(const stop_on_signals&) = delete;
+  stop_on_signals& operator=(const stop_on_signals&) = delete;
+  void (*old_int)(int);
+  void (*old_term)(int);
+};
+
+}  // namespace
+
 int train(const train_args& a, std::ostream& out, std::ostream& err) {
+  const stop_on_signals handlers;
+  auto opt = a.opt;
+  opt.stop = &g_signal;
   std::optional<progress_bar> bar;
   const auto mode = a.quiet || a.verbose ? progress_bar::mode::off : progress_bar::mode::automatic;
-  const auto r = app::train(a.opt, [&](const app::train_progress& p) {
+  const auto r = app::train(opt, [&](const app::train_progress& p) {
     if (!bar) bar.emplace(err, "train", p.total, mode);
     if (a.verbose && p.record) {
       const auto& e = *p.record;
@@ -40,10 +72,17 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
     bar->update(p.done, fmt::format("{}/{} episodes", p.done, p.total));
   });
   if (bar) bar->finish();
+  if (r.interrupted) {
+    err << fmt::format("spikeworm: interrupted by signal {}: every running session wrote its checkpoint at its "
+                       "episode boundary; continue with: spikeworm train --resume {}\n",
+                       r.interrupted, r.dir.string());
+    return 128 + r.interrupted;  // 130 for SIGINT, 143 for SIGTERM
+  }
   out << app::train_report(r);
-  for (const auto& s : r.per_session)
-    if (!s.error.empty())
-      err << "spikeworm: error: " << s.error << " (the session stopped; its last good checkpoint is kept)\n";
+  for (std::size_t k = 0; k < r.per_session.size(); ++k)
+    if (r.per_session[k].failed())
+      err << "spikeworm: error: " << r.per_session[k].error << " (the session stopped; " << app::failure_note(r, k)
+          << ")\n";
   return r.failed() ? 2 : 0;
 }
 

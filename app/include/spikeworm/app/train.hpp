@@ -2,6 +2,7 @@
 // (episodes.csv, sessions.csv, summary.json, weights/) and a typed result; docs/training.md.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -21,6 +22,10 @@ struct train_options {
   int threads = 0;          // 0: worker_threads' default
   long long seed = -1;      // < 0: from the config
   int checkpoint_every = 0;
+  bool force = false;
+  // Set (to the signal number) by a signal handler: every running session checkpoints at its next episode
+  // boundary and train returns with train_result::interrupted (docs/training.md, "Interrupting a run").
+  const std::atomic<int>* stop = nullptr;       // --out may hold files: clear what the run writes first (docs/training.md)
 };
 
 // Reported once before training (record null: the episodes done so far, when resuming) and after every
@@ -37,7 +42,10 @@ struct session_result {
   int episodes = 0;
   session_metrics metrics;
   double wall_seconds = 0;
-  std::string error;  // empty unless the session stopped on an error (its last good checkpoint is kept)
+  std::string error;  // empty unless the session stopped on an error (docs/training.md, "Failure")
+  int checkpoint_episode = -1;  // episodes in the newest checkpoint this session has on disk; -1: none
+  bool weights_written = false;  // weights/session_K.bin exported by this run (finished sessions only)
+  bool failed() const noexcept { return !error.empty(); }
 };
 
 struct train_result {
@@ -49,6 +57,7 @@ struct train_result {
   bool foraging = false;
   double wall_seconds = 0;
   std::vector<session_result> per_session;
+  int interrupted = 0;  // the signal that stopped the run (its checkpoints are written, nothing else); 0: none
   int failed() const noexcept;
 };
 
@@ -57,5 +66,8 @@ train_result train(const train_options& opt, const train_callback& progress = {}
 
 // The tables spikeworm train prints (also written as train.log by sweep).
 std::string train_report(const train_result& r);
+
+// What a failed session left behind, for the message that follows its error (docs/training.md, "Failure").
+std::string failure_note(const train_result& r, std::size_t k);
 
 }  // namespace spikeworm::app

@@ -1,0 +1,211 @@
+// The run folder's guarantees of docs/training.md ("Failure"): honest failure and a self-consistent folder.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cli_helpers.hpp"
+#include "helpers.hpp"
+#include "spikeworm/app/sweep.hpp"
+#include "spikeworm/core/lock.hpp"
+
+#include <csignal>
+#include <chrono>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace spikeworm {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// configs/spiking_static_medium.toml with surrogate_alpha = 1e5: session 0 (seed 2) diverges at its first
+// episode and session 1 (seed 3) finishes (issue 14, class 2).
+std::string diverging_experiment() {
+  std::string t = read_text(test::source_dir() / "configs" / "spiking_static_medium.toml");
+  const auto at = t.find("surrogate_alpha = 1.0");
+  if (at == std::string::npos) return t;
+  return t.replace(at, 21, "surrogate_alpha = 1e5");
+}
+
+TEST(run_folder, failed_session_is_marked_excluded_and_never_overwrites_weights) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("alpha.toml", diverging_experiment());
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--seed", "2", "--sessions", "2", "--episodes", "1", "--out",
+                          out.string(), "-q"}).code, 2);
+  ASSERT_FALSE(fs::exists(out / "weights" / "session_0.bin"));
+  // An export of session 0 from elsewhere; resuming re-trains session 0 from scratch and it diverges again.
+  std::ofstream(out / "weights" / "session_0.bin") << "earlier export";
+  const auto r = test::run_cli({"train", "--resume", out.string(), "--episodes", "2", "-q"});
+  ASSERT_EQ(r.code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("non-finite"));
+  EXPECT_THAT(r.err, Not(HasSubstr("last good checkpoint is kept")));
+  EXPECT_THAT(r.err, HasSubstr("no checkpoint was kept"));
+  EXPECT_THAT(r.err, HasSubstr("was not overwritten"));
+  EXPECT_THAT(r.out, HasSubstr("FAILED"));
+  EXPECT_THAT(r.out, HasSubstr("1 failed, excluded"));
+  EXPECT_EQ(read_text(out / "weights" / "session_0.bin"), "earlier export");
+  EXPECT_TRUE(fs::exists(out / "weights" / "session_1.bin"));
+  const auto summary = test::read_json(out / "summary.json");
+  EXPECT_EQ(summary["failed_sessions"], nlohmann::json::array({0}));
+  EXPECT_EQ(summary["per_session"][0]["status"], "failed");
+  EXPECT_EQ(summary["per_session"][1]["status"], "finished");
+  const auto csv = read_text(out / "sessions.csv");
+  EXPECT_THAT(csv, HasSubstr(",status\n"));
+  EXPECT_THAT(csv, HasSubstr(",failed\n"));
+  EXPECT_THAT(csv, HasSubstr(",finished\n"));
+}
+
+TEST(run_folder, every_session_failing_still_writes_the_summary) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("alpha.toml", diverging_experiment());
+  const auto out = dir.path() / "o";
+  const auto r = test::run_cli({"train", cfg.string(), "--seed", "2", "--sessions", "1", "--episodes", "1", "--out",
+                                out.string(), "-q"});
+  ASSERT_EQ(r.code, 2) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("every session failed"));
+  EXPECT_THAT(r.err, HasSubstr("no weights were exported for session 0"));
+  EXPECT_FALSE(fs::exists(out / "weights" / "session_0.bin"));
+  EXPECT_TRUE(fs::exists(out / "summary.json"));
+}
+
+TEST(run_folder, a_second_writer_gets_in_use_by_pid) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", out.string(), "-q"}).code, 0);
+  const std::string held = fmt::format("is in use by pid {}", ::getpid());
+  {
+    const folder_lock lock(out);  // another process's train, eval, energy or deploy
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"train", cfg.string(), "--out", out.string(), "-q"},
+             {"train", "--resume", out.string(), "-q"},
+             {"eval", out.string(), "-q"},
+             {"energy", out.string(), "--no-plot", "-q"}}) {
+      const auto r = test::run_cli(args);
+      EXPECT_EQ(r.code, 2) << args[0];
+      EXPECT_THAT(r.err, HasSubstr(held)) << args[0];
+    }
+  }
+  EXPECT_EQ(test::run_cli({"eval", out.string(), "-q"}).code, 0);  // released with its holder
+}
+
+TEST(run_folder, out_must_be_empty_unless_force_which_clears_only_the_runs_outputs) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--sessions", "3", "--out", out.string(), "-q"}).code, 0);
+  ASSERT_EQ(test::run_cli({"eval", out.string(), "-q"}).code, 0);
+  std::ofstream(out / "notes.txt") << "mine";
+  const auto refused = test::run_cli({"train", cfg.string(), "--sessions", "2", "--out", out.string(), "-q"});
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("is not empty: give --force"));
+  EXPECT_TRUE(fs::exists(out / "weights" / "session_2.bin"));
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--sessions", "2", "--out", out.string(), "--force", "-q"}).code, 0);
+  EXPECT_FALSE(fs::exists(out / "weights" / "session_2.bin"));  // stale weights of the old run
+  EXPECT_FALSE(fs::exists(out / "checkpoints" / "session_2.ckpt"));
+  EXPECT_FALSE(fs::exists(out / "eval.json"));                  // stale results of the old run
+  EXPECT_EQ(read_text(out / "notes.txt"), "mine");              // never anything else
+}
+
+TEST(run_folder, resume_refuses_checkpoints_made_under_another_config) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", out.string(), "-q"}).code, 0);
+  // The folder's config now says foraging, its checkpoints hold a static run (issue 14, class 3).
+  std::ofstream(out / "config.toml") << read_text(test::source_dir() / "configs" / "spiking_foraging_small.toml");
+  const auto r = test::run_cli({"train", "--resume", out.string(), "--episodes", "6", "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("the checkpoints were made under another run"));
+  EXPECT_THAT(r.err, HasSubstr("config_hash"));
+  EXPECT_THAT(r.err, HasSubstr("env \"static\" (checkpoints) vs \"foraging\" (now)"));
+  // Same config: resume goes on.
+  std::ofstream(out / "config.toml") << test::small_experiment;
+  EXPECT_EQ(test::run_cli({"train", "--resume", out.string(), "--episodes", "6", "-q"}).code, 0);
+}
+
+TEST(run_folder, sigterm_checkpoints_every_session_exits_143_and_resume_is_byte_identical) {
+  test::temp_dir dir;
+  std::string cfg_text = test::small_experiment;
+  cfg_text.replace(cfg_text.find("episodes = 5"), 12, "episodes = 60");
+  const auto cfg = dir.write("s.toml", cfg_text);
+  const auto whole = dir.path() / "whole", stopped = dir.path() / "stopped";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", whole.string(), "-q"}).code, 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(SPIKEWORM_BINARY, SPIKEWORM_BINARY, "train", cfg.c_str(), "--threads", "2", "--out", stopped.c_str(), "-q",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Training has started once the checkpoints' origin is written (the default period is end-only).
+  const auto origin = stopped / "checkpoints" / "origin.json";
+  for (int i = 0; i < 2000 && !fs::exists(origin); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 143) << "the run finished before SIGTERM: make it longer";
+  EXPECT_TRUE(fs::exists(stopped / "checkpoints" / "session_0.ckpt"));
+  EXPECT_TRUE(fs::exists(stopped / "checkpoints" / "session_1.ckpt"));
+  EXPECT_FALSE(fs::exists(stopped / "summary.json"));
+  ASSERT_EQ(test::run_cli({"train", "--resume", stopped.string(), "-q"}).code, 0);
+  for (const char* f : {"weights/session_0.bin", "weights/session_1.bin", "episodes.csv"})
+    EXPECT_EQ(read_text(whole / f), read_text(stopped / f)) << f;
+}
+
+TEST(run_folder, sweep_reuses_a_point_only_under_the_same_options) {
+  test::temp_dir dir;
+  app::sweep_options o;
+  o.config = dir.write("s.toml", test::small_experiment).string();
+  o.sets = {"brain.hidden=8"};
+  o.out_dir = (dir.path() / "sweep").string();
+  o.sessions = 1;
+  o.episodes = 3;
+  o.eval_episodes = 2;
+  app::sweep(o);
+  const auto episodes = dir.path() / "sweep" / "p000" / "episodes.csv";
+  const auto first = read_text(episodes);
+  app::sweep(o);  // same options: reused
+  EXPECT_EQ(read_text(episodes), first);
+  o.episodes = 4;  // other --episodes: re-run
+  app::sweep(o);
+  EXPECT_NE(read_text(episodes), first);
+  EXPECT_EQ(test::read_json(dir.path() / "sweep" / "p000" / "run.json")["episodes"], 4);
+}
+
+TEST(run_folder, eval_refuses_missing_or_extra_weights) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", out.string(), "-q"}).code, 0);
+  fs::copy_file(out / "weights" / "session_1.bin", out / "weights" / "session_5.bin");
+  auto r = test::run_cli({"eval", out.string(), "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("extra weights file"));
+  fs::remove(out / "weights" / "session_5.bin");
+  fs::remove(out / "weights" / "session_1.bin");
+  r = test::run_cli({"eval", out.string(), "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("weights/session_1.bin is missing"));
+}
+
+}  // namespace
+}  // namespace spikeworm
