@@ -189,5 +189,22 @@ TEST(Integrity, EnergyWithBadEvalJsonExits2) {
   EXPECT_NE(r.err.find("'decisions'"), std::string::npos) << r.err;
 }
 
+TEST(Integrity, EvalAndDeployRefuseNonFiniteWeightsWithExit2) {
+  temp_dir t;
+  const auto run = t.path() / "run";
+  fs::copy(trained_run(), run, fs::copy_options::recursive);
+  session a(small_config(), 0, 3);
+  auto& p = a.policy().params().front();
+  p.value[1] = std::numeric_limits<float>::quiet_NaN();
+  write_weights(run / "weights" / "session_0.bin", a.policy().params());  // a valid checksum over a NaN
+  const auto e = run_cli({"eval", run.string(), "--out", (t.path() / "e.json").string(), "-q"});
+  EXPECT_EQ(e.code, 2) << e.err;
+  EXPECT_NE(e.err.find("tensor " + p.name), std::string::npos) << e.err;
+  const auto d = run_cli({"deploy", run.string(), "--chip", "loihi", "--no-plot", "-q", "--out",
+                          (t.path() / "d.json").string()});
+  EXPECT_EQ(d.code, 2) << d.err;
+  EXPECT_NE(d.err.find("session_0.bin"), std::string::npos) << d.err;
+}
+
 }  // namespace
 }  // namespace spikeworm::test

@@ -49,7 +49,7 @@ struct writer {
   template <class T>
   void vec(const std::vector<T>& v) {
     pod(static_cast<std::uint64_t>(v.size()));
-    buf.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    if (!v.empty()) buf.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
   }
   void finish(const std::filesystem::path& file) {
     const std::uint64_t length = buf.size() + trailer_bytes;
@@ -88,7 +88,7 @@ struct reader {
     const auto n = pod<std::uint64_t>();
     if (n > (end - pos) / sizeof(T)) corrupt(fmt::format("array of {} items, {} bytes left", n, end - pos));
     std::vector<T> v(n);
-    std::memcpy(v.data(), data.data() + pos, n * sizeof(T));
+    if (n) std::memcpy(v.data(), data.data() + pos, n * sizeof(T));
     pos += n * sizeof(T);
     return v;
   }
