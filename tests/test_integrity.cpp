@@ -168,7 +168,8 @@ TEST(Integrity, EvalJsonFieldsAreRangeChecked) {
       {"decisions", 4'600'000'000'000'000'000ull}, {"episodes", -1},        {"successes", 1'000'000},
       {"agents", 0},                               {"seconds", -1.0},       {"hidden", "x"},
       {"mean_foods", -2.0},                        {"engine", "warp"},      {"session_successes", nlohmann::json::array()},
-      {"layers", 1.5}};
+      {"layers", 1.5},                             {"success_rate", 1.5},   {"sample", 3},
+      {"seconds_per_decision", -1.0}};
   for (const auto& [key, value] : edits) {
     auto j = good;
     j[key] = value;

@@ -369,6 +369,32 @@ void read_task(const json_fields& f, eval_result& r) {
   if (sum != r.successes) f.bad("session_successes", fmt::format("sum {} differs from successes {}", sum, r.successes));
 }
 
+// The derived figures to_json writes (rates, per-decision values) and the fields the app adds (run, weights,
+// seed, sample): type- and range-checked too, so no key of the file goes unchecked.
+void check_derived(const json_fields& f, const eval_result& r) {
+  const double rate = f.real("success_rate", 0, 1);
+  if (std::abs(rate - r.success_rate()) > 1e-9)
+    f.bad("success_rate", fmt::format("{} differs from successes / episodes = {}", rate, r.success_rate()));
+  f.real("seconds_per_decision", 0, 1e12);
+  const auto& arr = f.get("layer");
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const json_fields l{arr[i], fmt::format("{}: layer[{}]", f.where, i)};
+    l.real("firing_rate", 0, 1);
+    for (const char* key : {"spikes_per_decision", "sops_per_decision", "updates_per_decision"})
+      l.real(key, 0, static_cast<double>(max_count));
+  }
+  if (f.j.contains("run") && !f.j.at("run").is_string()) f.bad("run", "must be a string");
+  if (f.j.contains("sample") && !f.j.at("sample").is_boolean()) f.bad("sample", "must be true or false");
+  if (f.j.contains("seed")) f.integer<std::uint64_t>("seed", 0, UINT64_MAX);
+  if (f.j.contains("weights")) {
+    const auto& w = f.j.at("weights");
+    if (!w.is_array() || w.size() != static_cast<std::size_t>(r.agents))
+      f.bad("weights", fmt::format("must list {} weight files (one per agent)", r.agents));
+    for (const auto& x : w)
+      if (!x.is_string()) f.bad("weights", fmt::format("must hold file names, got {}", x.dump().substr(0, 80)));
+  }
+}
+
 }  // namespace
 
 eval_result eval_result::from_json(const nlohmann::json& j) {
@@ -403,6 +429,7 @@ eval_result eval_result::from_json(const nlohmann::json& j) {
   r.mlp_hidden = f.integer<int>("mlp_hidden", 1, 1 << 20);
   r.mlp_layers = f.integer<int>("mlp_layers", 1, 1000);
   r.seconds = f.real("seconds", 0, 1e12);
+  check_derived(f, r);
   return r;
 }
 
