@@ -2,12 +2,14 @@
 #include "spikeworm/app/run_dir.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
@@ -59,6 +61,46 @@ loaded_run load_run(const std::string& path, const std::string& config_override)
   const auto doc = load_config_string(text, r.config_path.string());
   r.cfg = read_experiment(table_reader::root(doc));
   return r;
+}
+
+namespace {
+
+// An integer of run.json in [lo, hi]; the error names the file and key.
+std::int64_t run_integer(const nlohmann::json& j, const std::string& file, const char* key, std::int64_t lo,
+                         std::int64_t hi) {
+  if (!j.contains(key)) throw error(fmt::format("{}: missing key '{}'", file, key));
+  const auto& v = j.at(key);
+  const bool ok = v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX) &&
+                  v.get<std::int64_t>() >= lo && v.get<std::int64_t>() <= hi;
+  if (!ok) throw error(fmt::format("{}: key '{}': must be an integer in [{}, {}], got {}", file, key, lo, hi, v.dump()));
+  return v.get<std::int64_t>();
+}
+
+}  // namespace
+
+run_record parse_run_json(const std::string& text, const std::string& file) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw error(fmt::format("{}: not valid JSON (not a spikeworm run folder?)", file));
+  run_record r;
+  if (!j.contains("config") || !j.at("config").is_string())
+    throw error(fmt::format("{}: key 'config': must be a string", file));
+  r.config = j.at("config").get<std::string>();
+  r.sessions = static_cast<int>(run_integer(j, file, "sessions", 1, 10000));
+  r.episodes = static_cast<int>(run_integer(j, file, "episodes", 1, 10'000'000));
+  if (!j.contains("seed")) throw error(fmt::format("{}: missing key 'seed'", file));
+  const auto& seed = j.at("seed");
+  if (!seed.is_number_integer() || (!seed.is_number_unsigned() && seed.get<std::int64_t>() < 0))
+    throw error(fmt::format("{}: key 'seed': must be an integer in [0, 2^64-1], got {}", file, seed.dump()));
+  r.seed = seed.get<std::uint64_t>();
+  if (j.contains("checkpoint_every"))
+    r.checkpoint_every = static_cast<int>(run_integer(j, file, "checkpoint_every", 0, 10'000'000));
+  return r;
+}
+
+run_record read_run_json(const fs::path& dir) {
+  const fs::path file = dir / "run.json";
+  if (!fs::exists(file)) throw error(fmt::format("{}: not a spikeworm run folder (no run.json)", dir.string()));
+  return parse_run_json(slurp(file), file.string());
 }
 
 }  // namespace spikeworm::app

@@ -48,12 +48,11 @@ run_meta resolve(const train_options& opt, train_result& r, std::string& config_
   r.cfg = read_experiment(table_reader::root(doc));
   run_meta meta{r.cfg.train.sessions, r.cfg.train.episodes, r.cfg.train.seed, opt.checkpoint_every, opt.stop};
   if (resume) {
-    const auto j = nlohmann::json::parse(slurp(r.dir / "run.json"), nullptr, false);
-    if (j.is_discarded() || !j.contains("sessions")) throw error(fmt::format("{}: not a spikeworm run folder", r.dir.string()));
-    meta.sessions = j["sessions"];
-    meta.episodes = j["episodes"];
-    meta.seed = j["seed"];
-    meta.checkpoint_every = j.value("checkpoint_every", 0);
+    const run_record rec = read_run_json(r.dir);  // range-checked (docs/training.md, "File formats")
+    meta.sessions = rec.sessions;
+    meta.episodes = rec.episodes;
+    meta.seed = rec.seed;
+    meta.checkpoint_every = rec.checkpoint_every;
     if (opt.sessions > 0 || opt.seed >= 0) throw error("--sessions and --seed are fixed by the run being resumed");
   } else {
     if (opt.sessions > 0) meta.sessions = opt.sessions;

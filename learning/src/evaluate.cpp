@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -289,56 +290,146 @@ nlohmann::json eval_result::to_json() const {
           {"seconds_per_decision", decisions ? seconds / static_cast<double>(decisions) : 0.0}};
 }
 
-eval_result eval_result::from_json(const nlohmann::json& j) {
-  auto get = [&](const char* key) -> const nlohmann::json& {
-    if (!j.contains(key)) throw error(fmt::format("eval.json: missing key '{}'", key));
+namespace {
+
+// eval.json's fields, each type- and range-checked; errors read "eval.json: key 'K': ..." (docs/training.md).
+struct json_fields {
+  const nlohmann::json& j;
+  std::string where = "eval.json";
+  const nlohmann::json& get(const char* key) const {
+    if (!j.is_object() || !j.contains(key)) throw error(fmt::format("{}: missing key '{}'", where, key));
     return j.at(key);
-  };
+  }
+  [[noreturn]] void bad(const char* key, const std::string& what) const {
+    throw error(fmt::format("{}: key '{}': {}", where, key, what));
+  }
+  template <class T>
+  T integer(const char* key, T lo, T hi) const {
+    const auto& v = get(key);
+    if (!v.is_number_integer()) bad(key, fmt::format("must be an integer, got {}", v.dump()));
+    if (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)
+                               : (v.get<std::int64_t>() < static_cast<std::int64_t>(lo) ||
+                                  v.get<std::int64_t>() > static_cast<std::int64_t>(std::min<std::uint64_t>(hi, INT64_MAX))))
+      bad(key, fmt::format("must be in [{}, {}], got {}", lo, hi, v.dump()));
+    return v.is_number_unsigned() ? static_cast<T>(v.get<std::uint64_t>()) : static_cast<T>(v.get<std::int64_t>());
+  }
+  double real(const char* key, double lo, double hi) const {
+    const auto& v = get(key);
+    if (!v.is_number()) bad(key, fmt::format("must be a number, got {}", v.dump()));
+    const double x = v.get<double>();
+    if (!std::isfinite(x) || x < lo || x > hi) bad(key, fmt::format("must be in [{}, {}], got {}", lo, hi, v.dump()));
+    return x;
+  }
+  std::string text(const char* key) const {
+    const auto& v = get(key);
+    if (!v.is_string() || v.get_ref<const std::string&>().empty() || v.get_ref<const std::string&>().size() > 64)
+      bad(key, fmt::format("must be a name, got {}", v.dump().substr(0, 80)));
+    return v.get<std::string>();
+  }
+};
+
+constexpr std::uint64_t max_count = 1ull << 53;            // counts stay exact as doubles
+constexpr std::uint64_t max_decisions_per_episode = 1'000'000;
+
+void read_layers(const json_fields& f, eval_result& r) {
+  const auto& arr = f.get("layer");
+  if (!arr.is_array() || arr.size() > 1000) f.bad("layer", "must be an array of at most 1000 layers");
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const json_fields l{arr[i], fmt::format("{}: layer[{}]", f.where, i)};
+    layer_counts c;
+    c.name = l.text("name");
+    c.neurons = l.integer<std::uint64_t>("neurons", 0, max_count);
+    c.fan_out = l.integer<std::uint64_t>("fan_out", 0, max_count);
+    c.spikes = l.integer<std::uint64_t>("spikes", 0, max_count);
+    c.sops = l.integer<std::uint64_t>("sops", 0, max_count);
+    c.updates = l.integer<std::uint64_t>("updates", 0, max_count);
+    c.events = l.integer<std::uint64_t>("events", 0, max_count);
+    r.layers_counts.push_back(std::move(c));
+  }
+}
+
+void read_task(const json_fields& f, eval_result& r) {
+  r.agents = f.integer<int>("agents", 1, 10000);
+  r.episodes = f.integer<int>("episodes", 1, INT32_MAX);
+  r.successes = f.integer<int>("successes", 0, r.episodes);
+  r.mean_steps_success = f.real("mean_steps_success", 0, static_cast<double>(max_decisions_per_episode));
+  r.mean_reward = f.real("mean_reward", -1e12, 1e12);
+  r.mean_foods = f.real("mean_foods", 0, 1e9);
+  r.decisions = f.integer<std::uint64_t>("decisions", 0, static_cast<std::uint64_t>(r.episodes) * max_decisions_per_episode);
+  const auto& ss = f.get("session_successes");
+  if (!ss.is_array() || ss.size() != static_cast<std::size_t>(r.agents))
+    f.bad("session_successes", fmt::format("must be an array of {} counts (one per agent)", r.agents));
+  std::int64_t sum = 0;
+  for (const auto& v : ss) {
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > r.successes)
+      f.bad("session_successes", fmt::format("must hold counts in [0, {}], got {}", r.successes, v.dump()));
+    sum += v.get<std::int64_t>();
+    r.session_successes.push_back(v.get<int>());
+  }
+  if (sum != r.successes) f.bad("session_successes", fmt::format("sum {} differs from successes {}", sum, r.successes));
+}
+
+// The derived figures to_json writes (rates, per-decision values) and the fields the app adds (run, weights,
+// seed, sample): type- and range-checked too, so no key of the file goes unchecked.
+void check_derived(const json_fields& f, const eval_result& r) {
+  const double rate = f.real("success_rate", 0, 1);
+  if (std::abs(rate - r.success_rate()) > 1e-9)
+    f.bad("success_rate", fmt::format("{} differs from successes / episodes = {}", rate, r.success_rate()));
+  f.real("seconds_per_decision", 0, 1e12);
+  const auto& arr = f.get("layer");
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const json_fields l{arr[i], fmt::format("{}: layer[{}]", f.where, i)};
+    l.real("firing_rate", 0, 1);
+    for (const char* key : {"spikes_per_decision", "sops_per_decision", "updates_per_decision"})
+      l.real(key, 0, static_cast<double>(max_count));
+  }
+  if (f.j.contains("run") && !f.j.at("run").is_string()) f.bad("run", "must be a string");
+  if (f.j.contains("sample") && !f.j.at("sample").is_boolean()) f.bad("sample", "must be true or false");
+  if (f.j.contains("seed")) f.integer<std::uint64_t>("seed", 0, UINT64_MAX);
+  if (f.j.contains("weights")) {
+    const auto& w = f.j.at("weights");
+    if (!w.is_array() || w.size() != static_cast<std::size_t>(r.agents))
+      f.bad("weights", fmt::format("must list {} weight files (one per agent)", r.agents));
+    for (const auto& x : w)
+      if (!x.is_string()) f.bad("weights", fmt::format("must hold file names, got {}", x.dump().substr(0, 80)));
+  }
+}
+
+}  // namespace
+
+eval_result eval_result::from_json(const nlohmann::json& j) {
+  const json_fields f{j};
   eval_result r;
   try {
-    r.brain_type = parse_brain_kind(get("brain").get<std::string>());
-    r.engine = get("engine").get<std::string>();
-    r.encoder = get("encoder").get<std::string>();
-    r.n_obs = get("n_obs").get<int>();
-    r.n_input = get("n_input").get<int>();
-    r.hidden = get("hidden").get<int>();
-    r.layers = get("layers").get<int>();
-    r.steps = get("steps").get<int>();
-    r.n_actions = get("n_actions").get<int>();
-    r.agents = get("agents").get<int>();
-    r.episodes = get("episodes").get<int>();
-    r.successes = get("successes").get<int>();
-    r.mean_steps_success = get("mean_steps_success").get<double>();
-    r.mean_reward = get("mean_reward").get<double>();
-    r.mean_foods = get("mean_foods").get<double>();
-    r.decisions = get("decisions").get<std::uint64_t>();
-    r.session_successes = get("session_successes").get<std::vector<int>>();
-    for (const auto& l : get("layer")) {
-      layer_counts c;
-      c.name = l.at("name").get<std::string>();
-      c.neurons = l.at("neurons").get<std::uint64_t>();
-      c.fan_out = l.at("fan_out").get<std::uint64_t>();
-      c.spikes = l.at("spikes").get<std::uint64_t>();
-      c.sops = l.at("sops").get<std::uint64_t>();
-      c.updates = l.at("updates").get<std::uint64_t>();
-      c.events = l.at("events").get<std::uint64_t>();
-      r.layers_counts.push_back(std::move(c));
-    }
-    r.dense_updates = get("dense_updates").get<std::uint64_t>();
-    r.input_spikes = get("input_spikes").get<std::uint64_t>();
-    r.input_fan_out = get("input_fan_out").get<std::uint64_t>();
-    r.input_macs = get("input_macs").get<std::uint64_t>();
-    r.clock_macs = get("clock_macs").get<std::uint64_t>();
-    r.ann_macs = get("ann_macs").get<std::uint64_t>();
-    r.mlp_macs = get("mlp_macs").get<std::uint64_t>();
-    r.synapses = get("synapses").get<std::uint64_t>();
-    r.dense_weights = get("dense_weights").get<std::uint64_t>();
-    r.mlp_hidden = get("mlp_hidden").get<int>();
-    r.mlp_layers = get("mlp_layers").get<int>();
-    r.seconds = get("seconds").get<double>();
-  } catch (const nlohmann::json::exception& e) {
-    throw error(fmt::format("eval.json: {}", e.what()));
+    r.brain_type = parse_brain_kind(f.text("brain"));
+  } catch (const error& e) {
+    f.bad("brain", e.what());
   }
+  r.engine = f.text("engine");
+  if (r.engine != "event" && r.engine != "clock" && r.engine != "dense")
+    f.bad("engine", fmt::format("must be event, clock or dense, got '{}'", r.engine));
+  r.encoder = f.text("encoder");
+  r.n_obs = f.integer<int>("n_obs", 1, 1 << 20);
+  r.n_input = f.integer<int>("n_input", 1, 1 << 20);
+  r.hidden = f.integer<int>("hidden", 1, 1 << 20);
+  r.layers = f.integer<int>("layers", 1, 1000);
+  r.steps = f.integer<int>("steps", 1, 1 << 20);
+  r.n_actions = f.integer<int>("n_actions", 1, 1 << 16);
+  read_task(f, r);
+  read_layers(f, r);
+  r.dense_updates = f.integer<std::uint64_t>("dense_updates", 0, max_count);
+  r.input_spikes = f.integer<std::uint64_t>("input_spikes", 0, max_count);
+  r.input_fan_out = f.integer<std::uint64_t>("input_fan_out", 0, max_count);
+  r.input_macs = f.integer<std::uint64_t>("input_macs", 0, max_count);
+  r.clock_macs = f.integer<std::uint64_t>("clock_macs", 0, max_count);
+  r.ann_macs = f.integer<std::uint64_t>("ann_macs", 0, max_count);
+  r.mlp_macs = f.integer<std::uint64_t>("mlp_macs", 0, max_count);
+  r.synapses = f.integer<std::uint64_t>("synapses", 0, max_count);
+  r.dense_weights = f.integer<std::uint64_t>("dense_weights", 0, max_count);
+  r.mlp_hidden = f.integer<int>("mlp_hidden", 1, 1 << 20);
+  r.mlp_layers = f.integer<int>("mlp_layers", 1, 1000);
+  r.seconds = f.real("seconds", 0, 1e12);
+  check_derived(f, r);
   return r;
 }
 

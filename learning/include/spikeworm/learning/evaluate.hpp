@@ -75,7 +75,8 @@ struct eval_result {
   int mlp_hidden = 64, mlp_layers = 2;
   double seconds = 0;                    // wall time of the brain's passes only
   nlohmann::json to_json() const;
-  static eval_result from_json(const nlohmann::json& j);  // throws error naming a missing key
+  // Every field type- and range-checked (docs/training.md, "File formats"): throws error naming the key.
+  static eval_result from_json(const nlohmann::json& j);
   double success_rate() const noexcept { return episodes ? static_cast<double>(successes) / episodes : 0.0; }
   double per_decision(std::uint64_t total) const noexcept {
     return decisions ? static_cast<double>(total) / static_cast<double>(decisions) : 0.0;

@@ -62,7 +62,13 @@ class session {
 
   // The complete training state, written atomically; load() restores it exactly.
   void save(const std::filesystem::path& file) const;
+  // load() throws spikeworm::error naming the file when it is corrupt, of another session or brain, holds
+  // non-finite values, or was made under another config hash; the session is unchanged then.
   void load(const std::filesystem::path& file);
+  // The hash of the config and options the run is made under: written into the checkpoint's header by save(),
+  // and load() refuses a checkpoint whose stored hash differs (docs/training.md, "File formats"). Default 0.
+  void set_config_hash(std::uint64_t h) noexcept { config_hash_ = h; }
+  std::uint64_t config_hash() const noexcept { return config_hash_; }
 
  private:
   class player;  // the episode's decisions: samples actions, keeps inputs, probabilities and rewards
@@ -78,7 +84,8 @@ class session {
   adam opt_;
   double baseline_ = 0.0;
   bool baseline_set_ = false;
-  int pending_ = 0;  // episodes accumulated in the gradients since the last update
+  int pending_ = 0;
+  std::uint64_t config_hash_ = 0;  // episodes accumulated in the gradients since the last update
   std::vector<episode_record> records_;
   // per-episode buffers
   std::vector<std::vector<double>> inputs_;
@@ -88,7 +95,8 @@ class session {
   std::vector<std::uint64_t> decision_spikes_;  // [decision][layer]: spikes of each hidden layer
 };
 
-// Trained weights in the documented format of docs/training.md ("SWWT" v1), PyTorch layout.
+// Trained weights in the documented format of docs/training.md ("SWWT" v2), PyTorch layout.
+// read_weights checks length and checksum first, refuses non-finite values; params change only on success.
 void write_weights(const std::filesystem::path& file, const std::vector<param_tensor>& params);
 void read_weights(const std::filesystem::path& file, std::vector<param_tensor>& params);
 
