@@ -125,9 +125,13 @@ TEST(Integrity, CheckpointOfAnotherConfigHashIsRefused) {
   session a(cfg, 0, 3), b(cfg, 0, 3);
   a.set_config_hash(0x1234);
   a.save(t.path() / "c.ckpt");
+  b.set_config_hash(0x9999);
   EXPECT_NE(error_of([&] { b.load(t.path() / "c.ckpt"); }).find("another configuration"), std::string::npos);
   b.set_config_hash(0x1234);
   EXPECT_EQ(error_of([&] { b.load(t.path() / "c.ckpt"); }), "");
+  // A session that states no configuration (hash 0, a library caller) loads it; train always states one.
+  session c(cfg, 0, 3);
+  EXPECT_EQ(error_of([&] { c.load(t.path() / "c.ckpt"); }), "");
 }
 
 TEST(Integrity, RunJsonFieldsAreRangeChecked) {

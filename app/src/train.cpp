@@ -12,6 +12,7 @@
 
 #include "spikeworm/app/run_dir.hpp"
 #include "spikeworm/core/config.hpp"
+#include "spikeworm/core/checksum.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
@@ -34,6 +35,7 @@ struct run_meta {
   std::uint64_t seed = 1;
   int checkpoint_every = 0;
   const std::atomic<int>* stop = nullptr;
+  std::uint64_t config_hash = 0;  // written into every checkpoint; load() refuses another (docs/training.md)
 };
 
 // The run folder, the config and the run's shape: from the options, or from run.json when resuming.
@@ -86,6 +88,7 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
     try {
       owned = std::make_unique<session>(r.cfg, static_cast<int>(k), meta.seed + k);
       auto& s = *owned;
+      s.set_config_hash(meta.config_hash);
       if (resume && fs::exists(checkpoint_of(r.dir, k))) {
         s.load(checkpoint_of(r.dir, k));
         r.per_session[k].checkpoint_episode = s.episodes_done();
@@ -218,12 +221,11 @@ void claim_fresh_folder(const fs::path& dir, bool force) {
   for (const auto& p : outputs) fs::remove_all(p);
 }
 
-// FNV-1a, 64 bits: stable across builds and machines.
-std::string text_hash(const std::string& text) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  return fmt::format("{:016x}", h);
+// FNV-1a, 64 bits (core/checksum.hpp): stable across builds and machines.
+std::uint64_t fnv1a(const std::string& text) {
+  return fnv1a64({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
 }
+std::string text_hash(const std::string& text) { return fmt::format("{:016x}", fnv1a(text)); }
 
 // checkpoints/origin.json: the config and options every checkpoint of the folder was made under, written
 // before the first checkpoint; resume refuses checkpoints made under anything else (docs/training.md).
@@ -254,7 +256,9 @@ void check_origin(const train_result& r, const nlohmann::json& now) {
 train_result train(const train_options& opt, const train_callback& progress) {
   train_result r;
   std::string config_text;
-  const run_meta meta = resolve(opt, r, config_text);
+  run_meta meta = resolve(opt, r, config_text);
+  // The checkpoints' config hash: the config text and the run's shape (sessions, seed).
+  meta.config_hash = fnv1a(fmt::format("{}\n{} {}", config_text, meta.sessions, meta.seed));
   ensure_directory(r.dir);
   const folder_lock lock(r.dir);  // one writer per run folder (docs/training.md, "The run folder")
   if (opt.resume.empty()) claim_fresh_folder(r.dir, opt.force);

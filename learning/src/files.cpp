@@ -187,7 +187,7 @@ void session::save(const std::filesystem::path& file) const {
 // Everything is read and checked into locals first; the session changes only when the whole file is good.
 void session::load(const std::filesystem::path& file) {
   reader r = open_verified(file, ckpt_magic, "checkpoint");
-  if (r.config_hash != config_hash_)
+  if (config_hash_ != 0 && r.config_hash != config_hash_)  // 0: the caller states no configuration
     throw error(fmt::format("{}: checkpoint made under another configuration (hash {:016x}, this run {:016x})", r.file,
                             r.config_hash, config_hash_));
   if (r.pod<std::int32_t>() != index_ || r.pod<std::uint64_t>() != seed_)

@@ -84,8 +84,8 @@ class session {
   adam opt_;
   double baseline_ = 0.0;
   bool baseline_set_ = false;
-  int pending_ = 0;
-  std::uint64_t config_hash_ = 0;  // episodes accumulated in the gradients since the last update
+  int pending_ = 0;  // episodes accumulated in the gradients since the last update
+  std::uint64_t config_hash_ = 0;  // of the config and options the run was made under (0: none)
   std::vector<episode_record> records_;
   // per-episode buffers
   std::vector<std::vector<double>> inputs_;
