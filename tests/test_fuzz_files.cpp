@@ -59,7 +59,7 @@ bool loads(F&& load, const std::string& what) {
   }
 }
 
-TEST(FuzzFiles, MutatedWeightsAndCheckpointsAreAllRefused) {
+TEST(fuzz_files, mutated_weights_and_checkpoints_are_all_refused) {
   const auto& run = trained_run();
   const auto cfg = small_config();
   temp_dir t;
@@ -86,7 +86,7 @@ TEST(FuzzFiles, MutatedWeightsAndCheckpointsAreAllRefused) {
 
 // With the checksum recomputed, the structural checks alone stand: no crash, no huge allocation, and a
 // loaded file holds only finite values.
-TEST(FuzzFiles, ResignedMutationsNeverCrash) {
+TEST(fuzz_files, resigned_mutations_never_crash) {
   const auto& run = trained_run();
   const auto cfg = small_config();
   temp_dir t;
@@ -141,7 +141,7 @@ std::string mutate_json(const nlohmann::json& doc, engine_t& g) {
   return j.dump(2);
 }
 
-TEST(FuzzFiles, MutatedRunJsonIsRefusedOrValid) {
+TEST(fuzz_files, mutated_run_json_is_refused_or_valid) {
   const auto doc = read_json(trained_run() / "run.json");
   engine_t g(11);
   for (int i = 0; i < 1500; ++i) {
@@ -154,7 +154,7 @@ TEST(FuzzFiles, MutatedRunJsonIsRefusedOrValid) {
   }
 }
 
-TEST(FuzzFiles, MutatedEvalJsonIsRefusedOrValid) {
+TEST(fuzz_files, mutated_eval_json_is_refused_or_valid) {
   const auto doc = read_json(trained_run() / "eval.json");
   engine_t g(13);
   for (int i = 0; i < 1500; ++i) {
@@ -171,7 +171,7 @@ TEST(FuzzFiles, MutatedEvalJsonIsRefusedOrValid) {
   }
 }
 
-TEST(FuzzFiles, EvalOnCorruptedWeightsExits2) {
+TEST(fuzz_files, eval_on_corrupted_weights_exits2) {
   temp_dir t;
   fs::copy(trained_run(), t.path() / "run", fs::copy_options::recursive);
   const auto file = t.path() / "run" / "weights" / "session_0.bin";

@@ -27,13 +27,13 @@ std::string error_of(const std::function<void()>& f) {
   return "";
 }
 
-TEST(Integrity, ChecksumIsFnv1a64) {
+TEST(integrity, checksum_is_fnv1a64) {
   const unsigned char a[] = {'a'};
   EXPECT_EQ(fnv1a64({}), 0xcbf29ce484222325ull);
   EXPECT_EQ(fnv1a64(a), 0xaf63dc4c8601ec8cull);
 }
 
-TEST(Integrity, WeightsAndCheckpointRoundTrip) {
+TEST(integrity, weights_and_checkpoint_round_trip) {
   temp_dir t;
   const auto cfg = small_config();
   session a(cfg, 0, 3), b(cfg, 0, 3);
@@ -56,7 +56,7 @@ TEST(Integrity, WeightsAndCheckpointRoundTrip) {
   EXPECT_EQ(length, bytes.size());
 }
 
-TEST(Integrity, CorruptLengthFieldIsRefusedBeforeAllocating) {
+TEST(integrity, corrupt_length_field_is_refused_before_allocating) {
   temp_dir t;
   const auto cfg = small_config();
   session a(cfg, 0, 3);
@@ -78,7 +78,7 @@ TEST(Integrity, CorruptLengthFieldIsRefusedBeforeAllocating) {
   EXPECT_NE(error_of([&] { a.load(t.path() / "c.ckpt"); }).find("4000000000 items"), std::string::npos);
 }
 
-TEST(Integrity, VersionOneFilesAreRefused) {
+TEST(integrity, version_one_files_are_refused) {
   temp_dir t;
   session a(small_config(), 0, 3);
   write_weights(t.path() / "w.bin", a.policy().params());
@@ -90,7 +90,7 @@ TEST(Integrity, VersionOneFilesAreRefused) {
             std::string::npos);
 }
 
-TEST(Integrity, FlippedBitInCheckpointIsRefused) {
+TEST(integrity, flipped_bit_in_checkpoint_is_refused) {
   temp_dir t;
   session a(small_config(), 0, 3);
   a.run_episode();
@@ -101,7 +101,7 @@ TEST(Integrity, FlippedBitInCheckpointIsRefused) {
   EXPECT_NE(error_of([&] { a.load(t.path() / "c.ckpt"); }).find("checksum mismatch"), std::string::npos);
 }
 
-TEST(Integrity, NonFiniteWeightsAreRefusedNamingFileAndTensor) {
+TEST(integrity, non_finite_weights_are_refused_naming_file_and_tensor) {
   temp_dir t;
   const auto cfg = small_config();
   for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
@@ -119,7 +119,7 @@ TEST(Integrity, NonFiniteWeightsAreRefusedNamingFileAndTensor) {
   }
 }
 
-TEST(Integrity, CheckpointOfAnotherConfigHashIsRefused) {
+TEST(integrity, checkpoint_of_another_config_hash_is_refused) {
   temp_dir t;
   const auto cfg = small_config();
   session a(cfg, 0, 3), b(cfg, 0, 3);
@@ -134,7 +134,7 @@ TEST(Integrity, CheckpointOfAnotherConfigHashIsRefused) {
   EXPECT_EQ(error_of([&] { c.load(t.path() / "c.ckpt"); }), "");
 }
 
-TEST(Integrity, RunJsonFieldsAreRangeChecked) {
+TEST(integrity, run_json_fields_are_range_checked) {
   const auto ok = app::parse_run_json(R"({"config":"c.toml","sessions":2,"episodes":30,"seed":5,"checkpoint_every":0})",
                                       "run.json");
   EXPECT_EQ(ok.sessions, 2);
@@ -151,7 +151,7 @@ TEST(Integrity, RunJsonFieldsAreRangeChecked) {
             std::string::npos);
 }
 
-TEST(Integrity, ResumeWithBadSessionsInRunJsonExits2) {
+TEST(integrity, resume_with_bad_sessions_in_run_json_exits2) {
   temp_dir t;
   const auto& run = trained_run();
   fs::copy(run, t.path() / "run", fs::copy_options::recursive);
@@ -165,7 +165,7 @@ TEST(Integrity, ResumeWithBadSessionsInRunJsonExits2) {
   }
 }
 
-TEST(Integrity, EvalJsonFieldsAreRangeChecked) {
+TEST(integrity, eval_json_fields_are_range_checked) {
   const auto good = read_json(trained_run() / "eval.json");
   EXPECT_NO_THROW(eval_result::from_json(good));
   const std::vector<std::pair<std::string, nlohmann::json>> edits = {
@@ -182,7 +182,7 @@ TEST(Integrity, EvalJsonFieldsAreRangeChecked) {
   }
 }
 
-TEST(Integrity, EnergyWithBadEvalJsonExits2) {
+TEST(integrity, energy_with_bad_eval_json_exits2) {
   temp_dir t;
   fs::copy(trained_run(), t.path() / "run", fs::copy_options::recursive);
   auto j = read_json(t.path() / "run" / "eval.json");
@@ -194,7 +194,7 @@ TEST(Integrity, EnergyWithBadEvalJsonExits2) {
   EXPECT_NE(r.err.find("'decisions'"), std::string::npos) << r.err;
 }
 
-TEST(Integrity, EvalAndDeployRefuseNonFiniteWeightsWithExit2) {
+TEST(integrity, eval_and_deploy_refuse_non_finite_weights_with_exit2) {
   temp_dir t;
   const auto run = t.path() / "run";
   fs::copy(trained_run(), run, fs::copy_options::recursive);
