@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -329,6 +331,11 @@ struct json_fields {
 };
 
 constexpr std::uint64_t max_count = 1ull << 53;            // counts stay exact as doubles
+
+// Reads each listed count, an integer in [0, max_count].
+void read_counts(const json_fields& f, std::initializer_list<std::pair<const char*, std::uint64_t*>> fields) {
+  for (const auto& [key, out] : fields) *out = f.integer<std::uint64_t>(key, 0, max_count);
+}
 constexpr std::uint64_t max_decisions_per_episode = 1'000'000;
 
 void read_layers(const json_fields& f, eval_result& r) {
@@ -338,12 +345,8 @@ void read_layers(const json_fields& f, eval_result& r) {
     const json_fields l{arr[i], fmt::format("{}: layer[{}]", f.where, i)};
     layer_counts c;
     c.name = l.text("name");
-    c.neurons = l.integer<std::uint64_t>("neurons", 0, max_count);
-    c.fan_out = l.integer<std::uint64_t>("fan_out", 0, max_count);
-    c.spikes = l.integer<std::uint64_t>("spikes", 0, max_count);
-    c.sops = l.integer<std::uint64_t>("sops", 0, max_count);
-    c.updates = l.integer<std::uint64_t>("updates", 0, max_count);
-    c.events = l.integer<std::uint64_t>("events", 0, max_count);
+    read_counts(l, {{"neurons", &c.neurons}, {"fan_out", &c.fan_out}, {"spikes", &c.spikes}, {"sops", &c.sops},
+                    {"updates", &c.updates}, {"events", &c.events}});
     r.layers_counts.push_back(std::move(c));
   }
 }
@@ -417,15 +420,10 @@ eval_result eval_result::from_json(const nlohmann::json& j) {
   r.n_actions = f.integer<int>("n_actions", 1, 1 << 16);
   read_task(f, r);
   read_layers(f, r);
-  r.dense_updates = f.integer<std::uint64_t>("dense_updates", 0, max_count);
-  r.input_spikes = f.integer<std::uint64_t>("input_spikes", 0, max_count);
-  r.input_fan_out = f.integer<std::uint64_t>("input_fan_out", 0, max_count);
-  r.input_macs = f.integer<std::uint64_t>("input_macs", 0, max_count);
-  r.clock_macs = f.integer<std::uint64_t>("clock_macs", 0, max_count);
-  r.ann_macs = f.integer<std::uint64_t>("ann_macs", 0, max_count);
-  r.mlp_macs = f.integer<std::uint64_t>("mlp_macs", 0, max_count);
-  r.synapses = f.integer<std::uint64_t>("synapses", 0, max_count);
-  r.dense_weights = f.integer<std::uint64_t>("dense_weights", 0, max_count);
+  read_counts(f, {{"dense_updates", &r.dense_updates}, {"input_spikes", &r.input_spikes},
+                  {"input_fan_out", &r.input_fan_out}, {"input_macs", &r.input_macs}, {"clock_macs", &r.clock_macs},
+                  {"ann_macs", &r.ann_macs}, {"mlp_macs", &r.mlp_macs}, {"synapses", &r.synapses},
+                  {"dense_weights", &r.dense_weights}});
   r.mlp_hidden = f.integer<int>("mlp_hidden", 1, 1 << 20);
   r.mlp_layers = f.integer<int>("mlp_layers", 1, 1000);
   r.seconds = f.real("seconds", 0, 1e12);
