@@ -59,13 +59,19 @@ bool loads(F&& load, const std::string& what) {
   }
 }
 
-TEST(fuzz_files, mutated_weights_and_checkpoints_are_all_refused) {
-  const auto& run = trained_run();
-  const auto cfg = small_config();
+// A session of the trained run's config and the run's checkpoint and weights, as bytes to mutate.
+struct trained_files {
+  std::filesystem::path run = trained_run();
+  experiment_config cfg = small_config();
   temp_dir t;
-  session s(cfg, 0, cfg.train.seed);
-  const auto ckpt = read_bytes(run / "checkpoints" / "session_0.ckpt");
-  const auto weights = read_bytes(run / "weights" / "session_0.bin");
+  session s{cfg, 0, cfg.train.seed};
+  std::string ckpt = read_bytes(run / "checkpoints" / "session_0.ckpt");
+  std::string weights = read_bytes(run / "weights" / "session_0.bin");
+};
+
+TEST(fuzz_files, mutated_weights_and_checkpoints_are_all_refused) {
+  trained_files f;
+  auto& [run, cfg, t, s, ckpt, weights] = f;
   ASSERT_TRUE(loads([&] { s.load(run / "checkpoints" / "session_0.ckpt"); }, "valid checkpoint"));
   ASSERT_TRUE(loads([&] { read_weights(run / "weights" / "session_0.bin", s.policy().params()); }, "valid weights"));
   engine_t g(20261129);
@@ -87,12 +93,8 @@ TEST(fuzz_files, mutated_weights_and_checkpoints_are_all_refused) {
 // With the checksum recomputed, the structural checks alone stand: no crash, no huge allocation, and a
 // loaded file holds only finite values.
 TEST(fuzz_files, resigned_mutations_never_crash) {
-  const auto& run = trained_run();
-  const auto cfg = small_config();
-  temp_dir t;
-  session s(cfg, 0, cfg.train.seed);
-  const auto ckpt = read_bytes(run / "checkpoints" / "session_0.ckpt");
-  const auto weights = read_bytes(run / "weights" / "session_0.bin");
+  trained_files f;
+  auto& [run, cfg, t, s, ckpt, weights] = f;
   engine_t g(7);
   for (int i = 0; i < 1000; ++i) {
     const bool is_ckpt = i % 2 == 0;
