@@ -34,7 +34,7 @@ std::string read_text(const fs::path& p) {
 }
 
 // configs/spiking_static_medium.toml with surrogate_alpha = 1e5: session 0 (seed 2) diverges at its first
-// episode and session 1 (seed 3) finishes (issue 14, class 2).
+// episode and session 1 (seed 3) finishes (docs/reliability.md, "The run folder and honest failure").
 std::string diverging_experiment() {
   std::string t = read_text(test::source_dir() / "configs" / "spiking_static_medium.toml");
   const auto at = t.find("surrogate_alpha = 1.0");
