@@ -128,7 +128,7 @@ TEST(run_folder, resume_refuses_checkpoints_made_under_another_config) {
   const auto cfg = dir.write("small.toml", test::small_experiment);
   const auto out = dir.path() / "o";
   ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", out.string(), "-q"}).code, 0);
-  // The folder's config now says foraging, its checkpoints hold a static run (issue 14, class 3).
+  // The folder's config now says foraging, its checkpoints hold a static run (docs/training.md, "The run folder").
   std::ofstream(out / "config.toml") << read_text(test::source_dir() / "configs" / "spiking_foraging_small.toml");
   const auto r = test::run_cli({"train", "--resume", out.string(), "--episodes", "6", "-q"});
   EXPECT_EQ(r.code, 2);
