@@ -9,6 +9,12 @@
 #include "helpers.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/engine/network.hpp"
+#include "spikeworm/app/simulate.hpp"
+#include "spikeworm/core/memory.hpp"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
 
 namespace spikeworm {
 namespace {
@@ -39,6 +45,13 @@ std::string replace(std::string s, const std::string& from, const std::string& t
   const auto at = s.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   return s.replace(at, from.size(), to);
+}
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 test::cli_result run_config(const std::string& text, std::vector<std::string> args) {
@@ -163,6 +176,162 @@ TEST(limits, config_seed_out_of_range_is_refused) {
   r = run_config(replace(net, "dt = 1.0", "dt = 1.0\nseed = -1"), {"simulate"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("simulation.seed"));
+}
+
+TEST(limits, byte_sizes_parse_in_binary_units_and_bad_sizes_are_refused) {
+  EXPECT_EQ(parse_byte_size("1024"), 1024u);
+  EXPECT_EQ(parse_byte_size("64k"), 64u << 10);
+  EXPECT_EQ(parse_byte_size("512M"), 512u << 20);
+  EXPECT_EQ(parse_byte_size("512MiB"), 512u << 20);
+  EXPECT_EQ(parse_byte_size("8G"), std::uint64_t{8} << 30);
+  EXPECT_EQ(parse_byte_size("1.5GB"), std::uint64_t{3} << 29);
+  EXPECT_EQ(parse_byte_size("2T"), std::uint64_t{2} << 40);
+  for (const char* bad : {"", "0", "-1", "1X", "G", "nanG", "1e3", "1.5.2M", "0.1", "9999999999T", "8 G"}) {
+    try {
+      parse_byte_size(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const error& e) {
+      EXPECT_THAT(e.what(), HasSubstr(fmt::format("'{}'", bad)));
+      EXPECT_THAT(e.what(), HasSubstr("--max-memory"));
+    }
+  }
+  EXPECT_EQ(format_bytes(1000), "1000 B");
+  EXPECT_EQ(format_bytes(1536), "1.50 KiB");
+  EXPECT_EQ(format_bytes(std::uint64_t{3} << 30), "3.00 GiB");
+  EXPECT_GT(machine_memory_bytes(), std::uint64_t{1} << 26);
+}
+
+TEST(limits, check_memory_names_the_estimate_its_terms_and_the_limit) {
+  const memory_estimate e{std::uint64_t{3} << 30, "3 parts"};
+  EXPECT_NO_THROW(check_memory("x", e, std::uint64_t{3} << 30));
+  try {
+    check_memory("training", e, std::uint64_t{1} << 30);
+    ADD_FAILURE();
+  } catch (const error& err) {
+    EXPECT_THAT(err.what(), HasSubstr("training needs an estimated 3.00 GiB of memory (3 parts)"));
+    EXPECT_THAT(err.what(), HasSubstr("limit of 1.00 GiB (--max-memory)"));
+  }
+  const memory_estimate huge{std::uint64_t{1} << 62, "many"};
+  try {
+    check_memory("training", huge, 0);
+    ADD_FAILURE();
+  } catch (const error& err) {
+    EXPECT_THAT(err.what(), HasSubstr("this machine's memory"));
+  }
+}
+
+// The estimate of a network bounds what the build allocates: 11 B per synapse drawn, for every rule.
+TEST(limits, network_memory_estimate_bounds_the_built_synapse_arrays) {
+  network_desc d;
+  d.sim.seed = 5;
+  for (auto [name, size] : {std::pair{"a", 3000u}, std::pair{"b", 2000u}}) {
+    population p;
+    p.name = name;
+    p.size = size;
+    p.model = model_kind::poisson;
+    d.populations.push_back(p);
+  }
+  auto proj = [&](connection_rule rule, double p, std::int64_t k, const char* src, const char* tgt) {
+    projection_desc pr;
+    pr.source = src;
+    pr.target = tgt;
+    pr.rule = rule;
+    pr.p = p;
+    pr.k = k;
+    d.projections.push_back(pr);
+  };
+  proj(connection_rule::fixed_probability, 0.05, 0, "a", "b");
+  proj(connection_rule::fixed_probability, 0.5, 0, "b", "b");
+  proj(connection_rule::all_to_all, 1, 0, "a", "a");
+  proj(connection_rule::one_to_one, 1, 0, "b", "a");
+  proj(connection_rule::fixed_indegree, 1, 7, "b", "a");
+  const double expected = expected_synapses(d);
+  const network built(d);
+  const double drawn = static_cast<double>(built.num_synapses());
+  EXPECT_GE(expected, drawn);
+  EXPECT_LE(expected, drawn * 1.01);  // the six-sigma margin of two fixed_probability projections
+  const auto e = estimate_memory(d);
+  const double arrays = drawn * (sizeof(neuron_id) + sizeof(weight_t) + sizeof(delay_t) + sizeof(receptor));
+  EXPECT_GE(static_cast<double>(e.bytes), arrays + 5000.0 * 128);
+  EXPECT_THAT(e.detail, HasSubstr("synapses x 11 B"));
+  // Past the 32-bit edge index the network refuses before allocating, whatever the memory.
+  d.populations[0].size = 100000;
+  d.projections[2].source = d.projections[2].target = "a";
+  try {
+    const network too_big(d);
+    ADD_FAILURE();
+  } catch (const error& err) {
+    EXPECT_THAT(err.what(), HasSubstr("projection a -> a brings the network to about 1e+10 synapses"));
+  }
+}
+
+// The reproduction: hidden = 4096, layers = 8, steps = 10000 ran 75 s and died of bad_alloc.
+TEST(limits, training_memory_bomb_is_refused_before_any_work) {
+  test::temp_dir dir;
+  std::string text = test::small_experiment;
+  text = replace(text, "hidden = 16", "hidden = 4096");
+  text = replace(text, "layers = 2", "layers = 8");
+  text = replace(text, "steps = 12", "steps = 10000");
+  const auto cfg = dir.write("bomb.toml", text);
+  const auto out = dir.path() / "run";
+  auto r = test::run_cli({"train", cfg.string(), "--out", out.string(), "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("training needs an estimated"));
+  EXPECT_THAT(r.err, HasSubstr("per decision"));
+  EXPECT_THAT(r.err, HasSubstr("this machine's memory"));
+  EXPECT_FALSE(std::filesystem::exists(out));  // refused before the folder was touched
+  r = test::run_cli({"sweep", cfg.string(), "--set", "brain.layers=2,8", "--out", (dir.path() / "sw").string(), "-q"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("training needs an estimated"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "sw"));
+}
+
+TEST(limits, max_memory_applies_to_simulate_map_train_and_sweep) {
+  test::temp_dir dir;
+  const auto exp = dir.write("small.toml", test::small_experiment);
+  const auto netcfg = dir.write("net.toml", net);
+  const std::vector<std::vector<std::string>> cases{
+      {"simulate", netcfg.string()},
+      {"map", netcfg.string(), "--chip", "loihi"},
+      {"train", exp.string(), "--out", (dir.path() / "t").string()},
+      {"sweep", exp.string(), "--set", "brain.hidden=8", "--out", (dir.path() / "s").string(), "--no-plot"}};
+  for (auto args : cases) {
+    args.insert(args.end(), {"-q", "--max-memory", "1M"});
+    auto r = test::run_cli(args);
+    EXPECT_EQ(r.code, 2) << args[0];
+    EXPECT_THAT(r.err, HasSubstr("limit of 1.00 MiB (--max-memory)")) << args[0];
+    args.back() = "2G";
+    r = test::run_cli(args);
+    EXPECT_EQ(r.code, 0) << args[0] << ": " << r.err;
+    args.back() = "lots";
+    r = test::run_cli(args);
+    EXPECT_EQ(r.code, 2) << args[0];
+    EXPECT_THAT(r.err, HasSubstr("'lots'")) << args[0];
+  }
+}
+
+// spikes.csv is written chunk by chunk while the run goes on: the engine keeps no raster, and the file is
+// the one the whole in-memory raster gives.
+TEST(limits, simulate_streams_its_raster_and_keeps_none_in_memory) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("net.toml", replace(replace(net, "size = 4", "size = 3000"), "duration = 0.1", "duration = 2.0"));
+  app::simulate_options o;
+  o.config = cfg.string();
+  o.out_dir = (dir.path() / "streamed").string();
+  const auto streamed = app::simulate(o);
+  EXPECT_TRUE(streamed.eng->spikes().empty());
+  o.out_dir = (dir.path() / "kept").string();
+  o.keep_spikes = true;
+  const auto kept = app::simulate(o);
+  ASSERT_GT(kept.eng->spikes().size(), 250000u);  // 3000 x 50 Hz x 2 s: more than one chunk
+  EXPECT_EQ(read_all(streamed.spikes_csv), read_all(kept.spikes_csv));
+  std::ostringstream ref;
+  ref << "step,time_ms,neuron,population\n";
+  for (const auto& sp : kept.eng->spikes()) ref << fmt::format("{},{:.6g},{},a\n", sp.step, static_cast<double>(sp.step), sp.neuron);
+  EXPECT_EQ(read_all(kept.spikes_csv), ref.str());
+  o.out_dir.clear();  // no --out: nothing recorded
+  o.keep_spikes = false;
+  EXPECT_TRUE(app::simulate(o).eng->spikes().empty());
 }
 
 }  // namespace

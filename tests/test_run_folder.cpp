@@ -16,6 +16,7 @@
 #include <chrono>
 #include <thread>
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,13 +97,31 @@ TEST(run_folder, a_second_writer_gets_in_use_by_pid) {
              {"train", cfg.string(), "--out", out.string(), "-q"},
              {"train", "--resume", out.string(), "-q"},
              {"eval", out.string(), "-q"},
-             {"energy", out.string(), "--no-plot", "-q"}}) {
+             {"energy", out.string(), "--no-plot", "-q"},
+             {"deploy", out.string(), "--chip", "loihi", "--episodes", "2", "--no-plot", "-q"}}) {
       const auto r = test::run_cli(args);
       EXPECT_EQ(r.code, 2) << args[0];
       EXPECT_THAT(r.err, HasSubstr(held)) << args[0];
     }
   }
   EXPECT_EQ(test::run_cli({"eval", out.string(), "-q"}).code, 0);  // released with its holder
+}
+
+TEST(run_folder, a_second_sweep_on_one_folder_gets_in_use_by_pid) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "sweep";
+  const std::vector<std::string> args{"sweep", cfg.string(), "--set", "brain.hidden=8", "--out", out.string(),
+                                      "--sessions", "1", "--episodes", "2", "--eval-episodes", "2", "--no-plot", "-q"};
+  {
+    fs::create_directories(out);
+    const folder_lock lock(out);
+    const auto r = test::run_cli(args);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_THAT(r.err, HasSubstr(fmt::format("is in use by pid {}", ::getpid())));
+    EXPECT_FALSE(fs::exists(out / "p000"));
+  }
+  EXPECT_EQ(test::run_cli(args).code, 0);
 }
 
 TEST(run_folder, out_must_be_empty_unless_force_which_clears_only_the_runs_outputs) {
@@ -140,35 +159,53 @@ TEST(run_folder, resume_refuses_checkpoints_made_under_another_config) {
   EXPECT_EQ(test::run_cli({"train", "--resume", out.string(), "--episodes", "6", "-q"}).code, 0);
 }
 
-TEST(run_folder, sigterm_checkpoints_every_session_exits_143_and_resume_is_byte_identical) {
+// Trains in a child process, sends `sig` once training has started, and checks the exit code, the
+// checkpoints of every session, and that resuming gives the uninterrupted run byte for byte.
+void stop_and_resume(int sig, int expected_exit) {
   test::temp_dir dir;
   std::string cfg_text = test::small_experiment;
   cfg_text.replace(cfg_text.find("episodes = 5"), 12, "episodes = 60");
   const auto cfg = dir.write("s.toml", cfg_text);
   const auto whole = dir.path() / "whole", stopped = dir.path() / "stopped";
   ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", whole.string(), "-q"}).code, 0);
+  // The child's -v lines (one per episode, flushed) tell when both sessions are under way; the default
+  // checkpoint period is end-only, so every checkpoint found afterwards was written because of the signal.
+  const auto log = dir.path() / "train.log";
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    execl(SPIKEWORM_BINARY, SPIKEWORM_BINARY, "train", cfg.c_str(), "--threads", "2", "--out", stopped.c_str(), "-q",
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) _exit(126);
+    execl(SPIKEWORM_BINARY, SPIKEWORM_BINARY, "train", cfg.c_str(), "--threads", "2", "--out", stopped.c_str(), "-v",
           static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Training has started once the checkpoints' origin is written (the default period is end-only).
-  const auto origin = stopped / "checkpoints" / "origin.json";
-  for (int i = 0; i < 2000 && !fs::exists(origin); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  kill(pid, SIGTERM);
+  for (int i = 0; i < 5000; ++i) {
+    const auto text = read_text(log);
+    if (text.find("session 0 episode    2") != std::string::npos && text.find("session 1 episode    2") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  kill(pid, sig);
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 143) << "the run finished before SIGTERM: make it longer";
+  ASSERT_EQ(WEXITSTATUS(status), expected_exit) << "the run finished before the signal: make it longer";
   EXPECT_TRUE(fs::exists(stopped / "checkpoints" / "session_0.ckpt"));
   EXPECT_TRUE(fs::exists(stopped / "checkpoints" / "session_1.ckpt"));
   EXPECT_FALSE(fs::exists(stopped / "summary.json"));
+  EXPECT_FALSE(fs::exists(stopped / "weights" / "session_0.bin"));
   ASSERT_EQ(test::run_cli({"train", "--resume", stopped.string(), "-q"}).code, 0);
   for (const char* f : {"weights/session_0.bin", "weights/session_1.bin", "episodes.csv"})
     EXPECT_EQ(read_text(whole / f), read_text(stopped / f)) << f;
+}
+
+TEST(run_folder, sigterm_checkpoints_every_session_exits_143_and_resume_is_byte_identical) {
+  stop_and_resume(SIGTERM, 143);
+}
+
+TEST(run_folder, sigint_checkpoints_every_session_exits_130_and_resume_is_byte_identical) {
+  stop_and_resume(SIGINT, 130);
 }
 
 TEST(run_folder, sweep_reuses_a_point_only_under_the_same_options) {
@@ -205,6 +242,32 @@ TEST(run_folder, eval_refuses_missing_or_extra_weights) {
   r = test::run_cli({"eval", out.string(), "-q"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("weights/session_1.bin is missing"));
+}
+
+TEST(run_folder, deploy_uses_the_sessions_run_json_lists) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("small.toml", test::small_experiment);
+  const auto out = dir.path() / "o";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", out.string(), "-q"}).code, 0);
+  const std::vector<std::string> deploy{"deploy", out.string(), "--chip", "loihi", "--episodes", "2", "--no-plot", "-q"};
+  ASSERT_EQ(test::run_cli(deploy).code, 0);
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = deploy;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return test::run_cli(args);
+  };
+  auto r = with({"--session", "2"});  // run.json lists sessions 0 and 1
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--session 2"));
+  fs::copy_file(out / "weights" / "session_1.bin", out / "weights" / "session_2.bin");
+  r = with({"--session", "1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("extra weights file"));
+  fs::remove(out / "weights" / "session_2.bin");
+  fs::remove(out / "weights" / "session_0.bin");
+  r = with({"--session", "1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("weights/session_0.bin is missing"));
 }
 
 }  // namespace

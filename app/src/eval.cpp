@@ -27,33 +27,7 @@ nlohmann::json eval_json(const eval_result& r, const loaded_run& run, const eval
   return j;
 }
 
-namespace {
-
-// A run folder is evaluated on exactly the sessions its run.json lists (docs/training.md, "The run folder").
-void check_sessions(const loaded_run& run) {
-  const auto meta = run.dir / "run.json";
-  if (!fs::is_directory(run.dir) || !fs::exists(meta)) return;
-  const auto j = nlohmann::json::parse(slurp(meta), nullptr, false);
-  if (j.is_discarded() || !j.contains("sessions") || !j["sessions"].is_number_integer()) return;  // r2 validates
-  const auto n = j["sessions"].get<long long>();
-  std::vector<bool> seen(static_cast<std::size_t>(std::max(0LL, n)), false);
-  for (const auto& w : run.weights) {
-    int k = -1;
-    const auto name = fs::path(w).filename().string();
-    if (std::sscanf(name.c_str(), "session_%d.bin", &k) != 1 || k < 0 || k >= n)
-      throw error(fmt::format("{}: extra weights file {} (run.json lists {} sessions)", run.dir.string(), w, n));
-    seen[static_cast<std::size_t>(k)] = true;
-  }
-  for (std::size_t k = 0; k < seen.size(); ++k)
-    if (!seen[k])
-      throw error(fmt::format("{}: weights/session_{}.bin is missing (run.json lists {} sessions; a failed session "
-                              "exports no weights)", run.dir.string(), k, n));
-}
-
-}  // namespace
-
 eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<int>* done) {
-  if (fs::is_directory(fs::path(req.run))) check_sessions(run);  // not for one weights file
   const int threads = worker_threads(req.threads);
   std::optional<folder_lock> lock;  // eval.json's writer owns the run folder (docs/training.md, "The run folder")
   if (fs::is_directory(fs::path(req.run))) lock.emplace(fs::path(req.run));

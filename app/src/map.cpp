@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/parallel.hpp"
 #include "spikeworm/engine/engine.hpp"
@@ -61,10 +63,21 @@ void cost_per_second(chip_map& c, const mapping_problem& prob, const engine& eng
 
 }  // namespace
 
+memory_estimate map_memory(const network_desc& desc) {
+  auto e = estimate_memory(desc);
+  double neurons = 0;
+  for (const auto& p : desc.populations) neurons += p.size;
+  const double extra = 32 * expected_synapses(desc) + 64 * neurons;
+  e.bytes = e.bytes + static_cast<std::uint64_t>(std::min(extra, 0x1p62));
+  e.detail += fmt::format(" + the mapping graph, {}", format_bytes(static_cast<std::uint64_t>(std::min(extra, 0x1p62))));
+  return e;
+}
+
 map_result map(const map_options& opt) {
   map_result res;
   res.config = opt.config;
   const auto& desc = opt.desc;
+  check_memory(fmt::format("mapping {}", opt.config), map_memory(desc), opt.max_memory);
   network net(desc);
   auto eng = make_engine("event", net, {desc.sim.seed, worker_threads(opt.threads), true});
   const auto steps = std::max<step_t>(1, step_count(opt.duration, desc.sim.dt_ms, "--duration"));

@@ -2,6 +2,7 @@
 #include "spikeworm/app/rollout.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/io.hpp"
@@ -19,11 +20,20 @@ rollout_result rollout(const rollout_options& opt, const episode_callback& progr
   const auto seed = static_cast<std::uint64_t>(opt.seed);
   envs::environment env(r.env);
   envs::rollout_tally tally;
+  // The trajectory streams to its file episode by episode (one episode's rows in memory at a time).
+  std::optional<atomic_file> file;
   std::string csv;
-  if (!opt.trajectory.empty()) csv = std::string(envs::trajectory_header);
+  if (!opt.trajectory.empty()) {
+    file.emplace(opt.trajectory);
+    file->stream() << envs::trajectory_header;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   for (long long i = 0; i < opt.episodes; ++i) {
-    tally.add(envs::run_episode(env, policy, seed, static_cast<std::uint64_t>(i), opt.trajectory.empty() ? nullptr : &csv));
+    tally.add(envs::run_episode(env, policy, seed, static_cast<std::uint64_t>(i), file ? &csv : nullptr));
+    if (file) {
+      file->stream() << csv;
+      csv.clear();
+    }
     if (progress && ((i + 1) % 256 == 0 || i + 1 == opt.episodes))
       progress(static_cast<std::uint64_t>(i + 1), static_cast<std::uint64_t>(opt.episodes));
   }
@@ -31,7 +41,7 @@ rollout_result rollout(const rollout_options& opt, const episode_callback& progr
   r.summary = tally.summary();
   r.optimal_steps = env.optimal_steps();
   r.last_frame = env.render();
-  if (!opt.trajectory.empty()) write_file_atomically(opt.trajectory, csv);
+  if (file) file->commit();
   return r;
 }
 

@@ -31,6 +31,23 @@ fs::path source_dir() {
   return fs::path(env ? env : SPIKEWORM_SOURCE_DIR);
 }
 
+// A run folder is used with exactly the sessions its run.json lists (docs/training.md, "The run folder").
+static void check_sessions(const loaded_run& run) {
+  const auto n = read_run_json(run.dir).sessions;  // range-checked; names the file when missing
+  std::vector<bool> seen(static_cast<std::size_t>(n), false);
+  for (const auto& w : run.weights) {
+    int k = -1;
+    const auto name = fs::path(w).filename().string();
+    if (std::sscanf(name.c_str(), "session_%d.bin", &k) != 1 || k < 0 || k >= n)
+      throw error(fmt::format("{}: extra weights file {} (run.json lists {} sessions)", run.dir.string(), w, n));
+    seen[static_cast<std::size_t>(k)] = true;
+  }
+  for (std::size_t k = 0; k < seen.size(); ++k)
+    if (!seen[k])
+      throw error(fmt::format("{}: weights/session_{}.bin is missing (run.json lists {} sessions; a failed session "
+                              "exports no weights)", run.dir.string(), k, n));
+}
+
 loaded_run load_run(const std::string& path, const std::string& config_override) {
   loaded_run r;
   const fs::path p(path);
@@ -49,6 +66,7 @@ loaded_run load_run(const std::string& path, const std::string& config_override)
     if (found.empty()) throw error(fmt::format("{}: no weights/session_K.bin files (has training finished?)", path));
     std::sort(found.begin(), found.end());
     for (auto& f : found) r.weights.push_back(f.second);
+    check_sessions(r);
     r.config_path = config_override.empty() ? p / "config.toml" : fs::path(config_override);
   } else {
     r.weights.push_back(p.string());

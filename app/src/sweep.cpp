@@ -96,7 +96,7 @@ std::vector<std::vector<std::string>> grid(const std::vector<sweep_axis>& axes) 
 // Every point's config text, validated before anything runs.
 std::vector<std::string> point_configs(const sweep_options& opt, const config_document& base,
                                        const std::vector<sweep_axis>& axes,
-                                       const std::vector<std::vector<std::string>>& points) {
+                                       const std::vector<std::vector<std::string>>& points, int threads) {
   std::vector<std::string> texts;
   for (const auto& p : points) {
     toml::table t = base.root;
@@ -108,7 +108,9 @@ std::vector<std::string> point_configs(const sweep_options& opt, const config_do
     std::string text = ss.str();
     try {
       const auto doc = load_config_string(text, opt.config);
-      (void)read_experiment(table_reader::root(doc));
+      const auto cfg = read_experiment(table_reader::root(doc));
+      const int sessions = opt.sessions > 0 ? opt.sessions : cfg.train.sessions;
+      check_memory("training", training_memory(cfg, std::min(threads, sessions)), opt.max_memory);
     } catch (const error& e) {
       std::string where;
       for (std::size_t k = 0; k < axes.size(); ++k) where += fmt::format(" {}={}", axes[k].key, p[k]);
@@ -231,12 +233,12 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
   const auto base = load_config_string(slurp(opt.config), opt.config);
   s.tables = load_energy_tables((source_dir() / "configs" / "energy").string(), opt.tables);
   const auto points = grid(s.axes);
-  const auto texts = point_configs(opt, base, s.axes, points);
+  const int threads = worker_threads(opt.threads);
+  const auto texts = point_configs(opt, base, s.axes, points, threads);
   ensure_directory(dir);
   const folder_lock lock(dir);  // one sweep per folder (docs/training.md, "The run folder")
   ensure_directory(dir / "configs");
   remove_stale_temporaries(dir);  // docs/reliability.md
-  const int threads = worker_threads(opt.threads);
   for (std::size_t i = 0; i < points.size(); ++i) {
     sweep_point p;
     for (std::size_t k = 0; k < s.axes.size(); ++k) p.label += fmt::format("{}{}={}", k ? " " : "", s.axes[k].key, points[i][k]);
@@ -259,6 +261,7 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
       to.sessions = opt.sessions;
       to.episodes = opt.episodes;
       to.threads = threads;
+      to.max_memory = opt.max_memory;
       to.force = true;  // the point did not finish under this config: its folder is re-run from scratch
       const auto tr = train(to);
       for (std::size_t k = 0; k < tr.per_session.size(); ++k)

@@ -253,12 +253,25 @@ void check_origin(const train_result& r, const nlohmann::json& now) {
 
 }  // namespace
 
+memory_estimate training_memory(const experiment_config& cfg, int concurrent_sessions) {
+  const auto one = estimate_session_memory(cfg);
+  const double base = 64.0 * (1 << 20);  // the process, its libraries and thread pool
+  const double bytes = base + static_cast<double>(one.bytes) * concurrent_sessions;
+  memory_estimate e;
+  e.bytes = bytes >= 0x1p63 ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(bytes);
+  e.detail = fmt::format("{} session{} at once, each {}: {}", concurrent_sessions, concurrent_sessions == 1 ? "" : "s",
+                         format_bytes(one.bytes), one.detail);
+  return e;
+}
+
 train_result train(const train_options& opt, const train_callback& progress) {
   train_result r;
   std::string config_text;
   run_meta meta = resolve(opt, r, config_text);
   // The checkpoints' config hash: the config text and the run's shape (sessions, seed).
   meta.config_hash = fnv1a(fmt::format("{}\n{} {}", config_text, meta.sessions, meta.seed));
+  r.threads = worker_threads(opt.threads);
+  check_memory("training", training_memory(r.cfg, std::min(r.threads, meta.sessions)), opt.max_memory);
   ensure_directory(r.dir);
   const folder_lock lock(r.dir);  // one writer per run folder (docs/training.md, "The run folder")
   if (opt.resume.empty()) claim_fresh_folder(r.dir, opt.force);
@@ -275,7 +288,6 @@ train_result train(const train_options& opt, const train_callback& progress) {
                                                            {"seed", meta.seed},
                                                            {"checkpoint_every", meta.checkpoint_every}}));
   std::vector<std::vector<episode_record>> records(static_cast<std::size_t>(meta.sessions));
-  r.threads = worker_threads(opt.threads);
   r.per_session.resize(records.size());
   run_sessions(records, meta, r, !opt.resume.empty(), progress);
   if (opt.stop && opt.stop->load() != 0) {

@@ -50,7 +50,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e, out, err);
+    // --help and --version exit 0; every usage error exits 2 like any other bad input (CLI11's own codes
+    // would tell them apart by 100 + its error class, which no user asks for).
+    return app.exit(e, out, err) == 0 ? 0 : 2;
   }
   try {
     if (app.got_subcommand("simulate")) return simulate(sim, out, err);

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "spikeworm/app/run_dir.hpp"
+#include "spikeworm/core/memory.hpp"
 #include "spikeworm/app/simulate.hpp"
 #include "spikeworm/app/sweep.hpp"
 #include "spikeworm/app/train.hpp"
@@ -54,6 +55,25 @@ inline CLI::Validator finite_range(double lo, double hi) {
         return {};
       },
       "NUMBER in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]");
+}
+
+// --max-memory SIZE (512M, 8G, 1.5GiB): refuse work whose estimated peak memory exceeds it, before
+// building anything (docs/reliability.md); 0 keeps the default, this machine's memory.
+inline CLI::Option* add_max_memory(CLI::App* c, std::uint64_t& bytes) {
+  return c
+      ->add_option_function<std::string>(
+          "--max-memory", [&bytes](const std::string& s) { bytes = parse_byte_size(s); },
+          "refuse work whose estimated peak memory exceeds SIZE, e.g. 512M or 8G (default: this machine's memory)")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            try {
+              parse_byte_size(s, "value");
+              return {};
+            } catch (const spikeworm::error& e) {
+              return e.what();
+            }
+          },
+          "SIZE"));
 }
 
 struct eval_args {
@@ -110,6 +130,7 @@ struct map_args {
   std::string partitioner = "greedy";
   std::string chips_dir;
   std::string out_dir;
+  std::uint64_t max_memory = 0;
   bool quiet = false;
 };
 void add_map(CLI::App& app, map_args& a);
@@ -134,6 +155,7 @@ struct simulate_args {
   long long seed = -1;
   std::string engine;
   std::string out_dir;
+  std::uint64_t max_memory = 0;
   bool quiet = false;
 };
 void add_simulate(CLI::App& app, simulate_args& a);

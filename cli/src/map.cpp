@@ -31,6 +31,7 @@ void add_map(CLI::App& app, map_args& a) {
       ->check(CLI::IsMember({"greedy", "metis", "sequential", "round_robin"}));
   c->add_option("--chips-dir", a.chips_dir, "folder of chip profiles (default: configs/chips of the source tree)");
   c->add_option("--out", a.out_dir, "folder for map_CHIP.json (not written when omitted)");
+  add_max_memory(c, a.max_memory);
   c->add_flag("-q,--quiet", a.quiet, "no progress bar");
 }
 
@@ -77,6 +78,7 @@ int map(const map_args& a, std::ostream& out, std::ostream& err) {
   const std::string dir = a.chips_dir.empty() ? (source_dir() / "configs" / "chips").string() : a.chips_dir;
   for (const auto& name : a.chips) opt.chips.push_back(read_chip_profile(chip_profile_path(dir, name)));
   opt.method = parse_partitioner(a.partitioner);
+  opt.max_memory = a.max_memory;
   opt.threads = a.threads;
   if (!a.out_dir.empty()) ensure_directory(a.out_dir);
 

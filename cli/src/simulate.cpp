@@ -21,6 +21,7 @@ void add_simulate(CLI::App& app, simulate_args& a) {
   c->add_option("--engine", a.engine, "event (event-driven) or clock (reference stepper)")
       ->check(CLI::IsMember({"event", "clock"}));
   c->add_option("--out", a.out_dir, "folder for spikes.csv and summary.json (not written when omitted)");
+  add_max_memory(c, a.max_memory);
   c->add_flag("-q,--quiet", a.quiet, "no progress output");
 }
 
@@ -31,6 +32,7 @@ void run_with_progress(engine& eng, step_t steps, const char* label, bool quiet,
 
 int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
   app::simulate_options o{a.config, a.duration, a.threads, a.seed, a.engine, a.out_dir};
+  o.max_memory = a.max_memory;
   std::optional<progress_bar> bar;
   const auto r = app::simulate(o, [&](std::uint64_t done, std::uint64_t total) {
     if (!bar) bar.emplace(err, "simulate", total, a.quiet ? progress_bar::mode::off : progress_bar::mode::automatic);

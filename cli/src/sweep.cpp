@@ -33,6 +33,7 @@ void add_sweep(CLI::App& app, sweep_args& a) {
       ->check(CLI::IsMember({"event", "clock", "dense"}));
   c->add_option("--table", a.opt.tables, "energy tables (default: cmos45_fp32 and loihi)");
   c->add_option("--compare", a.compare, "other sweep folders whose points join the Pareto plot");
+  add_max_memory(c, a.opt.max_memory);
   c->add_flag("--no-plot", a.no_plot, "do not draw pareto.png");
   c->add_flag("-q,--quiet", a.quiet, "no progress bar");
 }

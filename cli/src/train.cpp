@@ -27,6 +27,7 @@ void add_train(CLI::App& app, train_args& a) {
               "train into a non-empty --out: first delete what a run writes there (weights/, checkpoints/, plots/, "
               "*.json, *.csv, config.toml, train.log)");
   c->add_option("--resume", a.opt.resume, "continue the run in this folder from its checkpoints");
+  add_max_memory(c, a.opt.max_memory);
   c->add_flag("-v,--verbose", a.verbose, "one line per episode");
   c->add_flag("-q,--quiet", a.quiet, "no progress output");
 }
@@ -67,7 +68,8 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
       const auto& e = *p.record;
       out << fmt::format("session {} episode {:4d}: {:<8} steps {:4d} reward {:8.3f} loss {:8.4f} lr {:.2e} "
                          "beta {:.3f} entropy {:.3f}\n",
-                         p.session, e.episode, e.outcome, e.steps, e.reward, e.loss, e.lr, e.beta, e.entropy);
+                         p.session, e.episode, e.outcome, e.steps, e.reward, e.loss, e.lr, e.beta, e.entropy)
+          << std::flush;  // one line per episode as it ends, also into a file or a pipe
     }
     bar->update(p.done, fmt::format("{}/{} episodes", p.done, p.total));
   });

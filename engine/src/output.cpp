@@ -47,6 +47,7 @@ std::string summary_table(const network& net, const run_counters& c, const run_r
   row("spike raster digest", fmt::format("{:016x}", c.raster_digest));
   row("network build time", fmt::format("{:.3f} s", r.build_seconds));
   row("wall time", fmt::format("{:.3f} s", r.wall_seconds));
+  if (r.write_seconds > 0) row("spike file writing time (not in wall time)", fmt::format("{:.3f} s", r.write_seconds));
   row("simulated / wall time", r.wall_seconds > 0 ? fmt::format("{:.3f}", sim_s / r.wall_seconds) : "-");
   row("wall time per simulated second", sim_s > 0 ? fmt::format("{:.4f} s", r.wall_seconds / sim_s) : "-");
   return out;
@@ -84,23 +85,29 @@ nlohmann::json summary_json(const network& net, const run_counters& c, const run
               {"raster_digest", fmt::format("{:016x}", c.raster_digest)},
               {"build_seconds", r.build_seconds},
               {"wall_seconds", r.wall_seconds},
+              {"write_seconds", r.write_seconds},
               {"sim_over_wall", r.wall_seconds > 0 ? sim_s / r.wall_seconds : 0.0}};
 }
 
-void write_spikes_csv(const std::filesystem::path& path, const engine& e) {
-  atomic_file f(path);
-  auto& out = f.stream();
-  const auto& net = e.net();
-  const auto& pops = net.populations();
-  out << "step,time_ms,neuron,population\n";
-  std::string line;
-  for (const auto& s : e.spikes()) {
-    line.clear();
-    fmt::format_to(std::back_inserter(line), "{},{:.6g},{},{}\n", s.step, static_cast<double>(s.step) * net.dt_ms(),
-                   s.neuron, pops[net.population_of(s.neuron)].name);
-    out << line;
+spike_csv_writer::spike_csv_writer(const std::filesystem::path& path, const network& net) : net_(&net), file_(path) {
+  file_.stream() << "step,time_ms,neuron,population\n";
+}
+
+void spike_csv_writer::append(std::span<const spike> spikes) {
+  const auto& pops = net_->populations();
+  auto& out = file_.stream();
+  for (const auto& s : spikes) {
+    line_.clear();
+    fmt::format_to(std::back_inserter(line_), "{},{:.6g},{},{}\n", s.step, static_cast<double>(s.step) * net_->dt_ms(),
+                   s.neuron, pops[net_->population_of(s.neuron)].name);
+    out << line_;
   }
-  f.commit();
+}
+
+void write_spikes_csv(const std::filesystem::path& path, const engine& e) {
+  spike_csv_writer w(path, e.net());
+  w.append(e.spikes());
+  w.commit();
 }
 
 }  // namespace spikeworm

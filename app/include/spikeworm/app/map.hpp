@@ -23,7 +23,12 @@ struct map_options {
   std::vector<chip_profile> chips;
   partitioner method = partitioner::greedy;  // the placement costed
   progress_callback progress;                // simulated steps of the rate run
+  std::uint64_t max_memory = 0;              // refuse a network whose estimate exceeds it (0: the machine's)
 };
+
+// Peak memory of map: the network run, plus the mapping graph of distinct connections both ways and the
+// partitioner's copy of it (16 B + 16 B per synapse) and per-neuron tables (64 B).
+memory_estimate map_memory(const network_desc& desc);
 
 // One partitioner's placement: the busiest core's usage, or why there is none.
 struct placement_row {

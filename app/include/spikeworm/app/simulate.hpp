@@ -17,8 +17,10 @@ network_desc read_network_file(const std::string& path);
 
 // Steps done so far and the total.
 using step_callback = std::function<void(std::uint64_t done, std::uint64_t total)>;
-// Runs `steps` steps in about 100 chunks, reporting after each.
-void run_chunked(engine& eng, step_t steps, const step_callback& progress);
+// Runs `steps` steps in about 100 chunks (of at most `max_chunk` steps when > 0), calling `after_chunk`
+// then `progress` after each.
+void run_chunked(engine& eng, step_t steps, const step_callback& progress, step_t max_chunk = 0,
+                 const std::function<void()>& after_chunk = {});
 
 struct simulate_options {
   std::string config;
@@ -26,7 +28,9 @@ struct simulate_options {
   int threads = -1;      // < 0: from the config
   long long seed = -1;   // < 0: from the config
   std::string engine;    // empty: from the config
-  std::string out_dir;   // spikes.csv and summary.json; nothing written when empty
+  std::string out_dir;   // spikes.csv (streamed during the run) and summary.json; nothing written when empty
+  bool keep_spikes = false;      // also keep the raster in memory (eng->spikes()); grows with the run
+  std::uint64_t max_memory = 0;  // refuse a network whose estimated peak memory exceeds it (0: the machine's)
 };
 
 struct simulate_result {
@@ -37,6 +41,8 @@ struct simulate_result {
   std::filesystem::path spikes_csv, summary_json;  // empty when not written
 };
 
+// Validates the options and the network config, checks the memory estimate and the output folder, builds
+// the network, runs it and writes spikes.csv (when [simulation] record_spikes) and summary.json.
 simulate_result simulate(const simulate_options& opt, const step_callback& progress = {});
 
 }  // namespace spikeworm::app

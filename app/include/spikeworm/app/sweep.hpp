@@ -20,6 +20,7 @@ struct sweep_options {
   int eval_episodes = 20;
   std::string eval_engine = "dense";
   std::vector<std::string> tables{"cmos45_fp32", "loihi"};
+  std::uint64_t max_memory = 0;      // refuse a point whose training would exceed it (0: the machine's memory)
 };
 
 struct sweep_axis {

@@ -22,10 +22,11 @@ struct train_options {
   int threads = 0;          // 0: worker_threads' default
   long long seed = -1;      // < 0: from the config
   int checkpoint_every = 0;
-  bool force = false;
+  bool force = false;        // --out may hold files: clear what the run writes first (docs/training.md)
+  std::uint64_t max_memory = 0;  // refuse a run whose estimated peak memory exceeds it (0: the machine's)
   // Set (to the signal number) by a signal handler: every running session checkpoints at its next episode
   // boundary and train returns with train_result::interrupted (docs/training.md, "Interrupting a run").
-  const std::atomic<int>* stop = nullptr;       // --out may hold files: clear what the run writes first (docs/training.md)
+  const std::atomic<int>* stop = nullptr;
 };
 
 // Reported once before training (record null: the episodes done so far, when resuming) and after every
@@ -60,6 +61,10 @@ struct train_result {
   int interrupted = 0;  // the signal that stopped the run (its checkpoints are written, nothing else); 0: none
   int failed() const noexcept;
 };
+
+// Peak memory of training `concurrent_sessions` sessions of `cfg` at once (sessions are built lazily, at most
+// one per thread).
+memory_estimate training_memory(const experiment_config& cfg, int concurrent_sessions);
 
 // Trains, writes the run folder and returns the figures; throws error for bad options or configs.
 train_result train(const train_options& opt, const train_callback& progress = {});

@@ -68,8 +68,15 @@ class engine {
   step_t now() const noexcept { return now_; }
   const std::vector<spike>& spikes() const noexcept { return spikes_; }
   const run_counters& counters() const noexcept { return counters_; }
-  // Spike counts per step and population: [(step - 1) * populations + p], when recording.
+  // Spike counts per step and population, when recording: [(step - 1 - s0) * populations + p], s0 the step
+  // of the last reset() or clear_spike_record().
   const std::vector<std::uint32_t>& spikes_per_step() const noexcept { return per_step_; }
+  // Forgets the spikes recorded so far (spikes() and spikes_per_step()), keeping state and counters: a long
+  // run streams its raster by writing spikes() and clearing after every chunk of steps.
+  void clear_spike_record() noexcept {
+    spikes_.clear();
+    per_step_.clear();
+  }
   const network& net() const noexcept { return *net_; }
   const engine_options& options() const noexcept { return opt_; }
 

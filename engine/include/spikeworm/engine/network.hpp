@@ -10,6 +10,7 @@
 
 #include "spikeworm/core/common_types.hpp"
 #include "spikeworm/core/config.hpp"
+#include "spikeworm/core/memory.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/fixed_lif.hpp"
 #include "spikeworm/models/lif.hpp"
@@ -97,6 +98,11 @@ inline constexpr step_t max_steps = step_t{1} << 53;
 std::optional<step_t> steps_of(double duration_s, double dt_ms);
 // steps_of, or an error naming `what` (the key or option) and both values.
 step_t step_count(double duration_s, double dt_ms, std::string_view what);
+
+// Synapses the projections are expected to draw (an upper bound in practice for fixed_probability), and
+// the peak memory of building and running the network, both from the description alone.
+double expected_synapses(const network_desc& d);
+memory_estimate estimate_memory(const network_desc& d);
 
 // A row-major matrix view onto a contiguous edge range: element (row, col) = data[row * cols + col].
 struct matrix_view {

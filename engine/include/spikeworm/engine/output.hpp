@@ -2,10 +2,12 @@
 #pragma once
 
 #include <filesystem>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "spikeworm/core/io.hpp"
 #include "spikeworm/engine/engine.hpp"
 
 namespace spikeworm {
@@ -16,7 +18,8 @@ struct run_report {
   int threads = 1;
   std::uint64_t seed = 1;
   double build_seconds = 0.0;
-  double wall_seconds = 0.0;
+  double wall_seconds = 0.0;   // the simulation loop, without write_seconds
+  double write_seconds = 0.0;  // writing spikes.csv while the run went on
 };
 
 // Mean firing rate [Hz] of population p over the run.
@@ -26,5 +29,20 @@ std::string summary_table(const network& net, const run_counters& c, const run_r
 nlohmann::json summary_json(const network& net, const run_counters& c, const run_report& r);
 // Columns: step,time_ms,neuron,population. Written atomically.
 void write_spikes_csv(const std::filesystem::path& path, const engine& e);
+
+// spikes.csv written while the run goes on: append() the spikes of each chunk of steps (then
+// clear_spike_record()), commit() at the end renames the temporary onto `path`; a writer destroyed without
+// commit() leaves no file.
+class spike_csv_writer {
+ public:
+  spike_csv_writer(const std::filesystem::path& path, const network& net);
+  void append(std::span<const spike> spikes);
+  void commit() { file_.commit(); }
+
+ private:
+  const network* net_;
+  atomic_file file_;
+  std::string line_;
+};
 
 }  // namespace spikeworm

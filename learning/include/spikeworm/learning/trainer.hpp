@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spikeworm/core/config.hpp"
+#include "spikeworm/core/memory.hpp"
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/brain.hpp"
 #include "spikeworm/learning/episode.hpp"
@@ -25,6 +26,9 @@ struct experiment_config {
 
 // Reads [env], [brain] and [train]; any other top-level key is an error naming it.
 experiment_config read_experiment(const table_reader& root);
+
+// Peak memory of one training session (brain, optimiser and one episode's tapes), from the config alone.
+memory_estimate estimate_session_memory(const experiment_config& cfg);
 
 struct episode_record {
   int session = 0, episode = 0;
