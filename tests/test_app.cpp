@@ -4,10 +4,12 @@
 
 #include "cli_helpers.hpp"
 #include "helpers.hpp"
+#include "spikeworm/app/run_dir.hpp"
 #include "spikeworm/app/sweep.hpp"
 #include "spikeworm/app/train.hpp"
 #include "spikeworm/core/random.hpp"
 #include "spikeworm/learning/episode.hpp"
+#include "spikeworm/learning/evaluate.hpp"
 
 namespace spikeworm {
 namespace {
@@ -118,6 +120,41 @@ TEST(app_sweep, pareto_front_is_the_set_of_undominated_points_per_brain_kind) {
   ASSERT_EQ(doc["points"].size(), 4u);
   EXPECT_EQ(doc["points"][0]["brain"], "spiking");
   EXPECT_EQ(doc["points"][0]["pareto"][s.tables[0].id].get<bool>(), static_cast<bool>(s.points[0].pareto[0]));
+}
+
+TEST(app_train, final_greedy_eval_of_each_agent_is_reported_and_can_be_turned_off) {
+  test::temp_dir dir;
+  app::train_options o;
+  o.config = dir.write("s.toml", test::small_experiment).string();
+  o.out_dir = (dir.path() / "run").string();
+  o.final_eval = 4;
+  const auto r = app::train(o);
+  const auto summary = test::read_json(dir.path() / "run" / "summary.json");
+  EXPECT_EQ(summary["final_eval_episodes"], 4);
+  // The same figures as a greedy eval of the exported weights on eval's default seed (event engine).
+  const auto run = app::load_run((dir.path() / "run").string(), "");
+  eval_options eo;
+  eo.episodes = 4;
+  const auto ev = evaluate_files(run.cfg, run.weights, eo, 1);
+  int successes = 0;
+  for (std::size_t k = 0; k < 2; ++k) {
+    ASSERT_TRUE(r.per_session[k].final_eval.has_value());
+    EXPECT_EQ(r.per_session[k].final_eval->successes, ev.per_agent[k].greedy->successes);
+    EXPECT_EQ(r.per_session[k].final_eval->decisions, ev.per_agent[k].greedy->decisions);
+    EXPECT_EQ(summary["per_session"][k]["greedy_eval_success"].get<double>(), r.per_session[k].final_eval->success_rate());
+    successes += r.per_session[k].final_eval->successes;
+  }
+  EXPECT_EQ(summary["greedy_eval"]["successes"], successes);
+  const auto report = app::train_report(r);
+  EXPECT_NE(report.find("greedy eval success"), std::string::npos) << report;
+  EXPECT_NE(report.find("greedy   steps"), std::string::npos) << report;
+  o.final_eval = 0;
+  o.force = true;
+  const auto off = app::train(o);
+  EXPECT_FALSE(off.per_session[0].final_eval.has_value());
+  EXPECT_EQ(app::train_report(off).find("greedy eval"), std::string::npos);
+  EXPECT_EQ(app::train_report(off).find("greedy   steps"), std::string::npos);
+  EXPECT_FALSE(test::read_json(dir.path() / "run" / "summary.json")["per_session"][0].contains("greedy_eval_success"));
 }
 
 }  // namespace
