@@ -105,13 +105,13 @@ TEST(app_sweep, pareto_front_is_the_set_of_undominated_points_per_brain_kind) {
       bool dominated = false;
       for (const auto& q : s.points)
         dominated = dominated || (q.brain == p.brain && q.energy_pj[t] <= p.energy_pj[t] &&
-                                  q.last30_success >= p.last30_success &&
-                                  (q.energy_pj[t] < p.energy_pj[t] || q.last30_success > p.last30_success));
+                                  q.eval_success >= p.eval_success &&
+                                  (q.energy_pj[t] < p.energy_pj[t] || q.eval_success > p.eval_success));
       EXPECT_EQ(p.pareto[t], !dominated) << p.name;
     }
     const auto* best = s.cheapest(t);
     for (const auto& p : s.points)
-      if (p.last30_success >= 0.9) {
+      if (p.eval_success >= 0.9) {
         ASSERT_NE(best, nullptr);
         EXPECT_LE(best->energy_pj[t], p.energy_pj[t]);
       }
@@ -120,6 +120,40 @@ TEST(app_sweep, pareto_front_is_the_set_of_undominated_points_per_brain_kind) {
   ASSERT_EQ(doc["points"].size(), 4u);
   EXPECT_EQ(doc["points"][0]["brain"], "spiking");
   EXPECT_EQ(doc["points"][0]["pareto"][s.tables[0].id].get<bool>(), static_cast<bool>(s.points[0].pareto[0]));
+  EXPECT_EQ(doc["points"][0]["pareto_sampled"][s.tables[0].id].get<bool>(),
+            static_cast<bool>(s.points[0].pareto_sampled[0]));
+  // The points' eval figures are those of their eval.json (greedy and sampled on the same episodes).
+  const auto ev = test::read_json(dir.path() / "sweep" / "p000" / "eval.json");
+  EXPECT_EQ(doc["points"][0]["eval_success"], ev["greedy"]["success_rate"]);
+  EXPECT_EQ(doc["points"][0]["sampled_success"], ev["sampled"]["success_rate"]);
+}
+
+TEST(app_sweep, fronts_and_cheapest_use_eval_success_not_training_success) {
+  // a trains well (last-30 1.0) but fails greedy (0.2) at 2 nJ; b trains worse (0.5) but succeeds greedy (0.95)
+  // at 1 nJ. On training success both would be on the front and a the cheapest >= 0.9; on greedy eval
+  // success b dominates a and is the cheapest. Sampled success orders them as training does.
+  std::vector<app::sweep_point> pts(2);
+  pts[0].name = "a";
+  pts[0].last30_success = 1.0;
+  pts[0].eval_success = 0.2;
+  pts[0].sampled_success = 1.0;
+  pts[0].energy_pj = {2000};
+  pts[1].name = "b";
+  pts[1].last30_success = 0.5;
+  pts[1].eval_success = 0.95;
+  pts[1].sampled_success = 0.5;
+  pts[1].energy_pj = {1000};
+  app::mark_pareto(pts, 1);
+  EXPECT_FALSE(pts[0].pareto[0]);
+  EXPECT_TRUE(pts[1].pareto[0]);
+  EXPECT_TRUE(pts[0].pareto_sampled[0]);
+  EXPECT_TRUE(pts[1].pareto_sampled[0]);
+  app::sweep_result s;
+  s.points = pts;
+  ASSERT_NE(s.cheapest(0), nullptr);
+  EXPECT_EQ(s.cheapest(0)->name, "b");
+  ASSERT_NE(s.cheapest(0, true), nullptr);
+  EXPECT_EQ(s.cheapest(0, true)->name, "a");
 }
 
 TEST(app_train, final_greedy_eval_of_each_agent_is_reported_and_can_be_turned_off) {
