@@ -81,9 +81,9 @@ TEST(eval_cli, table_shows_greedy_zero_and_sampled_success_of_an_agent_that_only
   std::string line, row;
   while (std::getline(lines, line))
     if (line.rfind("  session_0 ", 0) == 0) row = line;
-  EXPECT_THAT(row, HasSubstr("0.0%    0/30       -       -"));
+  EXPECT_THAT(row, HasSubstr("0.0%      0/30       -       -"));
   EXPECT_THAT(row, HasSubstr(fmt::format("{}/30", j["sampled"]["successes"].get<int>())));
-  EXPECT_THAT(r.out, HasSubstr("greedy = the most likely action"));
+  EXPECT_THAT(r.out, HasSubstr("greedy: the most likely action"));
   // --policy greedy plays only greedy: no sampled figures.
   const auto g = test::run_cli({"eval", weights.string(), "--config", cfg_path.string(), "--episodes", "3", "-q",
                                 "--policy", "greedy"});

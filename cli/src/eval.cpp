@@ -52,9 +52,9 @@ void print_eval(const eval_result& r, std::ostream& out) {
                        r.sampled->success_rate(), r.sampled->successes, r.sampled->episodes,
                        r.sampled->mean_steps_success, r.sampled->decisions);
   if (r.brain_type == brain_kind::spiking) {
-    out << fmt::format("\nper decision ({} steps, {} actions){}", r.steps, r.policy, std::string(6, ' '));
+    out << fmt::format("\n{:<30}", fmt::format("per decision ({} steps)", r.steps));
     for (const auto& l : r.layers_counts) out << fmt::format("{:>12}", l.name);
-    out << "\n";
+    out << fmt::format("   ({} episodes)\n", r.policy);
     auto line = [&](const char* label, auto f) {
       out << fmt::format("  {:<28}", label);
       for (std::size_t k = 0; k < r.layers_counts.size(); ++k) out << fmt::format("{:>12}", f(k));
@@ -91,7 +91,7 @@ void print_eval(const eval_result& r, std::ostream& out) {
 namespace {
 
 std::string success_cell(const std::optional<policy_figures>& p) {
-  return p ? fmt::format("{:.1f}% {:>7}", 100 * p->success_rate(), fmt::format("{}/{}", p->successes, p->episodes))
+  return p ? fmt::format("{:.1f}% {:>9}", 100 * p->success_rate(), fmt::format("{}/{}", p->successes, p->episodes))
            : std::string("-");
 }
 std::string steps_cell(const std::optional<policy_figures>& p, bool median) {
@@ -105,15 +105,15 @@ std::string spikes_cell(const eval_result& r, const std::optional<policy_figures
 }  // namespace
 
 void print_agents(const eval_result& r, const std::vector<std::string>& names, std::ostream& out) {
-  out << "per agent: greedy = the most likely action, sampled = drawn from the softmax as in training; steps of "
-         "the successful episodes\n";
-  out << fmt::format("  {:<12} {:>15} {:>7} {:>7} {:>10} {:>15} {:>7} {:>7} {:>10}\n", "", "greedy", "median",
+  out << "per agent (greedy: the most likely action; sampled: drawn from the softmax, as in training; steps of the "
+         "successes)\n";
+  out << fmt::format("  {:<12} {:>18} {:>7} {:>7} {:>10} {:>18} {:>7} {:>7} {:>10}\n", "", "greedy", "median",
                      "mean", "spikes", "sampled", "median", "mean", "spikes");
-  out << fmt::format("  {:<12} {:>15} {:>7} {:>7} {:>10} {:>15} {:>7} {:>7} {:>10}\n", "session", "success",
+  out << fmt::format("  {:<12} {:>18} {:>7} {:>7} {:>10} {:>18} {:>7} {:>7} {:>10}\n", "session", "success",
                      "steps", "steps", "/decision", "success", "steps", "steps", "/decision");
   auto row = [&](const std::string& name, const std::optional<policy_figures>& g,
                  const std::optional<policy_figures>& s) {
-    out << fmt::format("  {:<12} {:>15} {:>7} {:>7} {:>10} {:>15} {:>7} {:>7} {:>10}\n", name, success_cell(g),
+    out << fmt::format("  {:<12} {:>18} {:>7} {:>7} {:>10} {:>18} {:>7} {:>7} {:>10}\n", name, success_cell(g),
                        steps_cell(g, true), steps_cell(g, false), spikes_cell(r, g), success_cell(s),
                        steps_cell(s, true), steps_cell(s, false), spikes_cell(r, s));
   };
