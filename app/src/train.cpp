@@ -120,11 +120,14 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
         write_weights(r.dir / "weights" / fmt::format("session_{}.bin", k), s.policy().params());
         r.per_session[k].weights_written = true;
         if (meta.final_eval > 0) {  // docs/training.md, "Outputs"
+          const auto e0 = std::chrono::steady_clock::now();
           eval_options eo;
           eo.episodes = meta.final_eval;
           eo.policy = eval_policy::greedy;
           eo.agent = k;
           r.per_session[k].final_eval = evaluate(r.cfg, s.policy(), eo).greedy;
+          r.per_session[k].final_eval_seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
         }
       }
     } catch (const std::bad_alloc&) {
@@ -135,7 +138,8 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
     }
     if (owned) records[k] = owned->records();
     r.per_session[k].seed = meta.seed + k;
-    r.per_session[k].wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.per_session[k].wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() -
+                                    r.per_session[k].final_eval_seconds;  // training only
   };
   const auto start = std::chrono::steady_clock::now();
   worker_pool pool(r.threads);

@@ -113,8 +113,11 @@ std::string train_report(const train_result& r) {
   row("post-convergence variance", stats(c.pvar, ".3f"));
   row("composite", stats(c.comp, ".3f"));
   if (r.final_eval > 0 && !c.greedy.empty()) {
-    row("greedy eval success", stats(c.greedy, ".3f") + fmt::format("   {} episodes per agent", r.final_eval));
-    if (!c.greedy_steps.empty()) row("greedy eval steps (successes)", stats(c.greedy_steps, ".1f"));
+    double secs = 0;
+    for (const auto& s : r.per_session) secs += s.final_eval_seconds;
+    row("greedy eval success", stats(c.greedy, ".3f") +
+                                   fmt::format("   {} episodes per agent, {:.2f} s in all", r.final_eval, secs));
+    if (!c.greedy_steps.empty()) row("greedy steps (successes)", stats(c.greedy_steps, ".1f"));
   }
   for (std::size_t l = 0; l < c.rate.size(); ++l) row(fmt::format("spike rate L{}", l + 1), stats(c.rate[l], ".4f"));
   row("wall time per session [s]", stats(c.wall, ".2f") + fmt::format("   all: {:.2f} s", r.wall_seconds));

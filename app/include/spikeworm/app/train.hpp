@@ -51,6 +51,7 @@ struct session_result {
   int checkpoint_episode = -1;  // episodes in the newest checkpoint this session has on disk; -1: none
   bool weights_written = false;  // weights/session_K.bin exported by this run (finished sessions only)
   std::optional<policy_figures> final_eval;  // the final greedy evaluation (finished sessions, final_eval > 0)
+  double final_eval_seconds = 0;             // its wall time (not in wall_seconds)
   bool failed() const noexcept { return !error.empty(); }
 };
 
