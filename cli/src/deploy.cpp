@@ -141,6 +141,16 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   const std::string why = choice.selected ? fmt::format("best of {} by greedy success {:.2f} on {} selection episodes",
                                                         run.weights.size(), choice.success, app::selection_episodes)
                                           : "chosen";
+
+  app::deploy_options opt;
+  opt.cfg = run.cfg;
+  opt.weights = run.weights[static_cast<std::size_t>(choice.session)];
+  opt.episodes = a.episodes;
+  opt.seed = static_cast<std::uint64_t>(a.seed);
+  opt.method = parse_partitioner(a.partitioner);
+  out << fmt::format("spikeworm deploy: {} (session {}: {}), {} x {} lif, T = {}, {} encoder\n", run.dir.string(),
+                     choice.session, why, run.cfg.brain.layers, run.cfg.brain.hidden, run.cfg.brain.steps,
+                     encoder_name(run.cfg.brain.enc.kind));
   out << fmt::format("agents (greedy, {} selection episodes each, seeded apart from the report's):\n",
                      app::selection_episodes);
   out << fmt::format("  {:>3} {:<14} {:>8} {:>11}\n", "", "session", "success", "mean steps");
@@ -152,15 +162,6 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   }
   out << (choice.selected ? fmt::format("picked: session {} by {}\n", choice.session, app::selection_rule)
                           : fmt::format("picked: session {}, given by --session\n", choice.session));
-  app::deploy_options opt;
-  opt.cfg = run.cfg;
-  opt.weights = run.weights[static_cast<std::size_t>(choice.session)];
-  opt.episodes = a.episodes;
-  opt.seed = static_cast<std::uint64_t>(a.seed);
-  opt.method = parse_partitioner(a.partitioner);
-  out << fmt::format("spikeworm deploy: {} (session {}: {}), {} x {} lif, T = {}, {} encoder\n", run.dir.string(),
-                     choice.session, why, run.cfg.brain.layers, run.cfg.brain.hidden, run.cfg.brain.steps,
-                     encoder_name(run.cfg.brain.enc.kind));
   for (const auto& chip : chips) {
     opt.chip = chip;
     deploy_report rep;
