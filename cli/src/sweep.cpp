@@ -52,8 +52,9 @@ void print_sweep(const sweep_args& a, const app::sweep_result& s, std::ostream& 
     std::string rates;
     for (double x : p.firing_rate) rates += fmt::format("{}{:.1f}%", rates.empty() ? "" : "/", 100 * x);
     if (rates.empty()) rates = "-";
-    out << fmt::format("{:<5} {:<48} {:>7.3f} {:>7.3f} {:>7.3f} {:>7.1f} {:>16}", p.name, p.label, p.last30_success,
-                       p.eval_success, p.sampled_success, p.eval_steps, rates);
+    out << fmt::format("{:<5} {:<48} {:>7.3f} {:>7.3f} {:>7.3f} {:>7} {:>16}", p.name, p.label, p.last30_success,
+                       p.eval_success, p.sampled_success,
+                       p.eval_success > 0 ? fmt::format("{:.1f}", p.eval_steps) : std::string("-"), rates);
     for (std::size_t t = 0; t < s.tables.size(); ++t)
       out << fmt::format(" {:>13.2f}{}{}", p.energy_pj[t] / 1000.0, p.pareto[t] ? "*" : " ",
                          p.pareto_sampled[t] ? "+" : " ");
