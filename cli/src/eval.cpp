@@ -14,18 +14,18 @@ namespace spikeworm::cli {
 
 void add_eval(CLI::App& app, eval_args& a) {
   auto* c = app.add_subcommand("eval",
-                               "Replay trained agents: task success and steps, spikes, firing rates, SOPs, neuron "
-                               "updates and events per layer and decision, next to dense MACs");
+                               "Replay trained agents greedy and sampled: task success and steps per agent, spikes, "
+                               "firing rates, SOPs, neuron updates and events per layer and decision, next to dense MACs");
   c->add_option("run", a.run, "a training run folder (every session's weights) or one weights file")->required();
   c->add_option("--engine", a.engine, "event (default), clock (reference stepper) or dense (the trainer's pass)")
       ->check(CLI::IsMember({"event", "clock", "dense"}));
   c->add_option("--episodes", a.episodes, "episodes per agent (default 100)")->check(CLI::Range(1, 1000000));
   c->add_option("--seed", a.seed, "episode k starts from the seed of (S, k), for every agent (default 1000)")
       ->check(seed_check());
-  c->add_option("--policy", a.policy, "both (default): every episode played greedy (most likely action) and sampled "
+  auto* policy = c->add_option("--policy", a.policy, "both (default): every episode played greedy (most likely action) and sampled "
                                       "(from the softmax, as in training); greedy or sampled: that one only")
       ->check(CLI::IsMember({"both", "greedy", "sampled"}));
-  c->add_flag("--sample", a.sample, "the same as --policy sampled");
+  c->add_flag("--sample", a.sample, "the same as --policy sampled")->excludes(policy);
   c->add_option("--threads", a.threads, "agents evaluated in parallel (default: all cores); results do not depend on it")
       ->check(CLI::Range(1, 256));
   c->add_option("--config", a.config, "the experiment config (default: config.toml of the run folder)");
