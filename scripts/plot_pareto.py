@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Energy-accuracy Pareto fronts of spikeworm sweeps: energy per decision (log x) against last-30 success,
+"""Energy-accuracy Pareto fronts of spikeworm sweeps: energy per decision (log x) against greedy evaluation success,
 one panel per energy table, one colour per brain type. Usage: plot_pareto.py OUT.png SWEEP.json [...]"""
 import json
 import os
@@ -27,7 +27,7 @@ def main():
         for b in brains:
             pts = [p for p in points if p["brain"] == b and table in p["energy_pj"]]
             xs = [p["energy_pj"][table] / 1000.0 for p in pts]
-            ys = [p["last30_success"] for p in pts]
+            ys = [p.get("eval_success", p["last30_success"]) for p in pts]  # greedy eval, as sweep's front
             ax.scatter(xs, ys, color=colors.get(b, None), alpha=0.6, label=f"{b} ({len(pts)} configs)")
             # The front: sorted by energy, keep each point that beats the best success so far.
             front, best = [], -1.0
@@ -46,7 +46,7 @@ def main():
         ax.axhline(0.9, color="grey", linestyle=":", linewidth=1)
         ax.set_xscale("log")
         ax.set_xlabel(f"energy per decision [nJ], {table}")
-        ax.set_ylabel("last-30 success (training)")
+        ax.set_ylabel("greedy evaluation success")
         ax.legend(fontsize=8, loc="lower right")
     fig.suptitle("Energy-accuracy Pareto fronts (spikeworm sweep)")
     fig.tight_layout()

@@ -36,9 +36,15 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
   EXPECT_THAT(r.out, HasSubstr("Intel Loihi"));
   EXPECT_THAT(r.out, HasSubstr("splitter"));  // TrueNorth's one target axon
   EXPECT_THAT(r.out, HasSubstr("latency per decision"));
+  // Every agent's greedy selection success, and the rule that picked one.
+  EXPECT_THAT(r.out, HasSubstr("session_0"));
+  EXPECT_THAT(r.out, HasSubstr("session_1"));
+  EXPECT_THAT(r.out, HasSubstr("picked: session"));
+  EXPECT_THAT(r.out, HasSubstr("highest greedy success, ties by fewer mean steps of successes, then lower session index"));
   for (const char* chip : {"loihi", "truenorth"}) {
     const auto j = read_json(run / fmt::format("deploy_{}.json", chip));
     EXPECT_EQ(j["chip"], chip);
+    EXPECT_EQ(j["selection"]["agents"].size(), 2u);
     EXPECT_EQ(j["float"]["episodes"], 3);
     EXPECT_EQ(j["quantized"]["episodes"], 3);
     EXPECT_GE(j["mapping"]["cores_used"].get<int>(), 1);
@@ -51,6 +57,7 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
                                  "--session", "1"});
   ASSERT_EQ(l2.code, 0) << l2.err;
   EXPECT_THAT(l2.out, HasSubstr("not published"));
+  EXPECT_THAT(l2.out, HasSubstr("picked: session 1, given by --session"));
   EXPECT_TRUE(read_json(run / "deploy_loihi2.json")["per_decision"]["energy_chip_pj"].is_null());
   // Under the command: app::deploy returns the same report, prints nothing and counts 2 x episodes.
   const auto cfg_doc = load_config_string(test::small_experiment, "s.toml");
@@ -78,7 +85,7 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
   EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
   auto from_cli = read_json(run / "deploy_loihi.json");
-  for (const char* k : {"run", "weights", "seed"}) from_cli.erase(k);
+  for (const char* k : {"run", "weights", "seed", "selection"}) from_cli.erase(k);  // what the command adds
   EXPECT_EQ(rep.to_json(), from_cli);
 }
 

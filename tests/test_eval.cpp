@@ -1,10 +1,12 @@
 // Evaluation of trained agents: hand-counted SOPs and MACs, and the event engine against the dense pass
 // on a trained agent.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "spikeworm/engine/clock_engine.hpp"
@@ -16,6 +18,7 @@
 #include "spikeworm/learning/spiking_brain.hpp"
 #include "spikeworm/core/random.hpp"
 #include "brain_helpers.hpp"
+#include "helpers.hpp"
 
 namespace spikeworm {
 namespace {
@@ -146,11 +149,142 @@ TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
   EXPECT_GE(identical * 100, decisions * 99);
 }
 
+// An independent replay of evaluation's episodes: the brain's forward pass, the first largest logit when
+// greedy, else a draw from softmax(logits) with agent `agent`'s stream of episode k (docs/energy.md).
+struct replay_player final : episode_player {
+  replay_player(brain& agent, const brain_config& cfg, bool sampled) : b(agent), sample(sampled), in(encoded_size(cfg)) {}
+  std::span<double> input(std::size_t) override { return in; }
+  int act(std::size_t, std::span<const double> x) override {
+    b.forward(x, logits);
+    int a = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    if (sample) {
+      softmax(logits, p);
+      a = sample_action(p, pick->uniform());
+    }
+    return a;
+  }
+  brain& b;
+  bool sample;
+  std::vector<double> in;
+  rng* pick = nullptr;
+  action_values logits{}, p{};
+};
+
+policy_figures replay(const experiment_config& cfg, brain& b, const eval_options& opt, bool sample) {
+  replay_player player(b, cfg.brain, sample);
+  envs::environment env(cfg.env);
+  policy_figures f;
+  double steps = 0;
+  for (int e = 0; e < opt.episodes; ++e) {
+    const auto k = static_cast<std::uint64_t>(e);
+    rng pick(opt.seed, {static_cast<std::uint64_t>(stream_kind::policy), k, 2, opt.agent});
+    rng enc(opt.seed, stream_kind::encoder, k);
+    player.pick = &pick;
+    f.decisions += play_episode(env, envs::episode_seed(opt.seed, k), cfg.brain.enc, encoder_steps(cfg.brain), enc, player);
+    ++f.episodes;
+    if (env.info().end == envs::outcome::success) {
+      ++f.successes;
+      steps += env.info().steps;
+      f.success_steps.push_back(env.info().steps);
+    }
+  }
+  f.mean_steps_success = f.successes ? steps / f.successes : 0.0;
+  return f;
+}
+
+experiment_config mlp_static_medium() {
+  experiment_config cfg;
+  cfg.env = envs::preset_config(envs::env_kind::static_goal, "medium");
+  cfg.brain.kind = brain_kind::mlp;
+  cfg.brain.hidden = 16;
+  return cfg;
+}
+
+TEST(eval, greedy_and_sampled_figures_match_an_independent_replay) {
+  // A briefly trained spiking agent on the dense pass: eval.json's greedy and sampled figures, per agent and
+  // overall, are those of play_episode with a player of its own.
+  auto cfg = static_medium(16, 12);
+  cfg.train.episodes = 40;
+  session s(cfg, 0, 4);
+  for (int e = 0; e < cfg.train.episodes; ++e) s.run_episode();
+  eval_options opt;
+  opt.engine = eval_engine::dense;
+  opt.episodes = 12;
+  opt.policy = eval_policy::both;
+  opt.agent = 3;
+  const auto r = eval_result::from_json(evaluate(cfg, s.policy(), opt).to_json());
+  ASSERT_TRUE(r.greedy && r.sampled);
+  ASSERT_EQ(r.per_agent.size(), 1u);
+  for (const bool sample : {false, true}) {
+    const auto want = replay(cfg, s.policy(), opt, sample);
+    const auto& got = sample ? *r.sampled : *r.greedy;
+    const auto& agent = sample ? *r.per_agent[0].sampled : *r.per_agent[0].greedy;
+    for (const auto* g : {&got, &agent}) {
+      EXPECT_EQ(g->episodes, want.episodes);
+      EXPECT_EQ(g->successes, want.successes) << (sample ? "sampled" : "greedy");
+      EXPECT_EQ(g->decisions, want.decisions) << (sample ? "sampled" : "greedy");
+      EXPECT_NEAR(g->mean_steps_success, want.mean_steps_success, 1e-9);
+      auto v = want.success_steps;
+      std::sort(v.begin(), v.end());
+      const double median = v.empty() ? 0.0 : (v[(v.size() - 1) / 2] + v[v.size() / 2]) / 2.0;
+      EXPECT_DOUBLE_EQ(g->median_steps_success, median);
+    }
+  }
+  EXPECT_EQ(r.policy, "greedy");  // the top-level figures are the greedy ones
+  EXPECT_EQ(r.successes, r.greedy->successes);
+  EXPECT_GT(r.sampled->successes, 0) << "the sampled replay must be non-trivial";
+}
+
+TEST(eval, an_agent_that_only_works_when_sampling_scores_zero_greedy) {
+  // Every weight 0, output bias favouring "stay" by 0.1: the greedy agent never moves, the sampled one walks
+  // nearly at random and sometimes finds the food.
+  const auto cfg = mlp_static_medium();
+  auto b = make_brain(cfg.brain, 1);
+  for (auto& p : b->params()) std::fill(p.value.begin(), p.value.end(), 0.0f);
+  param(*b, "output.bias").value[static_cast<std::size_t>(envs::action::stay)] = 0.1f;
+  eval_options opt;
+  opt.episodes = 30;
+  opt.policy = eval_policy::both;
+  const auto r = evaluate(cfg, *b, opt);
+  EXPECT_EQ(r.greedy->successes, 0);
+  EXPECT_GT(r.sampled->successes, 0);
+  EXPECT_EQ(r.per_agent[0].greedy->successes, 0);
+}
+
+TEST(eval, sampled_streams_are_per_agent_and_independent_of_the_thread_count) {
+  test::temp_dir dir;
+  const auto cfg = mlp_static_medium();
+  std::vector<std::string> files;
+  for (int k = 0; k < 3; ++k) {
+    auto b = make_brain(cfg.brain, k == 2 ? 1 : static_cast<std::uint64_t>(k + 1));  // agent 2 = agent 0's weights
+    files.push_back((dir.path() / fmt::format("session_{}.bin", k)).string());
+    write_weights(files.back(), b->params());
+  }
+  eval_options opt;
+  opt.episodes = 10;
+  opt.policy = eval_policy::both;
+  auto one = evaluate_files(cfg, files, opt, 1).to_json();
+  auto two = evaluate_files(cfg, files, opt, 2).to_json();
+  for (auto* j : {&one, &two}) {
+    j->erase("seconds");
+    j->erase("seconds_per_decision");
+  }
+  EXPECT_EQ(one, two);
+  // Agent k alone, with its index, gives its row; the same weights as agent 0 act the same greedy, not sampled.
+  auto b = make_brain(cfg.brain, 2);
+  read_weights(files[1], b->params());
+  opt.agent = 1;
+  EXPECT_EQ(one["per_agent"][1], evaluate(cfg, *b, opt).to_json()["per_agent"][0]);
+  EXPECT_EQ(one["per_agent"][0]["greedy"], one["per_agent"][2]["greedy"]);
+  EXPECT_NE(one["per_agent"][0]["sampled"], one["per_agent"][2]["sampled"]);
+}
+
 TEST(eval, json_round_trip_and_missing_key) {
   auto cfg = static_medium(8, 10);
   auto b = make_brain(cfg.brain, 2);
   eval_options opt;
   opt.episodes = 2;
+  opt.policy = eval_policy::both;
   const auto r = evaluate(cfg, *b, opt);
   const auto j = r.to_json();
   const auto back = eval_result::from_json(j);
@@ -273,7 +407,7 @@ TEST(eval, spike_train_encoders_run_on_the_event_engine_with_the_dense_pass_coun
     for (int e = 0; e < cfg.train.episodes; ++e) s.run_episode();
     eval_options opt;
     opt.episodes = 8;
-    opt.sample = true;
+    opt.policy = eval_policy::sampled;
     opt.engine = eval_engine::dense;
     const auto d = evaluate(cfg, s.policy(), opt);
     opt.engine = eval_engine::event;

@@ -3,12 +3,16 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.hpp"
 #include "helpers.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/learning/brain.hpp"
+#include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
 namespace {
@@ -27,8 +31,11 @@ TEST(eval_cli, reports_and_writes_json_deterministically_for_any_thread_count) {
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_THAT(a.out, HasSubstr("firing rate"));
   EXPECT_THAT(a.out, HasSubstr("MACs, MLP baseline"));
+  EXPECT_THAT(a.out, HasSubstr("session_1"));  // the per-agent table
   auto j1 = read_json(run / "eval.json");
   EXPECT_EQ(j1["agents"], 2);
+  EXPECT_EQ(j1["per_agent"].size(), 2u);
+  EXPECT_EQ(j1["sampled"]["episodes"], 6);
   EXPECT_EQ(j1["episodes"], 6);
   EXPECT_EQ(j1["engine"], "event");
   const auto b = test::run_cli({"eval", run.string(), "--episodes", "3", "--threads", "2", "-q", "--engine", "dense",
@@ -38,6 +45,7 @@ TEST(eval_cli, reports_and_writes_json_deterministically_for_any_thread_count) {
   // Same decisions, same spikes: the dense pass and the event engine count the same.
   EXPECT_EQ(j1["decisions"], j2["decisions"]);
   EXPECT_EQ(j1["successes"], j2["successes"]);
+  EXPECT_EQ(j1["per_agent"], j2["per_agent"]) << "greedy and sampled, 1 and 2 threads";
   for (int k = 0; k < 2; ++k) {
     EXPECT_EQ(j1["layer"][k]["spikes"], j2["layer"][k]["spikes"]);
     EXPECT_EQ(j1["layer"][k]["sops"], j2["layer"][k]["sops"]);
@@ -46,6 +54,41 @@ TEST(eval_cli, reports_and_writes_json_deterministically_for_any_thread_count) {
   const auto c = test::run_cli({"eval", (run / "weights" / "session_1.bin").string(), "--episodes", "2", "-q"});
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_TRUE(fs::exists(run / "weights" / "session_1.bin.eval.json"));
+}
+
+TEST(eval_cli, table_shows_greedy_zero_and_sampled_success_of_an_agent_that_only_works_sampling) {
+  // An MLP whose weights are all 0 but an output bias favouring "stay": greedy never moves, sampled walks.
+  test::temp_dir dir;
+  const std::string text = "[env]\nkind = \"static\"\npreset = \"medium\"\n[brain]\ntype = \"mlp\"\nhidden = 16\n";
+  const auto cfg_path = dir.write("mlp.toml", text);
+  const auto doc = load_config_string(text, cfg_path.string());
+  const auto cfg = read_experiment(table_reader::root(doc));
+  auto b = make_brain(cfg.brain, 1);
+  for (auto& p : b->params()) {
+    std::fill(p.value.begin(), p.value.end(), 0.0f);
+    if (p.name == "output.bias") p.value[static_cast<std::size_t>(envs::action::stay)] = 0.1f;
+  }
+  const auto weights = dir.path() / "session_0.bin";
+  write_weights(weights, b->params());
+  const auto r = test::run_cli({"eval", weights.string(), "--config", cfg_path.string(), "--episodes", "30", "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = read_json(dir.path() / "session_0.bin.eval.json");
+  EXPECT_EQ(j["greedy"]["successes"], 0);
+  EXPECT_GT(j["sampled"]["successes"].get<int>(), 0);
+  EXPECT_EQ(j["per_agent"][0]["greedy"], j["greedy"]);
+  // The row of the agent: greedy 0.0% (0/30), no steps, then the sampled success.
+  std::istringstream lines(r.out);
+  std::string line, row;
+  while (std::getline(lines, line))
+    if (line.rfind("  session_0 ", 0) == 0) row = line;
+  EXPECT_THAT(row, HasSubstr("0.0%      0/30       -       -"));
+  EXPECT_THAT(row, HasSubstr(fmt::format("{}/30", j["sampled"]["successes"].get<int>())));
+  EXPECT_THAT(r.out, HasSubstr("greedy: the most likely action"));
+  // --policy greedy plays only greedy: no sampled figures.
+  const auto g = test::run_cli({"eval", weights.string(), "--config", cfg_path.string(), "--episodes", "3", "-q",
+                                "--policy", "greedy"});
+  ASSERT_EQ(g.code, 0) << g.err;
+  EXPECT_FALSE(read_json(dir.path() / "session_0.bin.eval.json").contains("sampled"));
 }
 
 TEST(eval_cli, bad_input_is_one_clear_error) {

@@ -59,6 +59,7 @@ TEST(run_folder, failed_session_is_marked_excluded_and_never_overwrites_weights)
   EXPECT_THAT(r.err, HasSubstr("no checkpoint was kept"));
   EXPECT_THAT(r.err, HasSubstr("was not overwritten"));
   EXPECT_THAT(r.out, HasSubstr("FAILED"));
+  EXPECT_THAT(r.out, HasSubstr("      -       -  FAILED"));  // no final greedy evaluation of a failed session
   EXPECT_THAT(r.out, HasSubstr("1 failed, excluded"));
   EXPECT_EQ(read_text(out / "weights" / "session_0.bin"), "earlier export");
   EXPECT_TRUE(fs::exists(out / "weights" / "session_1.bin"));
@@ -66,6 +67,8 @@ TEST(run_folder, failed_session_is_marked_excluded_and_never_overwrites_weights)
   EXPECT_EQ(summary["failed_sessions"], nlohmann::json::array({0}));
   EXPECT_EQ(summary["per_session"][0]["status"], "failed");
   EXPECT_EQ(summary["per_session"][1]["status"], "finished");
+  EXPECT_TRUE(summary["per_session"][0]["greedy_eval_success"].is_null());
+  EXPECT_TRUE(summary["per_session"][1]["greedy_eval_success"].is_number());
   const auto csv = read_text(out / "sessions.csv");
   EXPECT_THAT(csv, HasSubstr(",status\n"));
   EXPECT_THAT(csv, HasSubstr(",failed\n"));

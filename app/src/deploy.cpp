@@ -20,25 +20,29 @@ chip_setup load_chip(const std::string& chips_dir, const std::string& name, cons
 
 session_choice choose_session(const experiment_config& cfg, const std::vector<std::string>& weights, int session,
                               std::uint64_t seed) {
-  if (session >= 0) {
-    if (static_cast<std::size_t>(session) >= weights.size())
-      throw error(fmt::format("--session {}: the run has {} session(s)", session, weights.size()));
-    return {session, false, -1};
-  }
+  if (session >= 0 && static_cast<std::size_t>(session) >= weights.size())
+    throw error(fmt::format("--session {}: the run has {} session(s)", session, weights.size()));
   eval_options sel;
   sel.episodes = selection_episodes;
   sel.seed = seed + 7919;
-  session_choice best{0, true, -1};
+  sel.policy = eval_policy::greedy;
+  session_choice c{session >= 0 ? session : 0, session < 0, -1, {}};
   for (std::size_t k = 0; k < weights.size(); ++k) {
     auto b = make_brain(cfg.brain, cfg.brain.enc.width(envs::observation_size), envs::num_actions, 1);
     read_weights(weights[k], b->params());
-    const auto r = evaluate(cfg, *b, sel);
-    if (r.success_rate() > best.success) {
-      best.success = r.success_rate();
-      best.session = static_cast<int>(k);
-    }
+    sel.agent = k;
+    c.agents.push_back(*evaluate(cfg, *b, sel).greedy);
   }
-  return best;
+  // selection_rule: the first agent that no later one beats on success, or equals with fewer steps.
+  auto better = [](const policy_figures& x, const policy_figures& y) {
+    if (x.successes != y.successes) return x.successes > y.successes;
+    return x.successes > 0 && x.mean_steps_success < y.mean_steps_success;
+  };
+  if (c.selected)
+    for (std::size_t k = 1; k < c.agents.size(); ++k)
+      if (better(c.agents[k], c.agents[static_cast<std::size_t>(c.session)])) c.session = static_cast<int>(k);
+  c.success = c.agents[static_cast<std::size_t>(c.session)].success_rate();
+  return c;
 }
 
 namespace {

@@ -23,7 +23,7 @@ nlohmann::json eval_json(const eval_result& r, const loaded_run& run, const eval
   j["run"] = run.dir.string();
   j["weights"] = run.weights;
   j["seed"] = opt.seed;
-  j["sample"] = opt.sample;
+  j["sample"] = opt.policy == eval_policy::sampled;  // the top-level figures are of sampled actions
   return j;
 }
 

@@ -39,11 +39,32 @@ sweep_axis parse_set(const std::string& s) {
   return a;
 }
 
-const sweep_point* sweep_result::cheapest(std::size_t t) const noexcept {
+const sweep_point* sweep_result::cheapest(std::size_t t, bool sampled) const noexcept {
   const sweep_point* best = nullptr;
   for (const auto& p : points)
-    if (p.last30_success >= 0.9 && (!best || p.energy_pj[t] < best->energy_pj[t])) best = &p;
+    if ((sampled ? p.sampled_success : p.eval_success) >= 0.9 && (!best || p.energy_pj[t] < best->energy_pj[t]))
+      best = &p;
   return best;
+}
+
+void mark_pareto(std::vector<sweep_point>& points, std::size_t tables) {
+  for (const bool sampled : {false, true}) {
+    const auto success = [&](const sweep_point& p) { return sampled ? p.sampled_success : p.eval_success; };
+    for (auto& r : points) {
+      auto& front = sampled ? r.pareto_sampled : r.pareto;
+      front.assign(tables, false);
+      for (std::size_t t = 0; t < tables; ++t) {
+        bool dominated = false;
+        for (const auto& o : points) {
+          if (&o == &r || o.brain != r.brain) continue;
+          const double oe = o.energy_pj[t], re = r.energy_pj[t];
+          const double os = success(o), rs = success(r);
+          if (oe <= re && os >= rs && (oe < re || os > rs)) dominated = true;
+        }
+        front[t] = !dominated;
+      }
+    }
+  }
 }
 
 namespace {
@@ -140,6 +161,7 @@ void measure(const sweep_options& opt, const std::vector<energy_table>& tables, 
   eval_options eo;
   eo.engine = parse_eval_engine(opt.eval_engine);
   eo.episodes = opt.eval_episodes;
+  eo.policy = eval_policy::both;  // the fronts use both (docs/energy.md, "Greedy and sampled")
   const auto ev = evaluate_files(lr.cfg, lr.weights, eo, threads);
   write_file_atomically(run / "eval.json", json_text(eval_json(ev, lr, eo)));
   const auto summary = nlohmann::json::parse(slurp(run / "summary.json"));
@@ -148,35 +170,21 @@ void measure(const sweep_options& opt, const std::vector<energy_table>& tables, 
   p.last30_success = mean_of(per, "last30_success");
   p.last30_steps = mean_of(per, "last30_steps");
   p.success_rate = mean_of(per, "success_rate");
-  p.eval_success = ev.success_rate();
-  p.eval_steps = ev.mean_steps_success;
+  p.eval_success = ev.greedy->success_rate();
+  p.eval_steps = ev.greedy->mean_steps_success;
+  p.sampled_success = ev.sampled->success_rate();
+  p.sampled_steps = ev.sampled->mean_steps_success;
   for (std::size_t k = 0; k < ev.layers_counts.size(); ++k) p.firing_rate.push_back(ev.firing_rate(k));
   for (const auto& t : tables) p.energy_pj.push_back(energy_of(ev, t).brain.total());
   for (const auto& t : tables) p.mlp_energy_pj.push_back(energy_of(ev, t).mlp.total());
 }
 
-// Pareto front per brain kind and table: no other point has both lower energy and higher last-30 success.
-void mark_pareto(std::vector<sweep_point>& points, std::size_t tables) {
-  for (auto& r : points) {
-    r.pareto.assign(tables, false);
-    for (std::size_t t = 0; t < tables; ++t) {
-      bool dominated = false;
-      for (const auto& o : points) {
-        if (&o == &r || o.brain != r.brain) continue;
-        const double oe = o.energy_pj[t], re = r.energy_pj[t];
-        const double os = o.last30_success, rs = r.last30_success;
-        if (oe <= re && os >= rs && (oe < re || os > rs)) dominated = true;
-      }
-      r.pareto[t] = !dominated;
-    }
-  }
-}
-
 nlohmann::json point_json(const sweep_result& s, const sweep_point& p) {
   nlohmann::json row{{"point", p.name}, {"label", p.label}, {"brain", std::string(brain_kind_name(p.brain))},
                      {"last30_success", p.last30_success}, {"last30_steps", p.last30_steps},
-                     {"success_rate", p.success_rate}, {"eval_success", p.eval_success}, {"eval_steps", p.eval_steps}};
-  nlohmann::json values, energy, mlp_energy, front;
+                     {"success_rate", p.success_rate}, {"eval_success", p.eval_success}, {"eval_steps", p.eval_steps},
+                     {"sampled_success", p.sampled_success}, {"sampled_steps", p.sampled_steps}};
+  nlohmann::json values, energy, mlp_energy, front, front_sampled;
   for (std::size_t k = 0; k < s.axes.size(); ++k) values[s.axes[k].key] = p.values[k];
   row["values"] = values;
   row["firing_rate"] = p.firing_rate;
@@ -184,10 +192,12 @@ nlohmann::json point_json(const sweep_result& s, const sweep_point& p) {
     energy[s.tables[t].id] = p.energy_pj[t];
     mlp_energy[s.tables[t].id] = p.mlp_energy_pj[t];
     front[s.tables[t].id] = static_cast<bool>(p.pareto[t]);
+    front_sampled[s.tables[t].id] = static_cast<bool>(p.pareto_sampled[t]);
   }
   row["energy_pj"] = energy;
   row["mlp_baseline_energy_pj"] = mlp_energy;
-  row["pareto"] = front;
+  row["pareto"] = front;  // on eval_success (greedy)
+  row["pareto_sampled"] = front_sampled;
   return row;
 }
 
@@ -196,20 +206,22 @@ void write_outputs(const sweep_options& opt, const sweep_result& s) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& p : s.points) rows.push_back(point_json(s, p));
   nlohmann::json doc{{"config", opt.config}, {"sets", opt.sets}, {"eval_episodes", opt.eval_episodes},
-                     {"eval_engine", opt.eval_engine}, {"tables", opt.tables}, {"points", rows}};
+                     {"eval_engine", opt.eval_engine}, {"tables", opt.tables}, {"front_success", "eval_success"},
+                     {"points", rows}};
   write_file_atomically(dir / "sweep.json", json_text(doc));
   atomic_file f(dir / "sweep.csv");
   auto& o = f.stream();
   o << "point,brain";
   for (const auto& ax : s.axes) o << "," << ax.key;
-  o << ",last30_success,last30_steps,eval_success";
-  for (const auto& t : s.tables) o << ",energy_pj_" << t.id << ",pareto_" << t.id;
+  o << ",last30_success,last30_steps,eval_success,sampled_success";
+  for (const auto& t : s.tables) o << ",energy_pj_" << t.id << ",pareto_" << t.id << ",pareto_sampled_" << t.id;
   o << ",firing_rates\n";
   for (const auto& p : s.points) {
     o << p.name << "," << brain_kind_name(p.brain);
     for (const auto& v : p.values) o << "," << v;
-    o << fmt::format(",{:.4f},{:.2f},{:.4f}", p.last30_success, p.last30_steps, p.eval_success);
-    for (std::size_t t = 0; t < s.tables.size(); ++t) o << fmt::format(",{:.2f},{}", p.energy_pj[t], p.pareto[t] ? 1 : 0);
+    o << fmt::format(",{:.4f},{:.2f},{:.4f},{:.4f}", p.last30_success, p.last30_steps, p.eval_success, p.sampled_success);
+    for (std::size_t t = 0; t < s.tables.size(); ++t)
+      o << fmt::format(",{:.2f},{},{}", p.energy_pj[t], p.pareto[t] ? 1 : 0, p.pareto_sampled[t] ? 1 : 0);
     std::string rates;
     for (double x : p.firing_rate) rates += fmt::format("{}{:.5f}", rates.empty() ? "" : "/", x);
     o << "," << rates << "\n";
@@ -262,6 +274,7 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
       to.episodes = opt.episodes;
       to.threads = threads;
       to.max_memory = opt.max_memory;
+      to.final_eval = 0;  // the point is evaluated below, with both policies
       to.force = true;  // the point did not finish under this config: its folder is re-run from scratch
       const auto tr = train(to);
       for (std::size_t k = 0; k < tr.per_session.size(); ++k)

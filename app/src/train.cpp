@@ -1,6 +1,7 @@
 // Training runs: sessions in parallel, checkpoints, and the run folder's exports (docs/training.md).
 #include "spikeworm/app/train.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -34,6 +35,7 @@ struct run_meta {
   int sessions = 1, episodes = 100;
   std::uint64_t seed = 1;
   int checkpoint_every = 0;
+  int final_eval = 0;
   const std::atomic<int>* stop = nullptr;
   std::uint64_t config_hash = 0;  // written into every checkpoint; load() refuses another (docs/training.md)
 };
@@ -48,7 +50,8 @@ run_meta resolve(const train_options& opt, train_result& r, std::string& config_
   config_text = slurp(r.config_path.string());
   const auto doc = load_config_string(config_text, r.config_path.string());
   r.cfg = read_experiment(table_reader::root(doc));
-  run_meta meta{r.cfg.train.sessions, r.cfg.train.episodes, r.cfg.train.seed, opt.checkpoint_every, opt.stop};
+  run_meta meta{r.cfg.train.sessions, r.cfg.train.episodes, r.cfg.train.seed, opt.checkpoint_every,
+                std::max(0, opt.final_eval), opt.stop};
   if (resume) {
     const run_record rec = read_run_json(r.dir);  // range-checked (docs/training.md, "File formats")
     meta.sessions = rec.sessions;
@@ -66,6 +69,7 @@ run_meta resolve(const train_options& opt, train_result& r, std::string& config_
   r.sessions = meta.sessions;
   r.episodes = meta.episodes;
   r.seed = meta.seed;
+  r.final_eval = meta.final_eval;
   return meta;
 }
 
@@ -115,6 +119,16 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
       if (s.episodes_done() == meta.episodes) {
         write_weights(r.dir / "weights" / fmt::format("session_{}.bin", k), s.policy().params());
         r.per_session[k].weights_written = true;
+        if (meta.final_eval > 0) {  // docs/training.md, "Outputs"
+          const auto e0 = std::chrono::steady_clock::now();
+          eval_options eo;
+          eo.episodes = meta.final_eval;
+          eo.policy = eval_policy::greedy;
+          eo.agent = k;
+          r.per_session[k].final_eval = evaluate(r.cfg, s.policy(), eo).greedy;
+          r.per_session[k].final_eval_seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+        }
       }
     } catch (const std::bad_alloc&) {
       r.per_session[k].error = fmt::format("session {} (seed {}): out of memory at episode {}", k, meta.seed + k,
@@ -124,7 +138,8 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
     }
     if (owned) records[k] = owned->records();
     r.per_session[k].seed = meta.seed + k;
-    r.per_session[k].wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.per_session[k].wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() -
+                                    r.per_session[k].final_eval_seconds;  // training only
   };
   const auto start = std::chrono::steady_clock::now();
   worker_pool pool(r.threads);
@@ -189,6 +204,10 @@ nlohmann::json write_sessions_csv(const train_result& r) {
                   {"convergence_run", m.convergence_run}, {"post_success", m.post_success},
                   {"post_variance", m.post_variance}, {"composite", m.composite}, {"mean_foods", m.mean_foods},
                   {"spike_rate", m.spike_rate}, {"wall_seconds", wall}, {"error", s.error}});
+    if (r.final_eval > 0) {  // null for a failed session
+      js.back()["greedy_eval_success"] = s.final_eval ? nlohmann::json(s.final_eval->success_rate()) : nlohmann::json();
+      js.back()["greedy_eval_steps"] = s.final_eval ? nlohmann::json(s.final_eval->mean_steps_success) : nlohmann::json();
+    }
     if (status) js.back()["status"] = s.failed() ? "failed" : "finished";
   }
   f.commit();
@@ -308,7 +327,13 @@ train_result train(const train_options& opt, const train_callback& progress) {
                          {"env", envs::kind_name(r.cfg.env.kind)}, {"preset", r.cfg.env.preset},
                          {"sessions", meta.sessions}, {"episodes", meta.episodes}, {"seed", meta.seed},
                          {"threads", r.threads}, {"optimum", r.optimum}, {"wall_seconds", r.wall_seconds},
-                         {"per_session", per_session}};
+                         {"final_eval_episodes", r.final_eval}, {"per_session", per_session}};
+  if (r.final_eval > 0) {
+    policy_figures all;
+    for (const auto& s : r.per_session)
+      if (s.final_eval) all.add(*s.final_eval);
+    summary["greedy_eval"] = all.to_json();  // over the finished sessions
+  }
   if (r.failed() > 0) {
     nlohmann::json failed = nlohmann::json::array();
     for (std::size_t k = 0; k < r.per_session.size(); ++k)

@@ -23,7 +23,7 @@ std::string stats(const std::vector<double>& v, const char* fmtspec) {
 
 // Per-session columns gathered for the summary.
 struct columns {
-  std::vector<double> sr, l30, s30, eff, conv, psr, pvar, comp, wall, eps;
+  std::vector<double> sr, l30, s30, eff, conv, psr, pvar, comp, wall, eps, greedy, greedy_steps;
   std::vector<std::vector<double>> rate;
 };
 
@@ -34,7 +34,9 @@ std::string session_rows(const train_result& r, columns& c) {
   out += fmt::format("{:>7} {:>6} {:>8} {:>8} {:>9} {:>6} {:>5} {:>8} {:>8} {:>9}", "session", "seed", "success",
                      "last30", "steps30", "eff", "conv", "post SR", "post var", "composite");
   for (std::size_t l = 0; l < layers; ++l) out += fmt::format(" {:>8}", fmt::format("rate L{}", l + 1));
-  out += fmt::format(" {:>8} {:>7}\n", "wall [s]", "ep/s");
+  out += fmt::format(" {:>8} {:>7}", "wall [s]", "ep/s");
+  if (r.final_eval > 0) out += fmt::format(" {:>7} {:>7}", "greedy", "steps");
+  out += "\n";
   c.rate.resize(layers);
   for (std::size_t k = 0; k < r.per_session.size(); ++k) {
     const auto& s = r.per_session[k];
@@ -51,7 +53,17 @@ std::string session_rows(const train_result& r, columns& c) {
       out += fmt::format(" {:>8.4f}", m.spike_rate[l]);
       if (!s.failed()) c.rate[l].push_back(m.spike_rate[l]);
     }
-    out += fmt::format(" {:>8.2f} {:>7.2f}{}\n", s.wall_seconds, eps, s.failed() ? "  FAILED" : "");
+    out += fmt::format(" {:>8.2f} {:>7.2f}", s.wall_seconds, eps);
+    if (r.final_eval > 0) {
+      const auto& g = s.final_eval;
+      out += fmt::format(" {:>7} {:>7}", g ? fmt::format("{:.3f}", g->success_rate()) : "-",
+                         g && g->successes ? fmt::format("{:.1f}", g->mean_steps_success) : "-");
+      if (g) {
+        c.greedy.push_back(g->success_rate());
+        if (g->successes) c.greedy_steps.push_back(g->mean_steps_success);
+      }
+    }
+    out += s.failed() ? "  FAILED\n" : "\n";
     if (s.failed()) continue;  // failed sessions are excluded from the means (docs/training.md, "Failure")
     c.sr.push_back(m.success_rate); c.l30.push_back(m.last30_success); c.s30.push_back(m.last30_steps);
     c.eff.push_back(m.path_efficiency); c.conv.push_back(m.convergence_run); c.psr.push_back(m.post_success);
@@ -100,6 +112,13 @@ std::string train_report(const train_result& r) {
   row("post-convergence success", stats(c.psr, ".3f"));
   row("post-convergence variance", stats(c.pvar, ".3f"));
   row("composite", stats(c.comp, ".3f"));
+  if (r.final_eval > 0 && !c.greedy.empty()) {
+    double secs = 0;
+    for (const auto& s : r.per_session) secs += s.final_eval_seconds;
+    row("greedy eval success", stats(c.greedy, ".3f") +
+                                   fmt::format("   {} episodes per agent, {:.2f} s in all", r.final_eval, secs));
+    if (!c.greedy_steps.empty()) row("greedy steps (successes)", stats(c.greedy_steps, ".1f"));
+  }
   for (std::size_t l = 0; l < c.rate.size(); ++l) row(fmt::format("spike rate L{}", l + 1), stats(c.rate[l], ".4f"));
   row("wall time per session [s]", stats(c.wall, ".2f") + fmt::format("   all: {:.2f} s", r.wall_seconds));
   row("episodes per second", stats(c.eps, ".2f"));

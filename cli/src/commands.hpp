@@ -81,7 +81,8 @@ struct eval_args {
   std::string engine = "event";
   int episodes = 100;
   long long seed = 1000;
-  bool sample = false;
+  std::string policy = "both";
+  bool sample = false;  // --sample: --policy sampled
   int threads = 0;
   std::string config;
   std::string out;
@@ -90,6 +91,8 @@ struct eval_args {
 void add_eval(CLI::App& app, eval_args& a);
 int eval(const eval_args& a, std::ostream& out, std::ostream& err);
 void print_eval(const eval_result& r, std::ostream& out);
+// One row per agent (named by `names`, else by index): greedy and sampled success and steps side by side.
+void print_agents(const eval_result& r, const std::vector<std::string>& names, std::ostream& out);
 // A count with an SI suffix for tables: 1234 -> "1234", 56789 -> "56.8 k", 1.2e6 -> "1.2 M".
 std::string si(double x);
 

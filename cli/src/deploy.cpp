@@ -24,8 +24,9 @@ void add_deploy(CLI::App& app, deploy_args& a) {
   c->add_option("--episodes", a.episodes, "greedy episodes, float and quantized on the same seeds (default 100)")
       ->check(CLI::Range(1, 1000000));
   c->add_option("--seed", a.seed, "episode k starts from the seed of (S, k) (default 1000)")->check(seed_check());
-  c->add_option("--session", a.session, "which session's agent of a run folder (default: the best by greedy success over "
-                                        "20 selection episodes, seeded apart from the report's)")->check(CLI::NonNegativeNumber);
+  c->add_option("--session", a.session, "which session's agent of a run folder (default: the best on 20 greedy selection "
+                                        "episodes seeded apart from the report's: highest success, ties by fewer mean "
+                                        "steps, then lower session index; every agent's figures are printed)")->check(CLI::NonNegativeNumber);
   c->add_option("--partitioner", a.partitioner, "greedy (default), metis, sequential or round_robin")
       ->check(CLI::IsMember({"greedy", "metis", "sequential", "round_robin"}));
   c->add_option("--chips-dir", a.chips_dir, "folder of chip profiles (default: configs/chips of the source tree); "
@@ -140,6 +141,7 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   const std::string why = choice.selected ? fmt::format("best of {} by greedy success {:.2f} on {} selection episodes",
                                                         run.weights.size(), choice.success, app::selection_episodes)
                                           : "chosen";
+
   app::deploy_options opt;
   opt.cfg = run.cfg;
   opt.weights = run.weights[static_cast<std::size_t>(choice.session)];
@@ -149,6 +151,17 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   out << fmt::format("spikeworm deploy: {} (session {}: {}), {} x {} lif, T = {}, {} encoder\n", run.dir.string(),
                      choice.session, why, run.cfg.brain.layers, run.cfg.brain.hidden, run.cfg.brain.steps,
                      encoder_name(run.cfg.brain.enc.kind));
+  out << fmt::format("agents (greedy, {} selection episodes each, seeded apart from the report's):\n",
+                     app::selection_episodes);
+  out << fmt::format("  {:>3} {:<14} {:>8} {:>11}\n", "", "session", "success", "mean steps");
+  for (std::size_t k = 0; k < choice.agents.size(); ++k) {
+    const auto& g = choice.agents[k];
+    out << fmt::format("  {:>3} {:<14} {:>8.3f} {:>11}\n", static_cast<int>(k) == choice.session ? "->" : "",
+                       fs::path(run.weights[k]).stem().string(), g.success_rate(),
+                       g.successes ? fmt::format("{:.1f}", g.mean_steps_success) : "-");
+  }
+  out << (choice.selected ? fmt::format("picked: session {} by {}\n", choice.session, app::selection_rule)
+                          : fmt::format("picked: session {}, given by --session\n", choice.session));
   for (const auto& chip : chips) {
     opt.chip = chip;
     deploy_report rep;
@@ -164,6 +177,11 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
     j["run"] = run.dir.string();
     j["weights"] = opt.weights;
     j["seed"] = opt.seed;
+    nlohmann::json agents = nlohmann::json::array();
+    for (const auto& g : choice.agents) agents.push_back(g.to_json());
+    j["selection"] = {{"session", choice.session},
+                      {"rule", choice.selected ? std::string(app::selection_rule) : std::string("given by --session")},
+                      {"episodes", app::selection_episodes}, {"seed", opt.seed + 7919}, {"agents", agents}};
     const fs::path json_path = report_path(a, chips.size(), chip.chip.id);
     if (json_path.has_parent_path()) ensure_directory(json_path.parent_path());
     write_file_atomically(json_path, json_text(j));

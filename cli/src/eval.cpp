@@ -1,6 +1,9 @@
 // spikeworm eval: parse, app::eval (trained agents replayed on the event engine, the reference stepper or
 // the dense pass), print task figures and per-layer activity next to the dense equivalents.
 
+#include <filesystem>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -11,15 +14,18 @@ namespace spikeworm::cli {
 
 void add_eval(CLI::App& app, eval_args& a) {
   auto* c = app.add_subcommand("eval",
-                               "Replay trained agents: task success and steps, spikes, firing rates, SOPs, neuron "
-                               "updates and events per layer and decision, next to dense MACs");
+                               "Replay trained agents greedy and sampled: task success and steps per agent, spikes, "
+                               "firing rates, SOPs, neuron updates and events per layer and decision, next to dense MACs");
   c->add_option("run", a.run, "a training run folder (every session's weights) or one weights file")->required();
   c->add_option("--engine", a.engine, "event (default), clock (reference stepper) or dense (the trainer's pass)")
       ->check(CLI::IsMember({"event", "clock", "dense"}));
   c->add_option("--episodes", a.episodes, "episodes per agent (default 100)")->check(CLI::Range(1, 1000000));
   c->add_option("--seed", a.seed, "episode k starts from the seed of (S, k), for every agent (default 1000)")
       ->check(seed_check());
-  c->add_flag("--sample", a.sample, "sample actions from the softmax instead of taking the most likely one");
+  auto* policy = c->add_option("--policy", a.policy, "both (default): every episode played greedy (most likely action) and sampled "
+                                      "(from the softmax, as in training); greedy or sampled: that one only")
+      ->check(CLI::IsMember({"both", "greedy", "sampled"}));
+  c->add_flag("--sample", a.sample, "the same as --policy sampled")->excludes(policy);
   c->add_option("--threads", a.threads, "agents evaluated in parallel (default: all cores); results do not depend on it")
       ->check(CLI::Range(1, 256));
   c->add_option("--config", a.config, "the experiment config (default: config.toml of the run folder)");
@@ -38,12 +44,17 @@ void print_eval(const eval_result& r, std::ostream& out) {
   out << fmt::format("{} brain, {} agent(s) x {} episodes on the {} {}\n", brain_kind_name(r.brain_type), r.agents,
                      r.agents ? r.episodes / r.agents : 0, r.engine == "dense" ? "dense" : r.engine,
                      r.engine == "dense" ? "pass" : "engine");
-  out << fmt::format("  success {:.3f} ({} of {}), mean steps of successes {:.1f}, decisions {}\n", r.success_rate(),
+  out << fmt::format("  {} success {:.3f} ({} of {}), mean steps of successes {:.1f}, decisions {}\n", r.policy,
+                     r.success_rate(),
                      r.successes, r.episodes, r.mean_steps_success, r.decisions);
+  if (r.policy == "greedy" && r.sampled)
+    out << fmt::format("  sampled success {:.3f} ({} of {}), mean steps of successes {:.1f}, decisions {}\n",
+                       r.sampled->success_rate(), r.sampled->successes, r.sampled->episodes,
+                       r.sampled->mean_steps_success, r.sampled->decisions);
   if (r.brain_type == brain_kind::spiking) {
-    out << fmt::format("\nper decision ({} steps){}", r.steps, std::string(6, ' '));
+    out << fmt::format("\n{:<30}", fmt::format("per decision ({} steps)", r.steps));
     for (const auto& l : r.layers_counts) out << fmt::format("{:>12}", l.name);
-    out << "\n";
+    out << fmt::format("   ({} episodes)\n", r.policy);
     auto line = [&](const char* label, auto f) {
       out << fmt::format("  {:<28}", label);
       for (std::size_t k = 0; k < r.layers_counts.size(); ++k) out << fmt::format("{:>12}", f(k));
@@ -77,6 +88,40 @@ void print_eval(const eval_result& r, std::ostream& out) {
                      r.decisions ? 1e6 * r.seconds / static_cast<double>(r.decisions) : 0.0, r.engine);
 }
 
+namespace {
+
+std::string success_cell(const std::optional<policy_figures>& p) {
+  return p ? fmt::format("{:.1f}% {:>9}", 100 * p->success_rate(), fmt::format("{}/{}", p->successes, p->episodes))
+           : std::string("-");
+}
+std::string steps_cell(const std::optional<policy_figures>& p, bool median) {
+  if (!p || p->successes == 0) return "-";
+  return fmt::format("{:.1f}", median ? p->median_steps_success : p->mean_steps_success);
+}
+std::string spikes_cell(const eval_result& r, const std::optional<policy_figures>& p) {
+  return p && r.brain_type == brain_kind::spiking ? fmt::format("{:.1f}", p->spikes_per_decision()) : std::string("-");
+}
+
+}  // namespace
+
+void print_agents(const eval_result& r, const std::vector<std::string>& names, std::ostream& out) {
+  out << "per agent (greedy: the most likely action; sampled: drawn from the softmax, as in training; steps of the "
+         "successes)\n";
+  out << fmt::format("  {:<12} {:>18} {:>7} {:>7} {:>10} {:>18} {:>7} {:>7} {:>10}\n", "", "greedy", "median",
+                     "mean", "spikes", "sampled", "median", "mean", "spikes");
+  out << fmt::format("  {:<12} {:>18} {:>7} {:>7} {:>10} {:>18} {:>7} {:>7} {:>10}\n", "session", "success",
+                     "steps", "steps", "/decision", "success", "steps", "steps", "/decision");
+  auto row = [&](const std::string& name, const std::optional<policy_figures>& g,
+                 const std::optional<policy_figures>& s) {
+    out << fmt::format("  {:<12} {:>18} {:>7} {:>7} {:>10} {:>18} {:>7} {:>7} {:>10}\n", name, success_cell(g),
+                       steps_cell(g, true), steps_cell(g, false), spikes_cell(r, g), success_cell(s),
+                       steps_cell(s, true), steps_cell(s, false), spikes_cell(r, s));
+  };
+  for (std::size_t k = 0; k < r.per_agent.size(); ++k)
+    row(k < names.size() ? names[k] : fmt::format("{}", k), r.per_agent[k].greedy, r.per_agent[k].sampled);
+  if (r.per_agent.size() > 1) row("all", r.greedy, r.sampled);
+}
+
 int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
   const app::loaded_run run = app::load_run(a.run, a.config);
   app::eval_request req;
@@ -85,7 +130,7 @@ int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
   req.options.engine = parse_eval_engine(a.engine);
   req.options.episodes = a.episodes;
   req.options.seed = static_cast<std::uint64_t>(a.seed);
-  req.options.sample = a.sample;
+  req.options.policy = a.sample ? eval_policy::sampled : parse_eval_policy(a.policy);
   req.threads = a.threads;
   std::atomic<int> done{0};
   app::eval_outcome r;
@@ -96,6 +141,10 @@ int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
     bar.finish();
   }
   print_eval(r.result, out);
+  std::vector<std::string> names;
+  for (const auto& w : run.weights) names.push_back(std::filesystem::path(w).stem().string());
+  out << "\n";
+  print_agents(r.result, names, out);
   out << fmt::format("wrote {}\n", r.written.string());
   return 0;
 }

@@ -41,31 +41,39 @@ void add_sweep(CLI::App& app, sweep_args& a) {
 namespace {
 
 void print_sweep(const sweep_args& a, const app::sweep_result& s, std::ostream& out) {
-  out << fmt::format("sweep of {} over {} point(s); last-30 success and steps are training means over sessions,\n"
-                     "energy per decision from {} evaluation episodes per agent ({} counts)\n\n",
+  out << fmt::format("sweep of {} over {} point(s); last-30 success is the training mean over sessions (sampled\n"
+                     "actions); greedy and sampled success, steps (greedy successes) and energy per decision come from\n"
+                     "{} evaluation episodes per agent ({} counts)\n\n",
                      a.opt.config, s.points.size(), a.opt.eval_episodes, a.opt.eval_engine);
-  out << fmt::format("{:<5} {:<48} {:>7} {:>7} {:>16}", "point", "values", "last30", "steps", "firing rates");
-  for (const auto& t : s.tables) out << fmt::format(" {:>14}", t.id + " nJ");
+  out << fmt::format("{:<5} {:<48} {:>7} {:>7} {:>7} {:>7} {:>16}", "point", "values", "last30", "greedy", "sampled",
+                     "steps", "firing rates");
+  for (const auto& t : s.tables) out << fmt::format(" {:>15}", t.id + " nJ");
   out << "\n";
   for (const auto& p : s.points) {
     std::string rates;
     for (double x : p.firing_rate) rates += fmt::format("{}{:.1f}%", rates.empty() ? "" : "/", 100 * x);
     if (rates.empty()) rates = "-";
-    out << fmt::format("{:<5} {:<48} {:>7.3f} {:>7.1f} {:>16}", p.name, p.label, p.last30_success, p.last30_steps, rates);
+    out << fmt::format("{:<5} {:<48} {:>7.3f} {:>7.3f} {:>7.3f} {:>7} {:>16}", p.name, p.label, p.last30_success,
+                       p.eval_success, p.sampled_success,
+                       p.eval_success > 0 ? fmt::format("{:.1f}", p.eval_steps) : std::string("-"), rates);
     for (std::size_t t = 0; t < s.tables.size(); ++t)
-      out << fmt::format(" {:>13.2f}{}", p.energy_pj[t] / 1000.0, p.pareto[t] ? "*" : " ");
+      out << fmt::format(" {:>13.2f}{}{}", p.energy_pj[t] / 1000.0, p.pareto[t] ? "*" : " ",
+                         p.pareto_sampled[t] ? "+" : " ");
     out << "\n";
   }
-  out << "* on the energy-success Pareto front of its brain type for that table\n";
-  // Cheapest configuration reaching last-30 success >= 0.9, per table.
-  for (std::size_t t = 0; t < s.tables.size(); ++t) {
-    const auto& id = s.tables[t].id;
-    if (const auto* best = s.cheapest(t))
-      out << fmt::format("cheapest with last-30 success >= 0.9 on {}: {} ({}) {:.2f} nJ per decision\n", id,
-                         best->name, best->label, best->energy_pj[t] / 1000.0);
-    else
-      out << fmt::format("no point reaches last-30 success >= 0.9 ({})\n", id);
-  }
+  out << "* on the energy-success Pareto front (greedy evaluation) of its brain type for that table; + the same "
+         "with sampled success\n";
+  // Cheapest configuration whose evaluation success reaches 0.9, per table and policy.
+  for (std::size_t t = 0; t < s.tables.size(); ++t)
+    for (const bool sampled : {false, true}) {
+      const auto& id = s.tables[t].id;
+      const char* what = sampled ? "sampled" : "greedy";
+      if (const auto* best = s.cheapest(t, sampled))
+        out << fmt::format("cheapest with {} success >= 0.9 on {}: {} ({}) {:.2f} nJ per decision\n", what, id,
+                           best->name, best->label, best->energy_pj[t] / 1000.0);
+      else
+        out << fmt::format("no point reaches {} success >= 0.9 ({})\n", what, id);
+    }
 }
 
 }  // namespace

@@ -23,6 +23,9 @@ void add_train(CLI::App& app, train_args& a) {
   c->add_option("--out", a.opt.out_dir, "output folder (default: runs/train)");
   c->add_option("--checkpoint-every", a.opt.checkpoint_every, "write the complete training state every N episodes")
       ->check(CLI::Range(1, 10000000));
+  c->add_option("--final-eval", a.opt.final_eval, "greedy episodes each finished agent plays after training, shown "
+                                                 "next to its training figures (default 20; 0: none)")
+      ->check(CLI::Range(0, 1000000));
   c->add_flag("--force", a.opt.force,
               "train into a non-empty --out: first delete what a run writes there (weights/, checkpoints/, plots/, "
               "*.json, *.csv, config.toml, train.log)");

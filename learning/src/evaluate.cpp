@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -23,10 +24,39 @@ namespace spikeworm {
 namespace {
 constexpr name_table<eval_engine, 3> engine_names{
     {{eval_engine::event, "event"}, {eval_engine::clock, "clock"}, {eval_engine::dense, "dense"}}};
+constexpr name_table<eval_policy, 3> policy_names{
+    {{eval_policy::greedy, "greedy"}, {eval_policy::sampled, "sampled"}, {eval_policy::both, "both"}}};
+
+// The median of the successful episodes' steps (0: none).
+double median_of(std::vector<int> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 }  // namespace
 
 eval_engine parse_eval_engine(std::string_view name) { return parse_name(engine_names, name, "engine"); }
 std::string_view eval_engine_name(eval_engine e) noexcept { return name_of(engine_names, e); }
+eval_policy parse_eval_policy(std::string_view name) { return parse_name(policy_names, name, "policy"); }
+std::string_view eval_policy_name(eval_policy p) noexcept { return name_of(policy_names, p); }
+
+nlohmann::json policy_figures::to_json() const {
+  return {{"episodes", episodes}, {"successes", successes}, {"success_rate", success_rate()},
+          {"mean_steps_success", mean_steps_success}, {"median_steps_success", median_steps_success},
+          {"decisions", decisions}, {"spikes", spikes}, {"spikes_per_decision", spikes_per_decision()}};
+}
+
+void policy_figures::add(const policy_figures& o) {
+  const int n = successes + o.successes;
+  mean_steps_success = n ? (mean_steps_success * successes + o.mean_steps_success * o.successes) / n : 0.0;
+  episodes += o.episodes;
+  successes = n;
+  decisions += o.decisions;
+  spikes += o.spikes;
+  success_steps.insert(success_steps.end(), o.success_steps.begin(), o.success_steps.end());
+  median_steps_success = median_of(success_steps);
+}
 
 double eval_result::firing_rate(std::size_t layer) const noexcept {
   const auto& l = layers_counts.at(layer);
@@ -149,8 +179,9 @@ namespace {
 // wall time of the brain's passes.
 class eval_player final : public episode_player {
  public:
-  eval_player(const experiment_config& cfg, brain& agent, spiking_brain* sb, const eval_options& opt, eval_result& r)
-      : agent_(agent), sb_(sb), opt_(opt), r_(r), in_(encoded_size(cfg.brain)) {
+  eval_player(const experiment_config& cfg, brain& agent, spiking_brain* sb, const eval_options& opt, bool sample,
+              eval_result& r)
+      : agent_(agent), sb_(sb), sample_(sample), r_(r), in_(encoded_size(cfg.brain)) {
     if (sb && opt.engine != eval_engine::dense) runner_ = std::make_unique<engine_runner>(*sb, opt.engine);
   }
   void start(rng& pick) { pick_ = &pick; }
@@ -167,7 +198,7 @@ class eval_player final : public episode_player {
     }
     busy += clock::now() - t0;
     int a = greedy_action(logits_);
-    if (opt_.sample) {
+    if (sample_) {
       softmax(logits_, p_);
       a = sample_action(p_, pick_->uniform());
     }
@@ -188,7 +219,7 @@ class eval_player final : public episode_player {
   }
   brain& agent_;
   spiking_brain* sb_;
-  const eval_options& opt_;
+  bool sample_;
   eval_result& r_;
   std::unique_ptr<engine_runner> runner_;
   std::vector<double> in_;
@@ -198,7 +229,11 @@ class eval_player final : public episode_player {
 
 }  // namespace
 
-eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt) {
+namespace {
+
+// One policy's episodes: the figures and activity of eval_result, and the steps of each success.
+eval_result play_policy(const experiment_config& cfg, brain& agent, const eval_options& opt, bool sample,
+                        std::vector<int>& success_steps) {
   eval_result r;
   fill_shape(r, cfg);
   const bool spiking = cfg.brain.kind == brain_kind::spiking;
@@ -206,21 +241,59 @@ eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_opti
   r.agents = 1;
   auto* sb = spiking ? dynamic_cast<spiking_brain*>(&agent) : nullptr;
   if (spiking && !sb) throw internal_error("evaluate: the config says spiking but the brain is not");
-  eval_player player(cfg, agent, sb, opt, r);
+  eval_player player(cfg, agent, sb, opt, sample, r);
   envs::environment env(cfg.env);
   double steps_success = 0;
   for (int e = 0; e < opt.episodes; ++e) {
-    rng pick(opt.seed, stream_kind::policy, static_cast<std::uint64_t>(e), 2);
-    rng enc_rng(opt.seed, stream_kind::encoder, static_cast<std::uint64_t>(e));
+    const auto episode = static_cast<std::uint64_t>(e);
+    rng pick(opt.seed, {static_cast<std::uint64_t>(stream_kind::policy), episode, 2, opt.agent});
+    rng enc_rng(opt.seed, stream_kind::encoder, episode);
     player.start(pick);
-    play_episode(env, envs::episode_seed(opt.seed, static_cast<std::uint64_t>(e)), cfg.brain.enc,
-                 encoder_steps(cfg.brain), enc_rng, player);
+    play_episode(env, envs::episode_seed(opt.seed, episode), cfg.brain.enc, encoder_steps(cfg.brain), enc_rng,
+                 player);
     tally_episode(r, env.info(), steps_success);
+    if (env.info().end == envs::outcome::success) success_steps.push_back(env.info().steps);
   }
   finish_tally(r, steps_success);
   r.dense_updates = spiking ? r.decisions * static_cast<std::uint64_t>(cfg.brain.hidden) * cfg.brain.layers * cfg.brain.steps : 0;
   r.session_successes = {r.successes};
   r.seconds = std::chrono::duration<double>(player.busy).count();
+  return r;
+}
+
+policy_figures figures_of(const eval_result& r, std::vector<int> success_steps) {
+  policy_figures f;
+  f.episodes = r.episodes;
+  f.successes = r.successes;
+  f.mean_steps_success = r.mean_steps_success;
+  f.median_steps_success = median_of(success_steps);
+  f.decisions = r.decisions;
+  for (const auto& l : r.layers_counts) f.spikes += l.spikes;
+  f.success_steps = std::move(success_steps);
+  return f;
+}
+
+}  // namespace
+
+eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt) {
+  agent_figures a;
+  std::optional<eval_result> primary;
+  if (opt.policy != eval_policy::sampled) {
+    std::vector<int> steps;
+    primary = play_policy(cfg, agent, opt, false, steps);
+    a.greedy = figures_of(*primary, std::move(steps));
+  }
+  if (opt.policy != eval_policy::greedy) {
+    std::vector<int> steps;
+    auto s = play_policy(cfg, agent, opt, true, steps);
+    a.sampled = figures_of(s, std::move(steps));
+    if (!primary) primary = std::move(s);
+  }
+  eval_result r = std::move(*primary);
+  r.policy = a.greedy ? "greedy" : "sampled";
+  r.greedy = a.greedy;
+  r.sampled = a.sampled;
+  r.per_agent = {std::move(a)};
   return r;
 }
 
@@ -239,6 +312,9 @@ void merge(eval_result& a, const eval_result& b) {
   a.decisions += b.decisions;
   a.agents += b.agents;
   a.session_successes.insert(a.session_successes.end(), b.session_successes.begin(), b.session_successes.end());
+  if (a.greedy && b.greedy) a.greedy->add(*b.greedy);
+  if (a.sampled && b.sampled) a.sampled->add(*b.sampled);
+  a.per_agent.insert(a.per_agent.end(), b.per_agent.begin(), b.per_agent.end());
   for (std::size_t k = 0; k < a.layers_counts.size(); ++k) {
     auto& x = a.layers_counts[k];
     const auto& y = b.layers_counts.at(k);
@@ -263,7 +339,9 @@ eval_result evaluate_files(const experiment_config& cfg, const std::vector<std::
   }
   worker_pool pool(threads);
   pool.for_each(files.size(), [&](std::size_t k) {
-    parts[k] = evaluate(cfg, *brains[k], opt);
+    eval_options own = opt;
+    own.agent = k;
+    parts[k] = evaluate(cfg, *brains[k], own);
     if (done) done->fetch_add(1);
   });
   eval_result r;
@@ -280,7 +358,14 @@ nlohmann::json eval_result::to_json() const {
                       {"firing_rate", firing_rate(k)}, {"spikes_per_decision", per_decision(l.spikes)},
                       {"sops_per_decision", per_decision(l.sops)}, {"updates_per_decision", per_decision(l.updates)}});
   }
-  return {{"brain", std::string(brain_kind_name(brain_type))}, {"engine", engine}, {"encoder", encoder}, {"n_obs", n_obs}, {"n_input", n_input},
+  nlohmann::json agents_json = nlohmann::json::array();
+  for (const auto& a : per_agent) {
+    nlohmann::json x = nlohmann::json::object();
+    if (a.greedy) x["greedy"] = a.greedy->to_json();
+    if (a.sampled) x["sampled"] = a.sampled->to_json();
+    agents_json.push_back(std::move(x));
+  }
+  nlohmann::json j{{"brain", std::string(brain_kind_name(brain_type))}, {"engine", engine}, {"encoder", encoder}, {"n_obs", n_obs}, {"n_input", n_input},
           {"hidden", hidden}, {"layers", layers}, {"steps", steps}, {"n_actions", n_actions}, {"agents", agents},
           {"episodes", episodes}, {"successes", successes}, {"success_rate", success_rate()},
           {"mean_steps_success", mean_steps_success}, {"mean_reward", mean_reward}, {"mean_foods", mean_foods},
@@ -289,7 +374,11 @@ nlohmann::json eval_result::to_json() const {
           {"input_macs", input_macs}, {"clock_macs", clock_macs},
           {"ann_macs", ann_macs}, {"mlp_macs", mlp_macs}, {"synapses", synapses}, {"dense_weights", dense_weights},
           {"mlp_hidden", mlp_hidden}, {"mlp_layers", mlp_layers}, {"seconds", seconds},
-          {"seconds_per_decision", decisions ? seconds / static_cast<double>(decisions) : 0.0}};
+          {"seconds_per_decision", decisions ? seconds / static_cast<double>(decisions) : 0.0},
+          {"policy", policy}, {"per_agent", agents_json}};
+  if (greedy) j["greedy"] = greedy->to_json();
+  if (sampled) j["sampled"] = sampled->to_json();
+  return j;
 }
 
 namespace {
@@ -372,6 +461,58 @@ void read_task(const json_fields& f, eval_result& r) {
   if (sum != r.successes) f.bad("session_successes", fmt::format("sum {} differs from successes {}", sum, r.successes));
 }
 
+policy_figures read_figures(const json_fields& f) {
+  policy_figures p;
+  p.episodes = f.integer<int>("episodes", 1, INT32_MAX);
+  p.successes = f.integer<int>("successes", 0, p.episodes);
+  p.mean_steps_success = f.real("mean_steps_success", 0, static_cast<double>(max_decisions_per_episode));
+  p.median_steps_success = f.real("median_steps_success", 0, static_cast<double>(max_decisions_per_episode));
+  p.decisions = f.integer<std::uint64_t>("decisions", 0, static_cast<std::uint64_t>(p.episodes) * max_decisions_per_episode);
+  read_counts(f, {{"spikes", &p.spikes}});
+  const double rate = f.real("success_rate", 0, 1);
+  if (std::abs(rate - p.success_rate()) > 1e-9)
+    f.bad("success_rate", fmt::format("{} differs from successes / episodes = {}", rate, p.success_rate()));
+  f.real("spikes_per_decision", 0, static_cast<double>(max_count));
+  return p;
+}
+
+// The figures per policy (greedy, sampled): overall and per agent, the per-agent ones summing to the overall
+// ones, and the policy the top-level figures are of matching them.
+void read_policies(const json_fields& f, eval_result& r) {
+  r.policy = f.text("policy");
+  if (r.policy != "greedy" && r.policy != "sampled")
+    f.bad("policy", fmt::format("must be greedy or sampled, got '{}'", r.policy));
+  for (const char* key : {"greedy", "sampled"}) {
+    if (!f.j.contains(key)) continue;
+    (key == std::string("greedy") ? r.greedy : r.sampled) = read_figures(json_fields{f.j.at(key), fmt::format("{}: {}", f.where, key)});
+  }
+  const auto& primary = r.policy == "greedy" ? r.greedy : r.sampled;
+  if (!primary || primary->episodes != r.episodes || primary->successes != r.successes || primary->decisions != r.decisions)
+    f.bad(r.policy.c_str(), "must hold the episodes, successes and decisions of the top-level figures");
+  const auto& arr = f.get("per_agent");
+  if (!arr.is_array() || arr.size() != static_cast<std::size_t>(r.agents))
+    f.bad("per_agent", fmt::format("must be an array of {} entries (one per agent)", r.agents));
+  policy_figures sum_g, sum_s;
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const json_fields a{arr[i], fmt::format("{}: per_agent[{}]", f.where, i)};
+    if (!arr[i].is_object()) f.bad("per_agent", "must hold objects");
+    agent_figures x;
+    for (const char* key : {"greedy", "sampled"}) {
+      const bool want = key == std::string("greedy") ? r.greedy.has_value() : r.sampled.has_value();
+      if (arr[i].contains(key) != want) f.bad("per_agent", fmt::format("entry {}: '{}' must be {}", i, key, want ? "there" : "absent"));
+      if (!want) continue;
+      const auto p = read_figures(json_fields{arr[i].at(key), fmt::format("{}.{}", a.where, key)});
+      (key == std::string("greedy") ? sum_g : sum_s).add(p);
+      (key == std::string("greedy") ? x.greedy : x.sampled) = p;
+    }
+    r.per_agent.push_back(std::move(x));
+  }
+  for (const auto& [key, total, sum] : {std::tuple{"greedy", &r.greedy, &sum_g}, std::tuple{"sampled", &r.sampled, &sum_s}})
+    if (*total && ((*total)->episodes != sum->episodes || (*total)->successes != sum->successes ||
+                   (*total)->decisions != sum->decisions || (*total)->spikes != sum->spikes))
+      f.bad(key, "differs from the sum of per_agent");
+}
+
 // The derived figures to_json writes (rates, per-decision values) and the fields the app adds (run, weights,
 // seed, sample): type- and range-checked too, so no key of the file goes unchecked.
 void check_derived(const json_fields& f, const eval_result& r) {
@@ -427,6 +568,7 @@ eval_result eval_result::from_json(const nlohmann::json& j) {
   r.mlp_hidden = f.integer<int>("mlp_hidden", 1, 1 << 20);
   r.mlp_layers = f.integer<int>("mlp_layers", 1, 1000);
   r.seconds = f.real("seconds", 0, 1e12);
+  read_policies(f, r);
   check_derived(f, r);
   return r;
 }

@@ -10,6 +10,7 @@
 #include "spikeworm/deploy/chip.hpp"
 #include "spikeworm/deploy/energy_table.hpp"
 #include "spikeworm/learning/deploy.hpp"
+#include "spikeworm/learning/evaluate.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm::app {
@@ -26,15 +27,18 @@ struct chip_setup {
 // path). Errors list the known ones.
 chip_setup load_chip(const std::string& chips_dir, const std::string& name, const std::string& tables_dir);
 
-// Which session's agent a run deploys.
+// Which session's agent a run deploys, and every agent's greedy figures on the selection episodes.
 struct session_choice {
   int session = 0;
   bool selected = false;  // chosen on selection episodes rather than given
   double success = -1;    // its greedy success on them
+  std::vector<policy_figures> agents;  // every agent's greedy figures on the selection episodes
 };
 inline constexpr int selection_episodes = 20;
-// `session` >= 0: that one (an error when the run has fewer); -1: the best agent by greedy success on
-// selection_episodes episodes seeded apart from the report's (seed + 7919).
+inline constexpr const char* selection_rule =
+    "highest greedy success, ties by fewer mean steps of successes, then lower session index";
+// Every agent plays selection_episodes greedy episodes seeded apart from the report's (seed + 7919).
+// `session` >= 0: that one is deployed (an error when the run has fewer); -1: the best by selection_rule.
 session_choice choose_session(const experiment_config& cfg, const std::vector<std::string>& weights, int session,
                               std::uint64_t seed);
 

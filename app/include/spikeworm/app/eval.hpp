@@ -28,7 +28,8 @@ struct eval_outcome {
 // Evaluates every agent of `run` (app::load_run of req.run) and writes the JSON report; `done` (may be null)
 // counts the agents finished.
 eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<int>* done = nullptr);
-// The JSON report of an evaluation: eval_result::to_json with the run, its weights, seed and sampling.
+// The JSON report of an evaluation: eval_result::to_json with the run, its weights, seed and whether only
+// sampled actions were played.
 nlohmann::json eval_json(const eval_result& r, const loaded_run& run, const eval_options& opt);
 
 struct energy_request {

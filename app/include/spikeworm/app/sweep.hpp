@@ -35,11 +35,13 @@ struct sweep_point {
   std::vector<std::string> values;   // one per axis
   brain_kind brain = brain_kind::spiking;
   double last30_success = 0, last30_steps = 0, success_rate = 0;  // training means over sessions
-  double eval_success = 0, eval_steps = 0;
+  double eval_success = 0, eval_steps = 0;                 // greedy evaluation, every agent (docs/energy.md)
+  double sampled_success = 0, sampled_steps = 0;           // sampled evaluation on the same episodes
   std::vector<double> firing_rate;   // per hidden layer
   std::vector<double> energy_pj;     // per table: the brain's energy per decision
   std::vector<double> mlp_energy_pj; // per table: the MLP baseline's
-  std::vector<bool> pareto;          // per table: on the energy-success front of its brain kind
+  std::vector<bool> pareto;          // per table: on the energy-success front of its brain kind (greedy eval)
+  std::vector<bool> pareto_sampled;  // per table: the same with the sampled evaluation's success
 };
 
 struct sweep_result {
@@ -48,9 +50,14 @@ struct sweep_result {
   std::vector<sweep_point> points;
   std::vector<std::string> train_failures;  // a point's training stopped on these; nothing after it ran
   std::string dir;
-  // The point with the least energy on table t among those with last-30 success >= 0.9; null if none.
-  const sweep_point* cheapest(std::size_t t) const noexcept;
+  // The point with the least energy on table t among those whose greedy (or sampled) evaluation success is
+  // >= 0.9; null if none.
+  const sweep_point* cheapest(std::size_t t, bool sampled = false) const noexcept;
 };
+
+// The energy-success Pareto fronts per brain kind and table (pareto on eval_success, pareto_sampled on
+// sampled_success): a point is on a front when no point of its kind has both lower energy and higher success.
+void mark_pareto(std::vector<sweep_point>& points, std::size_t tables);
 
 // Before each point: its index, the number of points and its label; (points, points, "") at the end.
 using sweep_callback = std::function<void(std::size_t done, std::size_t total, const std::string& label)>;

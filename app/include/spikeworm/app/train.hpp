@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "spikeworm/learning/evaluate.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm::app {
@@ -22,6 +24,9 @@ struct train_options {
   int threads = 0;          // 0: worker_threads' default
   long long seed = -1;      // < 0: from the config
   int checkpoint_every = 0;
+  // Greedy episodes each finished agent plays after training, on the event engine with eval's episode seeds
+  // (docs/training.md, "Outputs"); 0: none.
+  int final_eval = 20;
   bool force = false;        // --out may hold files: clear what the run writes first (docs/training.md)
   std::uint64_t max_memory = 0;  // refuse a run whose estimated peak memory exceeds it (0: the machine's)
   // Set (to the signal number) by a signal handler: every running session checkpoints at its next episode
@@ -46,6 +51,8 @@ struct session_result {
   std::string error;  // empty unless the session stopped on an error (docs/training.md, "Failure")
   int checkpoint_episode = -1;  // episodes in the newest checkpoint this session has on disk; -1: none
   bool weights_written = false;  // weights/session_K.bin exported by this run (finished sessions only)
+  std::optional<policy_figures> final_eval;  // the final greedy evaluation (finished sessions, final_eval > 0)
+  double final_eval_seconds = 0;             // its wall time (not in wall_seconds)
   bool failed() const noexcept { return !error.empty(); }
 };
 
@@ -53,6 +60,7 @@ struct train_result {
   std::filesystem::path dir, config_path;
   experiment_config cfg;
   int sessions = 0, episodes = 0, threads = 0;
+  int final_eval = 0;  // greedy episodes per finished agent after training (0: none)
   std::uint64_t seed = 0;
   int optimum = -1;
   bool foraging = false;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <string>
@@ -28,11 +29,39 @@ enum class eval_engine : std::uint8_t { event, clock, dense };
 eval_engine parse_eval_engine(std::string_view name);  // throws error naming an unknown engine
 std::string_view eval_engine_name(eval_engine e) noexcept;
 
+// How actions are chosen (docs/energy.md, "Greedy and sampled"): greedy takes the argmax of the logits,
+// sampled draws from softmax(logits) as training does; both plays each episode both ways.
+enum class eval_policy : std::uint8_t { greedy, sampled, both };
+eval_policy parse_eval_policy(std::string_view name);  // throws error naming an unknown policy
+std::string_view eval_policy_name(eval_policy p) noexcept;
+
 struct eval_options {
   eval_engine engine = eval_engine::event;
   int episodes = 100;
   std::uint64_t seed = 1000;  // episode k starts from envs::episode_seed(seed, k), for every agent
-  bool sample = false;        // sample actions from softmax(logits) instead of taking the argmax
+  eval_policy policy = eval_policy::greedy;
+  // The agent's index in its run: sampled actions of agent i, episode k draw from their own stream
+  // rng(seed, {policy, k, 2, i}), so a result depends on neither the thread count nor the other agents.
+  std::uint64_t agent = 0;
+};
+
+// The task figures of one policy (greedy or sampled) over an agent's episodes, or summed over agents.
+struct policy_figures {
+  int episodes = 0, successes = 0;
+  double mean_steps_success = 0, median_steps_success = 0;  // of the successful episodes (0: none)
+  std::uint64_t decisions = 0, spikes = 0;                   // spikes: every hidden layer (0 for an MLP)
+  std::vector<int> success_steps;                            // not written: what the medians are made of
+  double success_rate() const noexcept { return episodes ? static_cast<double>(successes) / episodes : 0.0; }
+  double spikes_per_decision() const noexcept {
+    return decisions ? static_cast<double>(spikes) / static_cast<double>(decisions) : 0.0;
+  }
+  nlohmann::json to_json() const;
+  void add(const policy_figures& o);  // the figures of both sets of episodes (medians recomputed)
+};
+
+// One agent's figures, per policy evaluated.
+struct agent_figures {
+  std::optional<policy_figures> greedy, sampled;
 };
 
 // Sums over every decision of an evaluation. Per-decision figures are these / decisions.
@@ -59,6 +88,11 @@ struct eval_result {
   double mean_reward = 0, mean_foods = 0;
   std::uint64_t decisions = 0;
   std::vector<int> session_successes;  // per agent
+  // The policy the figures above and the activity counts below are of: greedy when it was evaluated, else
+  // sampled. `greedy` and `sampled` hold each policy's figures over every agent, per_agent each agent's.
+  std::string policy = "greedy";
+  std::optional<policy_figures> greedy, sampled;
+  std::vector<agent_figures> per_agent;
   // activity (spiking) and dense equivalents, summed over decisions
   std::vector<layer_counts> layers_counts;
   std::uint64_t dense_updates = 0;       // neurons x steps: what a clock-driven run updates
@@ -112,12 +146,12 @@ class brain_runner {
   std::vector<spike> inputs_;
 };
 
-// Evaluates one agent with frozen weights.
+// Evaluates one agent with frozen weights: each episode greedy, sampled or both (opt.policy).
 eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_options& opt);
 // Adds b's counts and episodes to a (same brain shape).
 void merge(eval_result& a, const eval_result& b);
 // Loads each weight file (write_weights layout) into a brain of cfg and evaluates it with the same
-// episode seeds; counts are summed over agents. Agents run in parallel on `threads` threads; the result
+// episode seeds (agent k with opt.agent = k); counts are summed over agents. Agents run in parallel on `threads` threads; the result
 // does not depend on it. `done` (may be null) is incremented after every episode.
 eval_result evaluate_files(const experiment_config& cfg, const std::vector<std::string>& weight_files,
                            const eval_options& opt, int threads, std::atomic<int>* done = nullptr);
