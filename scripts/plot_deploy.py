@@ -54,44 +54,68 @@ def utilisation(ax, d, cores):
     ax.legend(fontsize=8, ncol=min(2, len(keys)), loc="upper center")
 
 
+def tiles_of(cores):
+    """{(x, y): [cores there]}: a mesh position (tile) can hold several cores."""
+    tiles = {}
+    for c in cores:
+        tiles.setdefault((c["x"], c["y"]), []).append(c)
+    return tiles
+
+
+def core_list(cs):
+    """'0,3,5' or '0-7' for the cores of a tile, splitters marked s."""
+    ids = sorted(c["core"] for c in cs)
+    if len(ids) > 3 and ids == list(range(ids[0], ids[-1] + 1)) and not any(c.get("splitter") for c in cs):
+        return f"{ids[0]}-{ids[-1]}"
+    return ",".join(f"{c['core']}{'s' if c.get('splitter') else ''}" for c in sorted(cs, key=lambda c: c["core"]))
+
+
 def mesh(fig, ax, d, cores):
     m = d["mapping"]
-    xs = [c["x"] for c in cores]
-    ys = [c["y"] for c in cores]
-    sc = ax.scatter(xs, ys, c=[c["neurons"] for c in cores], s=240, marker="s", cmap="viridis",
-                    edgecolors=["r" if c.get("splitter") else "none" for c in cores])
-    for c in cores:
-        ax.annotate(str(c["core"]), (c["x"], c["y"]), ha="center", va="center", fontsize=7, color="w")
-    fig.colorbar(sc, ax=ax, label="neurons on the core")
-    ax.set_title(f"cores on the mesh (red edge: splitter)\n{m['routed_per_decision']:.0f} routed spikes, "
-                 f"{m['hops_per_decision']:.0f} hops per decision", fontsize=9)
-    ax.set_xlabel("mesh x [core position]")
-    ax.set_ylabel("mesh y [core position]")
-    ax.set_xlim(min(xs) - 1, max(xs) + 1)
-    ax.set_ylim(min(ys) - 1, max(ys) + 1)
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-    ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    tiles = tiles_of(cores)
+    xs = [x for x, _ in tiles]
+    ys = [y for _, y in tiles]
+    sc = ax.scatter(xs, ys, c=[sum(c["neurons"] for c in cs) for cs in tiles.values()], s=500, marker="s",
+                    cmap="viridis", edgecolors=["r" if any(c.get("splitter") for c in cs) else "none"
+                                                for cs in tiles.values()])
+    for (x, y), cs in tiles.items():
+        ax.annotate(core_list(cs), (x, y), xytext=(0, -14), textcoords="offset points", ha="center", va="top",
+                    fontsize=7, bbox={"boxstyle": "round,pad=0.15", "fc": "w", "ec": "0.7", "alpha": 0.9})
+    fig.colorbar(sc, ax=ax, label="neurons on the tile")
+    ax.set_title(f"mesh tiles with their cores (red edge: splitter)\n{m['routed_per_decision']:.0f} routed "
+                 f"spikes, {m['hops_per_decision']:.0f} hops per decision", fontsize=8)
+    ax.set_xlabel("mesh x [tile]")
+    ax.set_ylabel("mesh y [tile]")
+    half = (max(max(xs) - min(xs), max(ys) - min(ys)) + 2) / 2  # a square window, so tiles look square
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    ax.set_xlim(cx - half, cx + half)
+    ax.set_ylim(cy - half, cy + half)
+    ax.set_aspect("equal")
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, min_n_ticks=1))
+    ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True, min_n_ticks=1))
 
 
 def energy(ax, d):
     p = d["per_decision"]
     terms = [("energy_synop_pj", "synaptic ops"), ("energy_update_pj", "neuron updates"),
              ("energy_route_pj", "routing"), ("energy_host_pj", "host (input layer, readout)")]
+    biggest = max([p[k] or 0.0 for k, _ in terms] + [sum(p[k] or 0.0 for k, _ in terms), p["energy_static_pj"] or 0.0])
+    scale, unit = next((f, u) for f, u in ((1e9, "mJ"), (1e6, "\u00b5J"), (1e3, "nJ"), (1.0, "pJ"))
+                       if biggest >= f or u == "pJ")
     bottom = 0.0
     for key, label in terms:
         v = p[key]
         if v is None:
             continue
-        ax.bar(0, v / 1e3, 0.6, bottom=bottom, label=label)
-        bottom += v / 1e3
+        ax.bar(0, v / scale, 0.6, bottom=bottom, label=label)
+        bottom += v / scale
     columns = ["dynamic"]
     if p["energy_static_pj"]:
-        ax.bar(1, p["energy_static_pj"] / 1e3, 0.6, color="grey", label="static (power x latency)")
+        ax.bar(1, p["energy_static_pj"] / scale, 0.6, color="grey", label="static (power x latency)")
         columns.append("static")
     ax.set_xticks(range(len(columns)), columns)
     ax.set_xlim(-0.6, len(columns) - 0.4)
-    ax.set_ylabel("energy per decision [nJ]")
+    ax.set_ylabel(f"energy per decision [{unit}]")
     title = "energy per decision" if p["energy_published"] else "energy not published"
     ax.set_title(f"{title}; latency {duration(p['latency_us'])} per decision\nsuccess: float "
                  f"{d['float']['success_rate']:.2f}, quantized {d['quantized']['success_rate']:.2f}", fontsize=9)
@@ -103,15 +127,16 @@ def main():
     with open(src) as f:
         d = json.load(f)
     cores = d["mapping"]["cores"][:MAX_CORES]
-    with_mesh = len(cores) > 1
+    with_mesh = len(tiles_of(cores)) > 1  # one tile: no spike crosses the mesh, nothing to draw
     if with_mesh:
-        fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(15, 4.8), gridspec_kw={"width_ratios": [1.6, 1, 1]})
+        fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(16, 4.8), gridspec_kw={"width_ratios": [1.6, 1.2, 1]})
         mesh(fig, a2, d, cores)
     else:
         fig, (a1, a3) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [1.2, 1]})
     utilisation(a1, d, cores)
     if not with_mesh:
-        a1.text(0.5, -0.22, "a single core: no spikes cross the mesh", transform=a1.transAxes, ha="center",
+        note = "a single core" if len(cores) == 1 else f"all {len(cores)} cores on one mesh tile"
+        a1.text(0.5, -0.22, f"{note}: no spikes cross the mesh", transform=a1.transAxes, ha="center",
                 fontsize=8, color="grey")
     energy(a3, d)
     fig.suptitle(f"{d['chip_name']}: {d['layers']} x {d['hidden']} LIF, T = {d['steps']} steps, "
