@@ -56,12 +56,15 @@ bool run_python_plot(const std::string& script, const std::vector<std::string>& 
 }
 
 void add_plot(CLI::App& app, plot_args& a) {
-  auto* c = app.add_subcommand(
-      "plot",
-      "PNG plots into DIR/plots/. A training run (spikeworm train): learning.png (success, steps per episode "
-      "with the optimum), loss.png (loss, learning rate), spikes.png (firing rate per layer and session). A "
-      "simulate output (spikeworm simulate --out: summary.json with spikes.csv or spikes.h5): raster.png, "
-      "rates.png (population rates [Hz]), isi.png (ISI histogram [ms]), cv.png (CV of ISI per population)");
+  auto* c = app.add_subcommand("plot", "PNG plots of a training run or of a simulate output folder, into DIR/plots/");
+  c->footer(
+      "A training run (spikeworm train; episodes.csv): learning.png (success, and steps per episode with the "
+      "env's optimum dashed), loss.png (loss, learning rate), spikes.png (firing rate per layer and session).\n"
+      "A simulate output (spikeworm simulate --out; summary.json with spikes.csv, or spikes.h5 when h5py is "
+      "installed): raster.png (a subsample of neurons when many, coloured by population), rates.png "
+      "(population rates over time [Hz]), isi.png (ISI histogram [ms]), cv.png (CV of ISI per population).\n"
+      "Needs Debian's python3-matplotlib; a failing plot script fails the command (exit 2) after its own error. "
+      "docs/getting-started.md, \"Plots\".");
   c->add_option("dir", a.run_dir, "a folder written by spikeworm train or spikeworm simulate --out")->required();
 }
 
