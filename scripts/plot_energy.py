@@ -51,10 +51,14 @@ def main():
                     values.append(v)
         ax.set_yscale("log")
         pos = [v for v in values if v > 0]
+        decades = 1
         if pos:
             lo, hi = min(pos), max(pos)
             ax.set_ylim(10 ** math.floor(math.log10(lo)), 10 ** (math.ceil(math.log10(hi)) + 0.6))
-        ax.yaxis.set_major_locator(ticker.LogLocator(base=10, numticks=12))
+            decades = math.ceil(math.log10(hi)) + 1 - math.floor(math.log10(lo))
+        # few decades: ticks at 1, 2, 5 x 10^k, so that more than one is labelled
+        subs = (1.0, 2.0, 5.0) if decades <= 3 else (1.0,)
+        ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs, numticks=12))
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: joules(v)))
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
         ax.set_xticks(range(len(brains)))
