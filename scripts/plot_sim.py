@@ -226,7 +226,7 @@ def load(folder, chunk_rows=CHUNK_ROWS):
     elif os.path.exists(csv):
         chunks = read_csv_chunks(csv, stats.names, chunk_rows)
     else:
-        raise FileNotFoundError(f"{folder}: no spikes.csv (simulate records spikes when [simulation] record_spikes "
+        raise FileNotFoundError("no spikes.csv (simulate records spikes when [simulation] record_spikes "
                                 "is true)")
     for steps, neurons in chunks:
         stats.add(steps, neurons)
@@ -272,6 +272,8 @@ def plot(folder, summary, stats):
         n_shown = int(stats.raster[stats.offsets[p]:stats.offsets[p + 1]].sum())
         ax.plot(t[m], row[i[m]], ls="none", marker="|" if t.size < 5000 else ".", ms=size, mew=0.6 if t.size < 5000 else 0,
                 color=colors[p], label=f"{name} ({n_shown} of {stats.sizes[p]} neurons)", rasterized=True)
+    if t.size == 0:
+        ax.text(0.5, 0.5, "no spikes", ha="center", va="center", transform=ax.transAxes)
     ax.set_xlim(0, stats.n_steps * stats.dt_ms)
     ax.set_ylim(-0.5, max(shown, 1) - 0.5)
     ax.set_xlabel("time [ms]")
