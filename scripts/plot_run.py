@@ -34,9 +34,11 @@ def session_styles(sessions):
     return {k: (f"C{i % 10}", None if many else f"session {k}") for i, k in enumerate(sorted(sessions))}, many
 
 
-def log_ticks(ax):
-    """Readable ticks on a log y axis: 1, 2, 5 x 10^k as plain numbers."""
-    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+def log_ticks(ax, lo, hi):
+    """Readable ticks on a log y axis from lo to hi: 1, 2, 5 x 10^k (and 3 x 10^k on a short range) as
+    plain numbers."""
+    subs = (1.0, 2.0, 3.0, 5.0) if hi / max(lo, 1e-9) < 30 else (1.0, 2.0, 5.0)
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs))
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs=(3.0, 4.0, 6.0, 7.0, 8.0, 9.0)))
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
@@ -55,6 +57,8 @@ def plot_learning(run, sessions, out):
             optimum = json.load(f).get("optimum")
     except (OSError, ValueError):
         pass
+    if not isinstance(optimum, (int, float)) or optimum <= 0:
+        optimum = None  # foraging has none (-1)
     style, many = session_styles(sessions)
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(9.5, 7.5), sharex=True)
     for k, rows in sorted(sessions.items()):
@@ -79,9 +83,10 @@ def plot_learning(run, sessions, out):
     lo = min([int(r["steps"]) for rows in sessions.values() for r in rows] + ([optimum] if optimum else []))
     hi = max(int(r["steps"]) for rows in sessions.values() for r in rows)
     a2.set_ylim(max(0.5, lo / 1.3), hi * 1.3)
-    log_ticks(a2)
+    log_ticks(a2, lo, hi)
+    a2.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     a2.grid(True, which="major", axis="y", alpha=0.3)
-    a2.set_title("Episode length" + (" against the shortest path (dashed)" if optimum else ""))
+    a2.set_title("Episode length" + (" against the shortest path (dashed)" if optimum else " (this env has no optimum)"))
     a1.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the curves stay visible
     a2.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.suptitle(f"Learning curves: {os.path.basename(os.path.normpath(run))}, {len(sessions)} sessions")
@@ -107,6 +112,7 @@ def plot_loss(run, sessions, out):
     a1.axhline(0, color="grey", lw=0.5)
     a2.set_ylabel("learning rate (per update)")
     a2.set_xlabel("episode")
+    a2.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     a2.set_title("Learning-rate schedule" + (" (the same for every session)" if same and len(sessions) > 1 else ""))
     a1.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     if not same:
@@ -153,6 +159,7 @@ def plot_spikes(run, sessions, layers, out):
         ax.set_title(f"hidden layer {li + 1} ({hidden} LIF neurons, {steps} time steps per decision)", fontsize=9)
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     axes[-1, 0].set_xlabel("episode")
+    axes[-1, 0].xaxis.set_major_locator(ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     fig.suptitle(f"Firing rate per hidden layer and session: {os.path.basename(os.path.normpath(run))}")
     fig.tight_layout()
     fig.savefig(os.path.join(out, "spikes.png"), dpi=110)
