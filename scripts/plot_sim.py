@@ -27,7 +27,9 @@ RASTER_NEURONS = 2_000  # and at most about this many neurons (rows)
 
 class SpikeStats:
     """Streaming statistics of the spikes of a network of populations [(name, size)], dt_ms per step and
-    n_steps steps. add(steps, neurons) takes one chunk of spikes in time order (neurons network-wide)."""
+    n_steps steps. add(steps, neurons) takes one chunk of spikes (neurons network-wide); within a chunk the
+    order does not matter, but each neuron's spikes in a later chunk must come after those in earlier ones
+    (true of spikes.csv, written in step order, and of spikes.h5, read population by population)."""
 
     def __init__(self, populations, dt_ms, n_steps, bin_steps=None, raster_neurons=None):
         self.names = [p[0] for p in populations]
