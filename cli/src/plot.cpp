@@ -1,4 +1,4 @@
-// spikeworm plot: PNG plots of a training run, and run_python_plot, which starts the plot scripts of every
+// spikeworm plot: PNG plots of a training run or of a simulate output folder, and run_python_plot, which starts the plot scripts of every
 // command (matplotlib from Debian's python3-matplotlib). Scripts run with posix_spawn and an argument vector,
 // never through a shell (docs/reliability.md).
 #include <cstdlib>
@@ -56,15 +56,39 @@ bool run_python_plot(const std::string& script, const std::vector<std::string>& 
 }
 
 void add_plot(CLI::App& app, plot_args& a) {
-  auto* c = app.add_subcommand("plot", "PNG plots of a training run: learning curves, loss and learning rate, spike rates");
-  c->add_option("run", a.run_dir, "a folder written by spikeworm train")->required();
+  auto* c = app.add_subcommand("plot", "PNG plots of a training run or of a simulate output folder, into DIR/plots/");
+  c->footer(
+      "A training run (spikeworm train; episodes.csv): learning.png (success, and steps per episode with the "
+      "env's optimum dashed), loss.png (loss, learning rate), spikes.png (firing rate per layer and session).\n"
+      "A simulate output (spikeworm simulate --out; summary.json with spikes.csv, or spikes.h5 when h5py is "
+      "installed): raster.png (a subsample of neurons when many, coloured by population), rates.png "
+      "(population rates over time [Hz]), isi.png (ISI histogram [ms]), cv.png (CV of ISI per population).\n"
+      "Needs Debian's python3-matplotlib; a failing plot script fails the command (exit 2) after its own error. "
+      "docs/getting-started.md, \"Plots\".");
+  c->add_option("dir", a.run_dir, "a folder written by spikeworm train or spikeworm simulate --out")->required();
 }
 
-// Plotting is this command's work: a failed script is an error (exit 2).
+namespace {
+
+// Which plot script draws a folder: plot_run.py for a training run (episodes.csv), plot_sim.py for a simulate
+// output (summary.json with recorded spikes).
+std::string script_for(const fs::path& dir) {
+  if (fs::exists(dir / "episodes.csv")) return "plot_run.py";
+  const bool spikes = fs::exists(dir / "spikes.csv") || fs::exists(dir / "spikes.h5");
+  if (fs::exists(dir / "summary.json") && spikes) return "plot_sim.py";
+  if (fs::exists(dir / "summary.json"))
+    throw error(fmt::format("{}: a simulate output without spikes.csv: nothing to plot (record_spikes = false?)",
+                            dir.string()));
+  throw error(fmt::format("{}: neither a training run folder (no episodes.csv) nor a simulate output (no "
+                          "summary.json with spikes.csv)",
+                          dir.string()));
+}
+
+}  // namespace
+
+// Plotting is this command's work: a failed script is an error (exit 2); its own message is on stderr.
 int plot(const plot_args& a, std::ostream& out, std::ostream&) {
-  if (!fs::exists(fs::path(a.run_dir) / "episodes.csv"))
-    throw error(fmt::format("{}: not a training run folder (no episodes.csv)", a.run_dir));
-  const fs::path script = script_path("plot_run.py");
+  const fs::path script = script_path(script_for(a.run_dir));
   if (!have_matplotlib())
     throw error("spikeworm plot needs Debian's python3-matplotlib: SPIKEWORM_SETUP_EXTRAS=1 scripts/setup");
   const auto st = run_script(script, {a.run_dir}, out);
