@@ -42,7 +42,12 @@ int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
   auto tables = app::energy_tables(req);  // bad table names fail before any work
   const fs::path dir = app::energy_out_dir(req);
   ensure_directory(dir);
-  check_output_writable(dir / "energy.json");  // so does an unwritable output folder (docs/reliability.md)
+  try {
+    check_output_writable(dir / "energy.json");  // so does an unwritable output folder (docs/reliability.md)
+  } catch (const error& e) {
+    if (!a.out.empty()) throw;
+    throw error(fmt::format("{} (give --out DIR to write the results elsewhere)", e.what()));
+  }
   remove_stale_temporaries(dir);
   if (a.reeval || !fs::exists(app::eval_path_of(req))) {
     eval_args ea;
