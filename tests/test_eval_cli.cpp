@@ -1,7 +1,9 @@
 // spikeworm eval, energy and sweep from the command line: outputs, determinism and bad input.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -126,6 +128,29 @@ TEST(energy_cli, every_table_and_a_clear_error_for_an_unknown_one) {
                     t["brain"]["memory_pj"].get<double>() + t["brain"]["dense_pj"].get<double>(),
                 1e-6 * t["brain"]["total_pj"].get<double>());
   }
+}
+
+// What a user does with an installed example (docs/install.md): the run folder is only read.
+TEST(energy_cli, out_folder_leaves_a_read_only_run_untouched) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("s.toml", test::small_experiment);
+  const auto run = dir.path() / "run";
+  ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+  ASSERT_EQ(test::run_cli({"eval", run.string(), "--episodes", "2", "-q"}).code, 0);
+  std::vector<fs::path> before;
+  for (const auto& e : fs::recursive_directory_iterator(run)) before.push_back(e.path());
+  fs::permissions(run, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                  fs::perm_options::remove);
+  const auto out = dir.path() / "elsewhere";
+  const auto r = test::run_cli({"energy", run.string(), "--out", out.string(), "--no-plot", "-q"});
+  fs::permissions(run, fs::perms::owner_write, fs::perm_options::add);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(read_json(out / "energy.json")["eval"], (run / "eval.json").string());
+  std::vector<fs::path> after;
+  for (const auto& e : fs::recursive_directory_iterator(run)) after.push_back(e.path());
+  std::sort(before.begin(), before.end());
+  std::sort(after.begin(), after.end());
+  EXPECT_EQ(before, after) << "nothing written into the run folder";
 }
 
 TEST(sweep_cli, grid_points_pareto_flags_and_bad_keys) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "spikeworm/app/data_dir.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
@@ -45,15 +46,21 @@ eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<in
 
 std::vector<energy_table> energy_tables(const energy_request& req) {
   if (!fs::is_directory(fs::path(req.run))) throw error(fmt::format("{}: not a training run folder", req.run));
-  const std::string dir = req.tables_dir.empty() ? (source_dir() / "configs" / "energy").string() : req.tables_dir;
+  const std::string dir = req.tables_dir.empty() ? (data_dir() / "configs" / "energy").string() : req.tables_dir;
   return load_energy_tables(dir, req.tables);
 }
 
-fs::path eval_path_of(const energy_request& req) { return fs::path(req.run) / "eval.json"; }
+fs::path energy_out_dir(const energy_request& req) { return fs::path(req.out.empty() ? req.run : req.out); }
+
+fs::path eval_path_of(const energy_request& req) {
+  if (!req.out.empty() && fs::exists(fs::path(req.out) / "eval.json")) return fs::path(req.out) / "eval.json";
+  return fs::path(req.run) / "eval.json";
+}
 
 energy_outcome energy(const energy_request& req, std::vector<energy_table> tables) {
-  const fs::path dir(req.run);
-  const folder_lock lock(dir);  // energy.json's writer owns the run folder (docs/training.md, "The run folder")
+  const fs::path dir(req.run), out = energy_out_dir(req);
+  ensure_directory(out);
+  const folder_lock lock(out);  // energy.json's writer owns its folder (docs/training.md, "The run folder")
   energy_outcome o;
   o.eval_path = eval_path_of(req);
   o.tables = std::move(tables);
@@ -72,7 +79,7 @@ energy_outcome energy(const energy_request& req, std::vector<energy_table> table
   const auto& r = o.counts;
   nlohmann::json doc{{"run", dir.string()}, {"eval", o.eval_path.string()}, {"brain", std::string(brain_kind_name(r.brain_type))},
                      {"engine", r.engine}, {"success_rate", r.success_rate()}, {"tables", reports}};
-  o.written = dir / "energy.json";
+  o.written = out / "energy.json";
   write_file_atomically(o.written, json_text(doc));
   return o;
 }

@@ -1,10 +1,9 @@
-// Files, the source folder and training-run folders with their weights.
+// Files and training-run folders with their weights.
 #include "spikeworm/app/run_dir.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -24,11 +23,6 @@ std::string slurp(const fs::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-fs::path source_dir() {
-  const char* env = std::getenv("SPIKEWORM_SOURCE_DIR");
-  return fs::path(env ? env : SPIKEWORM_SOURCE_DIR);
 }
 
 // A run folder is used with exactly the sessions its run.json lists (docs/training.md, "The run folder").

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "spikeworm/app/data_dir.hpp"
 #include "spikeworm/app/eval.hpp"
 #include "spikeworm/app/run_dir.hpp"
 #include "spikeworm/app/train.hpp"
@@ -243,7 +244,7 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
   const fs::path dir(s.dir);
   for (const auto& set : opt.sets) s.axes.push_back(parse_set(set));
   const auto base = load_config_string(slurp(opt.config), opt.config);
-  s.tables = load_energy_tables((source_dir() / "configs" / "energy").string(), opt.tables);
+  s.tables = load_energy_tables((data_dir() / "configs" / "energy").string(), opt.tables);
   const auto points = grid(s.axes);
   const int threads = worker_threads(opt.threads);
   const auto texts = point_configs(opt, base, s.axes, points, threads);

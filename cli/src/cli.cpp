@@ -27,7 +27,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   CLI::App app{"spikeworm: an event-driven spiking-network simulator, trainer and energy/deployment modeller",
                "spikeworm"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "spikeworm 0.1.0");
+  app.set_version_flag("--version", "spikeworm " SPIKEWORM_VERSION);
   simulate_args sim;
   add_simulate(app, sim);
   rollout_args roll;

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "spikeworm/app/data_dir.hpp"
 #include "spikeworm/app/run_dir.hpp"
 #include "spikeworm/core/memory.hpp"
 #include "spikeworm/app/simulate.hpp"
@@ -22,11 +23,12 @@
 
 namespace spikeworm::cli {
 
-// Files and run folders are read by app/ (app/run_dir.hpp); the commands name them as before.
+// Files and run folders are read by app/ (app/run_dir.hpp); the commands name them as before. The data folder
+// (chips, energy tables, plot scripts) is app::data_dir.
+using app::data_dir;
 using app::load_run;
 using app::loaded_run;
 using app::slurp;
-using app::source_dir;
 using app::read_network_file;
 
 // Option checks on the text before CLI11 converts it (docs/reliability.md): CLI11's own number
@@ -99,7 +101,8 @@ std::string si(double x);
 struct energy_args {
   std::string run;
   std::vector<std::string> tables;  // empty: every table in --tables-dir
-  std::string tables_dir;           // default: <source>/configs/energy
+  std::string tables_dir;           // default: configs/energy of the data folder
+  std::string out;                  // default: the run folder
   bool reeval = false;
   int episodes = 100;
   bool no_plot = false;
@@ -115,7 +118,7 @@ struct deploy_args {
   long long seed = 1000;
   int session = -1;  // -1: the best session by greedy success on selection episodes
   std::string partitioner = "greedy";
-  std::string chips_dir;  // default: <source>/configs/chips
+  std::string chips_dir;  // default: configs/chips of the data folder
   std::string config;
   std::string out;
   bool no_plot = false;

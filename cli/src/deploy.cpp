@@ -29,8 +29,8 @@ void add_deploy(CLI::App& app, deploy_args& a) {
                                         "steps, then lower session index; every agent's figures are printed)")->check(CLI::NonNegativeNumber);
   c->add_option("--partitioner", a.partitioner, "greedy (default), metis, sequential or round_robin")
       ->check(CLI::IsMember({"greedy", "metis", "sequential", "round_robin"}));
-  c->add_option("--chips-dir", a.chips_dir, "folder of chip profiles (default: configs/chips of the source tree); "
-                                            "their host datapath tables come from configs/energy of the source tree");
+  c->add_option("--chips-dir", a.chips_dir, "folder of chip profiles (default: configs/chips of the data folder); "
+                                            "their host datapath tables come from configs/energy of the data folder");
   c->add_option("--config", a.config, "the experiment config (default: config.toml of the run folder)");
   c->add_option("--out", a.out, "JSON report (default: RUN/deploy_CHIP.json, or WEIGHTS.deploy_CHIP.json)");
   c->add_flag("--no-plot", a.no_plot, "no deploy_CHIP.png");
@@ -131,9 +131,9 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   if (run.cfg.brain.kind != brain_kind::spiking)
     throw error(fmt::format("{}: a {} brain; deploy maps spiking brains onto neuromorphic chips", a.run,
                             brain_kind_name(run.cfg.brain.kind)));
-  const std::string dir = a.chips_dir.empty() ? (source_dir() / "configs" / "chips").string() : a.chips_dir;
+  const std::string dir = a.chips_dir.empty() ? (data_dir() / "configs" / "chips").string() : a.chips_dir;
   std::vector<app::chip_setup> chips;
-  const std::string tables_dir = (source_dir() / "configs" / "energy").string();
+  const std::string tables_dir = (data_dir() / "configs" / "energy").string();
   for (const auto& name : a.chips) chips.push_back(app::load_chip(dir, name, tables_dir));
   for (const auto& chip : chips) check_output_writable(report_path(a, chips.size(), chip.chip.id));  // before any work
   if (fs::is_directory(fs::path(a.run))) remove_stale_temporaries(a.run);

@@ -19,12 +19,14 @@ void add_energy(CLI::App& app, energy_args& a) {
   c->add_option("run", a.run, "a training run folder (its eval.json is used, or made with spikeworm eval)")->required();
   c->add_option("--table", a.tables, "energy table by id (a host table's file stem, a chip's [energy_table] id) or "
                                      "a host table's path; repeatable (default: every table)");
-  c->add_option("--tables-dir", a.tables_dir, "folder of host energy tables (default: configs/energy of the source "
-                                              "tree); the chips' tables come from the chip profiles in the chips folder "
+  c->add_option("--tables-dir", a.tables_dir, "folder of host energy tables (default: configs/energy of the data "
+                                              "folder); the chips' tables come from the chip profiles in the chips folder "
                                               "beside it");
   c->add_flag("--reeval", a.reeval, "run spikeworm eval again even if RUN/eval.json exists");
   c->add_option("--episodes", a.episodes, "episodes per agent when evaluating (default 100)")->check(CLI::Range(1, 1000000));
-  c->add_flag("--no-plot", a.no_plot, "do not draw RUN/energy.png");
+  c->add_option("--out", a.out, "folder for energy.json, energy.png and eval.json if one is made (default: RUN); "
+                               "RUN is then only read, so it may be read-only");
+  c->add_flag("--no-plot", a.no_plot, "do not draw energy.png");
   c->add_flag("-q,--quiet", a.quiet, "no progress bar");
 }
 
@@ -36,13 +38,21 @@ std::string rate(double r) { return r < 0 ? "never" : r > 1 ? ">100%" : fmt::for
 }  // namespace
 
 int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
-  const app::energy_request req{a.run, a.tables, a.tables_dir};
+  const app::energy_request req{a.run, a.tables, a.tables_dir, a.out};
   auto tables = app::energy_tables(req);  // bad table names fail before any work
-  check_output_writable(fs::path(a.run) / "energy.json");  // so does an unwritable run folder (docs/reliability.md)
-  remove_stale_temporaries(a.run);
+  const fs::path dir = app::energy_out_dir(req);
+  ensure_directory(dir);
+  try {
+    check_output_writable(dir / "energy.json");  // so does an unwritable output folder (docs/reliability.md)
+  } catch (const error& e) {
+    if (!a.out.empty()) throw;
+    throw error(fmt::format("{} (give --out DIR to write the results elsewhere)", e.what()));
+  }
+  remove_stale_temporaries(dir);
   if (a.reeval || !fs::exists(app::eval_path_of(req))) {
     eval_args ea;
     ea.run = a.run;
+    if (!a.out.empty()) ea.out = (dir / "eval.json").string();
     ea.episodes = a.episodes;
     ea.quiet = a.quiet;
     if (const int rc = eval(ea, out, err); rc != 0) return rc;
@@ -71,7 +81,6 @@ int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
     out << fmt::format("; MLP baseline {}x{}, ANN = ReLU network of the spiking brain's shape\n", r.mlp_layers, r.mlp_hidden);
   }
   out << fmt::format("wrote {}\n", o.written.string());
-  const fs::path dir(a.run);
   if (!a.no_plot && run_python_plot("plot_energy.py", {o.written.string(), (dir / "energy.png").string()}, out))
     out << fmt::format("wrote {}\n", (dir / "energy.png").string());
   return 0;

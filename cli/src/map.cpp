@@ -29,7 +29,7 @@ void add_map(CLI::App& app, map_args& a) {
       ->check(CLI::Range(1, 1024));
   c->add_option("--partitioner", a.partitioner, "the placement costed: greedy (default), metis, sequential, round_robin")
       ->check(CLI::IsMember({"greedy", "metis", "sequential", "round_robin"}));
-  c->add_option("--chips-dir", a.chips_dir, "folder of chip profiles (default: configs/chips of the source tree)");
+  c->add_option("--chips-dir", a.chips_dir, "folder of chip profiles (default: configs/chips of the data folder)");
   c->add_option("--out", a.out_dir, "folder for map_CHIP.json (not written when omitted)");
   add_max_memory(c, a.max_memory);
   c->add_flag("-q,--quiet", a.quiet, "no progress bar");
@@ -75,7 +75,7 @@ int map(const map_args& a, std::ostream& out, std::ostream& err) {
   opt.config = a.config;
   opt.duration = a.duration > 0 ? a.duration : std::min(1.0, opt.desc.sim.duration_s);
   if (a.seed >= 0) opt.desc.sim.seed = static_cast<std::uint64_t>(a.seed);
-  const std::string dir = a.chips_dir.empty() ? (source_dir() / "configs" / "chips").string() : a.chips_dir;
+  const std::string dir = a.chips_dir.empty() ? (data_dir() / "configs" / "chips").string() : a.chips_dir;
   for (const auto& name : a.chips) opt.chips.push_back(read_chip_profile(chip_profile_path(dir, name)));
   opt.method = parse_partitioner(a.partitioner);
   opt.max_memory = a.max_memory;

@@ -25,7 +25,7 @@ std::string python() {
 bool have_matplotlib() { return run_program({python(), "-c", "import matplotlib"}, true).ok(); }
 
 fs::path script_path(const std::string& script) {
-  const fs::path path = source_dir() / "scripts" / script;
+  const fs::path path = data_dir() / "scripts" / script;
   if (!fs::exists(path)) throw error(fmt::format("{}: plotting script not found", path.string()));
   return path;
 }

@@ -35,7 +35,9 @@ nlohmann::json eval_json(const eval_result& r, const loaded_run& run, const eval
 struct energy_request {
   std::string run;                  // a training run folder with its eval.json
   std::vector<std::string> tables;  // empty: every table in tables_dir
-  std::string tables_dir;           // default: configs/energy of the source folder
+  std::string tables_dir;           // default: configs/energy of the data folder (app/data_dir.hpp)
+  std::string out;                  // folder for energy.json (and eval.json when made); default: the run folder.
+                                    // With it the run folder is only read: it may be read-only (an installed example).
 };
 
 struct energy_outcome {
@@ -47,9 +49,11 @@ struct energy_outcome {
 
 // The energy tables of a request; a run that is no folder and bad table names fail here, before any work.
 std::vector<energy_table> energy_tables(const energy_request& req);
-// RUN/eval.json, which energy() reads.
+// The folder energy() writes into: req.out, else the run folder.
+std::filesystem::path energy_out_dir(const energy_request& req);
+// The eval.json energy() reads: OUT/eval.json when req.out is given and has one, else RUN/eval.json.
 std::filesystem::path eval_path_of(const energy_request& req);
-// Costs RUN/eval.json on every table and writes RUN/energy.json.
+// Costs eval_path_of(req) on every table and writes energy.json into energy_out_dir(req).
 energy_outcome energy(const energy_request& req, std::vector<energy_table> tables);
 
 }  // namespace spikeworm::app

@@ -13,9 +13,6 @@ namespace spikeworm::app {
 // The whole file; an error naming it when it cannot be read.
 std::string slurp(const std::filesystem::path& p);
 
-// The project's source folder (SPIKEWORM_SOURCE_DIR, else the build's): configs/, scripts/.
-std::filesystem::path source_dir();
-
 // A training run folder (config.toml, weights/session_K.bin) or one weights file of such a folder.
 struct loaded_run {
   std::filesystem::path dir;          // the run folder
