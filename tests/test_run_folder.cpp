@@ -17,6 +17,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -209,6 +210,42 @@ TEST(run_folder, sigterm_checkpoints_every_session_exits_143_and_resume_is_byte_
 
 TEST(run_folder, sigint_checkpoints_every_session_exits_130_and_resume_is_byte_identical) {
   stop_and_resume(SIGINT, 130);
+}
+
+// 32 sessions of a 512-neuron brain hold about 10 MB each (parameters, gradients, Adam moments and the
+// network): built up front they would take over 300 MB. Built lazily on one thread, the peak stays near one.
+TEST(run_folder, sessions_are_built_lazily_one_per_thread) {
+  test::temp_dir dir;
+  const auto cfg = dir.write("lazy.toml", R"([env]
+kind = "static"
+preset = "medium"
+max_steps = 5
+[brain]
+type = "spiking"
+hidden = 512
+layers = 2
+steps = 12
+[train]
+episodes = 1
+sessions = 32
+seed = 3
+)");
+  const auto out = dir.path() / "o";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(SPIKEWORM_BINARY, SPIKEWORM_BINARY, "train", cfg.c_str(), "--threads", "1", "--final-eval", "0", "--out",
+          out.c_str(), "-q", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  ASSERT_EQ(wait4(pid, &status, 0, &usage), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(fs::exists(out / "weights" / "session_31.bin"));
+  const double peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+  EXPECT_LT(peak_mb, 150.0) << "sessions held at once: the peak grows with the session count";
 }
 
 TEST(run_folder, sweep_reuses_a_point_only_under_the_same_options) {
