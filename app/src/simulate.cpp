@@ -12,6 +12,7 @@
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/memory.hpp"
 #include "spikeworm/core/parallel.hpp"
+#include "spikeworm/engine/event_engine.hpp"
 
 namespace spikeworm::app {
 
@@ -91,6 +92,11 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   r.report.wall_seconds = std::chrono::duration<double>(t3 - t2 - writing).count();
   r.report.write_seconds = std::chrono::duration<double>(writing).count();
   r.record_spikes = desc.sim.record_spikes;
+  for (std::size_t p = 0; p < r.net->populations().size(); ++p)
+    if (const auto* ev = dynamic_cast<const event_engine*>(r.eng.get()))
+      r.report.stepping.push_back(ev->stepping(p));
+    else
+      r.report.stepping.push_back("clock (the reference stepper steps every neuron)");
   if (!opt.out_dir.empty()) {
     if (csv) csv->commit();
     r.summary_json = dir / "summary.json";

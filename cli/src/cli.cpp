@@ -1,5 +1,8 @@
 // Command-line dispatch: one clear line and a non-zero exit for every error: 2 for bad input or a failing
 // environment (including file-system and JSON errors from libraries), 3 only for a bug (docs/reliability.md).
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <system_error>
@@ -19,6 +22,24 @@ std::string describe(const std::filesystem::filesystem_error& e) {
   std::string s = e.path1().empty() ? std::string() : e.path1().string() + ": ";
   if (!e.path2().empty()) s += e.path2().string() + ": ";
   return s + e.code().message();
+}
+
+// SPIKEWORM_QUICK=N: every episode count of train, sweep, eval, energy and deploy capped at N (docs tests;
+// docs/getting-started.md). Announced on stderr, so a shortened run is never taken for a real one.
+int quick_episodes(std::ostream& err) {
+  const char* q = std::getenv("SPIKEWORM_QUICK");
+  if (!q || !*q) return 0;
+  int n = 0;
+  const auto [end, ec] = std::from_chars(q, q + std::strlen(q), n);
+  if (ec != std::errc() || *end != '\0' || n < 1)
+    throw error(fmt::format("SPIKEWORM_QUICK '{}': expected a positive number of episodes", q));
+  err << fmt::format("spikeworm: SPIKEWORM_QUICK={}: episode counts capped at {} (a shortened run)\n", n, n);
+  return n;
+}
+
+template <class T>
+void cap(T& value, int n, T unset) {
+  if (value == unset || value > n) value = static_cast<T>(n);
 }
 
 }  // namespace
@@ -55,6 +76,15 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     return app.exit(e, out, err) == 0 ? 0 : 2;
   }
   try {
+    if (const int n = quick_episodes(err); n > 0) {
+      cap(tr.opt.episodes, n, 0);
+      cap(tr.opt.final_eval, n, -1);  // 0 (off) stays off
+      cap(sw.opt.episodes, n, 0);
+      cap(sw.opt.eval_episodes, n, 0);
+      cap(ev.episodes, n, 0);
+      cap(en.episodes, n, 0);
+      cap(dp.episodes, n, 0);
+    }
     if (app.got_subcommand("simulate")) return simulate(sim, out, err);
     if (app.got_subcommand("rollout")) return rollout(roll, out, err);
     if (app.got_subcommand("train")) return train(tr, out, err);

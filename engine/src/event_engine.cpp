@@ -48,6 +48,10 @@ bool event_engine::clock_driven(std::size_t p) const {
   return false;
 }
 
+std::string event_engine::stepping(std::size_t p) const {
+  return impl_->describe_stepping(static_cast<std::uint32_t>(p));
+}
+
 const neuron_state& event_engine::state() const noexcept { return impl_->st_; }
 
 void event_engine::reset() { reset({}); }

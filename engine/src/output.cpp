@@ -37,6 +37,8 @@ std::string summary_table(const network& net, const run_counters& c, const run_r
                      net.num_synapses(), c.total_spikes(), all_rate);
   out += "\n";
   auto row = [&](std::string_view k, const std::string& v) { out += fmt::format("{:<34} {}\n", k, v); };
+  for (std::size_t p = 0; p < r.stepping.size() && p < pops.size(); ++p)
+    row(p == 0 ? "stepping" : "", fmt::format("{}: {}", pops[p].name, r.stepping[p]));
   row("engine", fmt::format("{} ({} thread{})", r.engine, r.threads, r.threads == 1 ? "" : "s"));
   row("simulated time", fmt::format("{:.4g} s ({} steps of {} ms)", sim_s, c.steps, net.dt_ms()));
   row("synaptic events delivered (SOPs)", fmt::format("{}", c.sops));
@@ -64,6 +66,7 @@ nlohmann::json summary_json(const network& net, const run_counters& c, const run
                     {"synapses_out", outgoing(net, p)},
                     {"spikes", c.spikes_per_population[p]},
                     {"rate_hz", mean_rate_hz(net, c, p)}});
+    if (p < r.stepping.size()) pops.back()["stepping"] = r.stepping[p];
   }
   const double sim_s = static_cast<double>(c.steps) * net.dt_ms() * 1e-3;
   return json{{"config", r.config},

@@ -2,6 +2,9 @@
 // blocks dealt to parallel work groups, per-(source, block) edge offsets into the CSR rows, and at each
 // reset the choice of clock-driven or lazy stepping per population and the blocks' queues and buffers.
 #include <algorithm>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "state.hpp"
 
@@ -75,6 +78,23 @@ void event_engine::impl::find_edge_offsets() {
   });
 }
 
+bool event_engine::impl::receives_synapses(std::uint32_t pi) const {
+  for (const auto& pr : net_->projections())
+    if (pr.target_pop == pi && pr.synapses > 0) return true;
+  return false;
+}
+
+// Neurons of population pi whose fixed point under their constant current lies above threshold.
+std::size_t event_engine::impl::driven_neurons(std::uint32_t pi) const {
+  const auto& p = net_->populations()[pi];
+  std::size_t driven = 0;
+  for (neuron_id n = p.first; n < p.end(); ++n) {
+    const double vstar = p.model == model_kind::cuba_lif ? p.cuba.e_l + st_.current[n] : p.lif.fixed_point(st_.current[n]);
+    if (vstar > (p.model == model_kind::cuba_lif ? p.cuba.v_th : p.lif.v_th)) ++driven;
+  }
+  return driven;
+}
+
 // A population is clock-driven when asked to, or (automatic) when it receives synapses and at least half of
 // its neurons are driven without input (fixed point above threshold): such neurons fire on their own and
 // every arriving spike invalidates their predicted crossing, so a lazy update and a new prediction per
@@ -84,15 +104,18 @@ bool event_engine::impl::decide_clocked(std::uint32_t pi) const {
   if (p.model == model_kind::fixed_lif) return true;  // a chip updates every neuron every step
   if (is_source(p.model) || p.update == update_mode::event) return false;
   if (p.update == update_mode::clock) return true;
-  bool receives = false;
-  for (const auto& pr : net_->projections()) receives = receives || (pr.target_pop == pi && pr.synapses > 0);
-  if (!receives) return false;
-  std::size_t driven = 0;
-  for (neuron_id n = p.first; n < p.end(); ++n) {
-    const double vstar = p.model == model_kind::cuba_lif ? p.cuba.e_l + st_.current[n] : p.lif.fixed_point(st_.current[n]);
-    if (vstar > (p.model == model_kind::cuba_lif ? p.cuba.v_th : p.lif.v_th)) ++driven;
-  }
-  return 2 * driven >= p.size;
+  return receives_synapses(pi) && 2 * driven_neurons(pi) >= p.size;
+}
+
+std::string event_engine::impl::describe_stepping(std::uint32_t pi) const {
+  const auto& p = net_->populations()[pi];
+  const char* mode = decide_clocked(pi) ? "clock" : "event";
+  if (p.model == model_kind::fixed_lif) return "clock (fixed_lif: chips update every neuron every step)";
+  if (is_source(p.model)) return "event (source)";
+  if (p.update != update_mode::automatic) return fmt::format("{} (update = \"{}\")", mode, mode);
+  if (!receives_synapses(pi)) return "event (auto: receives no synapses)";
+  const double pct = p.size ? 100.0 * static_cast<double>(driven_neurons(pi)) / p.size : 0.0;
+  return fmt::format("{} (auto: {:.0f}% of neurons driven above threshold without input; clock from 50%)", mode, pct);
 }
 
 // Pre: st_ is initialised for the run (currents and external inputs set). Empties every queue and buffer,

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <queue>
 #include <utility>
 #include <vector>
@@ -85,6 +86,9 @@ struct event_engine::impl {
   void partition();
   void find_edge_offsets();
   bool decide_clocked(std::uint32_t pi) const;
+  bool receives_synapses(std::uint32_t pi) const;
+  std::size_t driven_neurons(std::uint32_t pi) const;
+  std::string describe_stepping(std::uint32_t pi) const;
   void reset_blocks();
   // scheduler.cpp: one step of one block (the pipeline's stages 1-3), the crossing queues.
   void step_block(block& b, step_t t);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <span>
 
 #include "spikeworm/engine/engine.hpp"
@@ -22,6 +23,9 @@ class event_engine final : public engine {
   // Whether population p is advanced clock-driven (every neuron, every step) since the last reset():
   // its `update` key, or when automatic, whether its neurons are driven without input and receive synapses.
   bool clock_driven(std::size_t p) const;
+  // How population p is stepped and why, for reports: "clock (auto: 100% of neurons driven without input)",
+  // "event (source)", "event (update = \"event\")", ...
+  std::string stepping(std::size_t p) const;
   // The neuron state: neurons of clock-driven populations are at step now(), lazy ones at st.last[n] (tests).
   const neuron_state& state() const noexcept;
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,7 @@ struct run_report {
   double build_seconds = 0.0;
   double wall_seconds = 0.0;   // the simulation loop, without write_seconds
   double write_seconds = 0.0;  // writing spikes.csv while the run went on
+  std::vector<std::string> stepping;  // per population: how it was stepped and why (empty: not reported)
 };
 
 // Mean firing rate [Hz] of population p over the run.
