@@ -70,5 +70,5 @@ set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "python3, python3-matplotlib")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, g++, libboost-graph-dev, libtbb-dev, libfmt-dev, libtomlplusplus-dev, \
-libcli11-dev, nlohmann-json3-dev, libeigen3-dev, libmetis-dev")
+libcli11-dev, nlohmann-json3-dev, libeigen3-dev, libmetis-dev, libhdf5-dev")
 include(CPack)

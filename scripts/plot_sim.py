@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """Plots of a simulate output folder (spikeworm plot DIR, DIR written by spikeworm simulate --out):
-writes DIR/plots/raster.png, rates.png, isi.png and cv.png.
+writes DIR/plots/raster.png, rates.png, isi.png and cv.png, and traces.png when DIR/traces.h5 exists.
 
 raster.png: spike raster of a subsample of neurons (every neuron when few), coloured by population;
 rates.png: population firing rate over time [Hz], binned; isi.png: inter-spike intervals [ms] per population;
-cv.png: coefficient of variation of each neuron's ISIs (std / mean, neurons with at least 2 ISIs) per population.
+cv.png: coefficient of variation of each neuron's ISIs (std / mean, neurons with at least 2 ISIs) per population;
+traces.png: the recorded state variables (populations' record key), a panel per population and variable, at most
+8 neurons each (needs h5py).
 
 Spikes come from DIR/spikes.csv (step,time_ms,neuron,population; neuron is the network-wide index) or, when
-h5py imports and DIR/spikes.h5 exists, from it (NIR EventData layout: one group per population with datasets
-idx (neuron within the population) and time, attributes n_neurons and t_max). Either file is read in chunks in
+h5py imports and DIR/spikes.h5 exists, from it (NIR NIRGraphData layout, docs/recording.md: per population
+/nodes/<name>/observables/spikes with datasets idx (neuron within the population) and time [s]). Either file is read in chunks in
 one streaming pass: memory grows with the number of neurons and time bins, not with the number of spikes.
 Times are kept as integer steps (time = step * dt_ms), so ISIs and CVs are exact.
 Usage: plot_sim.py DIR
@@ -193,23 +195,39 @@ def read_csv_chunks(path, names, chunk_rows=CHUNK_ROWS):
             yield a[:, 0], a[:, 1]
 
 
-def read_h5_chunks(path, names, offsets, dt_ms, sim_seconds, chunk_rows=CHUNK_ROWS):
-    """Yields (steps, neurons) from a NIR EventData spikes.h5, population by population (each in time order;
-    ISIs are per neuron, so the order across populations does not matter, only within each)."""
+def read_h5_chunks(path, names, offsets, dt_ms, chunk_rows=CHUNK_ROWS):
+    """Yields (steps, neurons) from a simulate spikes.h5 (NIR NIRGraphData: per population
+    /nodes/<name>/observables/spikes, EventData with idx and time [s] of shape (1, spikes)), population by
+    population (each in time order; ISIs are per neuron, so the order across populations does not matter)."""
     import h5py
     with h5py.File(path, "r") as f:
+        nodes = f["nodes"]
         for p, name in enumerate(names):
-            if name not in f:
+            if name not in nodes or "spikes" not in nodes[name]["observables"]:
                 continue
-            g = f[name]
-            t_max = float(g.attrs.get("t_max", sim_seconds))
-            # NIR times are in seconds; a t_max nearer the run's length in ms says the file uses ms.
-            scale = 1e3 if abs(t_max - sim_seconds) <= abs(t_max - sim_seconds * 1e3) else 1.0
-            n = g["idx"].shape[0]
+            g = nodes[name]["observables"]["spikes"]
+            n = g["idx"].shape[-1]
             for s in range(0, n, chunk_rows):
-                idx = np.asarray(g["idx"][s:s + chunk_rows], dtype=np.int64)
-                t = np.asarray(g["time"][s:s + chunk_rows], dtype=np.float64)
-                yield np.rint(t * scale / dt_ms).astype(np.int64), idx + offsets[p]
+                idx = np.asarray(g["idx"][0, s:s + chunk_rows], dtype=np.int64)
+                t = np.asarray(g["time"][0, s:s + chunk_rows], dtype=np.float64)
+                yield np.rint(t * 1e3 / dt_ms).astype(np.int64), idx + offsets[p]
+
+
+def read_traces(path):
+    """{(population, variable): (times [ms], neuron indices within the population, values (samples, neurons),
+    unit)} of a simulate traces.h5 (NIR TimeGriddedData: data of shape (1, samples, neurons), row j sampled at
+    (j + 1) dt)."""
+    import h5py
+    out = {}
+    with h5py.File(path, "r") as f:
+        for pop, node in f["nodes"].items():
+            for var, g in node["observables"].items():
+                data = g["data"][0]
+                dt_ms = float(g.attrs["dt"]) * 1e3
+                unit = g.attrs.get("unit", "")
+                out[pop, var] = (np.arange(1, data.shape[0] + 1) * dt_ms, g["idx"][0], data,
+                                 unit.decode() if isinstance(unit, bytes) else str(unit))
+    return out
 
 
 def load(folder, chunk_rows=CHUNK_ROWS):
@@ -224,12 +242,12 @@ def load(folder, chunk_rows=CHUNK_ROWS):
     h5 = os.path.join(folder, "spikes.h5")
     csv = os.path.join(folder, "spikes.csv")
     if os.path.exists(h5) and have_h5py():
-        chunks = read_h5_chunks(h5, stats.names, stats.offsets, dt_ms, n_steps * dt_ms * 1e-3, chunk_rows)
+        chunks = read_h5_chunks(h5, stats.names, stats.offsets, dt_ms, chunk_rows)
     elif os.path.exists(csv):
         chunks = read_csv_chunks(csv, stats.names, chunk_rows)
     else:
-        raise FileNotFoundError("no spikes.csv (simulate records spikes when [simulation] record_spikes "
-                                "is true)")
+        raise FileNotFoundError("no spikes.csv or spikes.h5 (simulate records spikes when [simulation] "
+                                "record_spikes is true; spikes.h5 needs python3-h5py)")
     for steps, neurons in chunks:
         stats.add(steps, neurons)
     return summary, stats
@@ -336,7 +354,36 @@ def plot(folder, summary, stats):
     ax.set_ylabel("count [neurons]")
     ax.set_title(f"ISI irregularity per neuron ({where})", fontsize=10)
     save(fig, "cv.png")
+
+    traces_h5 = os.path.join(folder, "traces.h5")
+    if os.path.exists(traces_h5) and have_h5py():
+        plot_traces(read_traces(traces_h5), where, save, plt)
     return written
+
+
+TRACE_LINES = 8  # neurons drawn per panel at most
+
+
+def plot_traces(traces, where, save, plt):
+    """traces.png: one panel per recorded (population, variable), at most TRACE_LINES neurons each."""
+    keys = sorted(traces, key=lambda k: (k[0], ["v", "ge", "gi"].index(k[1]) if k[1] in ("v", "ge", "gi") else 9))
+    if not keys:
+        return
+    names = {"v": "membrane v", "ge": "excitatory current ge", "gi": "inhibitory current gi"}
+    fig, axes = plt.subplots(len(keys), 1, figsize=(9, 2.6 * len(keys) + 0.6), sharex=True, squeeze=False)
+    for ax, key in zip(axes[:, 0], keys):
+        t, idx, data, unit = traces[key]
+        shown = np.unique(np.linspace(0, data.shape[1] - 1, min(TRACE_LINES, data.shape[1])).round().astype(int))
+        for c in shown:
+            ax.plot(t, data[:, c], lw=0.8, label=f"neuron {idx[c]}")
+        label = "dimensionless" if unit == "1" else unit
+        ax.set_ylabel(f"{key[1]} [{label}]")
+        more = f", {len(shown)} of {data.shape[1]} recorded neurons" if len(shown) < data.shape[1] else ""
+        ax.set_title(f"{key[0]}: {names.get(key[1], key[1])}{more}", fontsize=9)
+        ax.legend(fontsize=7, loc="upper right", ncol=min(4, len(shown)), framealpha=0.9)
+    axes[-1, 0].set_xlabel("time [ms]")
+    fig.suptitle(f"State traces ({where})", fontsize=10)
+    save(fig, "traces.png")
 
 
 def main():

@@ -127,8 +127,11 @@ TEST(cli, simulate_writes_spikes_and_summary) {
   test::temp_dir dir;
   const auto cfg = dir.write("good.toml", good);
   const auto out = dir.path() / "out";
-  const auto r = run({"simulate", cfg.string(), "--out", out.string(), "--seed", "4", "--threads", "2", "-q"});
+  const auto r = run({"simulate", cfg.string(), "--out", out.string(), "--seed", "4", "--threads", "2", "-q",
+                      "--spike-format", "both"});
   ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(out / "spikes.h5"));  // read back by tests/test_recording.py
+  EXPECT_NE(r.out.find("spikes.h5, "), std::string::npos) << r.out;
   std::ifstream js(out / "summary.json");
   const auto j = nlohmann::json::parse(js);
   EXPECT_EQ(j["steps"], 200);
@@ -160,7 +163,8 @@ TEST(cli, same_raster_for_one_and_two_threads_and_seed_dependent) {
   const auto cfg = dir.write("good.toml", replace(good, "size = 5", "size = 300"));
   auto raster = [&](const std::string& threads, const std::string& seed) {
     const auto out = dir.path() / ("t" + threads + "s" + seed);
-    const auto r = run({"simulate", cfg.string(), "--threads", threads, "--seed", seed, "--out", out.string(), "-q"});
+    const auto r = run({"simulate", cfg.string(), "--threads", threads, "--seed", seed, "--out", out.string(), "-q",
+                        "--spike-format", "csv"});
     EXPECT_EQ(r.code, 0) << r.err;
     auto j = nlohmann::json::parse(slurp(out / "summary.json"));
     return std::pair{slurp(out / "spikes.csv"), j};

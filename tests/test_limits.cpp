@@ -318,7 +318,9 @@ TEST(limits, simulate_streams_its_raster_and_keeps_none_in_memory) {
   app::simulate_options o;
   o.config = cfg.string();
   o.out_dir = (dir.path() / "streamed").string();
+  o.spike_format = "both";
   const auto streamed = app::simulate(o);
+  EXPECT_TRUE(std::filesystem::exists(streamed.spikes_h5));
   EXPECT_TRUE(streamed.eng->spikes().empty());
   o.out_dir = (dir.path() / "kept").string();
   o.keep_spikes = true;

@@ -47,7 +47,8 @@ void expect_real_png(const fs::path& png) {
 fs::path simulate_small(const test::temp_dir& dir) {
   const auto sim = dir.path() / "sim";
   const auto cfg = (test::source_dir() / "configs" / "cuba.toml").string();
-  const auto r = test::run_cli({"simulate", cfg, "--duration", "0.2", "--threads", "1", "--out", sim.string(), "-q"});
+  const auto r = test::run_cli(
+      {"simulate", cfg, "--duration", "0.2", "--threads", "1", "--out", sim.string(), "-q", "--spike-format", "csv"});
   EXPECT_EQ(r.code, 0) << r.err;
   return sim;
 }

@@ -120,13 +120,32 @@ def test_the_hdf5_event_data_layout_reads_like_the_csv(tmp_path):
     os.remove(tmp_path / "spikes.csv")
     with h5py.File(tmp_path / "spikes.h5", "w") as f:
         for p, (name, n) in enumerate(POPS):
-            g = f.create_group(name)
+            g = f.create_group(f"nodes/{name}/observables/spikes")
             sp = [(s, i - 2 * p) for s, i in SPIKES if (i >= 2) == (p == 1)]
-            g.create_dataset("idx", data=np.array([i for _, i in sp], dtype=np.int64))
-            g.create_dataset("time", data=np.array([s * 1e-3 for s, _ in sp]))  # seconds
+            g.create_dataset("idx", data=np.array([[i for _, i in sp]], dtype=np.int32))
+            g.create_dataset("time", data=np.array([[s * 1e-3 for s, _ in sp]]))  # seconds
             g.attrs["n_neurons"] = n
             g.attrs["t_max"] = 0.1
     _, h5_stats = plot_sim.load(str(tmp_path), chunk_rows=2)
     np.testing.assert_array_equal(csv_stats.counts, h5_stats.counts)
     np.testing.assert_array_equal(csv_stats.isi_hist, h5_stats.isi_hist)
     np.testing.assert_allclose(csv_stats.cv(), h5_stats.cv(), equal_nan=True)
+
+
+def test_traces_are_read_with_times_and_plotted(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    pytest.importorskip("matplotlib")
+    write_folder(tmp_path)
+    with h5py.File(tmp_path / "traces.h5", "w") as f:
+        g = f.create_group("nodes/a/observables/v")
+        g.create_dataset("data", data=np.arange(12, dtype=np.float64).reshape(1, 6, 2))
+        g.create_dataset("idx", data=np.array([[0, 1]], dtype=np.int32))
+        g.attrs["dt"] = 0.002
+        g.attrs["unit"] = "mV"
+    traces = plot_sim.read_traces(str(tmp_path / "traces.h5"))
+    t, idx, data, unit = traces["a", "v"]
+    np.testing.assert_allclose(t, [2, 4, 6, 8, 10, 12])  # row j at (j + 1) dt
+    assert list(idx) == [0, 1] and data.shape == (6, 2) and unit == "mV"
+    summary, stats = plot_sim.load(str(tmp_path))
+    written = plot_sim.plot(str(tmp_path), summary, stats)
+    assert os.path.join(str(tmp_path), "plots", "traces.png") in written

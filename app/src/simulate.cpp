@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include "spikeworm/core/memory.hpp"
 #include "spikeworm/core/parallel.hpp"
 #include "spikeworm/engine/event_engine.hpp"
+#include "spikeworm/engine/recording.hpp"
 
 namespace spikeworm::app {
 
@@ -36,18 +38,51 @@ void run_chunked(engine& eng, step_t steps, const step_callback& progress, step_
   }
 }
 
+namespace {
+
+// The files a run writes, opened before it starts and fed after every chunk of steps.
+struct recorders {
+  std::optional<spike_csv_writer> csv;
+  std::optional<spike_h5_writer> spikes;
+  std::optional<trace_h5_writer> traces;
+};
+
+void open_recorders(recorders& rec, const network_desc& desc, const network& net, const engine& eng,
+                    const std::filesystem::path& dir, simulate_result& r) {
+  if (desc.sim.record_spikes) {
+    if (desc.sim.spike_output != spike_format::hdf5) rec.csv.emplace(r.spikes_csv = dir / "spikes.csv", net);
+    if (desc.sim.spike_output != spike_format::csv) rec.spikes.emplace(r.spikes_h5 = dir / "spikes.h5", net);
+  }
+  if (!eng.traces().empty()) rec.traces.emplace(r.traces_h5 = dir / "traces.h5", eng);
+}
+
+bool records_traces(const network_desc& desc) {
+  return std::any_of(desc.populations.begin(), desc.populations.end(),
+                     [](const population& p) { return !p.record.variables.empty(); });
+}
+
+}  // namespace
+
 simulate_result simulate(const simulate_options& opt, const step_callback& progress) {
   network_desc desc = read_network_file(opt.config);
   if (opt.duration >= 0) desc.sim.duration_s = opt.duration;
   if (opt.threads >= 0) desc.sim.threads = opt.threads;
   if (opt.seed >= 0) desc.sim.seed = static_cast<std::uint64_t>(opt.seed);
   if (!opt.engine.empty()) desc.sim.engine = opt.engine;
+  if (!opt.spike_format.empty()) {
+    if (opt.spike_format != "hdf5" && opt.spike_format != "csv" && opt.spike_format != "both")
+      throw error(fmt::format("--spike-format: expected hdf5, csv or both, got '{}'", opt.spike_format));
+    desc.sim.spike_output = opt.spike_format == "csv"    ? spike_format::csv
+                            : opt.spike_format == "both" ? spike_format::both
+                                                         : spike_format::hdf5;
+  }
   const int threads = worker_threads(desc.sim.threads);
   const auto steps = step_count(desc.sim.duration_s, desc.sim.dt_ms, opt.duration >= 0 ? "--duration" : "duration");
   check_memory(fmt::format("network {}", opt.config), estimate_memory(desc), opt.max_memory);
   const std::filesystem::path dir(opt.out_dir);
-  const bool stream = !opt.out_dir.empty() && desc.sim.record_spikes;
-  if (!opt.out_dir.empty()) {
+  const bool out = !opt.out_dir.empty();
+  const bool stream = out && desc.sim.record_spikes;
+  if (out) {
     ensure_directory(dir);
     remove_stale_temporaries(dir);
     check_output_writable(dir / "summary.json");
@@ -59,27 +94,35 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   r.net = std::make_unique<network>(desc);
   const auto t1 = clock::now();
   r.eng = make_engine(desc.sim.engine, *r.net, {desc.sim.seed, std::max(1, threads), stream || opt.keep_spikes});
-  std::optional<spike_csv_writer> csv;
-  if (stream) {
-    r.spikes_csv = dir / "spikes.csv";
-    csv.emplace(r.spikes_csv, *r.net);
-  }
+  if (out && records_traces(desc)) r.eng->record_traces();
+  recorders rec;
+  if (out) open_recorders(rec, desc, *r.net, *r.eng, dir, r);
   // Streaming: chunks of at most ~4M neuron-steps, so the buffered spikes stay below 64 MB even if every
-  // neuron fired at every step.
-  const step_t max_chunk =
+  // neuron fired at every step, and of at most 32 MB of trace samples.
+  step_t max_chunk =
       stream && !opt.keep_spikes
           ? std::max<step_t>(1, static_cast<step_t>((std::size_t{1} << 22) / std::max<std::size_t>(1, r.net->num_neurons())))
           : 0;
-  std::size_t written = 0;  // spikes of eng->spikes() already in the file (keep_spikes)
+  if (const double per_step = trace_bytes_per_step(*r.eng); per_step > 0) {
+    const auto bound = std::max<step_t>(1, static_cast<step_t>(double(std::size_t{1} << 25) / per_step));
+    max_chunk = max_chunk > 0 ? std::min(max_chunk, bound) : bound;
+  }
+  std::size_t written = 0;  // spikes of eng->spikes() already in the files (keep_spikes)
   clock::duration writing{};
   const auto t2 = clock::now();
   run_chunked(*r.eng, steps, progress, max_chunk, [&] {
-    if (!csv) return;
+    if (!rec.csv && !rec.spikes && !rec.traces) return;
     const auto w0 = clock::now();
     const auto& all = r.eng->spikes();
-    csv->append(std::span(all).subspan(written));
+    const auto fresh = std::span(all).subspan(written);
+    if (rec.csv) rec.csv->append(fresh);
+    if (rec.spikes) rec.spikes->append(fresh);
     if (opt.keep_spikes) written = all.size();
     else r.eng->clear_spike_record();
+    if (rec.traces) {
+      rec.traces->append(*r.eng);
+      r.eng->clear_trace_record();
+    }
     writing += clock::now() - w0;
   });
   const auto t3 = clock::now();
@@ -90,15 +133,19 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   r.report.seed = desc.sim.seed;
   r.report.build_seconds = std::chrono::duration<double>(t1 - t0).count();
   r.report.wall_seconds = std::chrono::duration<double>(t3 - t2 - writing).count();
-  r.report.write_seconds = std::chrono::duration<double>(writing).count();
   r.record_spikes = desc.sim.record_spikes;
   for (std::size_t p = 0; p < r.net->populations().size(); ++p)
     if (const auto* ev = dynamic_cast<const event_engine*>(r.eng.get()))
       r.report.stepping.push_back(ev->stepping(p));
     else
       r.report.stepping.push_back("clock (the reference stepper steps every neuron)");
-  if (!opt.out_dir.empty()) {
-    if (csv) csv->commit();
+  if (out) {
+    const auto w0 = clock::now();
+    if (rec.csv) rec.csv->commit();
+    if (rec.spikes) rec.spikes->commit(steps);
+    if (rec.traces) rec.traces->commit();
+    writing += clock::now() - w0;
+    r.report.write_seconds = std::chrono::duration<double>(writing).count();
     r.summary_json = dir / "summary.json";
     write_file_atomically(r.summary_json, json_text(summary_json(*r.net, r.eng->counters(), r.report)));
   }

@@ -161,6 +161,7 @@ struct simulate_args {
   long long seed = -1;
   std::string engine;
   std::string out_dir;
+  std::string spike_format{};  // empty: from the config
   std::uint64_t max_memory = 0;
   bool quiet = false;
 };

@@ -60,9 +60,10 @@ void add_plot(CLI::App& app, plot_args& a) {
   c->footer(
       "A training run (spikeworm train; episodes.csv): learning.png (success, and steps per episode with the "
       "env's optimum dashed), loss.png (loss, learning rate), spikes.png (firing rate per layer and session).\n"
-      "A simulate output (spikeworm simulate --out; summary.json with spikes.csv, or spikes.h5 when h5py is "
-      "installed): raster.png (a subsample of neurons when many, coloured by population), rates.png "
-      "(population rates over time [Hz]), isi.png (ISI histogram [ms]), cv.png (CV of ISI per population).\n"
+      "A simulate output (spikeworm simulate --out; summary.json with spikes.h5 when h5py is installed, else "
+      "spikes.csv): raster.png (a subsample of neurons when many, coloured by population), rates.png "
+      "(population rates over time [Hz]), isi.png (ISI histogram [ms]), cv.png (CV of ISI per population), "
+      "and with traces.h5 traces.png (the recorded state variables against time).\n"
       "Needs Debian's python3-matplotlib; a failing plot script fails the command (exit 2) after its own error. "
       "docs/getting-started.md, \"Plots\".");
   c->add_option("dir", a.run_dir, "a folder written by spikeworm train or spikeworm simulate --out")->required();
@@ -77,10 +78,10 @@ std::string script_for(const fs::path& dir) {
   const bool spikes = fs::exists(dir / "spikes.csv") || fs::exists(dir / "spikes.h5");
   if (fs::exists(dir / "summary.json") && spikes) return "plot_sim.py";
   if (fs::exists(dir / "summary.json"))
-    throw error(fmt::format("{}: a simulate output without spikes.csv: nothing to plot (record_spikes = false?)",
+    throw error(fmt::format("{}: a simulate output without spikes.csv or spikes.h5: nothing to plot (record_spikes = false?)",
                             dir.string()));
   throw error(fmt::format("{}: neither a training run folder (no episodes.csv) nor a simulate output (no "
-                          "summary.json with spikes.csv)",
+                          "summary.json with spikes.csv or spikes.h5)",
                           dir.string()));
 }
 

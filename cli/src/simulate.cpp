@@ -20,7 +20,13 @@ void add_simulate(CLI::App& app, simulate_args& a) {
       ->check(seed_check());
   c->add_option("--engine", a.engine, "event (event-driven) or clock (reference stepper)")
       ->check(CLI::IsMember({"event", "clock"}));
-  c->add_option("--out", a.out_dir, "folder for spikes.csv and summary.json (not written when omitted)");
+  c->add_option("--out", a.out_dir,
+                 "folder for spikes.h5 and/or spikes.csv, traces.h5 (populations' record) and summary.json "
+                 "(not written when omitted)");
+  c->add_option("--spike-format", a.spike_format,
+                "spike file: hdf5 (spikes.h5, NIR EventData), csv (spikes.csv) or both (default: [simulation] "
+                "spike_format, hdf5)")
+      ->check(CLI::IsMember({"hdf5", "csv", "both"}));
   add_max_memory(c, a.max_memory);
   c->add_flag("-q,--quiet", a.quiet, "no progress output");
 }
@@ -32,6 +38,7 @@ void run_with_progress(engine& eng, step_t steps, const char* label, bool quiet,
 
 int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
   app::simulate_options o{a.config, a.duration, a.threads, a.seed, a.engine, a.out_dir};
+  o.spike_format = a.spike_format;
   o.max_memory = a.max_memory;
   std::optional<progress_bar> bar;
   const auto r = app::simulate(o, [&](std::uint64_t done, std::uint64_t total) {
@@ -40,8 +47,12 @@ int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
   });
   bar.reset();
   out << summary_table(*r.net, r.eng->counters(), r.report);
-  if (!r.summary_json.empty())
-    out << fmt::format("\nwrote {}{}\n", r.record_spikes ? r.spikes_csv.string() + ", " : "", r.summary_json.string());
+  if (!r.summary_json.empty()) {
+    std::string files;
+    for (const auto* f : {&r.spikes_h5, &r.spikes_csv, &r.traces_h5, &r.summary_json})
+      if (!f->empty()) files += (files.empty() ? "" : ", ") + f->string();
+    out << fmt::format("\nwrote {}\n", files);
+  }
   return 0;
 }
 

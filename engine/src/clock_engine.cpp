@@ -8,7 +8,10 @@
 
 namespace spikeworm {
 
-clock_engine::clock_engine(const network& net, engine_options opt) : engine(net, opt) { reset(); }
+clock_engine::clock_engine(const network& net, engine_options opt) : engine(net, opt) {
+  sampled_state_ = &st_;
+  reset();
+}
 
 void clock_engine::reset() { reset({}); }
 
@@ -120,6 +123,7 @@ void clock_engine::step(step_t t) {
     counters_.updates_per_population[p] += net_->populations()[p].size;
   counters_.steps = t;
   record_step(t, fired_);
+  sample_traces(t);
   counters_.events_queued = counters_.sops;
   now_ = t;
 }

@@ -5,6 +5,7 @@
 
 #include "spikeworm/engine/clock_engine.hpp"
 #include "spikeworm/engine/event_engine.hpp"
+#include "spikeworm/engine/neuron_state.hpp"
 #include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
@@ -19,6 +20,7 @@ void engine::clear_records() {
   now_ = 0;
   spikes_.clear();
   per_step_.clear();
+  clear_trace_record();
   counters_ = run_counters{};
   counters_.spikes_per_population.assign(net_->populations().size(), 0);
   counters_.sops_per_population.assign(net_->populations().size(), 0);
@@ -48,6 +50,33 @@ void engine::record_step(step_t t, std::span<const neuron_id> step_spikes) {
       ++per_step_[per_step_.size() - np + p];
       spikes_.push_back({t, n});
     }
+  }
+}
+
+void engine::record_traces() {
+  traces_.clear();
+  const auto& pops = net_->populations();
+  for (std::uint32_t p = 0; p < pops.size(); ++p) {
+    const auto& r = pops[p].record;
+    for (const state_variable v : r.variables) {
+      trace t;
+      t.population = p;
+      t.variable = v;
+      t.interval = r.interval;
+      for (const neuron_id i : r.neurons) t.neurons.push_back(pops[p].first + i);
+      traces_.push_back(std::move(t));
+    }
+  }
+  reset();
+}
+
+void engine::sample_traces_at(step_t t) {
+  for (auto& tr : traces_) {
+    if (t % tr.interval != 0) continue;
+    const auto& x = tr.variable == state_variable::v    ? sampled_state_->v
+                    : tr.variable == state_variable::ge ? sampled_state_->ge
+                                                        : sampled_state_->gi;
+    for (const neuron_id n : tr.neurons) tr.values.push_back(x[n]);
   }
 }
 

@@ -37,6 +37,7 @@ event_engine::event_engine(const network& net, engine_options opt)
     : engine(net, opt), impl_(std::make_unique<impl>(net, std::max(1, opt.threads))) {
   impl_->partition();
   impl_->find_edge_offsets();
+  sampled_state_ = &impl_->st_;
   reset();
 }
 
@@ -66,6 +67,9 @@ void event_engine::reset(std::span<const double> currents) {
     std::copy(currents.begin(), currents.end(), m.st_.current.begin());
   }
   if (std::span<const spike> ext; take_inputs(ext)) m.st_.set_external(*net_, ext);
+  m.watched_.assign(m.st_.v.size(), 0);
+  for (const auto& tr : traces_)
+    for (const neuron_id n : tr.neurons) m.watched_[n] = 1;
   m.reset_blocks();
 }
 
@@ -86,6 +90,7 @@ void event_engine::run(step_t steps) {
     counters_.dense_updates += m.st_.v.size();
     counters_.steps = t;
     record_step(t, m.fired_);
+    sample_traces(t);
     now_ = t;
   }
   counters_.neuron_updates = counters_.events_queued = 0;

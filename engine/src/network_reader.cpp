@@ -1,5 +1,6 @@
 // Reading network descriptions: the [simulation], [[population]] and [[projection]] sections of a
 // configuration (docs/config-reference.md), every value validated where it is read.
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -23,12 +24,18 @@ constexpr name_table<connection_rule, 4> rule_names{{{connection_rule::all_to_al
                                                      {connection_rule::one_to_one, "one_to_one"},
                                                      {connection_rule::fixed_probability, "fixed_probability"},
                                                      {connection_rule::fixed_indegree, "fixed_indegree"}}};
+constexpr name_table<state_variable, 3> variable_names{
+    {{state_variable::v, "v"}, {state_variable::ge, "ge"}, {state_variable::gi, "gi"}}};
+constexpr name_table<spike_format, 3> format_names{
+    {{spike_format::hdf5, "hdf5"}, {spike_format::csv, "csv"}, {spike_format::both, "both"}}};
 }  // namespace
 
 // The tables hold string literals: their views are null-terminated.
 const char* to_string(model_kind m) noexcept { return name_of(model_names, m).data(); }
 const char* to_string(update_mode u) noexcept { return name_of(update_names, u).data(); }
 const char* to_string(connection_rule r) noexcept { return name_of(rule_names, r).data(); }
+const char* to_string(state_variable v) noexcept { return name_of(variable_names, v).data(); }
+const char* to_string(spike_format f) noexcept { return name_of(format_names, f).data(); }
 
 namespace {
 
@@ -38,7 +45,7 @@ simulation_desc read_simulation(const table_reader& root) {
   simulation_desc s;
   auto t = root.subtable("simulation");
   if (!t) return s;
-  t->allow_only({"dt", "duration", "seed", "engine", "threads", "record_spikes"});
+  t->allow_only({"dt", "duration", "seed", "engine", "threads", "record_spikes", "spike_format"});
   s.dt_ms = t->positive("dt", t->number("dt", s.dt_ms));
   s.duration_s = t->number("duration", s.duration_s);
   t->require(s.duration_s >= 0 && std::isfinite(s.duration_s), "duration",
@@ -53,11 +60,74 @@ simulation_desc read_simulation(const table_reader& root) {
   t->require(threads >= 0 && threads <= 1024, "threads", fmt::format("must be in [0, 1024], got {}", threads));
   s.threads = static_cast<int>(threads);
   s.record_spikes = t->boolean("record_spikes", s.record_spikes);
+  s.spike_output = parse_name(format_names, t->choice("spike_format", "hdf5", {"hdf5", "csv", "both"}), "spike_format");
   return s;
 }
 
+// record = { spikes = true, variables = ["v", ...], neurons = "all" | [ids] | count, interval = ms }.
+record_spec read_record(const table_reader& t, const population& p, double dt_ms) {
+  t.allow_only({"spikes", "variables", "neurons", "interval"});
+  record_spec r;
+  r.spikes = t.boolean("spikes", true);
+  const std::string model = to_string(p.model);
+  const std::string_view own = p.model == model_kind::lif ? "v" : p.model == model_kind::cuba_lif ? "v, ge, gi" : "";
+  if (const toml::node* vars = t.node("variables")) {
+    if (!vars->is_array()) t.fail("variables", "must be an array of state variable names, e.g. [\"v\"]");
+    for (const auto& x : *vars->as_array()) {
+      const auto name = x.value<std::string>();
+      if (!name || !x.is_string()) t.fail("variables", "every entry must be a string, e.g. \"v\"");
+      const bool known = *name == "v" ? !is_source(p.model) : (*name == "ge" || *name == "gi") && p.model == model_kind::cuba_lif;
+      if (!known)
+        t.fail("variables", own.empty() ? fmt::format("a {} population has no state variables to record ('{}')", model, *name)
+                                        : fmt::format("unknown variable '{}' of a {} population (its variables: {})",
+                                                      *name, model, own));
+      const auto v = parse_name(variable_names, *name, "variable");
+      if (std::find(r.variables.begin(), r.variables.end(), v) != r.variables.end())
+        t.fail("variables", fmt::format("'{}' is listed twice", *name));
+      r.variables.push_back(v);
+    }
+  }
+  if (r.variables.empty()) {
+    for (std::string_view k : {"neurons", "interval"})
+      t.require(!t.has(k), k, "takes effect only with a non-empty `variables`");
+    return r;
+  }
+  const double interval_ms = t.number("interval", dt_ms);
+  t.require(interval_ms > 0.0, "interval", fmt::format("must be > 0 ms, got {}", interval_ms));
+  const double steps = std::round(interval_ms / dt_ms);
+  t.require(steps >= 1.0 && std::abs(steps * dt_ms - interval_ms) <= 1e-9 * interval_ms && steps <= 1e15, "interval",
+            fmt::format("must be a whole number of steps of dt = {} ms, got {} ms", dt_ms, interval_ms));
+  r.interval = static_cast<step_t>(steps);
+  const toml::node* n = t.node("neurons");
+  if (!n || (n->is_string() && n->value<std::string>() == "all")) {
+    for (neuron_id i = 0; i < p.size; ++i) r.neurons.push_back(i);
+  } else if (n->is_integer()) {
+    const auto count = *n->value<std::int64_t>();
+    t.require(count >= 1 && count <= p.size, "neurons",
+              fmt::format("a count must be in [1, {}] (population '{}' has {} neurons), got {}", p.size, p.name, p.size, count));
+    // count neurons evenly spread over the population: i * size / count, i = 0 .. count - 1
+    for (std::int64_t i = 0; i < count; ++i) r.neurons.push_back(static_cast<neuron_id>(i * std::int64_t{p.size} / count));
+  } else if (n->is_array()) {
+    std::vector<std::uint8_t> seen(p.size, 0);
+    for (const auto& x : *n->as_array()) {
+      const auto id = x.value<std::int64_t>();
+      if (!id || !x.is_integer()) t.fail("neurons", "every entry must be an integer neuron index within the population");
+      t.require(*id >= 0 && *id < p.size, "neurons",
+                fmt::format("neuron {} is out of range: population '{}' has {} neurons (indices 0 .. {})", *id, p.name,
+                            p.size, p.size - 1));
+      t.require(!seen[static_cast<std::size_t>(*id)], "neurons", fmt::format("neuron {} is listed twice", *id));
+      seen[static_cast<std::size_t>(*id)] = 1;
+      r.neurons.push_back(static_cast<neuron_id>(*id));
+    }
+    t.require(!r.neurons.empty(), "neurons", "must list at least one neuron");
+  } else {
+    t.fail("neurons", "must be \"all\", a count of neurons spread evenly over the population, or an array of indices");
+  }
+  return r;
+}
+
 population read_population(const table_reader& t, double dt_ms) {
-  t.allow_only({"name", "size", "model", "params", "init", "current", "update"});
+  t.allow_only({"name", "size", "model", "params", "init", "current", "update", "record"});
   population p;
   p.name = t.string("name");
   t.require(!p.name.empty(), "name", "must not be empty");
@@ -107,6 +177,7 @@ population read_population(const table_reader& t, double dt_ms) {
     p.init_ge = read_value_spec(*init, "ge", p.init_ge);
     p.init_gi = read_value_spec(*init, "gi", p.init_gi);
   }
+  if (auto rec = t.subtable("record")) p.record = read_record(*rec, p, dt_ms);
   return p;
 }
 

@@ -100,9 +100,11 @@ void spike_csv_writer::append(std::span<const spike> spikes) {
   const auto& pops = net_->populations();
   auto& out = file_.stream();
   for (const auto& s : spikes) {
+    const auto& p = pops[net_->population_of(s.neuron)];
+    if (!p.record.spikes) continue;
     line_.clear();
     fmt::format_to(std::back_inserter(line_), "{},{:.6g},{},{}\n", s.step, static_cast<double>(s.step) * net_->dt_ms(),
-                   s.neuron, pops[net_->population_of(s.neuron)].name);
+                   s.neuron, p.name);
     out << line_;
   }
 }

@@ -22,8 +22,10 @@ void event_engine::impl::predict(block& b, const population& p, neuron_id n, ste
       schedule(b, n, st_.next_spike[n], t);
       return;
     case model_kind::lif:
+      if (watched_[n]) return schedule(b, n, t + 1, t);
       return predict_lif(b, p, n, t);
     case model_kind::cuba_lif:
+      if (watched_[n]) return schedule(b, n, t + 1, t);
       return predict_cuba(b, p, n, t);
   }
 }

@@ -28,13 +28,17 @@ void event_engine::impl::process(block& b, const population& p, neuron_id n, ste
       if (t <= ref) {
         v = m.v_reset;
       } else {
-        step_t free_from = from;
-        if (ref > from) {
-          v = m.v_reset;
-          free_from = ref;
+        // A watched neuron was updated at t - 1 (predict()): nothing to bridge, and the closed form for 0
+        // steps would round v (v* + (v - v*) 1 is not always v), where the reference stepper keeps it.
+        if (!watched_[n]) {
+          step_t free_from = from;
+          if (ref > from) {
+            v = m.v_reset;
+            free_from = ref;
+          }
+          const double vstar = m.fixed_point(st_.current[n]);
+          v = m.advance(v, t - 1 - free_from, vstar);
         }
-        const double vstar = m.fixed_point(st_.current[n]);
-        v = m.advance(v, t - 1 - free_from, vstar);
         v = m.step(v, st_.current[n] + in);
         if (m.fires(v)) {
           b.fired.push_back(n);

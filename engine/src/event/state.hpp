@@ -116,6 +116,9 @@ struct event_engine::impl {
   std::vector<neuron_id> fired_;      // spikes of the last step, ascending
   std::vector<step_t> predicted_;     // the crossing step each neuron is scheduled for (INT64_MAX: none)
   std::vector<step_t> reset_gap_;     // lif: steps from v_reset to the next crossing under its current (0: unknown)
+  // Neurons whose state is sampled (engine::record_traces): a lazy one is updated at every step (predict())
+  // with exactly the reference stepper's arithmetic (process()), so its samples equal the clock engine's.
+  std::vector<std::uint8_t> watched_;
   // Delivery: the out-edges of source s into block k are [offsets_[s * stride_ + k], offsets_[s * stride_ + k + 1]).
   std::vector<edge_id> offsets_;
   std::size_t stride_ = 0;

@@ -28,7 +28,10 @@ struct simulate_options {
   int threads = -1;      // < 0: from the config
   long long seed = -1;   // < 0: from the config
   std::string engine;    // empty: from the config
-  std::string out_dir;   // spikes.csv (streamed during the run) and summary.json; nothing written when empty
+  // spikes.h5 and/or spikes.csv, traces.h5 (populations' record.variables), all streamed during the run, and
+  // summary.json; nothing written when empty
+  std::string out_dir;
+  std::string spike_format{};  // "hdf5", "csv" or "both"; empty: from the config ([simulation] spike_format)
   bool keep_spikes = false;      // also keep the raster in memory (eng->spikes()); grows with the run
   std::uint64_t max_memory = 0;  // refuse a network whose estimated peak memory exceeds it (0: the machine's)
 };
@@ -38,11 +41,12 @@ struct simulate_result {
   std::unique_ptr<engine> eng;
   run_report report;
   bool record_spikes = false;
-  std::filesystem::path spikes_csv, summary_json;  // empty when not written
+  std::filesystem::path spikes_csv, spikes_h5, traces_h5, summary_json;  // empty when not written
 };
 
 // Validates the options and the network config, checks the memory estimate and the output folder, builds
-// the network, runs it and writes spikes.csv (when [simulation] record_spikes) and summary.json.
+// the network, runs it and writes spikes.h5 and/or spikes.csv (when [simulation] record_spikes), traces.h5
+// (when a population records state variables) and summary.json.
 simulate_result simulate(const simulate_options& opt, const step_callback& progress = {});
 
 }  // namespace spikeworm::app

@@ -45,6 +45,21 @@ struct run_counters {
   bool operator==(const run_counters&) const = default;
 };
 
+// State samples of one recorded variable of one population (its `record` key): after every step that is a
+// multiple of `interval`, one row of the variable's values at `neurons` (network-wide ids, in column order).
+// `values` holds the rows sampled since the last reset() or clear_trace_record(), row-major.
+struct trace {
+  std::uint32_t population = 0;
+  state_variable variable = state_variable::v;
+  std::vector<neuron_id> neurons;
+  step_t interval = 1;
+  std::vector<state_t> values;
+
+  std::size_t rows() const noexcept { return neurons.empty() ? 0 : values.size() / neurons.size(); }
+};
+
+struct neuron_state;
+
 class engine {
  public:
   virtual ~engine() = default;
@@ -80,10 +95,28 @@ class engine {
   const network& net() const noexcept { return *net_; }
   const engine_options& options() const noexcept { return opt_; }
 
+  // Samples from now on the state variables the populations' `record` asks for (population::record; none:
+  // no traces), into traces(); resets the engine. The event engine then updates the sampled neurons of its
+  // lazily updated populations at every step, with the reference stepper's arithmetic, so that both engines
+  // sample the same values bit for bit (docs/recording.md).
+  void record_traces();
+  const std::vector<trace>& traces() const noexcept { return traces_; }
+  // Forgets the samples taken so far (each trace's values), keeping state, counters and the trace layout.
+  void clear_trace_record() noexcept {
+    for (auto& t : traces_) t.values.clear();
+  }
+
  protected:
   engine(const network& net, engine_options opt) : net_(&net), opt_(opt) {}
   void clear_records();
   void record_step(step_t t, std::span<const neuron_id> step_spikes);
+  // After step t, once every neuron of a trace is at step t.
+  void sample_traces(step_t t) {
+    if (!traces_.empty()) sample_traces_at(t);
+  }
+  // The state sample_traces reads: set by the derived engine's constructor.
+  const neuron_state* sampled_state_ = nullptr;
+  std::vector<trace> traces_;
 
   // The inputs of reset_with_inputs, for the next reset only: the engines' reset(currents) applies them
   // after initialising the state.
@@ -102,6 +135,9 @@ class engine {
   std::vector<spike> spikes_;
   std::vector<std::uint32_t> per_step_;
   run_counters counters_;
+
+ private:
+  void sample_traces_at(step_t t);
 };
 
 // "event" (the event-driven engine) or "clock" (the clock-driven reference stepper).

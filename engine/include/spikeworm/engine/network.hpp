@@ -32,6 +32,24 @@ const char* to_string(update_mode u) noexcept;
 enum class connection_rule : std::uint8_t { all_to_all, one_to_one, fixed_probability, fixed_indegree };
 const char* to_string(connection_rule r) noexcept;
 
+// A neuron state variable that can be recorded: the membrane v of lif and cuba_lif, the synaptic currents ge
+// and gi of cuba_lif (the names of [population.init]).
+enum class state_variable : std::uint8_t { v, ge, gi };
+const char* to_string(state_variable s) noexcept;
+
+// What a population records (its `record` key, docs/config-reference.md): its spikes, and state variables of
+// some of its neurons sampled after every `interval` steps (after steps interval, 2 interval, ...).
+struct record_spec {
+  bool spikes = true;
+  std::vector<state_variable> variables;  // none: no traces
+  std::vector<neuron_id> neurons;         // indices within the population, in the order of the trace columns
+  step_t interval = 1;                    // [steps], >= 1
+};
+
+// Where simulate writes the spikes: spikes.h5 (NIR EventData, docs/recording.md), spikes.csv, or both.
+enum class spike_format : std::uint8_t { hdf5, csv, both };
+const char* to_string(spike_format f) noexcept;
+
 // A population as lowered from its description: the model constants are ready to run.
 struct population {
   std::string name;
@@ -48,6 +66,7 @@ struct population {
   value_spec init_v = value_spec::constant(0.0);
   value_spec init_ge = value_spec::constant(0.0);
   value_spec init_gi = value_spec::constant(0.0);
+  record_spec record;
 
   neuron_id end() const noexcept { return first + size; }
   bool contains(neuron_id n) const noexcept { return n >= first && n < first + size; }
@@ -82,6 +101,7 @@ struct simulation_desc {
   std::string engine = "event";
   int threads = 0;           // 0: all cores
   bool record_spikes = true;
+  spike_format spike_output = spike_format::hdf5;
 };
 
 struct network_desc {

@@ -29,7 +29,7 @@ double mean_rate_hz(const network& net, const run_counters& c, std::size_t p);
 
 std::string summary_table(const network& net, const run_counters& c, const run_report& r);
 nlohmann::json summary_json(const network& net, const run_counters& c, const run_report& r);
-// Columns: step,time_ms,neuron,population. Written atomically.
+// Columns: step,time_ms,neuron,population (the populations whose record.spikes is true). Written atomically.
 void write_spikes_csv(const std::filesystem::path& path, const engine& e);
 
 // spikes.csv written while the run goes on: append() the spikes of each chunk of steps (then
