@@ -438,7 +438,7 @@ TEST(engine_inputs, external_spikes_replace_a_spike_source_schedule) {
   out.name = "OUT";
   out.size = 2;
   out.model = model_kind::lif;
-  out.lif = lower(lif_params{});
+  out.lif = lower(lif_params{}, 1.0);
   projection_desc d;
   d.source = "IN";
   d.target = "OUT";

@@ -82,6 +82,7 @@ struct simulation_desc {
   std::string engine = "event";
   int threads = 0;           // 0: all cores
   bool record_spikes = true;
+  bool units_ms = false;     // units = "ms" given: the config confirms its times are ms (docs/config-reference.md)
 };
 
 struct network_desc {
