@@ -32,7 +32,7 @@ struct both {
 TEST(event_engine, ring_spikes_at_analytic_times) {
   // A source fires at step 1 into r0; r_i -> r_{i+1} (mod 10) with delay d_i = 1 + i % 3 and a
   // supra-threshold weight, so r_i fires first at 1 + d_src + sum_{j<i} d_j, then every ring period.
-  std::string cfg = "[[population]]\nname = \"src\"\nsize = 1\nmodel = \"spike_source\"\nparams = { steps = [1] }\n";
+  std::string cfg = "[[population]]\nname = \"src\"\nsize = 1\nmodel = \"spike_source\"\nparams = { times = [1.0] }\n";
   const int n = 10;
   for (int i = 0; i < n; ++i)
     cfg += fmt::format("[[population]]\nname = \"r{}\"\nsize = 1\nmodel = \"lif\"\n", i);
@@ -91,7 +91,7 @@ TEST(event_engine, neuron_without_events_is_never_updated) {
 name = "src"
 size = 4
 model = "spike_source"
-params = { steps = [5, 17, 40] }
+params = { times = [5.0, 17.0, 40.0] }
 [[population]]
 name = "driven"
 size = 10
@@ -277,7 +277,7 @@ TEST(event_engine, automatic_update_steps_only_driven_populations_with_input) {
 name = "src"
 size = 4
 model = "spike_source"
-params = { steps = [5, 17, 40] }
+params = { times = [5.0, 17.0, 40.0] }
 [[population]]
 name = "driven_with_input"
 size = 10
@@ -397,11 +397,14 @@ std::uint64_t raster_digest(const std::string& cfg, step_t steps) {
 
 TEST(units, lif_config_in_ms_gives_the_spikes_of_the_same_network_in_steps) {
   // The same network in steps of 1 ms and of 0.5 ms: tau_m 20 steps, t_ref 2 steps, delays 1-5 and 3 steps.
-  const std::string src = "model = \"spike_source\"\nparams = { steps = [1, 3, 4, 9, 10, 11, 40, 41, 42, 43, 44] }";
+  // The input spikes at steps 1, 3, 4, 9, 10, 11, 40 .. 44 in both.
+  const std::string src = "model = \"spike_source\"\nparams = { times = [1, 3, 4, 9, 10, 11, 40, 41, 42, 43, 44] }";
+  const std::string src_half =
+      "model = \"spike_source\"\nparams = { times = [0.5, 1.5, 2, 4.5, 5, 5.5, 20, 20.5, 21, 21.5, 22] }";
   const auto at_1 = units_net("dt = 1.0", "tau_m = 20.0, t_ref = 2", R"({ dist = "uniform", low = 1, high = 5 })", "3",
                               src);
   const auto at_half = units_net("dt = 0.5\nunits = \"ms\"", "tau_m = 10.0, t_ref = 1.0",
-                                 R"({ dist = "uniform", low = 0.5, high = 2.5 })", "1.5", src);
+                                 R"({ dist = "uniform", low = 0.5, high = 2.5 })", "1.5", src_half);
   EXPECT_EQ(raster_digest(at_1, 300), raster_digest(at_half, 300));
   EXPECT_NE(raster_digest(at_1, 300), 0u);
   // The Poisson-driven network at dt = 0.5 ms in ms gives the raster the steps reader gave for tau_m = 20,
@@ -427,7 +430,7 @@ std::string refusal(const std::string& cfg) {
 }
 
 TEST(units, config_in_steps_is_refused_with_the_ms_value) {
-  const std::string src = "model = \"spike_source\"\nparams = { steps = [1] }";
+  const std::string src = "model = \"spike_source\"\nparams = { times = [0.5] }";
   // At dt = 0.5 ms without units = "ms", the old steps reading differs: each time is refused with its ms value.
   EXPECT_THAT(refusal(units_net("dt = 0.5", "tau_m = 20.0, t_ref = 2", "1", "3", src)),
               ::testing::HasSubstr("population[1].params.tau_m: times are in ms (they were in steps before): a config "
@@ -444,6 +447,14 @@ TEST(units, config_in_steps_is_refused_with_the_ms_value) {
   EXPECT_EQ(refusal("[simulation]\ndt = 0.1\nunits = \"ms\"\n" + no_lif.substr(no_lif.find("[[population]]")) +
                     "delay = 0.3\n"),
             "accepted");
+  // spike_source spike steps are refused with their times; a time must be a whole multiple of dt.
+  const std::string steps_src = "model = \"spike_source\"\nparams = { steps = [1, 3] }";
+  EXPECT_THAT(refusal(units_net("dt = 0.5\nunits = \"ms\"", "tau_m = 10.0", "0.5", "0.5", steps_src)),
+              ::testing::HasSubstr("population[0].params.steps: spike times are in ms (they were steps before): write "
+                                   "times = [0.5, 1.5]"));
+  EXPECT_THAT(refusal(units_net("dt = 0.5\nunits = \"ms\"", "tau_m = 10.0", "0.5", "0.5",
+                                "model = \"spike_source\"\nparams = { times = [0.75] }")),
+              ::testing::HasSubstr("every time must be a whole multiple of dt = 0.5 ms, >= dt"));
   // In ms, a delay must be a whole multiple of dt.
   EXPECT_THAT(refusal("[simulation]\ndt = 0.1\nunits = \"ms\"\n" + no_lif.substr(no_lif.find("[[population]]")) +
                       "delay = 0.25\n"),

@@ -115,16 +115,30 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
     p.poisson = lower(read_poisson_params(params), dt_ms, &params);
   } else {
     p.model = model_kind::spike_source;
-    params.allow_only({"steps"});
-    const toml::node* steps = params.node("steps");
-    if (!steps || !steps->is_array()) params.fail("steps", "required: an array of spike steps, e.g. steps = [1, 10]");
-    for (const auto& s : *steps->as_array()) {
-      const auto v = s.value<std::int64_t>();
-      if (!v || !s.is_integer() || *v < 1)
-        params.fail("steps", "every step must be an integer >= 1 (step 1 is the first step simulated)");
-      if (!p.source_steps.empty() && *v <= p.source_steps.back())
-        params.fail("steps", fmt::format("steps must be strictly ascending ({} after {})", *v, p.source_steps.back()));
-      p.source_steps.push_back(*v);
+    params.allow_only({"times", "steps"});
+    if (const toml::node* old = params.node("steps")) {  // spike steps before times were in ms
+      std::string ms;
+      if (old->is_array())
+        for (const auto& s : *old->as_array()) ms += (ms.empty() ? "" : ", ") + ms_text(s.value_or(0.0) * dt_ms);
+      params.fail("steps", fmt::format("spike times are in ms (they were steps before): write times = [{}] (step k is "
+                                       "the time k dt, dt = {} ms; docs/config-reference.md, \"Units\")",
+                                       ms, dt_ms));
+    }
+    const toml::node* times = params.node("times");
+    if (!times || !times->is_array())
+      params.fail("times", "required: an array of spike times in ms, e.g. times = [1.0, 10.0]");
+    for (const auto& s : *times->as_array()) {
+      const auto v = s.value<double>();
+      const auto k = v ? whole_steps(*v, dt_ms) : std::nullopt;
+      if (!k || *k < 1.0 || *k > static_cast<double>(max_steps))
+        params.fail("times", fmt::format("every time must be a whole multiple of dt = {} ms, >= dt (time k dt is step "
+                                         "k; step 1 is the first step simulated), got {}",
+                                         dt_ms, s.is_number() ? ms_text(*v) : std::string("a non-number")));
+      const auto step = static_cast<step_t>(*k);
+      if (!p.source_steps.empty() && step <= p.source_steps.back())
+        params.fail("times", fmt::format("times must be strictly ascending ({} ms after {} ms)", ms_text(*v),
+                                         ms_text(static_cast<double>(p.source_steps.back()) * dt_ms)));
+      p.source_steps.push_back(step);
     }
   }
   p.current = t.number("current", 0.0);
