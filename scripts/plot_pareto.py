@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
 
 COLORS = {"spiking": "#4c72b0", "mlp": "#dd8452"}
 MAX_KEYS = 60  # listed under the plot; sweep.csv has every point
@@ -82,10 +83,11 @@ def main():
                 placed.append((x, y))
                 ax.annotate(p["key"], (x, y), fontsize=7, xytext=OFFSETS[near % len(OFFSETS)],
                             textcoords="offset points", color=colors[b], fontweight="bold")
-        ax.axhline(0.9, color="grey", linestyle=":", linewidth=1, label="success 0.9")
+        ax.axhline(0.9, color="grey", linestyle=":", linewidth=1, label="success 90%")
         ax.set_xscale("log")
         ax.set_xlabel("energy per decision [nJ] (log)")
-        ax.set_ylabel("greedy evaluation success (fraction)")
+        ax.set_ylabel("greedy evaluation success [%]")
+        ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=1.0))
         lows = [success(p) for p in points] + [p["sampled_success"] for p in points if "sampled_success" in p]
         ax.set_ylim(min(lows + [0.9]) - 0.05, 1.04)
         ax.set_title(f"energy table: {table}", fontsize=10)

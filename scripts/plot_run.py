@@ -124,29 +124,32 @@ def plot_loss(run, sessions, out):
 
 
 def config_numbers(run):
-    """[brain] hidden and steps from the run's config.toml (128 and 100 when absent)."""
+    """[brain] hidden, steps and dt [ms] from the run's config.toml (128, 100 and 1 when absent)."""
     with open(os.path.join(run, "config.toml")) as f:
         text = f.read()
-    hidden, steps = 128, 100
+    hidden, steps, dt = 128, 100, 1.0
     for line in text.splitlines():
         s = line.split("#")[0].strip().replace(" ", "")
         if s.startswith("hidden="):
             hidden = int(s.split("=")[1])
         if s.startswith("steps="):
             steps = int(s.split("=")[1])
-    return hidden, steps
+        if s.startswith("dt="):
+            dt = float(s.split("=")[1])
+    return hidden, steps, dt
 
 
 def plot_spikes(run, sessions, layers, out):
     """One panel per hidden layer, one colour per session (or the median and range past 10 sessions)."""
-    hidden, steps = config_numbers(run)
+    hidden, steps, dt = config_numbers(run)
     style, many = session_styles(sessions)
     fig, axes = plt.subplots(len(layers), 1, figsize=(9.5, 2.2 + 2.3 * len(layers)), sharex=True, squeeze=False)
     for li, (ax, col) in enumerate(zip(axes[:, 0], layers)):
         curves = {}
         for k, rows in sorted(sessions.items()):
             ep = [int(r["episode"]) for r in rows]
-            rate = [int(r[col]) / (hidden * steps * max(1, int(r["steps"]))) for r in rows]
+            # spikes per neuron per step x steps per second: Hz (docs/training.md)
+            rate = [int(r[col]) / (hidden * steps * max(1, int(r["steps"]))) * 1000.0 / dt for r in rows]
             curves[k] = rate
             c, label = style[k]
             ax.plot(ep, rate, lw=0.9, color=c, alpha=0.3 if many else 0.9, label=label)
@@ -155,8 +158,9 @@ def plot_spikes(run, sessions, layers, out):
             cols = [sorted(v[i] for v in curves.values()) for i in range(n)]
             ax.plot(range(n), [c[len(c) // 2] for c in cols], color="k", lw=1.5,
                     label=f"median of {len(sessions)} sessions")
-        ax.set_ylabel("spikes per neuron\nper time step")
-        ax.set_title(f"hidden layer {li + 1} ({hidden} LIF neurons, {steps} time steps per decision)", fontsize=9)
+        ax.set_ylabel("firing rate [Hz]")
+        ax.set_title(f"hidden layer {li + 1} ({hidden} LIF neurons, {steps} time steps of {dt:g} ms per decision)",
+                     fontsize=9)
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     axes[-1, 0].set_xlabel("episode")
     axes[-1, 0].xaxis.set_major_locator(ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))

@@ -181,13 +181,13 @@ TEST(app_train, final_greedy_eval_of_each_agent_is_reported_and_can_be_turned_of
   EXPECT_EQ(summary["greedy_eval"]["successes"], successes);
   const auto report = app::train_report(r);
   EXPECT_NE(report.find("greedy eval success"), std::string::npos) << report;
-  EXPECT_NE(report.find("greedy   steps"), std::string::npos) << report;
+  EXPECT_NE(report.find("greedy  steps"), std::string::npos) << report;
   o.final_eval = 0;
   o.force = true;
   const auto off = app::train(o);
   EXPECT_FALSE(off.per_session[0].final_eval.has_value());
   EXPECT_EQ(app::train_report(off).find("greedy eval"), std::string::npos);
-  EXPECT_EQ(app::train_report(off).find("greedy   steps"), std::string::npos);
+  EXPECT_EQ(app::train_report(off).find("greedy  steps"), std::string::npos);
   EXPECT_FALSE(test::read_json(dir.path() / "run" / "summary.json")["per_session"][0].contains("greedy_eval_success"));
 }
 

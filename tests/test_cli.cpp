@@ -89,8 +89,8 @@ TEST(cli, probability_outside_unit_interval) {
 }
 
 TEST(cli, delay_below_one_step) {
-  expect_bad(replace(good, "delay = 2", "delay = 0"), {"projection[0].delay: must be >= 1 step"});
-  expect_bad(replace(good, "delay = 2", "delay = 1.5"), {"projection[0].delay: must be a whole number of steps"});
+  expect_bad(replace(good, "delay = 2", "delay = 0"), {"projection[0].delay: must be >= one step, dt = 1 ms"});
+  expect_bad(replace(good, "delay = 2", "delay = 1.5"), {"projection[0].delay: must be a whole multiple of dt = 1 ms, got 1.5 ms (nearest: 1 or 2 ms)"});
 }
 
 TEST(cli, unknown_model) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "spikeworm/core/config.hpp"
+#include "spikeworm/core/units.hpp"
 #include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
@@ -68,6 +69,20 @@ TEST(config, value_specs_constant_uniform_normal) {
   EXPECT_EQ(read_value_spec(root, "c", {}).b, 2.0);
   EXPECT_THROW_MSG(read_value_spec(root, "d", {}), config_error, "d.high: must be >= low");
   EXPECT_THROW_MSG(read_value_spec(root, "e", {}), config_error, "unknown value 'gamma'");
+}
+
+TEST(format_energy, scales_to_the_largest_unit_at_its_boundaries) {
+  EXPECT_EQ(format_energy(0.0), "0.00 pJ");
+  EXPECT_EQ(format_energy(999.994), "999.99 pJ");
+  EXPECT_EQ(format_energy(999.996), "1.00 nJ");  // chosen on the rounded value
+  EXPECT_EQ(format_energy(1000.0), "1.00 nJ");
+  EXPECT_EQ(format_energy(999'994.0), "999.99 nJ");
+  EXPECT_EQ(format_energy(1e6), "1.00 \u00b5J");
+  EXPECT_EQ(format_energy(1e9), "1.00 mJ");
+  EXPECT_EQ(format_energy(5'494'119'980.0), "5.49 mJ");  // was printed as 5494119.98 nJ
+  EXPECT_EQ(format_energy(999'994'000'000.0), "999.99 mJ");
+  EXPECT_EQ(format_energy(1e12), "1.00 J");
+  EXPECT_EQ(format_energy(-2500.0), "-2.50 nJ");
 }
 
 }  // namespace

@@ -137,14 +137,14 @@ target = "exc"
 rule = "fixed_probability"
 p = 0.1
 weight = { dist = "normal", mean = 0.0, std = 1.0 }
-delay = 1
+delay = 0.1
 [[projection]]
 source = "noise"
 target = "inh"
 rule = "fixed_probability"
 p = 0.1
 weight = { dist = "normal", mean = 0.0, std = 1.0 }
-delay = 1
+delay = 0.1
 receptor = "inhibitory"
 )";
   const auto d = test::desc_from(cfg);
@@ -208,9 +208,9 @@ TEST(cuba, scaled_network_with_delays_is_identical_to_the_reference) {
   std::stringstream text;
   text << in.rdbuf();
   std::string cfg = text.str();
-  int k = 0;  // the four projections get delays 1, 2, 3 and 4
-  for (auto at = cfg.find("delay = 1"); at != std::string::npos; at = cfg.find("delay = 1", at + 1))
-    cfg[at + 8] = static_cast<char>('1' + k++);
+  int k = 0;  // the four projections get delays 0.1, 0.2, 0.3 and 0.4 ms: 1 to 4 steps of dt = 0.1 ms
+  for (auto at = cfg.find("delay = 0.1"); at != std::string::npos; at = cfg.find("delay = 0.1", at + 1))
+    cfg[at + 10] = static_cast<char>('1' + k++);
   ASSERT_EQ(k, 4);
   const auto d = test::desc_from(cfg);
   network net(d);

@@ -41,7 +41,7 @@ clustered clustered_network(int groups, int size, double p_in, double p_out, std
   p.name = "N";
   p.size = static_cast<neuron_id>(n);
   p.model = model_kind::lif;
-  p.lif = lower(lif_params{});
+  p.lif = lower(lif_params{}, 1.0);
   std::vector<int> perm(static_cast<std::size_t>(n));
   std::iota(perm.begin(), perm.end(), 0);
   rng r(seed, stream_kind::init_weights, 99);
@@ -215,7 +215,7 @@ TEST(mapper, one_target_axon_needs_splitters) {
     p.name = n;
     p.size = 3;
     p.model = model_kind::lif;
-    p.lif = lower(lif_params{});
+    p.lif = lower(lif_params{}, 1.0);
     pops.push_back(p);
   }
   projection_desc d;

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "engine_helpers.hpp"
@@ -31,7 +32,7 @@ struct both {
 TEST(event_engine, ring_spikes_at_analytic_times) {
   // A source fires at step 1 into r0; r_i -> r_{i+1} (mod 10) with delay d_i = 1 + i % 3 and a
   // supra-threshold weight, so r_i fires first at 1 + d_src + sum_{j<i} d_j, then every ring period.
-  std::string cfg = "[[population]]\nname = \"src\"\nsize = 1\nmodel = \"spike_source\"\nparams = { steps = [1] }\n";
+  std::string cfg = "[[population]]\nname = \"src\"\nsize = 1\nmodel = \"spike_source\"\nparams = { times = [1.0] }\n";
   const int n = 10;
   for (int i = 0; i < n; ++i)
     cfg += fmt::format("[[population]]\nname = \"r{}\"\nsize = 1\nmodel = \"lif\"\n", i);
@@ -90,7 +91,7 @@ TEST(event_engine, neuron_without_events_is_never_updated) {
 name = "src"
 size = 4
 model = "spike_source"
-params = { steps = [5, 17, 40] }
+params = { times = [5.0, 17.0, 40.0] }
 [[population]]
 name = "driven"
 size = 10
@@ -276,7 +277,7 @@ TEST(event_engine, automatic_update_steps_only_driven_populations_with_input) {
 name = "src"
 size = 4
 model = "spike_source"
-params = { steps = [5, 17, 40] }
+params = { times = [5.0, 17.0, 40.0] }
 [[population]]
 name = "driven_with_input"
 size = 10
@@ -350,6 +351,114 @@ TEST(event_engine, identical_for_any_thread_count_and_seed_dependent) {
   one.reset();
   one.run(2000);
   EXPECT_EQ(one.spikes(), again.spikes());
+}
+
+// Units (docs/config-reference.md, "Units"): a lif network. `{dt}` and the ms times are filled in.
+std::string units_net(const std::string& sim, const std::string& lif, const std::string& d1, const std::string& d2,
+                      const std::string& input) {
+  return fmt::format(R"([simulation]
+{}
+duration = 0.5
+seed = 7
+[[population]]
+name = "in"
+size = 50
+{}
+[[population]]
+name = "h"
+size = 200
+model = "lif"
+params = {{ {}, v_th = 1.0, v_reset = 0.0, v_rest = 0.1 }}
+[[projection]]
+source = "in"
+target = "h"
+rule = "fixed_probability"
+p = 0.2
+weight = 0.4
+delay = {}
+[[projection]]
+source = "h"
+target = "h"
+rule = "fixed_indegree"
+k = 10
+weight = {{ dist = "normal", mean = 0.05, std = 0.1 }}
+delay = {}
+)",
+                     sim, input, lif, d1, d2);
+}
+
+std::uint64_t raster_digest(const std::string& cfg, step_t steps) {
+  const auto d = test::desc_from(cfg);
+  network net(d);
+  event_engine ev(net, {d.sim.seed, 1, true});
+  ev.run(steps);
+  return ev.counters().raster_digest;
+}
+
+TEST(units, lif_config_in_ms_gives_the_spikes_of_the_same_network_in_steps) {
+  // The same network in steps of 1 ms and of 0.5 ms: tau_m 20 steps, t_ref 2 steps, delays 1-5 and 3 steps.
+  // The input spikes at steps 1, 3, 4, 9, 10, 11, 40 .. 44 in both.
+  const std::string src = "model = \"spike_source\"\nparams = { times = [1, 3, 4, 9, 10, 11, 40, 41, 42, 43, 44] }";
+  const std::string src_half =
+      "model = \"spike_source\"\nparams = { times = [0.5, 1.5, 2, 4.5, 5, 5.5, 20, 20.5, 21, 21.5, 22] }";
+  const auto at_1 = units_net("dt = 1.0", "tau_m = 20.0, t_ref = 2", R"({ dist = "uniform", low = 1, high = 5 })", "3",
+                              src);
+  const auto at_half = units_net("dt = 0.5\nunits = \"ms\"", "tau_m = 10.0, t_ref = 1.0",
+                                 R"({ dist = "uniform", low = 0.5, high = 2.5 })", "1.5", src_half);
+  EXPECT_EQ(raster_digest(at_1, 300), raster_digest(at_half, 300));
+  EXPECT_NE(raster_digest(at_1, 300), 0u);
+  // The Poisson-driven network at dt = 0.5 ms in ms gives the raster the steps reader gave for tau_m = 20,
+  // t_ref = 2, delays 1-5 and 3 (digest recorded with that reader); at dt = 1 ms the old text is unchanged.
+  const std::string poisson = "model = \"poisson\"\nparams = { rate = 40.0 }";
+  EXPECT_EQ(raster_digest(units_net("dt = 0.5\nunits = \"ms\"", "tau_m = 10.0, t_ref = 1.0",
+                                    R"({ dist = "uniform", low = 0.5, high = 2.5 })", "1.5", poisson),
+                          1000),
+            0x04a27fa665d6fbf8u);
+  EXPECT_EQ(raster_digest(units_net("dt = 1.0", "tau_m = 20.0, t_ref = 2", R"({ dist = "uniform", low = 1, high = 5 })",
+                                    "3", poisson),
+                          500),
+            0x46f04d6ff4bf87b6u);
+}
+
+std::string refusal(const std::string& cfg) {
+  try {
+    (void)test::desc_from(cfg);
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+TEST(units, config_in_steps_is_refused_with_the_ms_value) {
+  const std::string src = "model = \"spike_source\"\nparams = { times = [0.5] }";
+  // At dt = 0.5 ms without units = "ms", the old steps reading differs: each time is refused with its ms value.
+  EXPECT_THAT(refusal(units_net("dt = 0.5", "tau_m = 20.0, t_ref = 2", "1", "3", src)),
+              ::testing::HasSubstr("population[1].params.tau_m: times are in ms (they were in steps before): a config "
+                                   "written in steps meant tau_m = 20 steps = 10 ms at dt = 0.5 ms; write tau_m = 10 "
+                                   "and add units = \"ms\" to [simulation]"));
+  EXPECT_THAT(refusal(units_net("dt = 0.5", "t_ref = 2", "1", "3", src)),
+              ::testing::HasSubstr("t_ref = 2 steps = 1 ms at dt = 0.5 ms; write t_ref = 1"));
+  const auto no_lif = std::string("[simulation]\ndt = 0.1\n[[population]]\nname = \"a\"\nsize = 2\nmodel = \"cuba_lif\"\n"
+                                  "[[projection]]\nsource = \"a\"\ntarget = \"a\"\nrule = \"all_to_all\"\nweight = 1.0\n");
+  EXPECT_THAT(refusal(no_lif + "delay = 3\n"),
+              ::testing::HasSubstr("projection[0].delay: times are in ms (they were in steps before): a config written "
+                                   "in steps meant delay = 3 steps = 0.3 ms at dt = 0.1 ms; write delay = 0.3"));
+  EXPECT_EQ(refusal(no_lif), "accepted");  // the default delay is one step in either reading
+  EXPECT_EQ(refusal("[simulation]\ndt = 0.1\nunits = \"ms\"\n" + no_lif.substr(no_lif.find("[[population]]")) +
+                    "delay = 0.3\n"),
+            "accepted");
+  // spike_source spike steps are refused with their times; a time must be a whole multiple of dt.
+  const std::string steps_src = "model = \"spike_source\"\nparams = { steps = [1, 3] }";
+  EXPECT_THAT(refusal(units_net("dt = 0.5\nunits = \"ms\"", "tau_m = 10.0", "0.5", "0.5", steps_src)),
+              ::testing::HasSubstr("population[0].params.steps: spike times are in ms (they were steps before): write "
+                                   "times = [0.5, 1.5]"));
+  EXPECT_THAT(refusal(units_net("dt = 0.5\nunits = \"ms\"", "tau_m = 10.0", "0.5", "0.5",
+                                "model = \"spike_source\"\nparams = { times = [0.75] }")),
+              ::testing::HasSubstr("every time must be a whole multiple of dt = 0.5 ms, >= dt"));
+  // In ms, a delay must be a whole multiple of dt.
+  EXPECT_THAT(refusal("[simulation]\ndt = 0.1\nunits = \"ms\"\n" + no_lif.substr(no_lif.find("[[population]]")) +
+                      "delay = 0.25\n"),
+              ::testing::HasSubstr("projection[0].delay: must be a whole multiple of dt = 0.1 ms, got 0.25 ms"));
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ TEST(rollout_cli, greedy_static_prints_the_table_with_the_optimum) {
   const auto r = run({"rollout", config("static_medium.toml"), "--policy", "greedy", "--episodes", "40", "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("policy greedy, 40 episodes, seed 1"));
-  EXPECT_THAT(r.out, HasSubstr("success rate                      1.0000 (40 / 40)"));
+  EXPECT_THAT(r.out, HasSubstr("success rate                      100.00% (40 / 40)"));
   EXPECT_THAT(r.out, HasSubstr("steps of successes: mean          14.00"));
   EXPECT_THAT(r.out, HasSubstr("steps of successes: median        14"));
   EXPECT_THAT(r.out, HasSubstr("optimum                           14 steps"));

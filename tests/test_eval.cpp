@@ -69,8 +69,43 @@ TEST(eval, counts_match_a_hand_count_on_a_small_network) {
     EXPECT_EQ(r.ann_macs, 2u * 3u + 2u * 3u * 3u + 3u * 4u);
     EXPECT_EQ(r.mlp_macs, 2u * 64u + 64u * 64u + 64u * 4u);
     EXPECT_EQ(r.synapses, 3u * 3u + 3u * 4u);
-    (void)d;
+    // NeuroBench's metrics per decision (docs/energy.md): MACs of the dense input layer (2 x 3 + 3 x 3),
+    // ACs = SOPs (6 x 3 + 6 x 4), dense = the MACs + every synapse every step (5 x 21), sparsity
+    // 1 - 12 spikes / 30 neuron-steps; 49 parameters (W_in 6, b_in 3, W_1 9, b_1 3, b_2 3, W_out 12, b_out 4,
+    // W_2 9) in 4 bytes and 6 membranes in 8; zero weights: all but W_2's 9 of 36.
+    const auto nb = r.neurobench();
+    EXPECT_DOUBLE_EQ(nb["SynapticOperations"]["Effective_MACs"].get<double>(), 15.0);
+    EXPECT_DOUBLE_EQ(nb["SynapticOperations"]["Effective_ACs"].get<double>(), 42.0);
+    EXPECT_DOUBLE_EQ(nb["SynapticOperations"]["Dense"].get<double>(), 120.0);
+    EXPECT_DOUBLE_EQ(nb["ActivationSparsity"].get<double>(), 0.6);
+    const double updates = static_cast<double>(r.layers_counts[0].updates + r.layers_counts[1].updates) / d;
+    EXPECT_DOUBLE_EQ(nb["MembraneUpdates"].get<double>(), engine == eval_engine::event ? updates : 30.0);
+    EXPECT_EQ(nb["Footprint"].get<std::uint64_t>(), 49u * 4u + 6u * 8u);
+    EXPECT_DOUBLE_EQ(nb["ConnectionSparsity"].get<double>(), 27.0 / 36.0);
+    EXPECT_DOUBLE_EQ(r.firing_rate_hz(0), 6.0 / 15.0 * 1000.0);  // 0.4 spikes per neuron per 1 ms step
+    const auto j = r.to_json();
+    EXPECT_EQ(j["neurobench"], nb);
+    EXPECT_EQ(eval_result::from_json(j).to_json(), j);
   }
+}
+
+TEST(eval, brain_times_in_ms_give_the_spikes_of_the_same_brain_in_steps) {
+  // tau_m = 20 ms at dt = 1 ms and tau_m = 10 ms at dt = 0.5 ms are both 20 steps: the same spikes; the
+  // rate in Hz doubles with the steps per second.
+  auto a = static_medium(8, 10), b = a;
+  b.brain.dt_ms = 0.5;
+  b.brain.lif.tau_m = 10.0;
+  auto ba = make_brain(a.brain, 3), bb = make_brain(b.brain, 3);
+  eval_options opt;
+  opt.episodes = 2;
+  const auto ra = evaluate(a, *ba, opt), rb = evaluate(b, *bb, opt);
+  ASSERT_EQ(ra.decisions, rb.decisions);
+  EXPECT_EQ(ra.successes, rb.successes);
+  for (std::size_t k = 0; k < ra.layers_counts.size(); ++k) {
+    EXPECT_EQ(ra.layers_counts[k].spikes, rb.layers_counts[k].spikes);
+    EXPECT_DOUBLE_EQ(rb.firing_rate_hz(k), 2 * ra.firing_rate_hz(k));
+  }
+  EXPECT_GT(ra.layers_counts[0].spikes, 0u);
 }
 
 TEST(eval, mlp_counts_are_its_macs) {
@@ -83,6 +118,11 @@ TEST(eval, mlp_counts_are_its_macs) {
   EXPECT_EQ(r.mlp_macs, 2u * 32u + 32u * 32u + 32u * 4u);
   EXPECT_EQ(r.engine, "dense");
   EXPECT_TRUE(r.layers_counts.empty());
+  const auto nb = r.neurobench();
+  EXPECT_DOUBLE_EQ(nb["SynapticOperations"]["Effective_MACs"].get<double>(), static_cast<double>(r.mlp_macs));
+  EXPECT_DOUBLE_EQ(nb["SynapticOperations"]["Effective_ACs"].get<double>(), 0.0);
+  EXPECT_TRUE(nb["ActivationSparsity"].is_null());  // ReLU zeros are not counted
+  EXPECT_EQ(nb["Footprint"].get<std::uint64_t>(), 4u * (2u * 32u + 32u + 32u * 32u + 32u + 32u * 4u + 4u));
 }
 
 TEST(eval, event_engine_matches_dense_pass_on_a_trained_agent) {
@@ -290,6 +330,9 @@ TEST(eval, json_round_trip_and_missing_key) {
   const auto back = eval_result::from_json(j);
   EXPECT_EQ(back.to_json(), j);
   auto broken = j;
+  auto tampered = j;
+  tampered["neurobench"]["SynapticOperations"]["Dense"] = j["neurobench"]["SynapticOperations"]["Dense"].get<double>() + 1;
+  EXPECT_THROW((void)eval_result::from_json(tampered), error);
   broken.erase("clock_macs");
   try {
     (void)eval_result::from_json(broken);
@@ -438,7 +481,7 @@ TEST(engine_inputs, external_spikes_replace_a_spike_source_schedule) {
   out.name = "OUT";
   out.size = 2;
   out.model = model_kind::lif;
-  out.lif = lower(lif_params{});
+  out.lif = lower(lif_params{}, 1.0);
   projection_desc d;
   d.source = "IN";
   d.target = "OUT";

@@ -170,6 +170,7 @@ TEST(fuzz_files, mutated_eval_json_is_refused_or_valid) {
     ASSERT_LE(r.decisions, static_cast<std::uint64_t>(r.episodes) * 1'000'000) << text;
     ASSERT_EQ(r.session_successes.size(), static_cast<std::size_t>(r.agents)) << text;
     ASSERT_TRUE(std::isfinite(r.mean_reward) && r.seconds >= 0 && r.mean_foods >= 0) << text;
+    ASSERT_TRUE(r.dt_ms > 0 && r.zero_weights <= r.connection_weights) << text;
   }
 }
 

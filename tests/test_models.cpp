@@ -12,7 +12,7 @@ namespace spikeworm {
 namespace {
 
 TEST(lif, step_matches_spec_formula) {
-  const auto m = lower(lif_params{.tau_m = 20.0, .v_th = 1.0, .v_reset = 0.0, .v_rest = 0.3, .t_ref = 0});
+  const auto m = lower(lif_params{.tau_m = 20.0, .v_th = 1.0, .v_reset = 0.0, .v_rest = 0.3, .t_ref = 0}, 1.0);
   const double v = 0.5, in = 0.07;
   EXPECT_DOUBLE_EQ(m.step(v, in), (1 - 1 / 20.0) * v + (1 / 20.0) * 0.3 + in);
   EXPECT_TRUE(m.fires(1.0));  // v >= v_th
@@ -20,7 +20,7 @@ TEST(lif, step_matches_spec_formula) {
 }
 
 TEST(lif, closed_form_advance_matches_repeated_steps) {
-  const auto m = lower(lif_params{.tau_m = 7.5});
+  const auto m = lower(lif_params{.tau_m = 7.5}, 1.0);
   const double cur = 0.04, vstar = m.fixed_point(cur);
   double v = -0.3;
   for (int k = 1; k <= 300; ++k) {

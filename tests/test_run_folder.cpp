@@ -60,7 +60,7 @@ TEST(run_folder, failed_session_is_marked_excluded_and_never_overwrites_weights)
   EXPECT_THAT(r.err, HasSubstr("no checkpoint was kept"));
   EXPECT_THAT(r.err, HasSubstr("was not overwritten"));
   EXPECT_THAT(r.out, HasSubstr("FAILED"));
-  EXPECT_THAT(r.out, HasSubstr("      -       -  FAILED"));  // no final greedy evaluation of a failed session
+  EXPECT_THAT(r.out, HasSubstr("      -      -  FAILED"));  // no final greedy evaluation of a failed session
   EXPECT_THAT(r.out, HasSubstr("1 failed, excluded"));
   EXPECT_EQ(read_text(out / "weights" / "session_0.bin"), "earlier export");
   EXPECT_TRUE(fs::exists(out / "weights" / "session_1.bin"));

@@ -78,7 +78,8 @@ energy_outcome energy(const energy_request& req, std::vector<energy_table> table
   }
   const auto& r = o.counts;
   nlohmann::json doc{{"run", dir.string()}, {"eval", o.eval_path.string()}, {"brain", std::string(brain_kind_name(r.brain_type))},
-                     {"engine", r.engine}, {"success_rate", r.success_rate()}, {"tables", reports}};
+                     {"engine", r.engine}, {"success_rate", r.success_rate()}, {"neurobench", r.neurobench()},
+                     {"tables", reports}};
   o.written = out / "energy.json";
   write_file_atomically(o.written, json_text(doc));
   return o;

@@ -175,7 +175,10 @@ void measure(const sweep_options& opt, const std::vector<energy_table>& tables, 
   p.eval_steps = ev.greedy->mean_steps_success;
   p.sampled_success = ev.sampled->success_rate();
   p.sampled_steps = ev.sampled->mean_steps_success;
-  for (std::size_t k = 0; k < ev.layers_counts.size(); ++k) p.firing_rate.push_back(ev.firing_rate(k));
+  for (std::size_t k = 0; k < ev.layers_counts.size(); ++k) {
+    p.firing_rate.push_back(ev.firing_rate(k));
+    p.firing_rate_hz.push_back(ev.firing_rate_hz(k));
+  }
   for (const auto& t : tables) p.energy_pj.push_back(energy_of(ev, t).brain.total());
   for (const auto& t : tables) p.mlp_energy_pj.push_back(energy_of(ev, t).mlp.total());
 }
@@ -189,6 +192,7 @@ nlohmann::json point_json(const sweep_result& s, const sweep_point& p) {
   for (std::size_t k = 0; k < s.axes.size(); ++k) values[s.axes[k].key] = p.values[k];
   row["values"] = values;
   row["firing_rate"] = p.firing_rate;
+  row["firing_rate_hz"] = p.firing_rate_hz;
   for (std::size_t t = 0; t < s.tables.size(); ++t) {
     energy[s.tables[t].id] = p.energy_pj[t];
     mlp_energy[s.tables[t].id] = p.mlp_energy_pj[t];

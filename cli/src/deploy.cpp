@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "spikeworm/app/deploy.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/units.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/progress.hpp"
 
@@ -39,11 +40,7 @@ void add_deploy(CLI::App& app, deploy_args& a) {
 
 namespace {
 
-std::string energy_str(double pj) {
-  if (pj >= 1e6) return fmt::format("{:.3g} uJ", pj / 1e6);
-  if (pj >= 1e3) return fmt::format("{:.3g} nJ", pj / 1e3);
-  return fmt::format("{:.3g} pJ", pj);
-}
+std::string energy_str(double pj) { return format_energy(pj); }
 
 std::string limit_str(std::int64_t used, std::int64_t cap) {
   return cap > 0 ? fmt::format("{}/{} ({:.0f}%)", used, cap, 100.0 * static_cast<double>(used) / static_cast<double>(cap))
@@ -76,7 +73,7 @@ void print_report(const deploy_report& r, std::ostream& out) {
   for (std::size_t k = 0; k < r.alternatives.size(); ++k)
     out << fmt::format(", {} {:.1f} ({} cores)", r.alternatives[k].method, r.alternative_traffic[k].routed,
                        r.alternatives[k].cores_used);
-  out << "\nquantization:";
+  out << "\nquantization (lsb: least significant bit of the integer membrane):";
   for (const auto& q : r.quant.pops)
     if (q.lsb > 0)
       out << fmt::format(" {}: threshold {} lsb, decay {:.6g} -> {:.6g}{};", q.name, q.v_th, q.decay_float,
@@ -93,7 +90,7 @@ void print_report(const deploy_report& r, std::ostream& out) {
   for (double x : f.spikes_per_neuron) fs_ += x;
   for (double x : q.spikes_per_neuron) qs += x;
   out << fmt::format("  {:<36}{:>14}{:>14}\n", "task (greedy, same episodes)", "float", "quantized");
-  out << fmt::format("  {:<36}{:>14.3f}{:>14.3f}\n", "success", f.success_rate(), q.success_rate());
+  out << fmt::format("  {:<36}{:>13.1f}%{:>13.1f}%\n", "success", 100 * f.success_rate(), 100 * q.success_rate());
   out << fmt::format("  {:<36}{:>14.1f}{:>14.1f}\n", "mean steps of successes", f.mean_steps_success, q.mean_steps_success);
   out << fmt::format("  {:<36}{:>14.1f}{:>14.1f}\n", "spikes per decision", fs_ / fd, qs / qd);
   out << fmt::format("  {:<36}{:>14}{:>14}\n", "synaptic ops per decision", si(static_cast<double>(f.sops) / fd),
@@ -102,7 +99,7 @@ void print_report(const deploy_report& r, std::ostream& out) {
                      fmt::format("{} of {}", q.identical_decisions, q.compared_decisions));
   if (q.saturated_biases) out << fmt::format("  bias values saturated: {}\n", q.saturated_biases);
   out << fmt::format("per decision (quantized): {} synaptic ops, {} neuron updates, {:.1f} spike messages "
-                     "({:.1f} routed between cores), {:.1f} mesh hops; host: {:.1f} readout spikes in, {} MACs\n",
+                     "({:.1f} routed between cores), {:.1f} mesh hops; host: {:.1f} readout spikes in, {} multiply-accumulates\n",
                      si(r.synops), si(r.updates), r.messages, r.routes.routed, r.hops, r.host_spikes, si(r.host_macs));
   if (c.energy_published)
     out << fmt::format("energy per decision: chip {} (synaptic {}, neuron updates {}, routing {}); host {}; "
@@ -112,8 +109,8 @@ void print_report(const deploy_report& r, std::ostream& out) {
                        energy_str(r.energy_host_pj), c.static_mw > 0 ? energy_str(r.energy_static_pj) : "not modelled");
   else
     out << fmt::format("energy per decision: not published for {} (host {})\n", c.name, energy_str(r.energy_host_pj));
-  out << fmt::format("latency per decision: {:.1f} us ({})\n", r.latency_us,
-                     c.time_step_us > 0 ? fmt::format("{} steps x {} us tick", r.steps, c.time_step_us)
+  out << fmt::format("latency per decision: {:.1f} µs ({})\n", r.latency_us,
+                     c.time_step_us > 0 ? fmt::format("{} steps x {} µs tick", r.steps, c.time_step_us)
                                         : "asynchronous: busiest core per step + hops + barrier");
 }
 

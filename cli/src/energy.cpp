@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/io.hpp"
+#include "spikeworm/core/units.hpp"
 #include "spikeworm/app/eval.hpp"
 
 namespace spikeworm::cli {
@@ -32,8 +33,12 @@ void add_energy(CLI::App& app, energy_args& a) {
 
 namespace {
 
-std::string nj(double pj) { return fmt::format("{:.2f}", pj / 1000.0); }
-std::string rate(double r) { return r < 0 ? "never" : r > 1 ? ">100%" : fmt::format("{:.3g}%", 100 * r); }
+// A break-even firing rate (a fraction of neuron-steps) in Hz at the brain's dt (docs/energy.md).
+std::string rate_hz(double r, double dt_ms) {
+  if (r < 0) return "never";
+  if (r > 1) return fmt::format("> {:.4g} Hz", 1000.0 / dt_ms);  // more than one spike per step
+  return fmt::format("{:.3g} Hz", r * 1000.0 / dt_ms);
+}
 
 }  // namespace
 
@@ -61,24 +66,36 @@ int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
   const auto o = app::energy(req, std::move(tables));
   const auto& r = o.counts;
   const bool spiking = r.brain_type == brain_kind::spiking;
-  out << fmt::format("energy per decision in nJ ({} brain, {} engine counts from {}; {:.1f} decisions per episode)\n",
+  out << fmt::format("energy per decision ({} brain, {} engine counts from {}; {:.1f} decisions per episode)\n",
                      brain_kind_name(r.brain_type), r.engine, o.eval_path.string(),
                      r.episodes ? static_cast<double>(r.decisions) / r.episodes : 0.0);
-  out << fmt::format("{:<18}{:>10}{:>10}{:>10}{:>10}{:>11}{:>11}{:>11}{:>13}  {}\n", "table", "synaptic", "neuron",
-                     "memory", "dense in", "total", "MLP", "ANN", "per episode", "break-even rate vs MLP / ANN / ANN (syn. only)");
+  out << fmt::format("{:<14}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}{:>13}\n", "table", "synaptic", "neuron",
+                     "memory", "dense in", "total", "MLP", "ANN", "per episode");
   for (std::size_t k = 0; k < o.tables.size(); ++k) {
     const auto& rep = o.reports[k];
-    out << fmt::format("{:<18}{:>10}{:>10}{:>10}{:>10}{:>11}{:>11}{:>11}{:>13}  {} / {} / {}\n", o.tables[k].id,
-                       nj(rep.brain.synaptic), nj(rep.brain.neuron), nj(rep.brain.memory), nj(rep.brain.dense),
-                       nj(rep.brain.total()), nj(rep.mlp.total()), nj(rep.ann.total()), nj(rep.episode_pj),
-                       spiking ? rate(rep.breakeven_mlp) : "-", spiking ? rate(rep.breakeven_ann) : "-",
-                       spiking ? rate(rep.breakeven_ann_synaptic) : "-");
+    out << fmt::format("{:<14}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}{:>13}\n", o.tables[k].id,
+                       format_energy(rep.brain.synaptic), format_energy(rep.brain.neuron),
+                       format_energy(rep.brain.memory), format_energy(rep.brain.dense),
+                       format_energy(rep.brain.total()), format_energy(rep.mlp.total()),
+                       format_energy(rep.ann.total()), format_energy(rep.episode_pj));
   }
+  out << fmt::format("synaptic: synaptic operations (spikes x fan-out); neuron: neuron updates; memory: weight and state\n"
+                     "reads; dense in: the dense input layer's multiply-accumulates; total: the four; MLP: the multilayer\n"
+                     "perceptron baseline {}x{}; ANN: a ReLU network of the spiking brain's shape (one pass each); per\n"
+                     "episode: total x decisions per episode (docs/energy.md)\n",
+                     r.mlp_layers, r.mlp_hidden);
   if (spiking) {
-    out << "firing rate";
+    out << "\nbreak-even firing rate: every layer's rate at which the spiking brain costs as much as\n";
+    out << fmt::format("{:<14}{:>14}{:>14}{:>32}\n", "table", "the MLP", "the ANN", "the ANN, synaptic terms only");
+    for (std::size_t k = 0; k < o.tables.size(); ++k) {
+      const auto& rep = o.reports[k];
+      out << fmt::format("{:<14}{:>14}{:>14}{:>32}\n", o.tables[k].id, rate_hz(rep.breakeven_mlp, r.dt_ms),
+                         rate_hz(rep.breakeven_ann, r.dt_ms), rate_hz(rep.breakeven_ann_synaptic, r.dt_ms));
+    }
+    out << "\nfiring rate";
     for (std::size_t k = 0; k < r.layers_counts.size(); ++k)
-      out << fmt::format(" {} {:.2f}%", r.layers_counts[k].name, 100 * r.firing_rate(k));
-    out << fmt::format("; MLP baseline {}x{}, ANN = ReLU network of the spiking brain's shape\n", r.mlp_layers, r.mlp_hidden);
+      out << fmt::format(" {} {:.3g} Hz", r.layers_counts[k].name, r.firing_rate_hz(k));
+    out << fmt::format(" (spikes per neuron per {} ms step x {:.4g})\n", r.dt_ms, 1000.0 / r.dt_ms);
   }
   out << fmt::format("wrote {}\n", o.written.string());
   if (!a.no_plot && run_python_plot("plot_energy.py", {o.written.string(), (dir / "energy.png").string()}, out))

@@ -44,15 +44,15 @@ void print_eval(const eval_result& r, std::ostream& out) {
   out << fmt::format("{} brain, {} agent(s) x {} episodes on the {} {}\n", brain_kind_name(r.brain_type), r.agents,
                      r.agents ? r.episodes / r.agents : 0, r.engine == "dense" ? "dense" : r.engine,
                      r.engine == "dense" ? "pass" : "engine");
-  out << fmt::format("  {} success {:.3f} ({} of {}), mean steps of successes {:.1f}, decisions {}\n", r.policy,
-                     r.success_rate(),
+  out << fmt::format("  {} success {:.1f}% ({} of {}), mean steps of successes {:.1f}, decisions {}\n", r.policy,
+                     100 * r.success_rate(),
                      r.successes, r.episodes, r.mean_steps_success, r.decisions);
   if (r.policy == "greedy" && r.sampled)
-    out << fmt::format("  sampled success {:.3f} ({} of {}), mean steps of successes {:.1f}, decisions {}\n",
-                       r.sampled->success_rate(), r.sampled->successes, r.sampled->episodes,
+    out << fmt::format("  sampled success {:.1f}% ({} of {}), mean steps of successes {:.1f}, decisions {}\n",
+                       100 * r.sampled->success_rate(), r.sampled->successes, r.sampled->episodes,
                        r.sampled->mean_steps_success, r.sampled->decisions);
   if (r.brain_type == brain_kind::spiking) {
-    out << fmt::format("\n{:<30}", fmt::format("per decision ({} steps)", r.steps));
+    out << fmt::format("\n{:<30}", fmt::format("per decision ({} steps of {} ms)", r.steps, r.dt_ms));
     for (const auto& l : r.layers_counts) out << fmt::format("{:>12}", l.name);
     out << fmt::format("   ({} episodes)\n", r.policy);
     auto line = [&](const char* label, auto f) {
@@ -62,9 +62,9 @@ void print_eval(const eval_result& r, std::ostream& out) {
     };
     line("neurons", [&](std::size_t k) { return fmt::format("{}", r.layers_counts[k].neurons); });
     line("spikes", [&](std::size_t k) { return fmt::format("{:.1f}", r.per_decision(r.layers_counts[k].spikes)); });
-    line("firing rate", [&](std::size_t k) { return fmt::format("{:.2f}%", 100 * r.firing_rate(k)); });
+    line("firing rate", [&](std::size_t k) { return fmt::format("{:.3g} Hz", r.firing_rate_hz(k)); });
     line("fan-out", [&](std::size_t k) { return fmt::format("{}", r.layers_counts[k].fan_out); });
-    line("SOPs (spikes x fan-out)", [&](std::size_t k) { return si(r.per_decision(r.layers_counts[k].sops)); });
+    line("synaptic operations (SOPs)", [&](std::size_t k) { return si(r.per_decision(r.layers_counts[k].sops)); });
     line("neuron updates performed", [&](std::size_t k) { return si(r.per_decision(r.layers_counts[k].updates)); });
     line("events queued", [&](std::size_t k) { return si(r.per_decision(r.layers_counts[k].events)); });
     std::uint64_t sops = 0, updates = 0;
@@ -72,11 +72,12 @@ void print_eval(const eval_result& r, std::ostream& out) {
       sops += l.sops;
       updates += l.updates;
     }
-    out << "\ndense equivalents per decision\n";
+    out << "  (SOPs: spikes x fan-out; firing rate: spikes per neuron per step x 1000 / dt)\n";
+    out << "\ndense equivalents per decision (MACs: multiply-accumulates)\n";
     out << fmt::format("  {:<44}{:>12}\n", "SOPs, all layers (readout included)", si(r.per_decision(sops)));
     out << fmt::format("  {:<44}{:>12}\n", "MACs, same network clock-driven", si(static_cast<double>(r.clock_macs)));
     out << fmt::format("  {:<44}{:>12}\n", "neuron updates performed", si(r.per_decision(updates)));
-    out << fmt::format("  {:<44}{:>12}\n", "neuron updates clock-driven (N x T)",
+    out << fmt::format("  {:<44}{:>12}\n", "neuron updates clock-driven (neurons x steps)",
                        si(r.per_decision(r.dense_updates)));
     out << fmt::format("  {:<44}{:>12}\n", "MACs, input layer (real-valued input)", si(static_cast<double>(r.input_macs)));
     out << fmt::format("  {:<44}{:>12}\n", "MACs, ReLU network of the same shape", si(static_cast<double>(r.ann_macs)));
@@ -84,7 +85,18 @@ void print_eval(const eval_result& r, std::ostream& out) {
   out << fmt::format("  {:<44}{:>12}\n",
                      fmt::format("MACs, MLP baseline {}x{} (one pass)", r.mlp_layers, r.mlp_hidden),
                      si(static_cast<double>(r.mlp_macs)));
-  out << fmt::format("\nwall time of the brain: {:.1f} us per decision ({} engine)\n",
+  const auto nb = r.neurobench();
+  out << fmt::format("\nNeuroBench (per decision, docs/energy.md): effective MACs {}, effective ACs (accumulates) {}, "
+                     "dense {},\n  activation sparsity {}, membrane updates {}, footprint {} bytes, connection "
+                     "sparsity {:.1f}%\n",
+                     si(nb["SynapticOperations"]["Effective_MACs"].get<double>()),
+                     si(nb["SynapticOperations"]["Effective_ACs"].get<double>()),
+                     si(nb["SynapticOperations"]["Dense"].get<double>()),
+                     nb["ActivationSparsity"].is_null() ? std::string("not measured")
+                                                        : fmt::format("{:.2f}%", 100 * nb["ActivationSparsity"].get<double>()),
+                     si(nb["MembraneUpdates"].get<double>()), nb["Footprint"].get<std::uint64_t>(),
+                     100 * nb["ConnectionSparsity"].get<double>());
+  out << fmt::format("\nwall time of the brain: {:.1f} µs per decision ({} engine)\n",
                      r.decisions ? 1e6 * r.seconds / static_cast<double>(r.decisions) : 0.0, r.engine);
 }
 

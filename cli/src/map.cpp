@@ -9,6 +9,7 @@
 #include "spikeworm/app/map.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/progress.hpp"
+#include "spikeworm/core/units.hpp"
 #include "spikeworm/deploy/chip.hpp"
 
 namespace spikeworm::cli {
@@ -51,15 +52,16 @@ void print_chip(const app::chip_map& c, partitioner method, std::ostream& out) {
                        r.map->cores_used + r.map->splitter_cores, r.per_second.routed, r.per_second.hops, r.max_neurons,
                        r.max_axons_in, r.max_axons_out, r.max_synapse_bytes, r.method == method ? "  <- costed" : "");
   }
+  out << "  (per simulated second; neurons, in axons, out axons, synapse bytes: the most on one core)\n";
   const auto* costed = c.costed_row();
   if (!costed) return;
   const auto& a = c.per_second;
   if (chip.energy_published)
     out << fmt::format("per simulated second ({}): {:.4g} synaptic events, {:.4g} neuron updates, {:.4g} spike "
-                       "messages ({:.4g} routed), {:.4g} hops; dynamic energy {:.4g} mJ{}; chip time {:.4g} s ({})\n",
+                       "messages ({:.4g} routed), {:.4g} hops; dynamic energy {}{}; chip time {:.4g} s ({})\n",
                        costed->map->method, a.synops, a.updates, a.messages, costed->per_second.routed, a.hops,
-                       c.dynamic_pj * 1e-9,
-                       chip.static_mw > 0 ? fmt::format(", static {:.4g} mJ", c.static_pj * 1e-9) : std::string(),
+                       format_energy(c.dynamic_pj),
+                       chip.static_mw > 0 ? fmt::format(", static {}", format_energy(c.static_pj)) : std::string(),
                        c.chip_seconds, chip.time_step_us > 0 ? "one step per tick" : "asynchronous");
   else
     out << fmt::format("per simulated second ({}): {:.4g} synaptic events, {:.4g} spike messages ({:.4g} routed); energy "

@@ -40,7 +40,7 @@ int rollout(const rollout_args& a, std::ostream& out, std::ostream& err) {
                      envs::kind_name(cfg.kind), cfg.preset, cfg.grid, cfg.grid, cfg.max_steps, a.policy, a.episodes,
                      a.seed);
   auto row = [&](std::string_view name, const std::string& value) { out << fmt::format("  {:<34}{}\n", name, value); };
-  row("success rate", fmt::format("{:.4f} ({} / {})", s.success_rate, s.successes, s.episodes));
+  row("success rate", fmt::format("{:.2f}% ({} / {})", 100 * s.success_rate, s.successes, s.episodes));
   if (s.successes > 0) {
     row("steps of successes: mean", fmt::format("{:.2f}", s.mean_steps_success));
     row("steps of successes: median", fmt::format("{:g}", s.median_steps_success));

@@ -9,6 +9,7 @@
 #include "spikeworm/app/sweep.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/progress.hpp"
+#include "spikeworm/core/units.hpp"
 
 namespace spikeworm::cli {
 
@@ -45,23 +46,25 @@ void print_sweep(const sweep_args& a, const app::sweep_result& s, std::ostream& 
                      "actions); greedy and sampled success, steps (greedy successes) and energy per decision come from\n"
                      "{} evaluation episodes per agent ({} counts)\n\n",
                      a.opt.config, s.points.size(), a.opt.eval_episodes, a.opt.eval_engine);
-  out << fmt::format("{:<5} {:<48} {:>7} {:>7} {:>7} {:>7} {:>16}", "point", "values", "last30", "greedy", "sampled",
-                     "steps", "firing rates");
-  for (const auto& t : s.tables) out << fmt::format(" {:>15}", t.id + " nJ");
+  out << fmt::format("{:<5} {:<36} {:>7} {:>7} {:>7} {:>7} {:>16}", "point", "values", "last30", "greedy", "sampled",
+                     "steps", "L1/L2.. [Hz]");
+  for (const auto& t : s.tables) out << fmt::format(" {:>12}", t.id);
   out << "\n";
   for (const auto& p : s.points) {
     std::string rates;
-    for (double x : p.firing_rate) rates += fmt::format("{}{:.1f}%", rates.empty() ? "" : "/", 100 * x);
+    for (double x : p.firing_rate_hz) rates += fmt::format("{}{:.3g}", rates.empty() ? "" : "/", x);
     if (rates.empty()) rates = "-";
-    out << fmt::format("{:<5} {:<48} {:>7.3f} {:>7.3f} {:>7.3f} {:>7} {:>16}", p.name, p.label, p.last30_success,
-                       p.eval_success, p.sampled_success,
+    out << fmt::format("{:<5} {:<36} {:>6.1f}% {:>6.1f}% {:>6.1f}% {:>7} {:>16}", p.name, p.label,
+                       100 * p.last30_success, 100 * p.eval_success, 100 * p.sampled_success,
                        p.eval_success > 0 ? fmt::format("{:.1f}", p.eval_steps) : std::string("-"), rates);
     for (std::size_t t = 0; t < s.tables.size(); ++t)
-      out << fmt::format(" {:>13.2f}{}{}", p.energy_pj[t] / 1000.0, p.pareto[t] ? "*" : " ",
+      out << fmt::format(" {:>10}{}{}", format_energy(p.energy_pj[t]), p.pareto[t] ? "*" : " ",
                          p.pareto_sampled[t] ? "+" : " ");
     out << "\n";
   }
-  out << "* on the energy-success Pareto front (greedy evaluation) of its brain type for that table; + the same "
+  out << "last30: training success of the last 30 episodes; greedy, sampled: evaluation success; steps: mean steps of\n"
+         "the greedy successes; L1/L2.. [Hz]: hidden-layer firing rates; per table: energy per decision\n"
+         "* on the energy-success Pareto front (greedy evaluation) of its brain type for that table; + the same "
          "with sampled success\n";
   // Cheapest configuration whose evaluation success reaches 0.9, per table and policy.
   for (std::size_t t = 0; t < s.tables.size(); ++t)
@@ -69,10 +72,10 @@ void print_sweep(const sweep_args& a, const app::sweep_result& s, std::ostream& 
       const auto& id = s.tables[t].id;
       const char* what = sampled ? "sampled" : "greedy";
       if (const auto* best = s.cheapest(t, sampled))
-        out << fmt::format("cheapest with {} success >= 0.9 on {}: {} ({}) {:.2f} nJ per decision\n", what, id,
-                           best->name, best->label, best->energy_pj[t] / 1000.0);
+        out << fmt::format("cheapest with {} success >= 90% on {}: {} ({}) {} per decision\n", what, id,
+                           best->name, best->label, format_energy(best->energy_pj[t]));
       else
-        out << fmt::format("no point reaches {} success >= 0.9 ({})\n", what, id);
+        out << fmt::format("no point reaches {} success >= 90% ({})\n", what, id);
     }
 }
 

@@ -2,6 +2,7 @@
 // configuration (docs/config-reference.md), every value validated where it is read.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -41,12 +42,36 @@ namespace {
 
 constexpr std::int64_t max_population_size = 100'000'000;
 
+// Every time in a network config is in ms (docs/config-reference.md, "Units"). Before, the lif times and
+// the delays were in steps; where dt is not 1 ms the two readings differ, and a config that does not say
+// units = "ms" is refused with the ms value that keeps its meaning.
+bool steps_ambiguous(const simulation_desc& s) { return !s.units_ms && s.dt_ms != 1.0; }
+
+// A time in ms as a config would write it: 12 significant digits, so 3 steps of 0.1 ms read 0.3.
+std::string ms_text(double ms) { return fmt::format("{:.12g}", ms); }
+
+[[noreturn]] void refuse_steps(const table_reader& t, std::string_view key, double steps, double dt_ms) {
+  t.fail(key, fmt::format("times are in ms (they were in steps before): a config written in steps meant {} = {} "
+                          "steps = {} ms at dt = {} ms; write {} = {} and add units = \"ms\" to [simulation] "
+                          "(docs/config-reference.md, \"Units\")",
+                          key, steps, ms_text(steps * dt_ms), dt_ms, key, ms_text(steps * dt_ms)));
+}
+
+// A whole number of steps of dt for a time in ms (1e-9 relative slack for decimal dt such as 0.1).
+std::optional<double> whole_steps(double ms, double dt_ms) {
+  const double q = ms / dt_ms, r = std::round(q);
+  if (!std::isfinite(q) || std::abs(q - r) > 1e-9 * std::max(1.0, std::abs(q))) return std::nullopt;
+  return r;
+}
+
 simulation_desc read_simulation(const table_reader& root) {
   simulation_desc s;
   auto t = root.subtable("simulation");
   if (!t) return s;
-  t->allow_only({"dt", "duration", "seed", "engine", "threads", "record_spikes", "spike_format"});
+  t->allow_only({"dt", "duration", "seed", "engine", "threads", "record_spikes", "spike_format", "units"});
   s.dt_ms = t->positive("dt", t->number("dt", s.dt_ms));
+  s.units_ms = t->has("units");
+  (void)t->choice("units", "ms", {"ms"});
   s.duration_s = t->number("duration", s.duration_s);
   t->require(s.duration_s >= 0 && std::isfinite(s.duration_s), "duration",
              fmt::format("must be >= 0 seconds, got {}", s.duration_s));
@@ -126,7 +151,8 @@ record_spec read_record(const table_reader& t, const population& p, double dt_ms
   return r;
 }
 
-population read_population(const table_reader& t, double dt_ms) {
+population read_population(const table_reader& t, const simulation_desc& sim) {
+  const double dt_ms = sim.dt_ms;
   t.allow_only({"name", "size", "model", "params", "init", "current", "update", "record"});
   population p;
   p.name = t.string("name");
@@ -140,7 +166,16 @@ population read_population(const table_reader& t, double dt_ms) {
   const auto params = t.subtable("params").value_or(table_reader(empty, t.key_path("params"), t.file_ptr()));
   if (model == "lif") {
     p.model = model_kind::lif;
-    p.lif = lower(read_lif_params(params), &params);
+    const lif_params lp = read_lif_params(params);
+    if (steps_ambiguous(sim)) {
+      if (params.has("tau_m")) refuse_steps(params, "tau_m", lp.tau_m, dt_ms);
+      if (params.has("t_ref")) refuse_steps(params, "t_ref", lp.t_ref, dt_ms);
+      t.fail("model", fmt::format("lif times are in ms (they were in steps before): the default tau_m = {} ms was {} "
+                                  "steps = {} ms at dt = {} ms; write tau_m and add units = \"ms\" to [simulation] "
+                                  "(docs/config-reference.md, \"Units\")",
+                                  lp.tau_m, lp.tau_m, ms_text(lp.tau_m * dt_ms), dt_ms));
+    }
+    p.lif = lower(lp, dt_ms, &params);
   } else if (model == "cuba_lif") {
     p.model = model_kind::cuba_lif;
     p.cuba = lower(read_cuba_lif_params(params), dt_ms, &params);
@@ -149,16 +184,30 @@ population read_population(const table_reader& t, double dt_ms) {
     p.poisson = lower(read_poisson_params(params), dt_ms, &params);
   } else {
     p.model = model_kind::spike_source;
-    params.allow_only({"steps"});
-    const toml::node* steps = params.node("steps");
-    if (!steps || !steps->is_array()) params.fail("steps", "required: an array of spike steps, e.g. steps = [1, 10]");
-    for (const auto& s : *steps->as_array()) {
-      const auto v = s.value<std::int64_t>();
-      if (!v || !s.is_integer() || *v < 1)
-        params.fail("steps", "every step must be an integer >= 1 (step 1 is the first step simulated)");
-      if (!p.source_steps.empty() && *v <= p.source_steps.back())
-        params.fail("steps", fmt::format("steps must be strictly ascending ({} after {})", *v, p.source_steps.back()));
-      p.source_steps.push_back(*v);
+    params.allow_only({"times", "steps"});
+    if (const toml::node* old = params.node("steps")) {  // spike steps before times were in ms
+      std::string ms;
+      if (old->is_array())
+        for (const auto& s : *old->as_array()) ms += (ms.empty() ? "" : ", ") + ms_text(s.value_or(0.0) * dt_ms);
+      params.fail("steps", fmt::format("spike times are in ms (they were steps before): write times = [{}] (step k is "
+                                       "the time k dt, dt = {} ms; docs/config-reference.md, \"Units\")",
+                                       ms, dt_ms));
+    }
+    const toml::node* times = params.node("times");
+    if (!times || !times->is_array())
+      params.fail("times", "required: an array of spike times in ms, e.g. times = [1.0, 10.0]");
+    for (const auto& s : *times->as_array()) {
+      const auto v = s.value<double>();
+      const auto k = v ? whole_steps(*v, dt_ms) : std::nullopt;
+      if (!k || *k < 1.0 || *k > static_cast<double>(max_steps))
+        params.fail("times", fmt::format("every time must be a whole multiple of dt = {} ms, >= dt (time k dt is step "
+                                         "k; step 1 is the first step simulated), got {}",
+                                         dt_ms, s.is_number() ? ms_text(*v) : std::string("a non-number")));
+      const auto step = static_cast<step_t>(*k);
+      if (!p.source_steps.empty() && step <= p.source_steps.back())
+        params.fail("times", fmt::format("times must be strictly ascending ({} ms after {} ms)", ms_text(*v),
+                                         ms_text(static_cast<double>(p.source_steps.back()) * dt_ms)));
+      p.source_steps.push_back(step);
     }
   }
   p.current = t.number("current", 0.0);
@@ -181,7 +230,9 @@ population read_population(const table_reader& t, double dt_ms) {
   return p;
 }
 
-projection_desc read_projection(const table_reader& t, const std::vector<population>& pops) {
+projection_desc read_projection(const table_reader& t, const std::vector<population>& pops,
+                                const simulation_desc& sim) {
+  const double dt_ms = sim.dt_ms;
   t.allow_only({"source", "target", "rule", "p", "k", "weight", "delay", "receptor", "autapses"});
   projection_desc d;
   auto find = [&](std::string_view key) {
@@ -226,14 +277,29 @@ projection_desc read_projection(const table_reader& t, const std::vector<populat
   }
   d.weight = read_value_spec(t, "weight", value_spec::constant(0.0));
   if (!t.has("weight")) t.fail("weight", "required key is missing");
-  d.delay = read_value_spec(t, "delay", value_spec::constant(1.0));
+  // delay [ms]: a whole number of steps of dt, >= 1 step (the default: one step). d.delay holds steps.
+  d.delay = read_value_spec(t, "delay", value_spec::constant(dt_ms));
   t.require(d.delay.type != value_spec::kind::normal, "delay",
-            "must be a whole number of steps or { dist = \"uniform\", low, high } with whole bounds");
-  t.require(d.delay.is_integral(), "delay", fmt::format("must be a whole number of steps, got {}", d.delay.a));
-  t.require(d.delay.min_value() >= 1.0, "delay",
-            fmt::format("must be >= 1 step (a spike at t arrives at t + delay), got {}", d.delay.min_value()));
-  t.require(d.delay.max_value() <= 32767.0, "delay",
-            fmt::format("must be <= 32767 steps, got {}", d.delay.max_value()));
+            "must be a time in ms or { dist = \"uniform\", low, high } in ms, whole multiples of dt");
+  if (t.has("delay") && steps_ambiguous(sim)) {
+    if (d.delay.type == value_spec::kind::constant) refuse_steps(t, "delay", d.delay.a, dt_ms);
+    t.fail("delay", fmt::format("times are in ms (they were in steps before): a config written in steps meant "
+                                "low = {} ms, high = {} ms at dt = {} ms; write those and add units = \"ms\" to "
+                                "[simulation] (docs/config-reference.md, \"Units\")",
+                                ms_text(d.delay.a * dt_ms), ms_text(d.delay.b * dt_ms), dt_ms));
+  }
+  for (double* ms : {&d.delay.a, &d.delay.b}) {
+    if (d.delay.type == value_spec::kind::constant && ms == &d.delay.b) break;
+    const auto steps = whole_steps(*ms, dt_ms);
+    if (!steps)
+      t.fail("delay", fmt::format("must be a whole multiple of dt = {} ms, got {} ms (nearest: {} or {} ms)", dt_ms, *ms,
+                                  ms_text(std::floor(*ms / dt_ms) * dt_ms), ms_text(std::ceil(*ms / dt_ms) * dt_ms)));
+    t.require(*steps >= 1.0, "delay",
+              fmt::format("must be >= one step, dt = {} ms (a spike at t arrives at t + delay), got {} ms", dt_ms, *ms));
+    t.require(*steps <= 32767.0, "delay",
+              fmt::format("must be <= 32767 steps = {} ms at dt = {} ms, got {} ms", 32767 * dt_ms, dt_ms, *ms));
+    *ms = *steps;
+  }
   d.target_receptor =
       t.choice("receptor", "excitatory", {"excitatory", "inhibitory"}) == "excitatory" ? receptor::excitatory
                                                                                       : receptor::inhibitory;
@@ -264,13 +330,13 @@ network_desc read_network_desc(const table_reader& root) {
   std::set<std::string> names;
   std::uint64_t total = 0;
   for (const auto& t : pops) {
-    d.populations.push_back(read_population(t, d.sim.dt_ms));
+    d.populations.push_back(read_population(t, d.sim));
     if (!names.insert(d.populations.back().name).second)
       t.fail("name", fmt::format("duplicate population name '{}'", d.populations.back().name));
     total += d.populations.back().size;
   }
   if (total > 1'000'000'000) root.fail("population", fmt::format("{} neurons in all: more than 1e9", total));
-  for (const auto& t : root.array_of_tables("projection")) d.projections.push_back(read_projection(t, d.populations));
+  for (const auto& t : root.array_of_tables("projection")) d.projections.push_back(read_projection(t, d.populations, d.sim));
   return d;
 }
 

@@ -43,7 +43,7 @@ std::string summary_table(const network& net, const run_counters& c, const run_r
   row("simulated time", fmt::format("{:.4g} s ({} steps of {} ms)", sim_s, c.steps, net.dt_ms()));
   row("synaptic events delivered (SOPs)", fmt::format("{}", c.sops));
   const double frac = c.dense_updates ? 100.0 * static_cast<double>(c.neuron_updates) / static_cast<double>(c.dense_updates) : 0.0;
-  row("neuron updates performed", fmt::format("{} ({:.2f}% of N x T = {})", c.neuron_updates, frac, c.dense_updates));
+  row("neuron updates performed", fmt::format("{} ({:.2f}% of neurons x steps = {})", c.neuron_updates, frac, c.dense_updates));
   row("events queued", fmt::format("{}", c.events_queued));
   row("peak queue size", fmt::format("{}", c.peak_queue));
   row("spike raster digest", fmt::format("{:016x}", c.raster_digest));

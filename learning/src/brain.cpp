@@ -29,7 +29,7 @@ brain_kind parse_brain_kind(std::string_view name) { return parse_name(brain_nam
 std::string_view brain_kind_name(brain_kind k) noexcept { return name_of(brain_names, k); }
 
 brain_config read_brain_config(const table_reader& t) {
-  t.allow_only({"type", "hidden", "layers", "steps", "tau_m", "v_th", "v_reset", "v_rest", "surrogate",
+  t.allow_only({"type", "hidden", "layers", "steps", "dt", "tau_m", "v_th", "v_reset", "v_rest", "surrogate",
                 "surrogate_alpha", "init", "output_scale", "encoder"});
   brain_config c;
   c.kind = parse_brain_kind(t.choice("type", "spiking", {"spiking", "mlp"}));
@@ -40,11 +40,12 @@ brain_config read_brain_config(const table_reader& t) {
   t.require(c.layers >= 1 && c.layers <= 8, "layers", fmt::format("must be in [1, 8], got {}", c.layers));
   c.steps = static_cast<int>(t.integer("steps", 100));
   t.require(c.steps >= 1 && c.steps <= 10000, "steps", fmt::format("must be in [1, 10000], got {}", c.steps));
+  c.dt_ms = t.positive("dt", t.number("dt", c.dt_ms));
   c.lif.tau_m = t.number("tau_m", c.lif.tau_m);
   c.lif.v_th = t.number("v_th", c.lif.v_th);
   c.lif.v_reset = t.number("v_reset", c.lif.v_reset);
   c.lif.v_rest = t.number("v_rest", c.lif.v_rest);
-  (void)lower(c.lif, &t);  // validates tau_m, v_th, v_reset, v_rest with the key named
+  (void)lower(c.lif, c.dt_ms, &t);  // validates tau_m, v_th, v_reset, v_rest with the key named
   c.grad.kind = parse_surrogate(t, "surrogate", "sigmoid");
   c.grad.alpha = t.positive("surrogate_alpha", t.number("surrogate_alpha", 1.0));
   const std::string init = t.choice("init", "kaiming", {"kaiming", "orthogonal", "default"});

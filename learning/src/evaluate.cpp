@@ -1,6 +1,7 @@
 // Evaluation of trained agents on the event engine, the reference stepper or the dense pass.
 #include "spikeworm/learning/evaluate.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -76,6 +77,8 @@ void fill_shape(eval_result& r, const experiment_config& cfg) {
   r.n_actions = envs::num_actions;
   r.hidden = b.hidden;
   r.layers = b.layers;
+  r.dt_ms = b.dt_ms;
+  r.state_values = b.kind == brain_kind::spiking ? static_cast<std::uint64_t>(b.hidden) * b.layers : 0;
   const std::uint64_t I = static_cast<std::uint64_t>(r.n_input), H = static_cast<std::uint64_t>(b.hidden),
                       L = static_cast<std::uint64_t>(b.layers), A = static_cast<std::uint64_t>(r.n_actions);
   // The MLP baseline of docs/training.md (or this brain, when it is the MLP).
@@ -290,6 +293,12 @@ eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_opti
     if (!primary) primary = std::move(s);
   }
   eval_result r = std::move(*primary);
+  for (const auto& p : agent.params()) {
+    r.parameters += p.value.size();
+    if (!p.name.ends_with(".weight")) continue;
+    r.connection_weights += p.value.size();
+    r.zero_weights += static_cast<std::uint64_t>(std::count(p.value.begin(), p.value.end(), 0.0f));
+  }
   r.policy = a.greedy ? "greedy" : "sampled";
   r.greedy = a.greedy;
   r.sampled = a.sampled;
@@ -324,6 +333,8 @@ void merge(eval_result& a, const eval_result& b) {
     x.events += y.events;
   }
   a.dense_updates += b.dense_updates;
+  a.connection_weights += b.connection_weights;
+  a.zero_weights += b.zero_weights;
   a.input_spikes += b.input_spikes;
   a.seconds += b.seconds;
 }
@@ -355,7 +366,8 @@ nlohmann::json eval_result::to_json() const {
     const auto& l = layers_counts[k];
     per_layer.push_back({{"name", l.name}, {"neurons", l.neurons}, {"fan_out", l.fan_out}, {"spikes", l.spikes},
                       {"sops", l.sops}, {"updates", l.updates}, {"events", l.events},
-                      {"firing_rate", firing_rate(k)}, {"spikes_per_decision", per_decision(l.spikes)},
+                      {"firing_rate", firing_rate(k)}, {"firing_rate_hz", firing_rate_hz(k)},
+                      {"spikes_per_decision", per_decision(l.spikes)},
                       {"sops_per_decision", per_decision(l.sops)}, {"updates_per_decision", per_decision(l.updates)}});
   }
   nlohmann::json agents_json = nlohmann::json::array();
@@ -373,7 +385,9 @@ nlohmann::json eval_result::to_json() const {
           {"dense_updates", dense_updates}, {"input_spikes", input_spikes}, {"input_fan_out", input_fan_out},
           {"input_macs", input_macs}, {"clock_macs", clock_macs},
           {"ann_macs", ann_macs}, {"mlp_macs", mlp_macs}, {"synapses", synapses}, {"dense_weights", dense_weights},
-          {"mlp_hidden", mlp_hidden}, {"mlp_layers", mlp_layers}, {"seconds", seconds},
+          {"mlp_hidden", mlp_hidden}, {"mlp_layers", mlp_layers}, {"dt_ms", dt_ms}, {"parameters", parameters},
+          {"state_values", state_values}, {"connection_weights", connection_weights}, {"zero_weights", zero_weights},
+          {"neurobench", neurobench()}, {"seconds", seconds},
           {"seconds_per_decision", decisions ? seconds / static_cast<double>(decisions) : 0.0},
           {"policy", policy}, {"per_agent", agents_json}};
   if (greedy) j["greedy"] = greedy->to_json();
@@ -523,10 +537,15 @@ void check_derived(const json_fields& f, const eval_result& r) {
   const auto& arr = f.get("layer");
   for (std::size_t i = 0; i < arr.size(); ++i) {
     const json_fields l{arr[i], fmt::format("{}: layer[{}]", f.where, i)};
-    l.real("firing_rate", 0, 1);
+    const double layer_rate = l.real("firing_rate", 0, 1);
+    const double hz = l.real("firing_rate_hz", 0, 1000.0 / r.dt_ms);
+    if (std::abs(hz - layer_rate * 1000.0 / r.dt_ms) > 1e-9 * std::max(1.0, hz))
+      l.bad("firing_rate_hz", fmt::format("{} differs from firing_rate x 1000 / dt_ms = {}", hz, layer_rate * 1000.0 / r.dt_ms));
     for (const char* key : {"spikes_per_decision", "sops_per_decision", "updates_per_decision"})
       l.real(key, 0, static_cast<double>(max_count));
   }
+  if (const auto why = neurobench_mismatch(f.get("neurobench"), r.neurobench()); !why.empty())
+    f.bad("neurobench", why);
   if (f.j.contains("run") && !f.j.at("run").is_string()) f.bad("run", "must be a string");
   if (f.j.contains("sample") && !f.j.at("sample").is_boolean()) f.bad("sample", "must be true or false");
   if (f.j.contains("seed")) f.integer<std::uint64_t>("seed", 0, UINT64_MAX);
@@ -567,6 +586,11 @@ eval_result eval_result::from_json(const nlohmann::json& j) {
                   {"dense_weights", &r.dense_weights}});
   r.mlp_hidden = f.integer<int>("mlp_hidden", 1, 1 << 20);
   r.mlp_layers = f.integer<int>("mlp_layers", 1, 1000);
+  r.dt_ms = f.real("dt_ms", 1e-9, 1e6);
+  read_counts(f, {{"parameters", &r.parameters}, {"state_values", &r.state_values},
+                  {"connection_weights", &r.connection_weights}, {"zero_weights", &r.zero_weights}});
+  if (r.zero_weights > r.connection_weights)
+    f.bad("zero_weights", fmt::format("{} exceeds connection_weights {}", r.zero_weights, r.connection_weights));
   r.seconds = f.real("seconds", 0, 1e12);
   read_policies(f, r);
   check_derived(f, r);

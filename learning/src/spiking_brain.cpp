@@ -72,7 +72,7 @@ std::unique_ptr<network> hidden_network(const brain_config& cfg, const lif_lower
     pops.push_back(std::move(in));
     projs.push_back(one_step(fmt::format("IN"), fmt::format("L{}", 1)));
   }
-  return std::make_unique<network>(std::move(pops), std::move(projs), 1.0, seed);
+  return std::make_unique<network>(std::move(pops), std::move(projs), cfg.dt_ms, seed);
 }
 
 }  // namespace
@@ -81,7 +81,7 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
     : brain(n_actions), cfg_(cfg), n_obs_(n_obs), H_(cfg.hidden), L_(cfg.layers), T_(cfg.steps) {
   if (H_ < 1 || L_ < 1 || T_ < 1) throw error("brain: hidden, layers and steps must be >= 1");
   if (cfg.lif.t_ref != 0) throw error("brain.t_ref: the trained brain has no refractory period (t_ref = 0)");
-  lif_ = lower(cfg.lif);
+  lif_ = lower(cfg.lif, cfg.dt_ms);
   net_ = hidden_network(cfg, lif_, n_obs, seed);
   if (!cfg.enc.constant_input()) wf_ = net_->projection_matrix(static_cast<std::size_t>(L_ - 1)).data;
   // Dense parameters: W_in, b_in, W_1, b_1, b_2..b_L, W_out, b_out.

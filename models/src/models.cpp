@@ -38,29 +38,33 @@ lif_params read_lif_params(const table_reader& t) {
   p.v_th = t.number("v_th", p.v_th);
   p.v_reset = t.number("v_reset", p.v_reset);
   p.v_rest = t.number("v_rest", p.v_rest);
-  p.t_ref = t.integer("t_ref", p.t_ref);
+  p.t_ref = t.number("t_ref", p.t_ref);
   return p;
 }
 
-lif_lowered lower(const lif_params& p, const table_reader* where) {
-  if (!(p.tau_m > 0.0)) bad(where, "tau_m", fmt::format("must be > 0, got {}", p.tau_m));
-  if (!(p.tau_m >= 1.0))
-    bad(where, "tau_m", fmt::format("must be >= 1 step for the discrete lif (1 - 1/tau_m < 0), got {}", p.tau_m));
+lif_lowered lower(const lif_params& p, double dt_ms, const table_reader* where) {
+  if (!(p.tau_m > 0.0)) bad(where, "tau_m", fmt::format("must be > 0 ms, got {}", p.tau_m));
   check_finite(where, "tau_m", p.tau_m);
+  const double tau = p.tau_m / dt_ms;  // [steps]
+  if (!(tau >= 1.0))
+    bad(where, "tau_m",
+        fmt::format("must be >= dt = {} ms for the discrete lif (1 - dt/tau_m < 0), got {} ms", dt_ms, p.tau_m));
   check_finite(where, "v_th", p.v_th);
   check_finite(where, "v_reset", p.v_reset);
   check_finite(where, "v_rest", p.v_rest);
   if (!(p.v_reset < p.v_th))
     bad(where, "v_reset", fmt::format("must be below v_th ({}), got {}", p.v_th, p.v_reset));
-  if (p.t_ref < 0 || p.t_ref > 1'000'000) bad(where, "t_ref", fmt::format("must be in [0, 1e6] steps, got {}", p.t_ref));
+  if (!(p.t_ref >= 0.0) || !std::isfinite(p.t_ref)) bad(where, "t_ref", fmt::format("must be >= 0 ms, got {}", p.t_ref));
+  const double ref = std::round(p.t_ref / dt_ms);
+  if (ref > 1e6) bad(where, "t_ref", fmt::format("is {} steps at dt = {} ms, more than 1e6", ref, dt_ms));
   lif_lowered l;
-  l.tau_m = p.tau_m;
-  l.decay = 1.0 - 1.0 / p.tau_m;
-  l.leak = p.v_rest / p.tau_m;
+  l.tau_m = tau;
+  l.decay = 1.0 - 1.0 / tau;
+  l.leak = p.v_rest / tau;
   l.v_th = p.v_th;
   l.v_reset = p.v_reset;
   l.v_rest = p.v_rest;
-  l.t_ref = static_cast<std::int32_t>(p.t_ref);
+  l.t_ref = static_cast<std::int32_t>(ref);
   l.decay_pow.resize(pow_table_size);
   // decay^k by std::pow: closer to the exact power than a chain of k multiplications.
   for (std::size_t k = 0; k < l.decay_pow.size(); ++k) l.decay_pow[k] = std::pow(l.decay, static_cast<double>(k));

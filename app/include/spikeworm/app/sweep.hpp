@@ -37,7 +37,8 @@ struct sweep_point {
   double last30_success = 0, last30_steps = 0, success_rate = 0;  // training means over sessions
   double eval_success = 0, eval_steps = 0;                 // greedy evaluation, every agent (docs/energy.md)
   double sampled_success = 0, sampled_steps = 0;           // sampled evaluation on the same episodes
-  std::vector<double> firing_rate;   // per hidden layer
+  std::vector<double> firing_rate;   // per hidden layer: spikes per neuron per step
+  std::vector<double> firing_rate_hz;  // the same in Hz at the brain's dt
   std::vector<double> energy_pj;     // per table: the brain's energy per decision
   std::vector<double> mlp_energy_pj; // per table: the MLP baseline's
   std::vector<bool> pareto;          // per table: on the energy-success front of its brain kind (greedy eval)

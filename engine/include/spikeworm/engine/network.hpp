@@ -102,6 +102,7 @@ struct simulation_desc {
   int threads = 0;           // 0: all cores
   bool record_spikes = true;
   spike_format spike_output = spike_format::hdf5;
+  bool units_ms = false;     // units = "ms" given: the config confirms its times are ms (docs/config-reference.md)
 };
 
 struct network_desc {

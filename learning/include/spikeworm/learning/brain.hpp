@@ -43,8 +43,9 @@ struct brain_config {
   brain_kind kind = brain_kind::spiking;
   int hidden = 128;              // neurons per hidden layer (spiking) / units (mlp: 64)
   int layers = 2;                // hidden LIF layers (spiking) / hidden ReLU layers (mlp)
-  int steps = 100;               // T: LIF steps per decision
-  lif_params lif;                // t_ref must be 0
+  int steps = 100;               // T: LIF steps of dt per decision
+  double dt_ms = 1.0;            // [ms] the brain's step: lif times are ms, tau_m / dt_ms steps (docs/training.md)
+  lif_params lif;                // times in ms; t_ref must be 0
   surrogate grad;                // surrogate derivative and its alpha
   init_kind init = init_kind::kaiming;
   double output_scale = 0.01;    // kaiming: output weights scaled by this

@@ -107,6 +107,13 @@ struct eval_result {
   std::uint64_t synapses = 0;            // weights of the spiking network (hidden-to-hidden and readout)
   std::uint64_t dense_weights = 0;       // weights of the dense first layer
   int mlp_hidden = 64, mlp_layers = 2;
+  double dt_ms = 1.0;                    // the brain's step [ms]: firing rates in Hz are per step x 1000 / dt_ms
+  // The model (docs/energy.md, "NeuroBench"): one agent's trainable values and state, and the connection
+  // weights of every agent with the exactly-zero ones among them.
+  std::uint64_t parameters = 0;          // weights and biases of one agent (float32 each)
+  std::uint64_t state_values = 0;        // membrane potentials held across steps (spiking: L x H, double each)
+  std::uint64_t connection_weights = 0;  // weights of the connection matrices, summed over agents
+  std::uint64_t zero_weights = 0;        // of those, the ones exactly zero
   double seconds = 0;                    // wall time of the brain's passes only
   nlohmann::json to_json() const;
   // Every field type- and range-checked (docs/training.md, "File formats"): throws error naming the key.
@@ -116,7 +123,14 @@ struct eval_result {
     return decisions ? static_cast<double>(total) / static_cast<double>(decisions) : 0.0;
   }
   double firing_rate(std::size_t layer) const noexcept;  // spikes / (neurons x steps x decisions)
+  double firing_rate_hz(std::size_t layer) const noexcept { return firing_rate(layer) * 1000.0 / dt_ms; }
+  // NeuroBench's metrics under their names, per decision (a decision is NeuroBench's sample): docs/energy.md.
+  nlohmann::json neurobench() const;
 };
+
+// Empty when `got` (eval.json's `neurobench`) holds the numbers of `want` (eval_result::neurobench()) to 1e-9
+// relative, else what differs.
+std::string neurobench_mismatch(const nlohmann::json& got, const nlohmann::json& want);
 
 class spiking_brain;
 class engine;

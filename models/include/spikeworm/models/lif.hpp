@@ -11,13 +11,14 @@ namespace spikeworm {
 
 class table_reader;
 
-// Parameters as the user writes them. Time is in steps: the model is dimensionless.
+// Parameters as the user writes them, times in ms like cuba_lif; lower() converts them to steps of dt
+// (docs/models.md, "Units").
 struct lif_params {
-  double tau_m = 20.0;     // membrane time constant [steps], >= 1
-  double v_th = 1.0;       // threshold: spike when v >= v_th
-  double v_reset = 0.0;    // membrane after a spike
-  double v_rest = 0.0;     // resting potential
-  std::int64_t t_ref = 0;  // refractory period [steps]: v is held at v_reset, input is dropped
+  double tau_m = 20.0;    // membrane time constant [ms], >= dt
+  double v_th = 1.0;      // threshold: spike when v >= v_th
+  double v_reset = 0.0;   // membrane after a spike
+  double v_rest = 0.0;    // resting potential
+  double t_ref = 0.0;     // refractory period [ms], rounded to the nearest step: v is held at v_reset, input is dropped
 };
 
 // What the engines run: precomputed constants, validated once.
@@ -27,7 +28,7 @@ struct lif_lowered {
   double v_th = 1.0;
   double v_reset = 0.0;
   double v_rest = 0.0;
-  double tau_m = 20.0;
+  double tau_m = 20.0;     // [steps]
   std::int32_t t_ref = 0;  // [steps]
   std::vector<double> decay_pow;  // decay^k for k < decay_pow.size()
   double log_decay = std::log(0.95);
@@ -46,6 +47,7 @@ struct lif_lowered {
 };
 
 lif_params read_lif_params(const table_reader& t);
-lif_lowered lower(const lif_params& p, const table_reader* where = nullptr);
+// Times from ms to steps of dt_ms: tau_m / dt_ms, t_ref rounded to the nearest step as cuba_lif's.
+lif_lowered lower(const lif_params& p, double dt_ms, const table_reader* where = nullptr);
 
 }  // namespace spikeworm
