@@ -47,6 +47,7 @@ std::unique_ptr<engine> run_recording(const std::string& kind, const network& ne
 const char* mixed = R"(
 [simulation]
 dt = 0.1
+units = "ms"
 [[population]]
 name = "in"
 size = 40
@@ -57,7 +58,7 @@ name = "l"
 size = 30
 model = "lif"
 update = "event"
-params = { tau_m = 7.0, v_th = 1.0, t_ref = 2 }
+params = { tau_m = 0.7, v_th = 1.0, t_ref = 0.2 }
 current = 0.05
 record = { variables = ["v"], neurons = "all", interval = 0.1 }
 [[population]]
@@ -87,7 +88,7 @@ target = "c"
 rule = "fixed_probability"
 p = 0.3
 weight = 3.0
-delay = { dist = "uniform", low = 1, high = 4 }
+delay = { dist = "uniform", low = 0.1, high = 0.4 }
 [[projection]]
 source = "l"
 target = "c"
@@ -228,6 +229,7 @@ TEST(recording, record_spec_reads_all_a_count_and_a_list) {
   const auto d = desc_from(R"(
 [simulation]
 dt = 0.5
+units = "ms"
 spike_format = "both"
 [[population]]
 name = "a"

@@ -19,6 +19,7 @@ except ImportError as e:
 CONFIG = """
 [simulation]
 dt = 0.1
+units = "ms"
 duration = 0.2
 seed = 4
 [[population]]
@@ -44,7 +45,7 @@ record = { spikes = false }
 name = "hand"
 size = 1
 model = "lif"
-params = { tau_m = 2.0, v_th = 0.4 }
+params = { tau_m = 0.2, v_th = 0.4 }
 current = 0.25
 record = { variables = ["v"], interval = 0.2 }
 [[projection]]
