@@ -18,11 +18,18 @@
 
 namespace spikeworm::app {
 
-network_desc read_network_file(const std::string& path) {
-  const auto doc = load_config_file(path);
+namespace {
+network_desc read_network_document(const config_document& doc) {
   const auto root = table_reader::root(doc);
   root.allow_only({"simulation", "population", "projection"});
   return read_network_desc(root);
+}
+}  // namespace
+
+network_desc read_network_file(const std::string& path) { return read_network_document(load_config_file(path)); }
+
+network_desc read_network_text(std::string_view text, const std::string& name) {
+  return read_network_document(load_config_string(text, name));
 }
 
 void run_chunked(engine& eng, step_t steps, const step_callback& progress, step_t max_chunk,

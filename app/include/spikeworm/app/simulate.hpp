@@ -14,6 +14,8 @@ namespace spikeworm::app {
 
 // A network config ([simulation], [[population]], [[projection]] only), validated.
 network_desc read_network_file(const std::string& path);
+// The same from TOML text; `name` stands for the file in error messages.
+network_desc read_network_text(std::string_view text, const std::string& name);
 
 // Steps done so far and the total.
 using step_callback = std::function<void(std::uint64_t done, std::uint64_t total)>;
