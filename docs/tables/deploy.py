@@ -47,8 +47,8 @@ def main(argv):
             chip_e = energy(pd["energy_chip_pj"]) if published else "not published"
             static = energy(pd["energy_static_pj"]) if published and pd["energy_static_pj"] else "–"
             session = d.get("selection", {}).get("session", d.get("session", "?"))
-            print(f"| {name} | {NAMES.get(chip, chip)} | {session} | {cores} | {count(m['routed_per_decision'])} | "
-                  f"{count(m['hops_per_decision'])} | {count(pd['synops'])} | {chip_e} | {static} | "
+            print(f"| {name} | {NAMES.get(chip, chip)} | {session} | {cores} | {m['routed_per_decision']:,.0f} | "
+                  f"{m['hops_per_decision']:,.0f} | {count(pd['synops'])} | {chip_e} | {static} | "
                   f"{latency(pd['latency_us'])} | {fl['success_rate']:.2f} / {q['success_rate']:.2f} | "
                   f"{fl['mean_steps_success']:.1f} / {q['mean_steps_success']:.1f} | "
                   f"{q['identical_decisions']} / {q['compared_decisions']} |")
