@@ -41,8 +41,8 @@ void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, 
   }
 }
 
-// The same for coba_lif (docs/models.md): coba_v_step, the reference stepper's function, per neuron. Its
-// std::expm1 is not vectorised (no -ffast-math), which keeps it bit-identical to the reference.
+// The same for coba_lif (docs/models.md): coba_v_step, the reference stepper's function, per neuron; its
+// expm1 (coba_expm1) is plain arithmetic, so the loop vectorises and still gives the reference's bits.
 template <bool Uniform>
 void coba_dense(const coba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
                 double* __restrict gi, double* __restrict in_e, double* __restrict in_i,

@@ -2,6 +2,7 @@
 // benchmark 1 (COBA) of Brette et al. (2007).
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -32,15 +33,49 @@ struct coba_lif_lowered {
   bool fires(double v) const noexcept { return v > v_th; }
 };
 
+// expm1(x) (docs/models.md, coba_lif): Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, a degree-13 Taylor
+// polynomial for expm1(r), and expm1(x) = 2^n expm1(r) + (2^n - 1); within 2 ulp of std::expm1 for |x| <= 700
+// (clamped beyond). Only +, *, comparisons and integer bit operations, so a vectorised loop computes the same bits
+// as a scalar one (-ffp-contract=off), which std::expm1 (a scalar libm call) would not allow.
+inline double coba_expm1(double x) noexcept {
+  x = x < -700.0 ? -700.0 : x;  // two value selects, no branch: the loop stays vectorisable
+  x = x > 700.0 ? 700.0 : x;
+  constexpr double inv_ln2 = 1.4426950408889634;
+  constexpr double ln2_hi = 6.93147180369123816490e-01;  // 32 significant bits: n ln2_hi is exact
+  constexpr double ln2_lo = 1.90821492927058770002e-10;
+  constexpr double shifter = 6755399441055744.0;  // 1.5 2^52: x/ln2 + shifter rounds x/ln2 to an integer n
+  const double t = x * inv_ln2 + shifter;
+  const double n = t - shifter;
+  const double r = (x - n * ln2_hi) - n * ln2_lo;
+  double p = 1.0 / 6227020800.0;  // 1/13!
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  const double em1 = r + r * r * p;  // expm1(r)
+  // 2^n: t's low mantissa bits hold n (two's complement), moved into the exponent field with its bias.
+  const double s = std::bit_cast<double>((std::bit_cast<std::uint64_t>(t) + 1023u) << 52);
+  return s * em1 + (s - 1.0);
+}
+
 // One clock step of a non-refractory neuron whose arrivals were already added to ge/gi (docs/models.md,
 // coba_lif, "Integration"): exponential Euler for v with the conductances held at their values at the start
 // of the step, G = 1 + ge + gi, A = el + ge E_e + gi E_i (el = E_L + I):
 //   v <- v + (A - G v) (1 - exp(-h G)) / G   (= A/G + (v - A/G) exp(-h G)),   then ge, gi decay exactly.
-// The expm1 form is exact for G -> 0 (limit h) and keeps the relative precision of the increment.
+// The expm1 form is exact for G -> 0 (limit h) and keeps the relative precision of the increment; expm1 is
+// coba_expm1, so the event engine's vectorised loop and the reference stepper compute the same bits.
 inline double coba_v_step(const coba_lif_lowered& p, double el, double v, double ge, double gi) noexcept {
   const double g = 1.0 + ge + gi;
   const double a = el + ge * p.e_e + gi * p.e_i;
-  const double phi = g != 0.0 ? -std::expm1(-p.h * g) / g : p.h;
+  const double q = -coba_expm1(-p.h * g) / (g != 0.0 ? g : 1.0);  // selects of values only: vectorisable
+  const double phi = g != 0.0 ? q : p.h;
   return v + (a - g * v) * phi;
 }
 
