@@ -95,6 +95,28 @@ void clock_engine::step(step_t t) {
       case model_kind::fixed_lif:
         step_lif_like(p, p.fixed, static_cast<double>(p.fixed.v_reset), t, base, trace);
         break;
+      case model_kind::coba_lif: {
+        // docs/models.md, coba_lif: arrivals join the conductances, v takes one exponential-Euler step with
+        // the conductances of the start of the step, which then decay exactly. Refractory: v held at v_reset.
+        const auto& m = p.coba;
+        for (neuron_id n = p.first; n < p.end(); ++n) {
+          const double ge = st_.ge[n] + st_.in_e[base + n], gi = st_.gi[n] + st_.in_i[base + n];
+          st_.in_e[base + n] = 0.0;
+          st_.in_i[base + n] = 0.0;
+          double v = m.v_reset;
+          if (t > st_.ref_until[n]) v = coba_v_step(m, m.e_l + st_.current[n], st_.v[n], ge, gi);
+          if (trace) trace[n] = v;
+          if (t > st_.ref_until[n] && m.fires(v)) {
+            fired_.push_back(n);
+            v = m.v_reset;
+            st_.ref_until[n] = t + m.t_ref;
+          }
+          st_.v[n] = v;
+          st_.ge[n] = ge * m.be;
+          st_.gi[n] = gi * m.bi;
+        }
+        break;
+      }
       case model_kind::poisson:
       case model_kind::spike_source:
         for (neuron_id n = p.first; n < p.end(); ++n) {

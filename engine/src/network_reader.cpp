@@ -14,8 +14,9 @@
 namespace spikeworm {
 
 namespace {
-constexpr name_table<model_kind, 5> model_names{{{model_kind::lif, "lif"},
+constexpr name_table<model_kind, 6> model_names{{{model_kind::lif, "lif"},
                                                  {model_kind::cuba_lif, "cuba_lif"},
+                                                 {model_kind::coba_lif, "coba_lif"},
                                                  {model_kind::poisson, "poisson"},
                                                  {model_kind::spike_source, "spike_source"},
                                                  {model_kind::fixed_lif, "fixed_lif"}}};
@@ -95,13 +96,13 @@ record_spec read_record(const table_reader& t, const population& p, double dt_ms
   record_spec r;
   r.spikes = t.boolean("spikes", true);
   const std::string model = to_string(p.model);
-  const std::string_view own = p.model == model_kind::lif ? "v" : p.model == model_kind::cuba_lif ? "v, ge, gi" : "";
+  const std::string_view own = p.model == model_kind::lif ? "v" : has_synaptic_state(p.model) ? "v, ge, gi" : "";
   if (const toml::node* vars = t.node("variables")) {
     if (!vars->is_array()) t.fail("variables", "must be an array of state variable names, e.g. [\"v\"]");
     for (const auto& x : *vars->as_array()) {
       const auto name = x.value<std::string>();
       if (!name || !x.is_string()) t.fail("variables", "every entry must be a string, e.g. \"v\"");
-      const bool known = *name == "v" ? !is_source(p.model) : (*name == "ge" || *name == "gi") && p.model == model_kind::cuba_lif;
+      const bool known = *name == "v" ? !is_source(p.model) : (*name == "ge" || *name == "gi") && has_synaptic_state(p.model);
       if (!known)
         t.fail("variables", own.empty() ? fmt::format("a {} population has no state variables to record ('{}')", model, *name)
                                         : fmt::format("unknown variable '{}' of a {} population (its variables: {})",
@@ -161,7 +162,7 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
   t.require(size >= 1 && size <= max_population_size, "size",
             fmt::format("must be in [1, {}], got {}", max_population_size, size));
   p.size = static_cast<neuron_id>(size);
-  const std::string model = t.choice("model", "", {"lif", "cuba_lif", "poisson", "spike_source"});
+  const std::string model = t.choice("model", "", {"lif", "cuba_lif", "coba_lif", "poisson", "spike_source"});
   const toml::table empty;
   const auto params = t.subtable("params").value_or(table_reader(empty, t.key_path("params"), t.file_ptr()));
   if (model == "lif") {
@@ -179,6 +180,9 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
   } else if (model == "cuba_lif") {
     p.model = model_kind::cuba_lif;
     p.cuba = lower(read_cuba_lif_params(params), dt_ms, &params);
+  } else if (model == "coba_lif") {
+    p.model = model_kind::coba_lif;
+    p.coba = lower(read_coba_lif_params(params), dt_ms, &params);
   } else if (model == "poisson") {
     p.model = model_kind::poisson;
     p.poisson = lower(read_poisson_params(params), dt_ms, &params);
@@ -217,10 +221,15 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
   p.update = update == "clock" ? update_mode::clock : update == "event" ? update_mode::event : update_mode::automatic;
   t.require(!is_source(p.model) || p.update != update_mode::clock, "update",
             fmt::format("a {} emits spikes at given steps and cannot be clock-driven", model));
-  p.init_v = value_spec::constant(p.model == model_kind::lif ? p.lif.v_rest : p.cuba.e_l);
+  t.require(p.model != model_kind::coba_lif || p.update != update_mode::event, "update",
+            "a coba_lif population is always clock-driven (its conductances change its membrane time constant, so "
+            "there is no closed form for the lazy updates; docs/models.md)");
+  p.init_v = value_spec::constant(p.model == model_kind::lif        ? p.lif.v_rest
+                                  : p.model == model_kind::coba_lif ? p.coba.e_l
+                                                                    : p.cuba.e_l);
   if (auto init = t.subtable("init")) {
     if (p.model == model_kind::lif) init->allow_only({"v"});
-    else if (p.model == model_kind::cuba_lif) init->allow_only({"v", "ge", "gi"});
+    else if (has_synaptic_state(p.model)) init->allow_only({"v", "ge", "gi"});
     else init->allow_only({});
     p.init_v = read_value_spec(*init, "v", p.init_v);
     p.init_ge = read_value_spec(*init, "ge", p.init_ge);
@@ -277,6 +286,11 @@ projection_desc read_projection(const table_reader& t, const std::vector<populat
   }
   d.weight = read_value_spec(t, "weight", value_spec::constant(0.0));
   if (!t.has("weight")) t.fail("weight", "required key is missing");
+  // coba_lif weights are conductance increments in units of g_L (docs/models.md): never negative.
+  t.require(tgt->model != model_kind::coba_lif || d.weight.min_value() >= 0.0, "weight",
+            fmt::format("population '{}' is a coba_lif: weights are conductance increments (units of its leak "
+                        "conductance) and must be >= 0 (inhibition: receptor = \"inhibitory\"), got a lowest value of {}",
+                        tgt->name, d.weight.min_value()));
   // delay [ms]: a whole number of steps of dt, >= 1 step (the default: one step). d.delay holds steps.
   d.delay = read_value_spec(t, "delay", value_spec::constant(dt_ms));
   t.require(d.delay.type != value_spec::kind::normal, "delay",

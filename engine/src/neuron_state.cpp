@@ -55,7 +55,7 @@ void neuron_state::init(const network& net, std::uint64_t seed) {
       current[i] = p.current;
       if (is_source(p.model)) continue;
       v[i] = net.initial_value(p, pi, i, 0, seed);
-      if (p.model == model_kind::cuba_lif) {
+      if (has_synaptic_state(p.model)) {
         ge[i] = net.initial_value(p, pi, i, 1, seed);
         gi[i] = net.initial_value(p, pi, i, 2, seed);
       }

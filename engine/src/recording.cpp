@@ -80,7 +80,9 @@ trace_h5_writer::trace_h5_writer(const std::filesystem::path& path, const engine
     const h5::group g = observables[t.population]->create_group(to_string(t.variable));
     g.attribute("__type__", "TimeGriddedData");
     g.attribute("dt", static_cast<double>(t.interval) * net.dt_ms() * 1e-3);
-    g.attribute("unit", p.model == model_kind::cuba_lif ? "mV" : "1");
+    // coba_lif: v in mV, its conductances ge, gi dimensionless (units of its leak conductance).
+    const bool mv = p.model == model_kind::cuba_lif || (p.model == model_kind::coba_lif && t.variable == state_variable::v);
+    g.attribute("unit", mv ? "mV" : "1");
     const std::size_t width = t.neurons.size();
     h5::growing_dataset idx(g, "idx", h5::element::int32, 0, width, false);
     std::vector<std::int32_t> local(width);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "spikeworm/core/config.hpp"
+#include "spikeworm/models/coba_lif.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/lif.hpp"
 #include "spikeworm/models/poisson.hpp"
@@ -116,6 +117,49 @@ cuba_lif_lowered lower(const cuba_lif_params& p, double dt_ms, const table_reade
   l.e_l = p.e_l;
   const double ref = std::round(p.t_ref / dt_ms);
   if (ref > 1e6) bad(where, "t_ref", fmt::format("is {} steps at dt = {} ms, more than 1e6", ref, dt_ms));
+  l.t_ref = static_cast<std::int32_t>(ref);
+  return l;
+}
+
+coba_lif_params read_coba_lif_params(const table_reader& t) {
+  t.allow_only({"tau_m", "tau_e", "tau_i", "e_l", "e_e", "e_i", "v_th", "v_reset", "t_ref"});
+  coba_lif_params p;
+  p.tau_m = t.number("tau_m", p.tau_m);
+  p.tau_e = t.number("tau_e", p.tau_e);
+  p.tau_i = t.number("tau_i", p.tau_i);
+  p.e_l = t.number("e_l", p.e_l);
+  p.e_e = t.number("e_e", p.e_e);
+  p.e_i = t.number("e_i", p.e_i);
+  p.v_th = t.number("v_th", p.v_th);
+  p.v_reset = t.number("v_reset", p.v_reset);
+  p.t_ref = t.number("t_ref", p.t_ref);
+  return p;
+}
+
+coba_lif_lowered lower(const coba_lif_params& p, double dt_ms, const table_reader* where) {
+  for (auto [key, v] : {std::pair{"tau_m", p.tau_m}, {"tau_e", p.tau_e}, {"tau_i", p.tau_i}}) {
+    if (!(v > 0.0)) bad(where, key, fmt::format("must be > 0 ms, got {}", v));
+    check_finite(where, key, v);
+  }
+  for (auto [key, v] : {std::pair{"e_l", p.e_l}, {"e_e", p.e_e}, {"e_i", p.e_i}, {"v_th", p.v_th}, {"v_reset", p.v_reset}})
+    check_finite(where, key, v);
+  if (!(p.t_ref >= 0.0) || !std::isfinite(p.t_ref)) bad(where, "t_ref", fmt::format("must be >= 0 ms, got {}", p.t_ref));
+  if (!(p.v_reset < p.v_th))
+    bad(where, "v_reset", fmt::format("must be below v_th ({}), got {}", p.v_th, p.v_reset));
+  // An inhibitory reversal at or above threshold would excite (a sign or offset slip, e.g. 80 for -80).
+  if (!(p.e_i < p.v_th))
+    bad(where, "e_i", fmt::format("must be below v_th ({}) for the inhibitory conductance to inhibit, got {}", p.v_th, p.e_i));
+  const double ref = std::round(p.t_ref / dt_ms);
+  if (ref > 1e6) bad(where, "t_ref", fmt::format("is {} steps at dt = {} ms, more than 1e6", ref, dt_ms));
+  coba_lif_lowered l;
+  l.h = dt_ms / p.tau_m;
+  l.be = std::exp(-dt_ms / p.tau_e);
+  l.bi = std::exp(-dt_ms / p.tau_i);
+  l.e_l = p.e_l;
+  l.e_e = p.e_e;
+  l.e_i = p.e_i;
+  l.v_th = p.v_th;
+  l.v_reset = p.v_reset;
   l.t_ref = static_cast<std::int32_t>(ref);
   return l;
 }

@@ -16,6 +16,7 @@ using namespace event_detail;
 void event_engine::impl::predict(block& b, const population& p, neuron_id n, step_t t) {
   switch (p.model) {
     case model_kind::fixed_lif:
+    case model_kind::coba_lif:
       return;  // always clock-driven: never predicted
     case model_kind::poisson:
     case model_kind::spike_source:

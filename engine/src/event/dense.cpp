@@ -1,5 +1,5 @@
 // The clock-driven tile steps (docs/architecture.md, the event engine): vectorised dense kernels that
-// apply the reference stepper's arithmetic to a tile of neurons (cuba_lif, lif, fixed_lif), the tile loop
+// apply the reference stepper's arithmetic to a tile of neurons (cuba_lif, coba_lif, lif, fixed_lif), the tile loop
 // that feeds them their input (ring slot, tile scratch or pushed buckets) and holds refractory neurons at
 // v_reset from per-tile queues, and the collection of threshold crossings.
 #include <algorithm>
@@ -32,6 +32,31 @@ void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, 
       in_e[i] = 0.0;
       in_i[i] = 0.0;
       const double free = vs + (v[i] - vs) * am + e * ke + g * ki;
+      v[i] = free;
+      ge[i] = e * be;
+      gi[i] = g * bi;
+      any |= static_cast<std::int64_t>(free > th);
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
+// The same for coba_lif (docs/models.md): coba_v_step, the reference stepper's function, per neuron; its
+// expm1 (coba_expm1) is plain arithmetic, so the loop vectorises and still gives the reference's bits.
+template <bool Uniform>
+void coba_dense(const coba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
+                double* __restrict gi, double* __restrict in_e, double* __restrict in_i,
+                const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
+  const double be = m.be, bi = m.bi, th = m.v_th;
+  const double el0 = m.e_l + c0;
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi = std::min(n, lo + chunk);
+    std::int64_t any = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double e = ge[i] + in_e[i], g = gi[i] + in_i[i];
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      const double free = coba_v_step(m, Uniform ? el0 : m.e_l + current[i], v[i], e, g);
       v[i] = free;
       ge[i] = e * be;
       gi[i] = g * bi;
@@ -91,9 +116,13 @@ void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
   const std::size_t n = b.end - b.begin;
   b.hot.resize((n + chunk - 1) / chunk);
   const bool cuba = p.model == model_kind::cuba_lif;
+  const bool coba = p.model == model_kind::coba_lif;
   const bool fixed = p.model == model_kind::fixed_lif;
   const double c0 = st_.current[b.begin];
-  const double v_reset = fixed ? static_cast<double>(p.fixed.v_reset) : cuba ? p.cuba.v_reset : p.lif.v_reset;
+  const double v_reset = fixed  ? static_cast<double>(p.fixed.v_reset)
+                         : cuba ? p.cuba.v_reset
+                         : coba ? p.coba.v_reset
+                                : p.lif.v_reset;
   const std::size_t sources = blocks_.size();
   tile_event_bucket* set = b.pushed ? b.buckets.data() + static_cast<std::size_t>((t - 1) & 1) * sources * b.tiles : nullptr;
   for (std::size_t j = 0; j < b.refractory.size(); ++j) {
@@ -128,6 +157,11 @@ void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
       double* gi = st_.gi.data() + b.begin + lo;
       if (b.uniform_current) cuba_dense<true>(p.cuba, m, v, ge, gi, ie, ii, cur, c0, hot);
       else cuba_dense<false>(p.cuba, m, v, ge, gi, ie, ii, cur, c0, hot);
+    } else if (coba) {
+      double* ge = st_.ge.data() + b.begin + lo;
+      double* gi = st_.gi.data() + b.begin + lo;
+      if (b.uniform_current) coba_dense<true>(p.coba, m, v, ge, gi, ie, ii, cur, c0, hot);
+      else coba_dense<false>(p.coba, m, v, ge, gi, ie, ii, cur, c0, hot);
     } else {
       if (b.uniform_current) lif_dense<true>(p.lif, m, v, ie, ii, cur, c0, hot);
       else lif_dense<false>(p.lif, m, v, ie, ii, cur, c0, hot);
@@ -152,16 +186,21 @@ void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
 // and refractory. Refractory neurons sit at v_reset < v_th, so every membrane above threshold is a spike.
 void event_engine::impl::collect_crossings(block& b, const population& p, step_t t, std::size_t c0, std::size_t c1) {
   const bool cuba = p.model == model_kind::cuba_lif;
+  const bool coba = p.model == model_kind::coba_lif;
   const bool fixed = p.model == model_kind::fixed_lif;
-  const double th = fixed ? static_cast<double>(p.fixed.v_th) : cuba ? p.cuba.v_th : p.lif.v_th;
-  const double v_reset = fixed ? static_cast<double>(p.fixed.v_reset) : cuba ? p.cuba.v_reset : p.lif.v_reset;
-  const std::int32_t t_ref = fixed ? p.fixed.t_ref : cuba ? p.cuba.t_ref : p.lif.t_ref;
+  const bool strict = cuba || coba;  // spike when v > v_th (lif, fixed_lif: v >= v_th)
+  const double th = fixed ? static_cast<double>(p.fixed.v_th) : cuba ? p.cuba.v_th : coba ? p.coba.v_th : p.lif.v_th;
+  const double v_reset = fixed  ? static_cast<double>(p.fixed.v_reset)
+                         : cuba ? p.cuba.v_reset
+                         : coba ? p.coba.v_reset
+                                : p.lif.v_reset;
+  const std::int32_t t_ref = fixed ? p.fixed.t_ref : cuba ? p.cuba.t_ref : coba ? p.coba.t_ref : p.lif.t_ref;
   for (std::size_t c = c0; c < c1; ++c) {
     if (!b.hot[c]) continue;
     const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
     const neuron_id hi = std::min<neuron_id>(b.end, lo + static_cast<neuron_id>(chunk));
     for (neuron_id j = lo; j < hi; ++j) {
-      if (!(cuba ? st_.v[j] > th : st_.v[j] >= th)) continue;
+      if (!(strict ? st_.v[j] > th : st_.v[j] >= th)) continue;
       b.fired.push_back(j);
       st_.v[j] = v_reset;
       st_.ref_until[j] = t + t_ref;

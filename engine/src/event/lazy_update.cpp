@@ -3,6 +3,8 @@
 // reference stepper does, and its next threshold crossing is predicted (crossing.cpp).
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "state.hpp"
 #include "spikeworm/core/error.hpp"
 
@@ -78,7 +80,8 @@ void event_engine::impl::process(block& b, const population& p, neuron_id n, ste
       break;
     }
     case model_kind::fixed_lif:
-      throw internal_error("event engine: a fixed_lif population is always clock-driven");
+    case model_kind::coba_lif:
+      throw internal_error(fmt::format("event engine: a {} population is always clock-driven", to_string(p.model)));
     case model_kind::poisson:
     case model_kind::spike_source:
       if (st_.next_spike[n] == t) {

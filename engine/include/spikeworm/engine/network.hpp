@@ -11,6 +11,7 @@
 #include "spikeworm/core/common_types.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/memory.hpp"
+#include "spikeworm/models/coba_lif.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/fixed_lif.hpp"
 #include "spikeworm/models/lif.hpp"
@@ -18,8 +19,11 @@
 
 namespace spikeworm {
 
-// fixed_lif: the integer LIF of a chip (built by the deployment quantizer; always clock-driven).
-enum class model_kind : std::uint8_t { lif, cuba_lif, poisson, spike_source, fixed_lif };
+// fixed_lif: the integer LIF of a chip (built by the deployment quantizer; always clock-driven). coba_lif: the
+// conductance-based LIF (always clock-driven, docs/models.md).
+enum class model_kind : std::uint8_t { lif, cuba_lif, poisson, spike_source, fixed_lif, coba_lif };
+// Models with synaptic state ge, gi (recordable, settable in [population.init]).
+inline bool has_synaptic_state(model_kind m) noexcept { return m == model_kind::cuba_lif || m == model_kind::coba_lif; }
 // Poisson and spike_source populations emit spikes and receive none.
 inline bool is_source(model_kind m) noexcept { return m == model_kind::poisson || m == model_kind::spike_source; }
 const char* to_string(model_kind m) noexcept;
@@ -32,8 +36,8 @@ const char* to_string(update_mode u) noexcept;
 enum class connection_rule : std::uint8_t { all_to_all, one_to_one, fixed_probability, fixed_indegree };
 const char* to_string(connection_rule r) noexcept;
 
-// A neuron state variable that can be recorded: the membrane v of lif and cuba_lif, the synaptic currents ge
-// and gi of cuba_lif (the names of [population.init]).
+// A neuron state variable that can be recorded: the membrane v of lif, cuba_lif and coba_lif, the synaptic
+// currents ge and gi of cuba_lif or conductances of coba_lif (the names of [population.init]).
 enum class state_variable : std::uint8_t { v, ge, gi };
 const char* to_string(state_variable s) noexcept;
 
@@ -58,10 +62,11 @@ struct population {
   model_kind model = model_kind::lif;
   lif_lowered lif;
   cuba_lif_lowered cuba;
+  coba_lif_lowered coba;
   poisson_lowered poisson;
   fixed_lif_lowered fixed;
   std::vector<step_t> source_steps;  // spike_source: every neuron spikes at these steps (ascending, >= 1)
-  double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (cuba_lif)
+  double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (cuba_lif, coba_lif)
   update_mode update = update_mode::automatic;  // event engine only; the reference stepper steps everything
   value_spec init_v = value_spec::constant(0.0);
   value_spec init_ge = value_spec::constant(0.0);

@@ -15,7 +15,7 @@ namespace spikeworm {
 struct spike;
 
 struct neuron_state {
-  std::vector<state_t> v, ge, gi;      // membrane; excitatory and inhibitory currents (cuba_lif)
+  std::vector<state_t> v, ge, gi;      // membrane; excitatory and inhibitory currents (cuba_lif) or conductances (coba_lif)
   std::vector<state_t> current;        // constant injected input per neuron
   std::vector<step_t> last;            // the state is the state after step last[n]
   std::vector<step_t> ref_until;       // refractory through this step (v held at reset)

@@ -1,0 +1,85 @@
+// Conductance-based LIF with exponential excitatory and inhibitory conductances (docs/models.md, coba_lif):
+// benchmark 1 (COBA) of Brette et al. (2007).
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+namespace spikeworm {
+
+class table_reader;
+
+// tau_m dv/dt = (E_L - v) + g_e (E_e - v) + g_i (E_i - v) + I, tau_e dg_e/dt = -g_e, tau_i dg_i/dt = -g_i,
+// g_e and g_i dimensionless, in units of the leak conductance g_L (synaptic weights too). Defaults are the
+// COBA benchmark's.
+struct coba_lif_params {
+  double tau_m = 20.0;     // membrane time constant C/g_L [ms]
+  double tau_e = 5.0;      // excitatory conductance time constant [ms]
+  double tau_i = 10.0;     // inhibitory conductance time constant [ms]
+  double e_l = -60.0;      // leak reversal (resting potential) [mV]
+  double e_e = 0.0;        // excitatory reversal [mV]
+  double e_i = -80.0;      // inhibitory reversal [mV], below v_th
+  double v_th = -50.0;     // threshold [mV]: spike when v > v_th
+  double v_reset = -60.0;  // [mV]
+  double t_ref = 5.0;      // refractory period [ms]: v is held at v_reset, conductances keep decaying
+};
+
+struct coba_lif_lowered {
+  double h = 0.005;         // dt / tau_m
+  double be = 0, bi = 0;    // exp(-dt/tau_e), exp(-dt/tau_i)
+  double e_l = -60, e_e = 0, e_i = -80, v_th = -50, v_reset = -60;
+  std::int32_t t_ref = 50;  // [steps]
+  bool fires(double v) const noexcept { return v > v_th; }
+};
+
+// expm1(x) (docs/models.md, coba_lif): Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, a degree-13 Taylor
+// polynomial for expm1(r), and expm1(x) = 2^n expm1(r) + (2^n - 1); within 2 ulp of std::expm1 for |x| <= 700
+// (clamped beyond). Only +, *, comparisons and integer bit operations, so a vectorised loop computes the same bits
+// as a scalar one (-ffp-contract=off), which std::expm1 (a scalar libm call) would not allow.
+inline double coba_expm1(double x) noexcept {
+  x = x < -700.0 ? -700.0 : x;  // two value selects, no branch: the loop stays vectorisable
+  x = x > 700.0 ? 700.0 : x;
+  constexpr double inv_ln2 = 1.4426950408889634;
+  constexpr double ln2_hi = 6.93147180369123816490e-01;  // 32 significant bits: n ln2_hi is exact
+  constexpr double ln2_lo = 1.90821492927058770002e-10;
+  constexpr double shifter = 6755399441055744.0;  // 1.5 2^52: x/ln2 + shifter rounds x/ln2 to an integer n
+  const double t = x * inv_ln2 + shifter;
+  const double n = t - shifter;
+  const double r = (x - n * ln2_hi) - n * ln2_lo;
+  double p = 1.0 / 6227020800.0;  // 1/13!
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  const double em1 = r + r * r * p;  // expm1(r)
+  // 2^n: t's low mantissa bits hold n (two's complement), moved into the exponent field with its bias.
+  const double s = std::bit_cast<double>((std::bit_cast<std::uint64_t>(t) + 1023u) << 52);
+  return s * em1 + (s - 1.0);
+}
+
+// One clock step of a non-refractory neuron whose arrivals were already added to ge/gi (docs/models.md,
+// coba_lif, "Integration"): exponential Euler for v with the conductances held at their values at the start
+// of the step, G = 1 + ge + gi, A = el + ge E_e + gi E_i (el = E_L + I):
+//   v <- v + (A - G v) (1 - exp(-h G)) / G   (= A/G + (v - A/G) exp(-h G)),   then ge, gi decay exactly.
+// The expm1 form is exact for G -> 0 (limit h) and keeps the relative precision of the increment; expm1 is
+// coba_expm1, so the event engine's vectorised loop and the reference stepper compute the same bits.
+inline double coba_v_step(const coba_lif_lowered& p, double el, double v, double ge, double gi) noexcept {
+  const double g = 1.0 + ge + gi;
+  const double a = el + ge * p.e_e + gi * p.e_i;
+  const double q = -coba_expm1(-p.h * g) / (g != 0.0 ? g : 1.0);  // selects of values only: vectorisable
+  const double phi = g != 0.0 ? q : p.h;
+  return v + (a - g * v) * phi;
+}
+
+coba_lif_params read_coba_lif_params(const table_reader& t);
+coba_lif_lowered lower(const coba_lif_params& p, double dt_ms, const table_reader* where = nullptr);
+
+}  // namespace spikeworm
