@@ -222,11 +222,18 @@ policy_figures replay(const experiment_config& cfg, brain& b, const eval_options
     player.pick = &pick;
     f.decisions += play_episode(env, envs::episode_seed(opt.seed, k), cfg.brain.enc, encoder_steps(cfg.brain), enc, player);
     ++f.episodes;
-    if (env.info().end == envs::outcome::success) {
-      ++f.successes;
-      steps += env.info().steps;
-      f.success_steps.push_back(env.info().steps);
+    switch (env.info().end) {
+      case envs::outcome::success:
+        ++f.successes;
+        steps += env.info().steps;
+        f.success_steps.push_back(env.info().steps);
+        break;
+      case envs::outcome::timeout: ++f.timeouts; break;
+      case envs::outcome::starved: ++f.starved; break;
+      case envs::outcome::killed: ++f.killed; break;
+      case envs::outcome::running: break;
     }
+    f.foods += static_cast<std::uint64_t>(env.info().foods_eaten);
   }
   f.mean_steps_success = f.successes ? steps / f.successes : 0.0;
   return f;
@@ -273,6 +280,37 @@ TEST(eval, greedy_and_sampled_figures_match_an_independent_replay) {
   EXPECT_EQ(r.policy, "greedy");  // the top-level figures are the greedy ones
   EXPECT_EQ(r.successes, r.greedy->successes);
   EXPECT_GT(r.sampled->successes, 0) << "the sampled replay must be non-trivial";
+}
+
+TEST(eval, episode_ends_and_foods_match_an_independent_replay_on_predators) {
+  // An untrained MLP on predators small: episodes end by starvation, predators and timeouts; eval.json
+  // counts each end and the foods eaten as a replay of its own does, per agent and overall.
+  experiment_config cfg;
+  cfg.env = envs::preset_config(envs::env_kind::predators, "small");
+  cfg.brain.kind = brain_kind::mlp;
+  cfg.brain.hidden = 16;
+  auto b = make_brain(cfg.brain, 9);
+  eval_options opt;
+  opt.episodes = 40;
+  opt.policy = eval_policy::both;
+  const auto r = eval_result::from_json(evaluate(cfg, *b, opt).to_json());
+  int ends = 0;
+  for (const bool sample : {false, true}) {
+    const auto want = replay(cfg, *b, opt, sample);
+    for (const auto* g : {sample ? &*r.sampled : &*r.greedy, sample ? &*r.per_agent[0].sampled : &*r.per_agent[0].greedy}) {
+      EXPECT_EQ(g->successes + g->timeouts + g->starved + g->killed, g->episodes);
+      EXPECT_EQ(g->timeouts, want.timeouts);
+      EXPECT_EQ(g->starved, want.starved);
+      EXPECT_EQ(g->killed, want.killed);
+      EXPECT_EQ(g->foods, want.foods);
+      EXPECT_DOUBLE_EQ(g->mean_foods(), static_cast<double>(want.foods) / opt.episodes);
+    }
+    ends += (want.starved > 0) + (want.killed > 0);
+  }
+  EXPECT_GE(ends, 2) << "the replay must see starvation or predator deaths";
+  auto tampered = evaluate(cfg, *b, opt).to_json();
+  tampered["greedy"]["killed"] = tampered["greedy"]["killed"].get<int>() + 1;
+  EXPECT_THROW((void)eval_result::from_json(tampered), error);
 }
 
 TEST(eval, an_agent_that_only_works_when_sampling_scores_zero_greedy) {

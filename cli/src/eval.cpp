@@ -132,6 +132,11 @@ void print_agents(const eval_result& r, const std::vector<std::string>& names, s
   for (std::size_t k = 0; k < r.per_agent.size(); ++k)
     row(k < names.size() ? names[k] : fmt::format("{}", k), r.per_agent[k].greedy, r.per_agent[k].sampled);
   if (r.per_agent.size() > 1) row("all", r.greedy, r.sampled);
+  for (const auto& [name, p] : {std::pair{"greedy", &r.greedy}, std::pair{"sampled", &r.sampled}})
+    if (*p)
+      out << fmt::format("  {:<8} episode ends: {} successes, {} timeouts, {} starved, {} killed by predators; "
+                         "foods eaten per episode {:.2f}\n",
+                         name, (*p)->successes, (*p)->timeouts, (*p)->starved, (*p)->killed, (*p)->mean_foods());
 }
 
 int eval(const eval_args& a, std::ostream& out, std::ostream& err) {

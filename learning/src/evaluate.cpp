@@ -45,7 +45,9 @@ std::string_view eval_policy_name(eval_policy p) noexcept { return name_of(polic
 nlohmann::json policy_figures::to_json() const {
   return {{"episodes", episodes}, {"successes", successes}, {"success_rate", success_rate()},
           {"mean_steps_success", mean_steps_success}, {"median_steps_success", median_steps_success},
-          {"decisions", decisions}, {"spikes", spikes}, {"spikes_per_decision", spikes_per_decision()}};
+          {"decisions", decisions}, {"spikes", spikes}, {"spikes_per_decision", spikes_per_decision()},
+          {"timeouts", timeouts}, {"starved", starved}, {"killed", killed}, {"foods", foods},
+          {"mean_foods", mean_foods()}};
 }
 
 void policy_figures::add(const policy_figures& o) {
@@ -55,6 +57,10 @@ void policy_figures::add(const policy_figures& o) {
   successes = n;
   decisions += o.decisions;
   spikes += o.spikes;
+  timeouts += o.timeouts;
+  starved += o.starved;
+  killed += o.killed;
+  foods += o.foods;
   success_steps.insert(success_steps.end(), o.success_steps.begin(), o.success_steps.end());
   median_steps_success = median_of(success_steps);
 }
@@ -236,7 +242,7 @@ namespace {
 
 // One policy's episodes: the figures and activity of eval_result, and the steps of each success.
 eval_result play_policy(const experiment_config& cfg, brain& agent, const eval_options& opt, bool sample,
-                        std::vector<int>& success_steps) {
+                        policy_figures& ends) {
   eval_result r;
   fill_shape(r, cfg);
   const bool spiking = cfg.brain.kind == brain_kind::spiking;
@@ -255,7 +261,12 @@ eval_result play_policy(const experiment_config& cfg, brain& agent, const eval_o
     play_episode(env, envs::episode_seed(opt.seed, episode), cfg.brain.enc, encoder_steps(cfg.brain), enc_rng,
                  player);
     tally_episode(r, env.info(), steps_success);
-    if (env.info().end == envs::outcome::success) success_steps.push_back(env.info().steps);
+    const auto& info = env.info();
+    if (info.end == envs::outcome::success) ends.success_steps.push_back(info.steps);
+    ends.timeouts += info.end == envs::outcome::timeout;
+    ends.starved += info.end == envs::outcome::starved;
+    ends.killed += info.end == envs::outcome::killed;
+    ends.foods += static_cast<std::uint64_t>(info.foods_eaten);
   }
   finish_tally(r, steps_success);
   r.dense_updates = spiking ? r.decisions * static_cast<std::uint64_t>(cfg.brain.hidden) * cfg.brain.layers * cfg.brain.steps : 0;
@@ -264,8 +275,9 @@ eval_result play_policy(const experiment_config& cfg, brain& agent, const eval_o
   return r;
 }
 
-policy_figures figures_of(const eval_result& r, std::vector<int> success_steps) {
-  policy_figures f;
+policy_figures figures_of(const eval_result& r, policy_figures ends) {
+  policy_figures f = std::move(ends);
+  std::vector<int> success_steps = std::move(f.success_steps);
   f.episodes = r.episodes;
   f.successes = r.successes;
   f.mean_steps_success = r.mean_steps_success;
@@ -282,14 +294,14 @@ eval_result evaluate(const experiment_config& cfg, brain& agent, const eval_opti
   agent_figures a;
   std::optional<eval_result> primary;
   if (opt.policy != eval_policy::sampled) {
-    std::vector<int> steps;
-    primary = play_policy(cfg, agent, opt, false, steps);
-    a.greedy = figures_of(*primary, std::move(steps));
+    policy_figures ends;
+    primary = play_policy(cfg, agent, opt, false, ends);
+    a.greedy = figures_of(*primary, std::move(ends));
   }
   if (opt.policy != eval_policy::greedy) {
-    std::vector<int> steps;
-    auto s = play_policy(cfg, agent, opt, true, steps);
-    a.sampled = figures_of(s, std::move(steps));
+    policy_figures ends;
+    auto s = play_policy(cfg, agent, opt, true, ends);
+    a.sampled = figures_of(s, std::move(ends));
     if (!primary) primary = std::move(s);
   }
   eval_result r = std::move(*primary);
@@ -483,6 +495,16 @@ policy_figures read_figures(const json_fields& f) {
   p.median_steps_success = f.real("median_steps_success", 0, static_cast<double>(max_decisions_per_episode));
   p.decisions = f.integer<std::uint64_t>("decisions", 0, static_cast<std::uint64_t>(p.episodes) * max_decisions_per_episode);
   read_counts(f, {{"spikes", &p.spikes}});
+  // The episode ends and foods (optional: absent in files of earlier builds, then 0).
+  if (f.j.contains("timeouts")) {
+    p.timeouts = f.integer<int>("timeouts", 0, p.episodes - p.successes);
+    p.starved = f.integer<int>("starved", 0, p.episodes - p.successes - p.timeouts);
+    p.killed = f.integer<int>("killed", 0, p.episodes - p.successes - p.timeouts - p.starved);
+    read_counts(f, {{"foods", &p.foods}});
+    const double mf = f.real("mean_foods", 0, static_cast<double>(max_count));
+    if (std::abs(mf - p.mean_foods()) > 1e-9 * std::max(1.0, mf))
+      f.bad("mean_foods", fmt::format("{} differs from foods / episodes = {}", mf, p.mean_foods()));
+  }
   const double rate = f.real("success_rate", 0, 1);
   if (std::abs(rate - p.success_rate()) > 1e-9)
     f.bad("success_rate", fmt::format("{} differs from successes / episodes = {}", rate, p.success_rate()));
@@ -523,7 +545,9 @@ void read_policies(const json_fields& f, eval_result& r) {
   }
   for (const auto& [key, total, sum] : {std::tuple{"greedy", &r.greedy, &sum_g}, std::tuple{"sampled", &r.sampled, &sum_s}})
     if (*total && ((*total)->episodes != sum->episodes || (*total)->successes != sum->successes ||
-                   (*total)->decisions != sum->decisions || (*total)->spikes != sum->spikes))
+                   (*total)->decisions != sum->decisions || (*total)->spikes != sum->spikes ||
+                   (*total)->timeouts != sum->timeouts || (*total)->starved != sum->starved ||
+                   (*total)->killed != sum->killed || (*total)->foods != sum->foods))
       f.bad(key, "differs from the sum of per_agent");
 }
 

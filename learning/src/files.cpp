@@ -181,7 +181,39 @@ void session::save(const std::filesystem::path& file) const {
     w.pod(r.reward); w.pod(r.loss); w.pod(r.lr); w.pod(r.beta); w.pod(r.entropy); w.pod(r.grad_norm);
     w.pod(r.foods); w.pod(r.distance_efficiency); w.vec(r.spikes); w.pod(r.sops);
   }
+  if (critic_) {  // train.critic: the critic's tensors and optimiser after the records
+    const auto& cp = std::as_const(*critic_).params();
+    const adam& co = *critic_opt_;
+    w.pod(co.t());
+    w.pod(static_cast<std::uint32_t>(cp.size()));
+    for (std::size_t k = 0; k < cp.size(); ++k) {
+      w.str(cp[k].name);
+      w.vec(std::vector<float>(cp[k].value.begin(), cp[k].value.end()));
+      w.vec(cp[k].grad);
+      w.vec(co.m()[k]);
+      w.vec(co.v()[k]);
+    }
+  }
   w.finish(file);
+}
+
+// A checkpoint's tensors (value, gradient, Adam m and v) for `params`, read and checked into locals.
+static std::vector<tensor_state> read_tensor_states(reader& r, const std::vector<param_tensor>& params, std::string_view what) {
+  if (r.pod<std::uint32_t>() != params.size()) throw error(fmt::format("{}: checkpoint of another {}", r.file, what));
+  std::vector<tensor_state> state(params.size());
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    if (r.str() != params[k].name) throw error(fmt::format("{}: checkpoint of another {}", r.file, what));
+    auto& s = state[k];
+    s.value = r.vec<float>(); s.grad = r.vec<double>(); s.m = r.vec<double>(); s.v = r.vec<double>();
+    const auto n = params[k].value.size();
+    if (s.value.size() != n || s.grad.size() != n || s.m.size() != n || s.v.size() != n)
+      throw error(fmt::format("{}: checkpoint tensor {} has the wrong size", r.file, params[k].name));
+    require_finite(r, params[k].name, s.value, "weight");
+    require_finite(r, params[k].name, s.grad, "gradient");
+    require_finite(r, params[k].name, s.m, "Adam m");
+    require_finite(r, params[k].name, s.v, "Adam v");
+  }
+  return state;
 }
 
 // Everything is read and checked into locals first; the session changes only when the whole file is good.
@@ -200,20 +232,7 @@ void session::load(const std::filesystem::path& file) {
   if (pending < 0 || pending >= std::max(cfg_.train.batch_size, 1) || t < 0)
     throw error(fmt::format("{}: corrupt (pending {}, step {})", r.file, pending, t));
   auto& params = brain_->params();
-  if (r.pod<std::uint32_t>() != params.size()) throw error(fmt::format("{}: checkpoint of another brain", r.file));
-  std::vector<tensor_state> state(params.size());
-  for (std::size_t k = 0; k < params.size(); ++k) {
-    if (r.str() != params[k].name) throw error(fmt::format("{}: checkpoint of another brain", r.file));
-    auto& s = state[k];
-    s.value = r.vec<float>(); s.grad = r.vec<double>(); s.m = r.vec<double>(); s.v = r.vec<double>();
-    const auto n = params[k].value.size();
-    if (s.value.size() != n || s.grad.size() != n || s.m.size() != n || s.v.size() != n)
-      throw error(fmt::format("{}: checkpoint tensor {} has the wrong size", r.file, params[k].name));
-    require_finite(r, params[k].name, s.value, "weight");
-    require_finite(r, params[k].name, s.grad, "gradient");
-    require_finite(r, params[k].name, s.m, "Adam m");
-    require_finite(r, params[k].name, s.v, "Adam v");
-  }
+  auto state = read_tensor_states(r, params, "brain");
   const auto n = r.pod<std::uint64_t>();
   std::vector<episode_record> records;
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -222,12 +241,26 @@ void session::load(const std::filesystem::path& file) {
     if (e.session != index_ || e.episode != static_cast<int>(i) || e.steps < 0 || e.foods < 0)
       throw error(fmt::format("{}: corrupt (episode record {})", r.file, i));
   }
+  std::int64_t critic_t = 0;
+  std::vector<tensor_state> critic_state;
+  if (critic_) {
+    critic_t = r.pod<std::int64_t>();
+    if (critic_t < 0) throw error(fmt::format("{}: corrupt (critic step {})", r.file, critic_t));
+    critic_state = read_tensor_states(r, critic_->params(), "critic");
+  }
   r.done();
-  for (std::size_t k = 0; k < params.size(); ++k) {
-    std::copy(state[k].value.begin(), state[k].value.end(), params[k].value.begin());
-    params[k].grad = std::move(state[k].grad);
-    opt_.m()[k] = std::move(state[k].m);
-    opt_.v()[k] = std::move(state[k].v);
+  auto install = [](std::vector<param_tensor>& ps, std::vector<tensor_state>& st, adam& opt) {
+    for (std::size_t k = 0; k < ps.size(); ++k) {
+      std::copy(st[k].value.begin(), st[k].value.end(), ps[k].value.begin());
+      ps[k].grad = std::move(st[k].grad);
+      opt.m()[k] = std::move(st[k].m);
+      opt.v()[k] = std::move(st[k].v);
+    }
+  };
+  install(params, state, opt_);
+  if (critic_) {
+    install(critic_->params(), critic_state, *critic_opt_);
+    critic_opt_->t() = critic_t;
   }
   baseline_ = baseline;
   baseline_set_ = baseline_set;

@@ -14,7 +14,8 @@ namespace spikeworm {
 train_config read_train_config(const table_reader& t) {
   t.allow_only({"episodes", "sessions", "seed", "gamma", "normalize_returns", "baseline_alpha", "subtract_baseline", "entropy_beta",
                 "entropy_beta_final", "entropy_decay_episodes", "learning_rate", "lr_decay_rate", "value_clip",
-                "norm_clip", "batch_size", "adam_beta1", "adam_beta2", "adam_eps", "activity_l1", "activity_target"});
+                "norm_clip", "batch_size", "adam_beta1", "adam_beta2", "adam_eps", "activity_l1", "activity_target", "critic", "critic_hidden",
+                "critic_learning_rate"});
   train_config c;
   auto in01 = [&](std::string_view key, double v, bool closed_right) {
     t.require(v >= 0.0 && (closed_right ? v <= 1.0 : v < 1.0), key,
@@ -50,6 +51,11 @@ train_config read_train_config(const table_reader& t) {
   c.activity_l1 = t.number("activity_l1", c.activity_l1);
   t.require(c.activity_l1 >= 0 && std::isfinite(c.activity_l1), "activity_l1", fmt::format("must be >= 0, got {}", c.activity_l1));
   c.activity_target = in01("activity_target", t.number("activity_target", c.activity_target), true);
+  c.critic = t.boolean("critic", c.critic);
+  c.critic_hidden = static_cast<int>(t.integer("critic_hidden", c.critic_hidden));
+  t.require(c.critic_hidden >= 1 && c.critic_hidden <= 4096, "critic_hidden",
+            fmt::format("must be in [1, 4096], got {}", c.critic_hidden));
+  c.critic_learning_rate = t.positive("critic_learning_rate", t.number("critic_learning_rate", c.critic_learning_rate));
   return c;
 }
 
@@ -63,16 +69,27 @@ double entropy_beta_at(const train_config& c, int episode) noexcept {
   return c.entropy_beta - (c.entropy_beta - c.entropy_beta_final) * progress;
 }
 
-std::vector<double> advantages(const train_config& c, std::span<const double> rewards, double baseline) {
+std::vector<double> discounted_returns(double gamma, std::span<const double> rewards) {
   const std::size_t n = rewards.size();
   std::vector<double> g(n);
   double acc = 0.0;
   for (std::size_t i = n; i-- > 0;) {
-    acc = rewards[i] + c.gamma * acc;
+    acc = rewards[i] + gamma * acc;
     g[i] = acc;
   }
-  if (c.subtract_baseline)
+  return g;
+}
+
+std::vector<double> advantages(const train_config& c, std::span<const double> rewards, double baseline,
+                               std::span<const double> values) {
+  const std::size_t n = rewards.size();
+  auto g = discounted_returns(c.gamma, rewards);
+  if (!values.empty()) {
+    if (values.size() != n) throw internal_error("advantages: one value per decision expected");
+    for (std::size_t i = 0; i < n; ++i) g[i] -= values[i];
+  } else if (c.subtract_baseline) {
     for (auto& x : g) x -= baseline;
+  }
   if (c.normalize_returns && n > 1) {
     double mean = 0.0;
     for (double x : g) mean += x;

@@ -30,7 +30,26 @@ session::session(const experiment_config& cfg, int index, std::uint64_t seed)
       seed_(seed),
       env_(cfg.env),
       brain_(make_brain(cfg.brain, seed)),
-      opt_(brain_->params()) {}
+      opt_(brain_->params()) {
+  if (cfg.train.critic) {
+    critic_ = make_brain(critic_config(cfg.train), envs::observation_size, 1, critic_seed(seed));
+    critic_opt_ = std::make_unique<adam>(critic_->params());
+  }
+}
+
+brain_config critic_config(const train_config& tc) {
+  brain_config b;
+  b.kind = brain_kind::mlp;
+  b.hidden = tc.critic_hidden;
+  b.layers = 2;
+  b.init = init_kind::default_uniform;
+  return b;
+}
+
+std::uint64_t critic_seed(std::uint64_t session_seed) noexcept {
+  rng r(session_seed, {static_cast<std::uint64_t>(stream_kind::init_weights), 0xc717cULL});
+  return r();
+}
 
 // The trainer's player: samples from softmax(logits) with the policy stream and keeps, per decision, the input
 // (the brain's tape slot n), probabilities, action, reward and per-layer spikes the update needs.
@@ -56,6 +75,7 @@ class session::player final : public episode_player {
     entropy_sum += entropy(p_);
     s_.actions_.push_back(a);
     s_.probs_.push_back(p_);
+    if (s_.critic_) s_.observations_.push_back(envs::to_array(s_.env_.observe()));
     return a;
   }
   void stepped(std::size_t, const envs::step_result& r) override { s_.rewards_.push_back(r.reward); }
@@ -77,6 +97,7 @@ const episode_record& session::run_episode() {
   actions_.clear();
   rewards_.clear();
   probs_.clear();
+  observations_.clear();
   episode_record rec;
   rec.session = index_;
   rec.episode = e;
@@ -102,6 +123,18 @@ const episode_record& session::run_episode() {
       throw error(fmt::format("session {} (seed {}), episode {}: {}", index_, seed_, e, err.what()));
     }
     brain_->zero_grad();
+    if (critic_) {
+      auto& cp = critic_->params();
+      if (tc.batch_size > 1)
+        for (auto& pt : cp)
+          for (auto& x : pt.grad) x /= tc.batch_size;
+      try {
+        critic_opt_->step(cp, tc, tc.critic_learning_rate);
+      } catch (const error& err) {
+        throw error(fmt::format("session {} (seed {}), episode {}: critic: {}", index_, seed_, e, err.what()));
+      }
+      critic_->zero_grad();
+    }
     pending_ = 0;
   }
   const auto& info = env_.info();
@@ -120,7 +153,22 @@ const episode_record& session::run_episode() {
 
 double session::accumulate_gradients(const episode_record& rec, std::size_t n, int episode) {
   const auto& tc = cfg_.train;
-  const auto adv = advantages(tc, rewards_, baseline_);
+  // The critic's values of the episode's states, and the gradient of its loss (1/n) sum_t (V_t - G_t)^2 / 2.
+  std::vector<double> values;
+  if (critic_) {
+    const auto returns = discounted_returns(tc.gamma, rewards_);
+    values.resize(n);
+    std::array<double, 1> v{}, gv{};
+    critic_error_ = 0.0;
+    for (std::size_t t = 0; t < n; ++t) {
+      critic_->forward_train(observations_[t], v, t);
+      values[t] = v[0];
+      critic_error_ += (v[0] - returns[t]) * (v[0] - returns[t]) / static_cast<double>(n);
+      gv[0] = (v[0] - returns[t]) / static_cast<double>(n);
+      critic_->backward_train(t, gv);
+    }
+  }
+  const auto adv = advantages(tc, rewards_, baseline_, values);
   const double beta = entropy_beta_at(tc, episode);
   double loss = 0;
   action_values g{};

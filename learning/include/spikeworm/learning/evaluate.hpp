@@ -50,8 +50,12 @@ struct policy_figures {
   int episodes = 0, successes = 0;
   double mean_steps_success = 0, median_steps_success = 0;  // of the successful episodes (0: none)
   std::uint64_t decisions = 0, spikes = 0;                   // spikes: every hidden layer (0 for an MLP)
+  // How the episodes ended besides success, and the foods eaten (foraging): docs/environments.md.
+  int timeouts = 0, starved = 0, killed = 0;
+  std::uint64_t foods = 0;
   std::vector<int> success_steps;                            // not written: what the medians are made of
   double success_rate() const noexcept { return episodes ? static_cast<double>(successes) / episodes : 0.0; }
+  double mean_foods() const noexcept { return episodes ? static_cast<double>(foods) / episodes : 0.0; }
   double spikes_per_decision() const noexcept {
     return decisions ? static_cast<double>(spikes) / static_cast<double>(decisions) : 0.0;
   }

@@ -34,6 +34,11 @@ struct train_config {
   // (neurons x steps), added to the loss as a mean over the episode's decisions. 0 disables it.
   double activity_l1 = 0.0;
   double activity_target = 0.0;
+  // A learned value baseline (docs/training.md, "REINFORCE"): a small dense network V(observation), trained on
+  // the discounted returns; the advantages are G_t - V(s_t). Used only in training, never deployed.
+  bool critic = false;
+  int critic_hidden = 64;             // units per hidden layer (two ReLU layers)
+  double critic_learning_rate = 0.01;
 };
 
 train_config read_train_config(const table_reader& t);  // the [train] table
@@ -41,8 +46,12 @@ train_config read_train_config(const table_reader& t);  // the [train] table
 double learning_rate_at(const train_config& c, int episode) noexcept;
 double entropy_beta_at(const train_config& c, int episode) noexcept;
 
-// Discounted returns G_t = r_t + gamma G_{t+1}, then the advantages the loss uses.
-std::vector<double> advantages(const train_config& c, std::span<const double> rewards, double baseline);
+// Discounted returns G_t = r_t + gamma G_{t+1}.
+std::vector<double> discounted_returns(double gamma, std::span<const double> rewards);
+// The advantages the loss uses: the returns, minus the critic's values (when given, one per decision) or
+// the EMA baseline (subtract_baseline), then z-normalised within the episode (normalize_returns).
+std::vector<double> advantages(const train_config& c, std::span<const double> rewards, double baseline,
+                               std::span<const double> values = {});
 
 // Softmax policy helpers.
 void softmax(std::span<const double> logits, std::span<double> probs) noexcept;

@@ -24,6 +24,11 @@ struct experiment_config {
   train_config train;
 };
 
+// The critic of train.critic: a dense brain (two ReLU layers of critic_hidden units, one output) over the raw
+// observation, its weights drawn from a stream keyed by the session's seed apart from the policy's.
+brain_config critic_config(const train_config& tc);
+std::uint64_t critic_seed(std::uint64_t session_seed) noexcept;
+
 // Reads [env], [brain] and [train]; any other top-level key is an error naming it.
 experiment_config read_experiment(const table_reader& root);
 
@@ -62,6 +67,8 @@ class session {
   const std::vector<episode_record>& records() const noexcept { return records_; }
   brain& policy() noexcept { return *brain_; }
   int index() const noexcept { return index_; }
+  // train.critic: mean over the last episode's decisions of (V(s_t) - G_t)^2, before its update (0 without).
+  double last_critic_error() const noexcept { return critic_error_; }
   std::uint64_t seed() const noexcept { return seed_; }
 
   // The complete training state, written atomically; load() restores it exactly.
@@ -86,6 +93,10 @@ class session {
   envs::environment env_;
   std::unique_ptr<brain> brain_;
   adam opt_;
+  // train.critic: the value network V(observation) (a dense brain with one output) and its optimiser.
+  std::unique_ptr<brain> critic_;
+  std::unique_ptr<adam> critic_opt_;
+  double critic_error_ = 0.0;
   double baseline_ = 0.0;
   bool baseline_set_ = false;
   int pending_ = 0;  // episodes accumulated in the gradients since the last update
@@ -93,6 +104,7 @@ class session {
   std::vector<episode_record> records_;
   // per-episode buffers
   std::vector<std::vector<double>> inputs_;
+  std::vector<std::array<double, envs::observation_size>> observations_;  // critic: the raw observations
   std::vector<int> actions_;
   std::vector<double> rewards_;
   std::vector<action_values> probs_;
