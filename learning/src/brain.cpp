@@ -58,7 +58,7 @@ brain_config read_brain_config(const table_reader& t) {
                         "(current, population)",
                         enc));
   c.recurrent = t.boolean("recurrent", false);
-  c.recurrent_scale = t.positive("recurrent_scale", t.number("recurrent_scale", 1.0));
+  c.recurrent_scale = t.positive("recurrent_scale", t.number("recurrent_scale", c.recurrent_scale));
   t.require(!c.recurrent || !mlp, "recurrent", "the MLP has no recurrent layer (type = \"spiking\" only)");
   return c;
 }
