@@ -31,7 +31,7 @@ import csv, json, sys
 def mean(xs):
     return sum(xs) / len(xs) if xs else float("nan")
 
-print("| configuration | sessions x episodes | last-30 success (sampled) | greedy eval success / steps | "
+print("| configuration | sessions x episodes | last-30 success (sampled) [min, max] | greedy eval success [min, max] / steps | "
       "sampled eval success / steps | foods (greedy) | last-30 starved / killed | decisions/s (training) | "
       "spikes per decision |")
 print("|---|---|---|---|---|---|---|---|---|")
@@ -52,10 +52,14 @@ for stem in sys.argv[1:]:
     dps = mean([steps[p["session"]] / p["wall_seconds"] for p in ps])
     g, sm = e["greedy"], e["sampled"]
     fig = lambda f: f"{f['success_rate']:.3f} / " + (f"{f['mean_steps_success']:.1f}" if f["successes"] else "-")
+    l30 = [p["last30_success"] for p in ps]
+    ga = [a["greedy"]["success_rate"] for a in e["per_agent"]]
+    steps_g = f"{g['mean_steps_success']:.1f}" if g["successes"] else "-"
     foods = f"{e['mean_foods']:.1f}" if s["env"] != "static" else "—"
     deaths = f"{100 * starved:.0f}% / {100 * killed:.0f}%" if s["env"] != "static" else "—"
     spikes = sum(l["spikes_per_decision"] for l in e["layer"])
     name = f"{s['env']} {s['preset']}, " + ("recurrent" if stem.endswith("_recurrent") else "feed-forward")
-    print(f"| {name} | {s['sessions']} x {s['episodes']} | {mean([p['last30_success'] for p in ps]):.3f} | {fig(g)} | "
+    print(f"| {name} | {s['sessions']} x {s['episodes']} | {mean(l30):.3f} [{min(l30):.3f}, {max(l30):.3f}] | "
+          f"{g['success_rate']:.3f} [{min(ga):.2f}, {max(ga):.2f}] / {steps_g} | "
           f"{fig(sm)} | {foods} | {deaths} | {dps:.0f} | {spikes:.0f} |")
 PY
