@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Trains and evaluates the spiking agents with and without [brain] recurrent (docs/training.md, "A recurrent
-# layer") and prints the table there. Per config: train CONFIG --out runs/STEM --force --final-eval 20 (the
-# config's sessions and episodes, seed 1, 2 threads), then eval runs/STEM --episodes 20 (greedy and sampled,
-# event engine). A step is redone only when its output is missing or older than build/cli/spikeworm or the
-# config, as in docs/tables/agents.sh.
-# Usage: docs/tables/recurrent.sh            (a few minutes per run on 2 cores)
+# layer") and prints the table there. Per config: train CONFIG --out runs/recurrent/STEM --force --final-eval 20
+# (the config's sessions and episodes, seed 1, 2 threads), then eval runs/recurrent/STEM --episodes 20 (greedy
+# and sampled, event engine); a folder of its own, so the runs/STEM of docs/tables/agents.sh keep their
+# 100-episode evals. A step is redone only when its output is missing or older than build/cli/spikeworm or
+# the config, as in docs/tables/agents.sh.
+# Usage: docs/tables/recurrent.sh            (1 to 4 minutes per run on 2 cores, 15 in all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=build/cli/spikeworm
@@ -17,7 +18,7 @@ stale() {  # stale OUTPUT INPUT...: OUTPUT is missing or older than an input
   return 1
 }
 for s in "${stems[@]}"; do
-  cfg=configs/$s.toml run=runs/$s
+  cfg=configs/$s.toml run=runs/recurrent/$s
   [[ -f $cfg ]] || { echo "docs/tables/recurrent.sh: no $cfg" >&2; exit 2; }
   if stale "$run/summary.json" "$bin" "$cfg"; then
     "$bin" train "$cfg" --out "$run" --force --threads 2 --final-eval 20 -q >/dev/null
@@ -36,7 +37,7 @@ print("| configuration | sessions x episodes | last-30 success (sampled) [min, m
       "spikes per decision |")
 print("|---|---|---|---|---|---|---|---|---|")
 for stem in sys.argv[1:]:
-    run = f"runs/{stem}"
+    run = f"runs/recurrent/{stem}"
     s = json.load(open(f"{run}/summary.json"))
     e = json.load(open(f"{run}/eval.json"))
     ps = [p for p in s["per_session"] if not p.get("error")]
