@@ -102,13 +102,10 @@ void fill_shape(eval_result& r, const experiment_config& cfg) {
   r.input_macs = spikes_in ? 0 : I * H + H * H;
   r.dense_weights = spikes_in ? 0 : I * H + H * H;
   r.input_fan_out = spikes_in ? H : 0;
-  // recurrent: the last layer's synapses onto itself (H x H).
-  const std::uint64_t rec = b.recurrent ? H * H : 0;
-  r.synapses = (L - 1) * H * H + rec + H * A + (spikes_in ? I * H : 0);
+  const std::uint64_t R = b.recurrent ? 1 : 0;  // the recurrent last layer's H x H synapses onto itself
+  r.synapses = (L - 1 + R) * H * H + H * A + (spikes_in ? I * H : 0);
   r.clock_macs = T * r.synapses;
-  // A ReLU network of the same shape: x -> H (W_in) -> H (W_1) -> ... -> H (W_L) -> A (recurrent: plus
-  // W_rec applied once per decision, as an Elman network would).
-  r.ann_macs = I * H + L * H * H + rec + H * A;
+  r.ann_macs = I * H + (L + R) * H * H + H * A;  // ReLU net of this shape: x -> H -> .. -> H (+ W_rec once) -> A
   r.layers_counts.assign(static_cast<std::size_t>(L), {});
   for (std::uint64_t k = 0; k < L; ++k) {
     auto& l = r.layers_counts[k];
