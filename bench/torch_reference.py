@@ -11,6 +11,7 @@ The brain follows docs/training.md (The spiking brain) as spikeworm's engine run
 gets W_1 c + b_1 every step; layer k gets b_k + W_k s_{k-1}(t-1) (one step of synaptic delay); v starts
 at v_rest every decision; v <- (1 - 1/tau) v + v_rest/tau + I; spike when v >= v_th; v <- v (1 - s) +
 v_reset s (the reset is not detached); logits = W_out (spike counts of the last layer) + b_out.
+With recurrent=True ([brain] recurrent), the last layer L also gets W_rec s_L(t-1) (`recurrent.{L-1}.weight`, no bias).
 """
 import argparse
 import json
@@ -54,11 +55,15 @@ class Spike(torch.autograd.Function):
 
 class SpikingBrain(torch.nn.Module):
     def __init__(self, n_obs=2, hidden=128, layers=2, actions=4, steps=100, tau=20.0, v_th=1.0, v_reset=0.0,
-                 v_rest=0.0, surrogate="sigmoid", alpha=1.0, dtype=torch.float64):
+                 v_rest=0.0, surrogate="sigmoid", alpha=1.0, dtype=torch.float64, recurrent=False):
         super().__init__()
         self.input = torch.nn.Linear(n_obs, hidden).to(dtype)
         self.hidden = torch.nn.ModuleList([torch.nn.Linear(hidden, hidden).to(dtype) for _ in range(layers)])
         self.output = torch.nn.Linear(hidden, actions).to(dtype)
+        if recurrent:  # named recurrent.{L-1}.weight, as spikeworm names it
+            self.recurrent = torch.nn.ModuleDict({str(layers - 1): torch.nn.Linear(hidden, hidden, bias=False).to(dtype)})
+        else:
+            self.recurrent = None
         self.steps, self.tau, self.v_th, self.v_reset, self.v_rest = steps, tau, v_th, v_reset, v_rest
         self.surrogate, self.alpha = surrogate, alpha
         self.min_margin = float("inf")  # closest pre-threshold membrane to threshold (fixture sanity)
@@ -75,6 +80,8 @@ class SpikingBrain(torch.nn.Module):
             cur = []
             for k in range(L):
                 inp = i1 if k == 0 else self.hidden[k].bias + prev[k - 1] @ self.hidden[k].weight.T
+                if self.recurrent is not None and k == L - 1:
+                    inp = inp + prev[k] @ self.recurrent[str(k)].weight.T
                 u = decay * v[k] + leak + inp
                 self.min_margin = min(self.min_margin, float((u - self.v_th).abs().min()))
                 s = Spike.apply(u - self.v_th, self.surrogate, self.alpha)
@@ -134,13 +141,43 @@ def make_fixture(path, seed=7):
         if brain.min_margin < 1e-9:
             sys.exit(f"a membrane came within {brain.min_margin} of threshold: pick another seed")
     weights = {name: p.detach().numpy().tolist() for name, p in base.named_parameters()}
+    recurrent = recurrent_fixture(hidden, steps, obs, actions, adv, beta, seed)
     fixture = {"made_by": "bench/torch_reference.py fixture (PyTorch %s, float64 autograd)" % torch.__version__,
                "hidden": hidden, "layers": layers, "steps": steps, "tau_m": 20.0, "v_th": 1.0, "v_reset": 0.0,
                "v_rest": 0.0, "beta": beta, "obs": obs.numpy().tolist(), "actions": actions.tolist(),
-               "rewards": rewards, "advantages": adv.numpy().tolist(), "weights": weights, "cases": cases}
+               "rewards": rewards, "advantages": adv.numpy().tolist(), "weights": weights, "cases": cases,
+               "recurrent": recurrent}
     with open(path, "w") as f:
         json.dump(fixture, f)
     print(f"wrote {path}: {len(cases)} surrogates, min |u - v_th| = {margin:.3g}")
+
+
+def recurrent_fixture(hidden, steps, obs, actions, adv, beta, seed):
+    """The recurrent brain ([brain] recurrent = true) with 1 and 2 layers, on the same episode as the cases."""
+    out = []
+    for layers in (1, 2):
+        torch.manual_seed(seed + layers)
+        base = SpikingBrain(hidden=hidden, layers=layers, steps=steps, recurrent=True)
+        with torch.no_grad():
+            for name, p in base.named_parameters():
+                scale = 1.5 if name.startswith("recurrent") else 3.0
+                p.copy_((p * scale).to(torch.float32).to(torch.float64))
+        cases = []
+        for kind in ("sigmoid", "fast_sigmoid"):
+            brain = SpikingBrain(hidden=hidden, layers=layers, steps=steps, surrogate=kind, alpha=1.0, recurrent=True)
+            brain.load_state_dict(base.state_dict())
+            logits = brain(obs)
+            loss = episode_loss(logits, actions, adv, beta)
+            brain.zero_grad()
+            loss.backward()
+            if brain.min_margin < 1e-9:
+                sys.exit(f"a membrane came within {brain.min_margin} of threshold: pick another seed")
+            grads = {name: p.grad.detach().numpy().tolist() for name, p in brain.named_parameters()}
+            cases.append({"surrogate": kind, "alpha": 1.0, "loss": float(loss),
+                          "logits": logits.detach().numpy().tolist(), "grads": grads, "min_margin": brain.min_margin})
+        weights = {name: p.detach().numpy().tolist() for name, p in base.named_parameters()}
+        out.append({"layers": layers, "weights": weights, "cases": cases})
+    return out
 
 
 class StaticEnv:

@@ -141,6 +141,32 @@ TEST(spiking_brain, gradient_through_spike_train_input_matches_finite_difference
   }
 }
 
+TEST(spiking_brain, recurrent_gradient_matches_finite_differences) {
+  // [brain] recurrent: the last layer also gets W_rec . (its own spikes one step earlier). One layer (the
+  // recurrent layer is layer 1, constant current) and two (fed by the layer below), and a spike-train input.
+  for (int layers : {1, 2}) {
+    for (auto enc : {encoder_kind::current, encoder_kind::rate}) {
+      auto cfg = smoothed(10, layers, 14, {surrogate_kind::sigmoid, 2.0});
+      cfg.recurrent = true;
+      cfg.enc.kind = enc;
+      spiking_brain b(cfg, envs::observation_size, envs::num_actions, 6);
+      ASSERT_EQ(b.params().back().name, fmt::format("recurrent.{}.weight", layers - 1));
+      const double obs[envs::observation_size] = {0.8, 0.45};
+      std::vector<double> x(cfg.enc.output_size(envs::observation_size, cfg.steps));
+      rng r(3, stream_kind::encoder, 0);
+      cfg.enc.encode(obs, cfg.steps, r, x);
+      const double c[envs::num_actions] = {0.3, -1.1, 0.5, 0.2};
+      const double g[2] = {0.4, 0.9};
+      std::vector<std::string> report;
+      const double rel = fd_check(b, x, c, &report, std::span<const double>(g, static_cast<std::size_t>(layers)));
+      EXPECT_LT(rel, 2e-3) << layers << " layers, " << encoder_name(enc) << "\n" << joined(report);
+      double norm = 0;
+      for (double v : b.params().back().grad) norm += v * v;
+      EXPECT_GT(norm, 1e-8) << "the recurrent weights must get a gradient";
+    }
+  }
+}
+
 TEST(mlp_brain, gradient_matches_finite_differences) {
   brain_config cfg;
   cfg.kind = brain_kind::mlp;
@@ -160,6 +186,29 @@ TEST(spiking_brain, hidden_weights_are_the_network_storage) {
   ASSERT_EQ(w.name, "hidden.1.weight");
   EXPECT_EQ(w.value.data(), b.net().weights().data());
   EXPECT_EQ(w.value.size(), b.net().num_synapses());
+}
+
+TEST(spiking_brain, recurrent_weights_are_the_network_storage) {
+  brain_config cfg;
+  cfg.hidden = 8;
+  cfg.recurrent = true;
+  spiking_brain b(cfg, envs::observation_size, envs::num_actions, 1);
+  const auto& w = b.params().back();
+  ASSERT_EQ(w.name, "recurrent.1.weight");
+  ASSERT_EQ(b.net().projections().size(), 2u);
+  const auto m = b.net().projection_matrix(1);
+  EXPECT_EQ(b.net().populations()[b.net().projections()[1].source_pop].name, "L2");
+  EXPECT_EQ(b.net().populations()[b.net().projections()[1].target_pop].name, "L2");
+  EXPECT_EQ(w.value.data(), m.data.data());
+  EXPECT_EQ(w.value.size(), 64u);
+  EXPECT_EQ(b.net().num_synapses(), 128u);  // hidden.1 and the recurrent synapses, autapses included
+  // Initialised by the same rule as the other hidden weights (kaiming: uniform in +-sqrt(6 / H)), times
+  // recurrent_scale (0.3): 64 draws reach beyond half the bound.
+  const double bound = 0.3 * std::sqrt(6.0 / 8);
+  double maxabs = 0;
+  for (float x : w.value) maxabs = std::max(maxabs, std::abs(static_cast<double>(x)));
+  EXPECT_GT(maxabs, 0.5 * bound);
+  EXPECT_LE(maxabs, bound * (1 + 1e-6));
 }
 
 }  // namespace

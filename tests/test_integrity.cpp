@@ -56,6 +56,35 @@ TEST(integrity, weights_and_checkpoint_round_trip) {
   EXPECT_EQ(length, bytes.size());
 }
 
+TEST(integrity, recurrent_weights_round_trip_and_do_not_mix_with_feed_forward_files) {
+  temp_dir t;
+  auto ff = small_config();
+  auto rec = ff;
+  rec.brain.recurrent = true;
+  session a(rec, 0, 3), b(rec, 0, 3), f(ff, 0, 3);  // one session and seed: checkpoints must match them
+  a.run_episode();
+  ASSERT_EQ(a.policy().params().back().name, fmt::format("recurrent.{}.weight", rec.brain.layers - 1));
+  write_weights(t.path() / "rec.bin", a.policy().params());
+  a.save(t.path() / "rec.ckpt");
+  read_weights(t.path() / "rec.bin", b.policy().params());
+  const auto& wa = a.policy().params().back().value;
+  const auto& wb = b.policy().params().back().value;
+  for (std::size_t i = 0; i < wa.size(); ++i) ASSERT_EQ(wa[i], wb[i]);
+  b.load(t.path() / "rec.ckpt");
+  EXPECT_EQ(b.episodes_done(), 1);
+  // A feed-forward file into a recurrent brain, and the other way round: refused, saying why.
+  write_weights(t.path() / "ff.bin", f.policy().params());
+  f.save(t.path() / "ff.ckpt");
+  const auto into_rec = error_of([&] { read_weights(t.path() / "ff.bin", b.policy().params()); });
+  EXPECT_NE(into_rec.find("ff.bin"), std::string::npos) << into_rec;
+  EXPECT_NE(into_rec.find("made with [brain] recurrent = false"), std::string::npos) << into_rec;
+  const auto ckpt_into_rec = error_of([&] { b.load(t.path() / "ff.ckpt"); });
+  EXPECT_NE(ckpt_into_rec.find("made with [brain] recurrent = false"), std::string::npos) << ckpt_into_rec;
+  const auto into_ff = error_of([&] { read_weights(t.path() / "rec.bin", f.policy().params()); });
+  EXPECT_NE(into_ff.find("recurrent = true"), std::string::npos) << into_ff;
+  EXPECT_EQ(b.episodes_done(), 1) << "a refused checkpoint changes nothing";
+}
+
 TEST(integrity, corrupt_length_field_is_refused_before_allocating) {
   temp_dir t;
   const auto cfg = small_config();

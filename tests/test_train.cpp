@@ -11,6 +11,7 @@
 
 #include "helpers.hpp"
 #include "cli_helpers.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
@@ -134,10 +135,28 @@ TEST(train, bad_input_is_named) {
   EXPECT_THAT(err, HasSubstr("brain.init: unknown value 'xavier'"));
   EXPECT_EQ(run({"train", bad("type = \"spiking\"", "type = \"spiking\"\nencoder = \"phase\""), "-q"}, &err), 2);
   EXPECT_THAT(err, HasSubstr("brain.encoder: unknown value 'phase'"));
+  EXPECT_EQ(run({"train", bad("type = \"spiking\"", "type = \"mlp\"\nrecurrent = true"), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("brain.recurrent"));
+  EXPECT_THAT(err, HasSubstr("the MLP has no recurrent layer"));
+  EXPECT_EQ(run({"train", bad("type = \"spiking\"", "type = \"spiking\"\nrecurrent = true\nrecurrent_scale = 0"), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("brain.recurrent_scale"));
   EXPECT_EQ(run({"train", bad("[train]", "[trian]"), "-q"}, &err), 2);
   EXPECT_THAT(err, HasSubstr("trian: unknown key"));
   EXPECT_EQ(run({"train", "--resume", (dir.path() / "nothing").string(), "-q"}, &err), 2);
   EXPECT_THAT(err, HasSubstr("cannot open"));
+}
+
+TEST(train, memory_estimate_counts_the_recurrent_weights) {
+  // [brain] recurrent adds H x H synapses: 28 B per parameter (value, gradient, Adam m and v) and the
+  // graph's 11 B per edge, nothing else.
+  const auto doc = load_config_string(test::small_experiment, "small.toml");
+  auto cfg = read_experiment(table_reader::root(doc));
+  ASSERT_EQ(cfg.brain.kind, brain_kind::spiking);
+  const auto ff = estimate_session_memory(cfg);
+  cfg.brain.recurrent = true;
+  const auto rec = estimate_session_memory(cfg);
+  const std::uint64_t H = static_cast<std::uint64_t>(cfg.brain.hidden);
+  EXPECT_EQ(rec.bytes - ff.bytes, H * H * (28 + 11));
 }
 
 TEST(train, non_finite_gradient_stops_the_session_and_keeps_the_last_checkpoint) {

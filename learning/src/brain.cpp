@@ -30,7 +30,7 @@ std::string_view brain_kind_name(brain_kind k) noexcept { return name_of(brain_n
 
 brain_config read_brain_config(const table_reader& t) {
   t.allow_only({"type", "hidden", "layers", "steps", "dt", "tau_m", "v_th", "v_reset", "v_rest", "surrogate",
-                "surrogate_alpha", "init", "output_scale", "encoder"});
+                "surrogate_alpha", "init", "output_scale", "encoder", "recurrent", "recurrent_scale"});
   brain_config c;
   c.kind = parse_brain_kind(t.choice("type", "spiking", {"spiking", "mlp"}));
   const bool mlp = c.kind == brain_kind::mlp;
@@ -57,6 +57,9 @@ brain_config read_brain_config(const table_reader& t) {
             fmt::format("'{}' makes the input a spike train per step; the MLP takes the constant-input encoders "
                         "(current, population)",
                         enc));
+  c.recurrent = t.boolean("recurrent", false);
+  c.recurrent_scale = t.positive("recurrent_scale", t.number("recurrent_scale", c.recurrent_scale));
+  t.require(!c.recurrent || !mlp, "recurrent", "the MLP has no recurrent layer (type = \"spiking\" only)");
   return c;
 }
 

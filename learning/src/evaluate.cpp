@@ -108,16 +108,16 @@ void fill_shape(eval_result& r, const experiment_config& cfg) {
   r.input_macs = spikes_in ? 0 : I * H + H * H;
   r.dense_weights = spikes_in ? 0 : I * H + H * H;
   r.input_fan_out = spikes_in ? H : 0;
-  r.synapses = (L - 1) * H * H + H * A + (spikes_in ? I * H : 0);
+  const std::uint64_t R = b.recurrent ? 1 : 0;  // the recurrent last layer's H x H synapses onto itself
+  r.synapses = (L - 1 + R) * H * H + H * A + (spikes_in ? I * H : 0);
   r.clock_macs = T * r.synapses;
-  // A ReLU network of the same shape: x -> H (W_in) -> H (W_1) -> ... -> H (W_L) -> A.
-  r.ann_macs = I * H + L * H * H + H * A;
+  r.ann_macs = I * H + (L + R) * H * H + H * A;  // ReLU net of this shape: x -> H -> .. -> H (+ W_rec once) -> A
   r.layers_counts.assign(static_cast<std::size_t>(L), {});
   for (std::uint64_t k = 0; k < L; ++k) {
     auto& l = r.layers_counts[k];
     l.name = fmt::format("L{}", k + 1);
     l.neurons = H;
-    l.fan_out = k + 1 < L ? H : A;
+    l.fan_out = (k + 1 < L ? H : A) + (b.recurrent && k + 1 == L ? H : 0);
   }
 }
 

@@ -1,6 +1,7 @@
 // Checkpoints ("SWCK" v2) and weights ("SWWT" v2): the layouts of docs/training.md, "File formats".
 // Readers check magic, version, total length and checksum before interpreting anything, bound every length
 // field by the bytes left, and refuse non-finite values, naming the file and tensor.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -154,6 +155,16 @@ episode_record read_record(reader& r) {
   return e;
 }
 
+// The likely cause of a tensor count that differs by one: the recurrent layer ([brain] recurrent).
+std::string tensor_hint(const std::vector<param_tensor>& params, std::uint32_t n) {
+  const bool rec = std::any_of(params.begin(), params.end(), [](const param_tensor& p) { return p.name.starts_with("recurrent."); });
+  if (rec && n + 1 == params.size())
+    return ": the file has no recurrent weights (made with [brain] recurrent = false), the brain has recurrent = true";
+  if (!rec && n == params.size() + 1)
+    return ": the file has one more tensor (made with [brain] recurrent = true?), the brain has recurrent = false";
+  return "";
+}
+
 }  // namespace
 
 void session::save(const std::filesystem::path& file) const {
@@ -199,7 +210,9 @@ void session::save(const std::filesystem::path& file) const {
 
 // A checkpoint's tensors (value, gradient, Adam m and v) for `params`, read and checked into locals.
 static std::vector<tensor_state> read_tensor_states(reader& r, const std::vector<param_tensor>& params, std::string_view what) {
-  if (r.pod<std::uint32_t>() != params.size()) throw error(fmt::format("{}: checkpoint of another {}", r.file, what));
+  if (const auto n = r.pod<std::uint32_t>(); n != params.size())
+    throw error(fmt::format("{}: checkpoint of another {} ({} tensors, the {} has {}{})", r.file, what, n, what,
+                            params.size(), tensor_hint(params, n)));
   std::vector<tensor_state> state(params.size());
   for (std::size_t k = 0; k < params.size(); ++k) {
     if (r.str() != params[k].name) throw error(fmt::format("{}: checkpoint of another {}", r.file, what));
@@ -286,7 +299,7 @@ void write_weights(const std::filesystem::path& file, const std::vector<param_te
 void read_weights(const std::filesystem::path& file, std::vector<param_tensor>& params) {
   reader r = open_verified(file, weights_magic, "weights file");
   const auto n = r.pod<std::uint32_t>();
-  if (n != params.size()) throw error(fmt::format("{}: {} tensors, the brain has {}", r.file, n, params.size()));
+  if (n != params.size()) throw error(fmt::format("{}: {} tensors, the brain has {}{}", r.file, n, params.size(), tensor_hint(params, n)));
   std::vector<std::vector<float>> values(params.size());
   for (std::size_t k = 0; k < params.size(); ++k) {
     const auto& p = params[k];

@@ -11,7 +11,6 @@
 
 namespace spikeworm {
 
-
 // The surrogate derivative of a whole row of membranes, with Eigen's vectorised exp.
 void spiking_brain::surrogate_row(std::span<const float> u, double th, std::vector<double>& out) {
   const auto n = static_cast<Eigen::Index>(u.size());
@@ -57,8 +56,10 @@ std::unique_ptr<network> hidden_network(const brain_config& cfg, const lif_lower
     p.lif = lif;
     p.init_v = value_spec::constant(cfg.lif.v_rest);
     // Layers above the first get input from a dense all-to-all projection nearly every step: the event
-    // engine steps them clock-driven (vectorised); layer 1 (a constant current) stays lazy: 1 update per spike.
-    if (k > 0) p.update = update_mode::clock;
+    // engine steps them clock-driven (vectorised); layer 1 (a constant current) stays lazy: 1 update per spike,
+    // unless it is the recurrent layer (then it gets input nearly every step too, and the lazy closed-form
+    // decay between inputs would not round as the trainer's step does).
+    if (k > 0 || (cfg.recurrent && k + 1 == cfg.layers)) p.update = update_mode::clock;
     pops.push_back(std::move(p));
     if (k > 0) projs.push_back(one_step(fmt::format("L{}", k), fmt::format("L{}", k + 1)));
   }
@@ -72,6 +73,9 @@ std::unique_ptr<network> hidden_network(const brain_config& cfg, const lif_lower
     pops.push_back(std::move(in));
     projs.push_back(one_step(fmt::format("IN"), fmt::format("L{}", 1)));
   }
+  // Recurrent synapses of the last layer onto itself (the last projection). Only the last layer: its spikes
+  // have no other projection, so its outgoing synapses stay one contiguous matrix (the tensor's storage).
+  if (cfg.recurrent) projs.push_back(one_step(fmt::format("L{}", cfg.layers), fmt::format("L{}", cfg.layers)));
   return std::make_unique<network>(std::move(pops), std::move(projs), cfg.dt_ms, seed);
 }
 
@@ -107,17 +111,23 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
   for (int k = 1; k < L_; ++k) dense(fmt::format("hidden.{}.bias", k), H, 1);
   p_out_w_ = dense("output.weight", A, H);
   p_out_b_ = dense("output.bias", A, 1);
-  p_w_first_ = params_.size();
-  for (int k = 1; k < L_; ++k) {
-    auto m = net_->projection_matrix(static_cast<std::size_t>(k - 1));
+  auto synapses = [&](std::string name, std::size_t projection) {
+    auto m = net_->projection_matrix(projection);
     param_tensor p;
-    p.name = fmt::format("hidden.{}.weight", k);
+    p.name = std::move(name);
     p.value = m.data;
     p.grad.assign(m.data.size(), 0.0);
     p.rows = H;
     p.cols = H;
     p.transposed = true;  // the graph stores [source][target]
     params_.push_back(std::move(p));
+  };
+  p_w_first_ = params_.size();
+  for (int k = 1; k < L_; ++k) synapses(fmt::format("hidden.{}.weight", k), static_cast<std::size_t>(k - 1));
+  rec_ = cfg.recurrent;
+  if (rec_) {
+    p_rec_ = params_.size();
+    synapses(fmt::format("recurrent.{}.weight", L_ - 1), net_->projections().size() - 1);
   }
   // Initialise in a fixed order: input, hidden.0, hidden.k, output.
   rng r(seed, stream_kind::init_weights);
@@ -127,11 +137,19 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
   for (std::size_t i = 0; i < layers.size(); ++i)
     init_linear(params_[layers[i].first], params_[layers[i].second], cfg.init,
                 i + 1 == layers.size() ? cfg.output_scale : 1.0, r);
+  if (rec_) {
+    // Then the recurrent weights, by the same rule (no bias), scaled by recurrent_scale.
+    param_tensor no_bias;
+    auto& w = params_[p_rec_];
+    init_linear(w, no_bias, cfg.init, 1.0, r);
+    for (auto& x : w.value) x = static_cast<float>(cfg.recurrent_scale * static_cast<double>(x));
+  }
 
   c_.resize(H); i1_.resize(H); v_.resize(H * L_); count_.resize(H); syn_.resize(H);
   gv_.resize(H);
   gcount_.resize(H); gi1_.resize(H); gc_.resize(H); deriv_.resize(T_ * H);
   gu_all_.resize(T_ * H); gs_in_.resize(T_ * H); gs_ext_.resize(H); gu_row_f_.resize(H);
+  rec_g_.resize(static_cast<Eigen::Index>(H));
   act_.spikes_per_layer.assign(L_, 0);
   layer_sum_.assign(L_, 0.0);
   prev_fired_.resize(L_);
@@ -211,14 +229,33 @@ void spiking_brain::input_current(std::span<const double> obs) {
   }
 }
 
-// Synaptic input of layer k at step t: b_k + W_k . s_{k-1}(t-1), summed in ascending source order like the
-// engine (layer 1: its constant current, or the input spikes through the folded synapses).
+// Synaptic input of layer k at step t: b_k + W_k . s_{k-1}(t-1) (+ W_rec . s_k(t-1) for the recurrent layer),
+// summed in ascending source order like the engine (layer 1: its constant current, or the input spikes
+// through the folded synapses; the input population IN comes after the layers).
 const double* spiking_brain::layer_input(int k, std::size_t t, std::span<const double> obs) {
   const std::size_t H = H_;
+  const bool rec = rec_ && k == L_ - 1;
+  if (k == 0 && cfg_.enc.constant_input() && !rec) return i1_.data();
+  std::fill(syn_.begin(), syn_.end(), 0.0);
+  auto add_rows = [&](const param_tensor& w, int source) {
+    if (!cfg_.smooth) {
+      for (std::uint32_t i : prev_fired_[source]) {
+        const float* wrow = w.value.data() + static_cast<std::size_t>(i) * H;
+        for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
+      }
+    } else {
+      for (std::size_t i = 0; i < H; ++i) {
+        const double si = prev_s_[source * H + i];
+        const float* wrow = w.value.data() + i * H;
+        for (std::size_t j = 0; j < H; ++j) syn_[j] += si * static_cast<double>(wrow[j]);
+      }
+    }
+  };
+  if (k > 0) add_rows(params_[p_w_first_ + k - 1], k - 1);
+  if (rec) add_rows(params_[p_rec_], k);
   if (k == 0 && !cfg_.enc.constant_input()) {
     // Input spikes x_{t-1} through the folded input synapses (one step of delay, like every projection):
     // b_f + sum over the inputs that spiked (ascending) of W_f.
-    std::fill(syn_.begin(), syn_.end(), 0.0);
     const double* x = obs.data() + (t == 0 ? 0 : t - 1) * static_cast<std::size_t>(n_obs_);
     for (int i = 0; i < n_obs_; ++i) {
       if (t == 0 || x[i] == 0.0) continue;
@@ -228,20 +265,9 @@ const double* spiking_brain::layer_input(int k, std::size_t t, std::span<const d
     for (std::size_t j = 0; j < H; ++j) syn_[j] = bf_[j] + syn_[j];
     return syn_.data();
   }
-  if (k == 0) return i1_.data();
-  const auto& w = params_[p_w_first_ + k - 1];
-  std::fill(syn_.begin(), syn_.end(), 0.0);
-  if (!cfg_.smooth) {
-    for (std::uint32_t i : prev_fired_[k - 1]) {
-      const float* wrow = w.value.data() + static_cast<std::size_t>(i) * H;
-      for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
-    }
-  } else {
-    for (std::size_t i = 0; i < H; ++i) {
-      const double si = prev_s_[(k - 1) * H + i];
-      const float* wrow = w.value.data() + i * H;
-      for (std::size_t j = 0; j < H; ++j) syn_[j] += si * static_cast<double>(wrow[j]);
-    }
+  if (k == 0) {
+    for (std::size_t j = 0; j < H; ++j) syn_[j] = i1_[j] + syn_[j];
+    return syn_.data();
   }
   const auto& b = params_[p_b_first_ + k];
   for (std::size_t j = 0; j < H; ++j) syn_[j] = static_cast<double>(b.value[j]) + syn_[j];
@@ -291,6 +317,7 @@ void spiking_brain::layer_step(int k, std::size_t t, const double* in, spike_tap
     for (std::size_t j = 0; j < H; ++j) layer_sum_[k] += sk[j];
   else layer_sum_[k] += static_cast<double>(fired.size());
   if (k + 1 < L_) act_.sops += fired.size() * H;
+  if (rec_ && k == L_ - 1) act_.sops += fired.size() * H;  // the recurrent synapses
   if (tape) {
     const std::size_t at = static_cast<std::size_t>(k) * T + t;
     tape->fired_begin[at] = static_cast<std::uint32_t>(tape->fired.size());
@@ -429,10 +456,13 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
       // An activity penalty on this layer's spike count adds the same dL/ds to every spike.
       if (!g_spikes.empty() && g_spikes[k] != 0.0)
         for (std::size_t j = 0; j < H; ++j) gs_ext_[j] += g_spikes[k];
+      // The recurrent layer's spikes at t drive itself at t + 1: dL/ds(t) += W_rec dL/du(t+1).
+      if (rec_ && k == L_ - 1 && t + 1 < T) add_recurrent_input(t);
       const std::size_t row = block + t * H;
       if (smooth) recur_step(tape.u.data() + row, tape.s.data() + row, t, gv);
       else recur_step(tape.u.data() + row, tape.spiked.data() + row, t, gv);
     }
+    if (rec_ && k == L_ - 1) synapse_gradient(tape, k, params_[p_rec_]);
     if (k == 0) {
       if (cfg_.enc.constant_input()) {
         for (std::size_t t = 0; t < T; ++t)
@@ -452,34 +482,12 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
 // The gradients of layer k's input (k >= 1) from gu_all_ = dL/du_k: b_k, W_k, and dL/ds_{k-1} into gs_in_.
 void spiking_brain::hidden_gradients(const spike_tape& tape, int k) {
   const std::size_t H = H_, T = T_;
-  const bool smooth = cfg_.smooth;
   // Input of layer k at t: b_k + W_k . s_{k-1}(t-1).
   auto& pb = params_[p_b_first_ + k];
   for (std::size_t t = 0; t < T; ++t)
     for (std::size_t j = 0; j < H; ++j) pb.grad[j] += gu_all_[t * H + j];
   auto& pw = params_[p_w_first_ + k - 1];
-  const std::size_t prev_block = static_cast<std::size_t>(k - 1) * T * H;
-  // Weight gradient [source i][target j] += s_{k-1}(t-1)[i] gu(t)[j]: only the rows of sources that
-  // spiked (spikes are 0/1), accumulated in float for this decision, then added to the gradient.
-  gw_f_.assign(H * H, 0.0f);
-  for (std::size_t t = 1; t < T; ++t) {
-    const double* gu = gu_all_.data() + t * H;
-    for (std::size_t j = 0; j < H; ++j) gu_row_f_[j] = static_cast<float>(gu[j]);
-    if (!smooth) {
-      const std::size_t at = static_cast<std::size_t>(k - 1) * T + (t - 1);
-      for (std::uint32_t f = tape.fired_begin[at]; f < tape.fired_end[at]; ++f) {
-        float* __restrict gw = gw_f_.data() + static_cast<std::size_t>(tape.fired[f]) * H;
-        for (std::size_t j = 0; j < H; ++j) gw[j] += gu_row_f_[j];
-      }
-    } else {
-      for (std::size_t i = 0; i < H; ++i) {
-        const float si = tape.s[prev_block + (t - 1) * H + i];  // smooth mode only
-        float* __restrict gw = gw_f_.data() + i * H;
-        for (std::size_t j = 0; j < H; ++j) gw[j] += si * gu_row_f_[j];
-      }
-    }
-  }
-  for (std::size_t x = 0; x < H * H; ++x) pw.grad[x] += static_cast<double>(gw_f_[x]);
+  synapse_gradient(tape, k - 1, pw);
   // dL/ds_{k-1}(t-1) = W_k[i][:] . gu(t): row t of GU_k W_k^T, stored at row t for the layer below.
   {
     using mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

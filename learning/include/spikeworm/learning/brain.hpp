@@ -51,6 +51,8 @@ struct brain_config {
   double output_scale = 0.01;    // kaiming: output weights scaled by this
   bool smooth = false;           // tests only: spikes replaced by surrogate.smooth (differentiable forward)
   encoder enc;                   // observation -> input vector (current or population)
+  bool recurrent = false;        // spiking: the last hidden layer also gets its own spikes one step earlier
+  double recurrent_scale = 0.3;  // spiking, recurrent: the recurrent weights' initial values are scaled by this
 };
 
 brain_config read_brain_config(const table_reader& t);  // the [brain] table

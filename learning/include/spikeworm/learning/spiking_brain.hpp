@@ -11,6 +11,7 @@ namespace spikeworm {
 // obs -> c = W_in obs + b_in -> LIF layer 1 driven by the constant current W_1 c + b_1 -> LIF layer k
 // receives b_k + W_k . spikes of layer k-1 one step earlier (the engine's delay of one step) -> logits =
 // W_out . (spike counts of the last layer over T steps) + b_out. Membranes start at v_rest every decision.
+// recurrent: the last layer also gets W_rec . (its own spikes one step earlier), synapses L_L -> L_L.
 // What the backward pass needs of one decision's forward pass.
 struct spike_tape {
   std::vector<double> obs, c, counts;  // input, W_in obs + b_in, last-layer spike counts
@@ -33,7 +34,8 @@ class spiking_brain final : public brain {
                       std::span<const double> g_spikes = {}) override;
   void release_tapes() override;
 
-  // The engine network: populations "L1".."LL" (lif), projections L_k -> L_{k+1} (all_to_all).
+  // The engine network: populations "L1".."LL" (lif), projections L_k -> L_{k+1} (all_to_all), and with
+  // `recurrent` L_L -> L_L (all_to_all, autapses included).
   network& net() noexcept { return *net_; }
   const network& net() const noexcept { return *net_; }
   // The constant current into layer 1 for an observation, and the constant current (bias) of layer k.
@@ -61,6 +63,8 @@ class spiking_brain final : public brain {
   void readout(std::span<double> logits) const;
   void backward_tape(const spike_tape& tape, std::span<const double> g_logits, std::span<const double> g_spikes);
   void hidden_gradients(const spike_tape& tape, int k);
+  void synapse_gradient(const spike_tape& tape, int source_layer, param_tensor& pw);
+  void add_recurrent_input(std::size_t t);
   void input_gradients(const spike_tape& tape);
   template <class Spike>
   void recur_step(const float* u, const Spike* sp, std::size_t t, double* gv);
@@ -75,6 +79,8 @@ class spiking_brain final : public brain {
   std::vector<float> dense_;
   // indices into params_
   std::size_t p_in_w_ = 0, p_in_b_ = 0, p_w1_ = 0, p_b_first_ = 0, p_w_first_ = 0, p_out_w_ = 0, p_out_b_ = 0;
+  std::size_t p_rec_ = 0;  // recurrent.{L-1}.weight (recurrent brains only)
+  bool rec_ = false;
   // work buffers and tape: [layer][t][H]
   std::vector<double> c_, i1_, v_, count_, syn_, layer_sum_;
   std::span<float> wf_;             // spike-train encoders: folded input weights W_1 W_in, [input][neuron]
@@ -88,6 +94,7 @@ class spiking_brain final : public brain {
   std::vector<float> gw_f_, gu_row_f_;
   Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> gu_f_, gs_f_;  // GEMM operands
   Eigen::ArrayXf sig_;
+  Eigen::VectorXf rec_g_;  // W_rec . dL/du(t+1), one step of the recurrent layer's backward pass
 };
 
 }  // namespace spikeworm
