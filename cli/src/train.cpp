@@ -77,6 +77,11 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
     bar->update(p.done, fmt::format("{}/{} episodes", p.done, p.total));
   });
   if (bar) bar->finish();
+  if (r.interrupted && r.cfg.train.algorithm == train_algorithm::cmaes) {
+    err << fmt::format("spikeworm: interrupted by signal {}: CMA-ES runs have no checkpoints, nothing was written\n",
+                       r.interrupted);
+    return 128 + r.interrupted;
+  }
   if (r.interrupted) {
     err << fmt::format("spikeworm: interrupted by signal {}: every running session wrote its checkpoint at its "
                        "episode boundary; continue with: spikeworm train --resume {}\n",

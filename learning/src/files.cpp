@@ -157,6 +157,8 @@ episode_record read_record(reader& r) {
 }  // namespace
 
 void session::save(const std::filesystem::path& file) const {
+  if (cfg_.train.algorithm == train_algorithm::cmaes)
+    throw error(fmt::format("{}: CMA-ES sessions have no checkpoints (docs/training.md)", file.string()));
   writer w(ckpt_magic, config_hash_);
   w.pod(static_cast<std::int32_t>(index_));
   w.pod(seed_);

@@ -3,13 +3,20 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "spikeworm/learning/brain.hpp"
+#include "spikeworm/learning/cmaes.hpp"
 
 namespace spikeworm {
 
 class table_reader;
+
+// The training algorithm (the [train] key `algorithm`): REINFORCE with surrogate gradients, or CMA-ES over the
+// same parameters (docs/training.md, "Gradient-free learning (CMA-ES)").
+enum class train_algorithm : std::uint8_t { reinforce, cmaes };
+std::string_view train_algorithm_name(train_algorithm a) noexcept;
 
 // Every hyperparameter of the learning rule; the defaults are those of docs/training.md.
 struct train_config {
@@ -34,6 +41,13 @@ struct train_config {
   // (neurons x steps), added to the loss as a mean over the episode's decisions. 0 disables it.
   double activity_l1 = 0.0;
   double activity_target = 0.0;
+  // CMA-ES (algorithm = cmaes): initial step size, population (0: 4 + floor(3 ln n)), greedy episodes per
+  // fitness evaluation, and the covariance model.
+  train_algorithm algorithm = train_algorithm::reinforce;
+  double cma_sigma0 = 0.1;
+  int cma_population = 0;
+  int cma_episodes_per_eval = 4;
+  cma_covariance cma_cov = cma_covariance::automatic;
 };
 
 train_config read_train_config(const table_reader& t);  // the [train] table
