@@ -7,9 +7,12 @@
 #include <Eigen/QR>
 #include <gtest/gtest.h>
 
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/random.hpp"
 #include "spikeworm/learning/cmaes.hpp"
+#include "spikeworm/learning/evaluate.hpp"
+#include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
 namespace {
@@ -176,6 +179,65 @@ TEST(cmaes, tell_refuses_non_finite_fitness_and_wrong_sizes) {
   std::vector<double> f(static_cast<std::size_t>(es.lambda()), 1.0);
   f[1] = std::nan("");
   EXPECT_THROW(es.tell(f), error);
+}
+
+// A CMA-ES session's generation against the strategy run by hand: the candidates come from the session's
+// seed, a candidate's fitness is minus the mean reward of its episodes (the records' loss), and after the
+// generation the brain (the network of record) holds the updated mean.
+TEST(cmaes, session_generation_follows_the_strategy) {
+  const std::string text = R"([env]
+kind = "static"
+preset = "medium"
+[brain]
+type = "spiking"
+hidden = 8
+layers = 1
+steps = 10
+[train]
+algorithm = "cmaes"
+episodes = 100
+cma_sigma0 = 0.2
+cma_population = 5
+cma_episodes_per_eval = 3
+)";
+  const auto doc = load_config_string(text, "cma.toml");
+  const auto cfg = read_experiment(table_reader::root(doc));
+  session s(cfg, 0, 11);
+  std::vector<double> x0;
+  for (const auto& p : s.policy().params()) x0.insert(x0.end(), p.value.begin(), p.value.end());
+  const int lambda = 5, k = 3;
+  std::vector<episode_record> recs;
+  for (int e = 0; e < lambda * k; ++e) recs.push_back(s.run_episode());
+  cmaes es(x0, 0.2, lambda, cma_covariance::automatic, 11);
+  const Eigen::MatrixXd cand = es.ask();
+  std::vector<double> fit(lambda);
+  for (int c = 0; c < lambda; ++c) {
+    double mean = 0;
+    for (int j = 0; j < k; ++j) mean += recs[c * k + j].reward / k;
+    for (int j = 0; j < k; ++j) {
+      EXPECT_EQ(recs[c * k + j].episode, c * k + j);
+      EXPECT_DOUBLE_EQ(recs[c * k + j].loss, -mean);
+      EXPECT_EQ(recs[c * k + j].lr, 0.2);
+    }
+    fit[c] = recs[c * k].loss;
+  }
+  // Candidate 0 replayed independently: evaluation's greedy episodes 0..2 with seed 11 start from the
+  // session's episode seeds of its episodes 0..2 (envs::episode_seed(11, e)); dense engine = the same pass.
+  auto replay = make_brain(cfg.brain, 99);
+  std::size_t i = 0;
+  for (auto& p : replay->params())
+    for (auto& v : p.value) v = static_cast<float>(cand(static_cast<Eigen::Index>(i++), 0));
+  eval_options eo;
+  eo.engine = eval_engine::dense;
+  eo.episodes = k;
+  eo.seed = 11;
+  const auto ev = evaluate(cfg, *replay, eo);
+  EXPECT_NEAR(ev.mean_reward, -fit[0], 1e-9);
+  es.tell(fit);
+  i = 0;
+  for (const auto& p : s.policy().params())
+    for (float v : p.value) EXPECT_EQ(v, static_cast<float>(es.mean()[static_cast<Eigen::Index>(i++)]));
+  EXPECT_GT((es.mean() - Eigen::Map<const Eigen::VectorXd>(x0.data(), static_cast<Eigen::Index>(x0.size()))).norm(), 0.0);
 }
 
 }  // namespace

@@ -54,7 +54,6 @@ train_config read_train_config(const table_reader& t) {
   c.algorithm = t.choice("algorithm", "reinforce", {"reinforce", "cmaes"}) == "cmaes" ? train_algorithm::cmaes
                                                                                      : train_algorithm::reinforce;
   c.cma_sigma0 = t.positive("cma_sigma0", t.number("cma_sigma0", c.cma_sigma0));
-  t.require(std::isfinite(c.cma_sigma0), "cma_sigma0", fmt::format("must be finite, got {}", c.cma_sigma0));
   const auto pop = t.integer("cma_population", c.cma_population);
   t.require(pop == 0 || (pop >= 2 && pop <= 100000), "cma_population",
             fmt::format("must be 0 (the default 4 + floor(3 ln n)) or in [2, 100000], got {}", pop));

@@ -44,9 +44,9 @@ struct train_config {
   // CMA-ES (algorithm = cmaes): initial step size, population (0: 4 + floor(3 ln n)), greedy episodes per
   // fitness evaluation, and the covariance model.
   train_algorithm algorithm = train_algorithm::reinforce;
-  double cma_sigma0 = 0.1;
+  double cma_sigma0 = 0.01;
   int cma_population = 0;
-  int cma_episodes_per_eval = 4;
+  int cma_episodes_per_eval = 1;
   cma_covariance cma_cov = cma_covariance::automatic;
 };
 
