@@ -12,7 +12,7 @@
 namespace spikeworm::cli {
 
 void add_train(CLI::App& app, train_args& a) {
-  auto* c = app.add_subcommand("train", "Train spiking or MLP brains with REINFORCE on a navigation task");
+  auto* c = app.add_subcommand("train", "Train spiking or MLP brains with REINFORCE or CMA-ES on a navigation task");
   c->add_option("config", a.opt.config, "experiment configuration (TOML with [env], [brain], [train])");
   c->add_option("--sessions", a.opt.sessions, "independent sessions, seeds S..S+K-1 (default: [train] sessions)")
       ->check(CLI::Range(1, 10000));
