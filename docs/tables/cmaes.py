@@ -3,7 +3,7 @@
 docs/training.md's comparison table ("Gradient-free learning (CMA-ES)"). Runs go to runs/cmaes/NAME (full
 budget), runs/cmaes/NAME_half and NAME_quarter (a half and a quarter of the budget: the same search stopped
 earlier, since neither method's schedule depends on the budget); each is trained with `spikeworm train CONFIG --episodes N --sessions K
---threads 2 --force -q` and its final greedy evaluation (20 episodes per agent). About 10 minutes on 2 cores.
+--threads 2 --force -q` and its final greedy evaluation (20 episodes per agent). About 12 minutes on 2 cores.
 
 Sample efficiency: the first episode at which the success rate of the last 20 episodes played in training
 reaches 0.9 (REINFORCE: sampled actions of the network being trained; CMA-ES: greedy episodes of the search's
@@ -21,8 +21,8 @@ from common import ROOT, load
 BIN = os.environ.get("SPIKEWORM_BIN", os.path.join(ROOT, "build/cli/spikeworm"))
 # (label, config, brain, episodes, sessions)
 RUNS = [
-    ("REINFORCE", "configs/spiking_static_medium.toml", "2 x 128, T 100 (33,924 parameters)", 400, 5),
-    ("CMA-ES (separable)", "configs/cmaes_static_medium.toml", "2 x 128, T 100 (33,924 parameters)", 400, 5),
+    ("REINFORCE", "configs/spiking_static_medium.toml", "2 x 128, T 100 (33,924 parameters)", 400, 10),
+    ("CMA-ES (separable)", "configs/cmaes_static_medium.toml", "2 x 128, T 100 (33,924 parameters)", 400, 10),
     ("REINFORCE", "configs/spiking_small_static_medium.toml", "1 x 16, T 25 (388 parameters)", 1000, 10),
     ("CMA-ES (separable)", "configs/cmaes_small_static_medium.toml", "1 x 16, T 25 (388 parameters)", 1000, 10),
 ]

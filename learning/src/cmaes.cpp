@@ -136,8 +136,7 @@ void cmaes::tell(std::span<const double> fitness) {
 }
 
 void cmaes::decompose() {
-  C_ = C_.triangularView<Eigen::Upper>();
-  C_ = C_.selfadjointView<Eigen::Upper>();  // enforce symmetry
+  // C is symmetric by construction (every update adds symmetric terms); the solver reads its lower triangle.
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(C_);
   if (es.info() != Eigen::Success) throw error(fmt::format("cmaes: eigendecomposition failed at generation {}", gen_));
   B_ = es.eigenvectors();
