@@ -65,6 +65,10 @@ run_meta resolve(const train_options& opt, train_result& r, std::string& config_
   }
   if (opt.episodes > 0) meta.episodes = opt.episodes;
   if (opt.checkpoint_every > 0) meta.checkpoint_every = opt.checkpoint_every;
+  if (r.cfg.train.algorithm == train_algorithm::cmaes && (resume || meta.checkpoint_every > 0))
+    throw error(fmt::format("{}: CMA-ES runs (train.algorithm = \"cmaes\") have no checkpoints, so neither --resume "
+                            "nor --checkpoint-every applies (docs/training.md)",
+                            r.config_path.string()));
   r.cfg.train.episodes = meta.episodes;
   r.sessions = meta.sessions;
   r.episodes = meta.episodes;
@@ -93,6 +97,8 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
       owned = std::make_unique<session>(r.cfg, static_cast<int>(k), meta.seed + k);
       auto& s = *owned;
       s.set_config_hash(meta.config_hash);
+      const bool cma = r.cfg.train.algorithm == train_algorithm::cmaes;  // no checkpoints (docs/training.md)
+      s.set_threads(std::max(1, r.threads / std::max(1, std::min(r.threads, meta.sessions))));
       if (resume && fs::exists(checkpoint_of(r.dir, k))) {
         s.load(checkpoint_of(r.dir, k));
         r.per_session[k].checkpoint_episode = s.episodes_done();
@@ -112,7 +118,7 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
           r.per_session[k].checkpoint_episode = s.episodes_done();
         }
       }
-      if (s.episodes_done() > std::max(0, r.per_session[k].checkpoint_episode)) {
+      if (!cma && s.episodes_done() > std::max(0, r.per_session[k].checkpoint_episode)) {
         s.save(checkpoint_of(r.dir, k));
         r.per_session[k].checkpoint_episode = s.episodes_done();
       }
@@ -324,6 +330,7 @@ train_result train(const train_options& opt, const train_callback& progress) {
   }
   const nlohmann::json per_session = write_sessions_csv(r);
   nlohmann::json summary{{"config", r.config_path.string()}, {"brain", std::string(brain_kind_name(r.cfg.brain.kind))},
+                         {"algorithm", std::string(train_algorithm_name(r.cfg.train.algorithm))},
                          {"env", envs::kind_name(r.cfg.env.kind)}, {"preset", r.cfg.env.preset},
                          {"sessions", meta.sessions}, {"episodes", meta.episodes}, {"seed", meta.seed},
                          {"threads", r.threads}, {"optimum", r.optimum}, {"wall_seconds", r.wall_seconds},

@@ -28,6 +28,7 @@ struct columns {
 };
 
 std::string session_rows(const train_result& r, columns& c) {
+  const bool cma = r.cfg.train.algorithm == train_algorithm::cmaes;
   std::string out;
   // The layer count comes from the config: a session that failed before its first episode has no rates.
   const std::size_t layers = r.cfg.brain.kind == brain_kind::spiking ? static_cast<std::size_t>(r.cfg.brain.layers) : 0;
@@ -73,11 +74,11 @@ std::string session_rows(const train_result& r, columns& c) {
     c.eps.push_back(eps);
   }
   out += fmt::format(
-      "success, last30: success rate over all episodes and over the last 30 (sampled actions); steps30: mean\n"
+      "success, last30: success rate over all episodes and over the last 30 ({}); steps30: mean\n"
       "steps of the last-30 successes; eff: {} efficiency; conv: convergence run, the first episode (>= 20)\n"
       "that starts 10 successes in a row (-1: none); post SR, post var: success rate from conv on and its variance\n"
       "SR (1 - SR); composite: docs/training.md; L1 [Hz]..: hidden-layer firing rates{}\n",
-      r.foraging ? "distance" : "path",
+      cma ? "greedy, CMA-ES candidates" : "sampled actions", r.foraging ? "distance" : "path",
       r.final_eval > 0 ? ";\ngreedy, steps: greedy evaluation success and mean steps of its successes" : "");
   return out;
 }
@@ -99,6 +100,7 @@ std::string failure_note(const train_result& r, std::size_t k) {
 }
 
 std::string train_report(const train_result& r) {
+  const bool cma = r.cfg.train.algorithm == train_algorithm::cmaes;
   std::string out = fmt::format("{} on {} ({}), {} sessions x {} episodes, {} threads\n\n",
                                 brain_kind_name(r.cfg.brain.kind), envs::kind_name(r.cfg.env.kind), r.cfg.env.preset,
                                 r.sessions, r.episodes, r.threads);
@@ -132,7 +134,8 @@ std::string train_report(const train_result& r) {
     row(fmt::format("firing rate L{} [Hz]", l + 1), stats(c.rate[l], ".2f"));
   row("wall time per session [s]", stats(c.wall, ".2f") + fmt::format("   all: {:.2f} s", r.wall_seconds));
   row("episodes per second", stats(c.eps, ".2f"));
-  out += fmt::format("\nwrote {}/{{episodes.csv, sessions.csv, summary.json, weights/, checkpoints/}}\n", r.dir.string());
+  out += fmt::format("\nwrote {}/{{episodes.csv, sessions.csv, summary.json, weights/{}}}\n", r.dir.string(),
+                     cma ? "" : ", checkpoints/");
   return out;
 }
 

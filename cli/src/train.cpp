@@ -12,7 +12,7 @@
 namespace spikeworm::cli {
 
 void add_train(CLI::App& app, train_args& a) {
-  auto* c = app.add_subcommand("train", "Train spiking or MLP brains with REINFORCE on a navigation task");
+  auto* c = app.add_subcommand("train", "Train spiking or MLP brains with REINFORCE or CMA-ES on a navigation task");
   c->add_option("config", a.opt.config, "experiment configuration (TOML with [env], [brain], [train])");
   c->add_option("--sessions", a.opt.sessions, "independent sessions, seeds S..S+K-1 (default: [train] sessions)")
       ->check(CLI::Range(1, 10000));
@@ -77,6 +77,11 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
     bar->update(p.done, fmt::format("{}/{} episodes", p.done, p.total));
   });
   if (bar) bar->finish();
+  if (r.interrupted && r.cfg.train.algorithm == train_algorithm::cmaes) {
+    err << fmt::format("spikeworm: interrupted by signal {}: CMA-ES runs have no checkpoints, nothing was written\n",
+                       r.interrupted);
+    return 128 + r.interrupted;
+  }
   if (r.interrupted) {
     err << fmt::format("spikeworm: interrupted by signal {}: every running session wrote its checkpoint at its "
                        "episode boundary; continue with: spikeworm train --resume {}\n",

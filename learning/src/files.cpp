@@ -168,6 +168,8 @@ std::string tensor_hint(const std::vector<param_tensor>& params, std::uint32_t n
 }  // namespace
 
 void session::save(const std::filesystem::path& file) const {
+  if (cfg_.train.algorithm == train_algorithm::cmaes)
+    throw error(fmt::format("{}: CMA-ES sessions have no checkpoints (docs/training.md)", file.string()));
   writer w(ckpt_magic, config_hash_);
   w.pod(static_cast<std::int32_t>(index_));
   w.pod(seed_);

@@ -15,7 +15,8 @@ train_config read_train_config(const table_reader& t) {
   t.allow_only({"episodes", "sessions", "seed", "gamma", "normalize_returns", "baseline_alpha", "subtract_baseline", "entropy_beta",
                 "entropy_beta_final", "entropy_decay_episodes", "learning_rate", "lr_decay_rate", "value_clip",
                 "norm_clip", "batch_size", "adam_beta1", "adam_beta2", "adam_eps", "activity_l1", "activity_target", "critic", "critic_hidden",
-                "critic_learning_rate"});
+                "critic_learning_rate",
+                "algorithm", "cma_sigma0", "cma_population", "cma_episodes_per_eval", "cma_covariance"});
   train_config c;
   auto in01 = [&](std::string_view key, double v, bool closed_right) {
     t.require(v >= 0.0 && (closed_right ? v <= 1.0 : v < 1.0), key,
@@ -56,7 +57,22 @@ train_config read_train_config(const table_reader& t) {
   t.require(c.critic_hidden >= 1 && c.critic_hidden <= 4096, "critic_hidden",
             fmt::format("must be in [1, 4096], got {}", c.critic_hidden));
   c.critic_learning_rate = t.positive("critic_learning_rate", t.number("critic_learning_rate", c.critic_learning_rate));
+  c.algorithm = t.choice("algorithm", "reinforce", {"reinforce", "cmaes"}) == "cmaes" ? train_algorithm::cmaes
+                                                                                     : train_algorithm::reinforce;
+  c.cma_sigma0 = t.positive("cma_sigma0", t.number("cma_sigma0", c.cma_sigma0));
+  const auto pop = t.integer("cma_population", c.cma_population);
+  t.require(pop == 0 || (pop >= 2 && pop <= 100000), "cma_population",
+            fmt::format("must be 0 (the default 4 + floor(3 ln n)) or in [2, 100000], got {}", pop));
+  c.cma_population = static_cast<int>(pop);
+  const auto per = t.integer("cma_episodes_per_eval", c.cma_episodes_per_eval);
+  t.require(per >= 1 && per <= 100000, "cma_episodes_per_eval", fmt::format("must be in [1, 100000], got {}", per));
+  c.cma_episodes_per_eval = static_cast<int>(per);
+  c.cma_cov = parse_cma_covariance(t.choice("cma_covariance", "auto", {"auto", "full", "separable"}));
   return c;
+}
+
+std::string_view train_algorithm_name(train_algorithm a) noexcept {
+  return a == train_algorithm::cmaes ? "cmaes" : "reinforce";
 }
 
 double learning_rate_at(const train_config& c, int episode) noexcept {

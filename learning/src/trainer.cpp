@@ -90,6 +90,7 @@ class session::player final : public episode_player {
 };
 
 const episode_record& session::run_episode() {
+  if (cfg_.train.algorithm == train_algorithm::cmaes) return run_cma_episode();
   const int e = episodes_done();
   const auto& tc = cfg_.train;
   rng pick(seed_, stream_kind::policy, static_cast<std::uint64_t>(e), 1);

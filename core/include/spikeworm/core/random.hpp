@@ -18,7 +18,7 @@ constexpr std::uint64_t splitmix64(std::uint64_t x) noexcept {
 // Stream purposes, so that streams for different uses never collide.
 enum class stream_kind : std::uint64_t {
   connectivity = 1, weight = 2, delay = 3, initial_state = 4, poisson = 5, environment = 6,
-  policy = 7, init_weights = 8, encoder = 9
+  policy = 7, init_weights = 8, encoder = 9, cma_sample = 10
 };
 
 // xoshiro256** seeded from splitmix64 of the key chain. Satisfies UniformRandomBitGenerator.

@@ -3,13 +3,20 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "spikeworm/learning/brain.hpp"
+#include "spikeworm/learning/cmaes.hpp"
 
 namespace spikeworm {
 
 class table_reader;
+
+// The training algorithm (the [train] key `algorithm`): REINFORCE with surrogate gradients, or CMA-ES over the
+// same parameters (docs/training.md, "Gradient-free learning (CMA-ES)").
+enum class train_algorithm : std::uint8_t { reinforce, cmaes };
+std::string_view train_algorithm_name(train_algorithm a) noexcept;
 
 // Every hyperparameter of the learning rule; the defaults are those of docs/training.md.
 struct train_config {
@@ -39,6 +46,13 @@ struct train_config {
   bool critic = false;
   int critic_hidden = 64;             // units per hidden layer (two ReLU layers)
   double critic_learning_rate = 0.01;
+  // CMA-ES (algorithm = cmaes): initial step size, population (0: 4 + floor(3 ln n)), greedy episodes per
+  // fitness evaluation, and the covariance model.
+  train_algorithm algorithm = train_algorithm::reinforce;
+  double cma_sigma0 = 0.01;
+  int cma_population = 0;
+  int cma_episodes_per_eval = 1;
+  cma_covariance cma_cov = cma_covariance::automatic;
 };
 
 train_config read_train_config(const table_reader& t);  // the [train] table

@@ -61,7 +61,9 @@ session_metrics compute_metrics(const std::vector<episode_record>& records, int 
 class session {
  public:
   session(const experiment_config& cfg, int index, std::uint64_t seed);
-  // Plays one episode and learns from it (an update every batch_size episodes).
+  // Plays one episode and learns from it (an update every batch_size episodes). With train.algorithm = cmaes
+  // the first episode of a generation plays the whole generation (cma_trainer.cpp) and each call returns the
+  // next of its records; the brain holds the search mean between generations.
   const episode_record& run_episode();
   int episodes_done() const noexcept { return static_cast<int>(records_.size()); }
   const std::vector<episode_record>& records() const noexcept { return records_; }
@@ -80,12 +82,22 @@ class session {
   // and load() refuses a checkpoint whose stored hash differs (docs/training.md, "File formats"). Default 0.
   void set_config_hash(std::uint64_t h) noexcept { config_hash_ = h; }
   std::uint64_t config_hash() const noexcept { return config_hash_; }
+  // The threads a CMA-ES session evaluates a generation's episodes on (default 1); results do not depend on it.
+  void set_threads(int threads) noexcept { threads_ = threads; }
 
  private:
   class player;  // the episode's decisions: samples actions, keeps inputs, probabilities and rewards
   // Gradients of the episode's loss (REINFORCE with the activity penalty) over its n decisions; returns the loss.
   double accumulate_gradients(const episode_record& rec, std::size_t n, int episode);
   void update_baseline(std::size_t n);
+  struct cma_state;  // CMA-ES sessions: the strategy, the evaluation workers, the generation's records
+  const episode_record& run_cma_episode();
+  void run_cma_generation();
+  struct cma_deleter {
+    void operator()(cma_state* p) const noexcept;
+  };
+  std::unique_ptr<cma_state, cma_deleter> cma_;
+  int threads_ = 1;
 
   experiment_config cfg_;
   int index_;
