@@ -37,7 +37,9 @@ brain_config read_brain_config(const table_reader& t) {
   c.hidden = static_cast<int>(t.integer("hidden", mlp ? 64 : 128));
   t.require(c.hidden >= 1 && c.hidden <= 4096, "hidden", fmt::format("must be in [1, 4096], got {}", c.hidden));
   c.layers = static_cast<int>(t.integer("layers", 2));
-  t.require(c.layers >= 1 && c.layers <= 8, "layers", fmt::format("must be in [1, 8], got {}", c.layers));
+  // An MLP without hidden layers is the linear policy logits = W obs + b.
+  t.require(c.layers >= (mlp ? 0 : 1) && c.layers <= 8, "layers",
+            fmt::format("must be in [{}, 8], got {}", mlp ? 0 : 1, c.layers));
   c.steps = static_cast<int>(t.integer("steps", 100));
   t.require(c.steps >= 1 && c.steps <= 10000, "steps", fmt::format("must be in [1, 10000], got {}", c.steps));
   c.dt_ms = t.positive("dt", t.number("dt", c.dt_ms));
