@@ -14,7 +14,7 @@ namespace spikeworm {
 train_config read_train_config(const table_reader& t) {
   t.allow_only({"episodes", "sessions", "seed", "gamma", "normalize_returns", "baseline_alpha", "subtract_baseline", "entropy_beta",
                 "entropy_beta_final", "entropy_decay_episodes", "learning_rate", "lr_decay_rate", "value_clip",
-                "norm_clip", "batch_size", "adam_beta1", "adam_beta2", "adam_eps", "activity_l1", "activity_target"});
+                "norm_clip", "batch_size", "adam_beta1", "adam_beta2", "adam_eps", "activity_l1", "activity_target", "init_weights"});
   train_config c;
   auto in01 = [&](std::string_view key, double v, bool closed_right) {
     t.require(v >= 0.0 && (closed_right ? v <= 1.0 : v < 1.0), key,
@@ -50,6 +50,9 @@ train_config read_train_config(const table_reader& t) {
   c.activity_l1 = t.number("activity_l1", c.activity_l1);
   t.require(c.activity_l1 >= 0 && std::isfinite(c.activity_l1), "activity_l1", fmt::format("must be >= 0, got {}", c.activity_l1));
   c.activity_target = in01("activity_target", t.number("activity_target", c.activity_target), true);
+  c.init_weights = t.string("init_weights", "");
+  t.require(!t.has("init_weights") || !c.init_weights.empty(), "init_weights",
+            "must be a weights file or a run folder, got an empty string");
   return c;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "spikeworm/learning/brain.hpp"
@@ -34,6 +35,9 @@ struct train_config {
   // (neurons x steps), added to the loss as a mean over the episode's decisions. 0 disables it.
   double activity_l1 = 0.0;
   double activity_target = 0.0;
+  // Transfer (docs/training.md, "Transfer"): a weights file or a run folder the sessions start from instead of
+  // the initialisation, as written in the config; app::train resolves it against the config file's folder.
+  std::string init_weights;
 };
 
 train_config read_train_config(const table_reader& t);  // the [train] table
