@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Prints docs/training.md's transfer table from each run's episodes.csv and summary.json: per run, the
-episodes to reach 0.8 success (per session, the 0-based index of the last episode of the first window of
+success of the first 20 episodes (the start), the episodes to reach 0.8 success (per session, the 0-based index of the last episode of the first window of
 20 consecutive episodes whose success mean is >= 0.8; "never" if none), the final last-30 success
 (training, sampled actions) and the final greedy evaluation success, means over sessions.
 Usage: docs/tables/transfer.py TITLE NAME=RUN... [-- TITLE NAME=RUN...]..."""
@@ -32,14 +32,17 @@ def sessions(run):
 def rows(title, runs):
     for name, run in runs:
         s = load(f"{run}/summary.json")
-        reach = [to_level(x) for x in sessions(run)]
+        per_session = sessions(run)
+        reach = [to_level(x) for x in per_session]
         got = [r for r in reach if r is not None]
+        first = sum(sum(x[:WINDOW]) for x in per_session) / sum(len(x[:WINDOW]) for x in per_session)
         per = ", ".join("never" if r is None else str(r) for r in reach)
         mean_reach = f"mean {sum(got) / len(got):.1f}" if got else "—"
         l30 = [p["last30_success"] for p in s["per_session"] if not p.get("error")]
         g = s.get("greedy_eval") or {}
         greedy = f"{g['success_rate']:.3f}" if g else "—"
-        print(f"| {title} | {name} | {s['sessions']} x {s['episodes']} | {per} ({mean_reach}) | {len(got)}/{len(reach)} | "
+        print(f"| {title} | {name} | {s['sessions']} x {s['episodes']} | {first:.3f} | {per} ({mean_reach}) | "
+              f"{len(got)}/{len(reach)} | "
               f"{sum(l30) / len(l30):.3f} [{min(l30):.3f}, {max(l30):.3f}] | {greedy} |")
 
 
@@ -53,9 +56,9 @@ def main(argv):
             cur = []
         else:
             cur.append(a)
-    print("| task | start | sessions x episodes | episodes to 0.8, per session (mean of those reaching it) | reached | "
+    print("| task | start | sessions x episodes | success, first 20 episodes | episodes to 0.8, per session (mean of those reaching it) | reached | "
           "last-30 success [min, max] | greedy eval success |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for title, runs in groups:
         rows(title, runs)
 
