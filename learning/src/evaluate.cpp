@@ -59,12 +59,6 @@ void policy_figures::add(const policy_figures& o) {
   median_steps_success = median_of(success_steps);
 }
 
-double eval_result::firing_rate(std::size_t layer) const noexcept {
-  const auto& l = layers_counts.at(layer);
-  const double slots = static_cast<double>(l.neurons) * steps * static_cast<double>(decisions);
-  return slots > 0 ? static_cast<double>(l.spikes) / slots : 0.0;
-}
-
 namespace {
 
 // The dense equivalents of one decision, from the brain's shape.
@@ -102,16 +96,20 @@ void fill_shape(eval_result& r, const experiment_config& cfg) {
   r.input_macs = spikes_in ? 0 : I * H + H * H;
   r.dense_weights = spikes_in ? 0 : I * H + H * H;
   r.input_fan_out = spikes_in ? H : 0;
-  r.synapses = (L - 1) * H * H + H * A + (spikes_in ? I * H : 0);
+  // readout = dense: the head's MACs on the counts are dense operations; the last layer has no readout synapses.
+  const std::uint64_t Hh = b.readout == readout_kind::dense ? static_cast<std::uint64_t>(b.head_hidden) : 0;
+  const std::uint64_t readout_fan_out = Hh ? 0 : A;
+  r.head_macs = Hh * (H + A);
+  r.synapses = (L - 1) * H * H + H * readout_fan_out + (spikes_in ? I * H : 0);
   r.clock_macs = T * r.synapses;
-  // A ReLU network of the same shape: x -> H (W_in) -> H (W_1) -> ... -> H (W_L) -> A.
-  r.ann_macs = I * H + L * H * H + H * A;
+  // A ReLU network of the same shape: x -> H (W_in) -> H (W_1) -> ... -> H (W_L) [-> Hh (W_h)] -> A.
+  r.ann_macs = I * H + L * H * H + (Hh ? H * Hh + Hh * A : H * A);
   r.layers_counts.assign(static_cast<std::size_t>(L), {});
   for (std::uint64_t k = 0; k < L; ++k) {
     auto& l = r.layers_counts[k];
     l.name = fmt::format("L{}", k + 1);
     l.neurons = H;
-    l.fan_out = k + 1 < L ? H : A;
+    l.fan_out = k + 1 < L ? H : readout_fan_out;
   }
 }
 
@@ -383,7 +381,7 @@ nlohmann::json eval_result::to_json() const {
           {"mean_steps_success", mean_steps_success}, {"mean_reward", mean_reward}, {"mean_foods", mean_foods},
           {"decisions", decisions}, {"session_successes", session_successes}, {"layer", per_layer},
           {"dense_updates", dense_updates}, {"input_spikes", input_spikes}, {"input_fan_out", input_fan_out},
-          {"input_macs", input_macs}, {"clock_macs", clock_macs},
+          {"input_macs", input_macs}, {"head_macs", head_macs}, {"clock_macs", clock_macs},
           {"ann_macs", ann_macs}, {"mlp_macs", mlp_macs}, {"synapses", synapses}, {"dense_weights", dense_weights},
           {"mlp_hidden", mlp_hidden}, {"mlp_layers", mlp_layers}, {"dt_ms", dt_ms}, {"parameters", parameters},
           {"state_values", state_values}, {"connection_weights", connection_weights}, {"zero_weights", zero_weights},
@@ -584,6 +582,7 @@ eval_result eval_result::from_json(const nlohmann::json& j) {
                   {"input_fan_out", &r.input_fan_out}, {"input_macs", &r.input_macs}, {"clock_macs", &r.clock_macs},
                   {"ann_macs", &r.ann_macs}, {"mlp_macs", &r.mlp_macs}, {"synapses", &r.synapses},
                   {"dense_weights", &r.dense_weights}});
+  if (f.j.contains("head_macs")) read_counts(f, {{"head_macs", &r.head_macs}});  // absent: no dense head
   r.mlp_hidden = f.integer<int>("mlp_hidden", 1, 1 << 20);
   r.mlp_layers = f.integer<int>("mlp_layers", 1, 1000);
   r.dt_ms = f.real("dt_ms", 1e-9, 1e6);
