@@ -9,6 +9,7 @@
 
 #include "cli_helpers.hpp"
 #include "helpers.hpp"
+#include "spikeworm/app/sweep.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
@@ -184,6 +185,23 @@ TEST(transfer, the_config_key_resolves_against_the_config_files_folder_and_the_o
   EXPECT_EQ(test::read_json(c / "run.json").at("init_weights"), (a.run / "weights" / "session_0.bin").string());
   // The same seed from other weights (b: the key's session 1, c: the option's session 0) plays another episode.
   EXPECT_NE(rows_of(b / "episodes.csv", 0), rows_of(c / "episodes.csv", 0));
+}
+
+TEST(transfer, a_sweep_resolves_the_key_against_the_sweeps_config_not_the_points_copy) {
+  source_run a;
+  fs::create_directories(a.dir.path() / "sub");
+  app::sweep_options o;
+  o.config = a.dir.write("sub/t.toml", with(test::small_experiment, "[train]",
+                                            "[train]\ninit_weights = \"../a/weights/session_0.bin\"")).string();
+  o.sets = {"train.learning_rate=0.001,0.002"};
+  o.out_dir = (a.dir.path() / "sweep").string();
+  o.sessions = 1;
+  o.episodes = 2;
+  o.eval_episodes = 1;
+  app::sweep(o);
+  for (const char* point : {"p000", "p001"})
+    EXPECT_EQ(test::read_json(a.dir.path() / "sweep" / point / "run.json").at("init_weights"),
+              (a.run / "weights" / "session_0.bin").string()) << point;
 }
 
 TEST(transfer, resume_continues_a_transfer_run_exactly_and_refuses_changed_init_weights) {
