@@ -14,8 +14,8 @@
 namespace spikeworm {
 namespace {
 
-nlohmann::json fixture() {
-  std::ifstream in(test::source_dir() / "tests" / "fixtures" / "torch_gradients.json");
+nlohmann::json fixture(const char* name = "torch_gradients.json") {
+  std::ifstream in(test::source_dir() / "tests" / "fixtures" / name);
   EXPECT_TRUE(in) << "missing fixture";
   return nlohmann::json::parse(in);
 }
@@ -37,8 +37,8 @@ TEST(torch_reference, advantages_match) {
   for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-12);
 }
 
-TEST(torch_reference, gradients_match_autograd_for_every_surrogate) {
-  const auto f = fixture();
+// Every case of a fixture: the brain with the fixture's weights, its logits and its episode-loss gradients.
+void check_against(const nlohmann::json& f) {
   const std::vector<std::vector<double>> obs = f["obs"];
   const std::vector<int> actions = f["actions"];
   const std::vector<double> adv = f["advantages"];
@@ -51,6 +51,10 @@ TEST(torch_reference, gradients_match_autograd_for_every_surrogate) {
     cfg.steps = f["steps"];
     cfg.lif.tau_m = f["tau_m"];
     cfg.grad = {kind_of(c["surrogate"]), c["alpha"]};
+    if (f.contains("head_hidden")) {
+      cfg.readout = readout_kind::dense;
+      cfg.head_hidden = f["head_hidden"];
+    }
     spiking_brain b(cfg, envs::observation_size, envs::num_actions, 1);
     // Load the fixture's weights (PyTorch layout: weight[out][in]).
     for (auto& p : b.params()) {
@@ -85,6 +89,15 @@ TEST(torch_reference, gradients_match_autograd_for_every_surrogate) {
       EXPECT_GT(den, 0.0) << c["surrogate"] << " " << p.name << ": an all-zero gradient would make the check empty";
     }
   }
+}
+
+TEST(torch_reference, gradients_match_autograd_for_every_surrogate) { check_against(fixture()); }
+
+// readout = "dense": the head's ReLU and the gradient it passes back into BPTT (docs/training.md, "Hybrid head").
+TEST(torch_reference, hybrid_head_gradients_match_autograd_for_every_surrogate) {
+  const auto f = fixture("torch_gradients_hybrid.json");
+  ASSERT_EQ(f["head_hidden"], 16);
+  check_against(f);
 }
 
 }  // namespace
