@@ -5,12 +5,14 @@ Used (1) to make the gradient fixtures that tests/test_torch_reference.cpp check
 (float64 autograd), and (2) to time training in PyTorch for bench/train_vs_torch.
 
   /usr/bin/python3 bench/torch_reference.py fixture tests/fixtures/torch_gradients.json
+  /usr/bin/python3 bench/torch_reference.py fixture tests/fixtures/torch_gradients_hybrid.json --head-hidden 16
   /usr/bin/python3 bench/torch_reference.py train --episodes 20 --seed 1      # prints decisions/s
 
 The brain follows docs/training.md (The spiking brain) as spikeworm's engine runs it: obs -> c = W_in obs + b_in; LIF layer 1
 gets W_1 c + b_1 every step; layer k gets b_k + W_k s_{k-1}(t-1) (one step of synaptic delay); v starts
 at v_rest every decision; v <- (1 - 1/tau) v + v_rest/tau + I; spike when v >= v_th; v <- v (1 - s) +
-v_reset s (the reset is not detached); logits = W_out (spike counts of the last layer) + b_out.
+v_reset s (the reset is not detached); logits = W_out (spike counts of the last layer) + b_out, or with
+the hybrid head (readout = "dense", --head-hidden N) logits = W_out relu(W_h counts + b_h) + b_out.
 With recurrent=True ([brain] recurrent), the last layer L also gets W_rec s_L(t-1) (`recurrent.{L-1}.weight`, no bias).
 """
 import argparse
@@ -55,11 +57,13 @@ class Spike(torch.autograd.Function):
 
 class SpikingBrain(torch.nn.Module):
     def __init__(self, n_obs=2, hidden=128, layers=2, actions=4, steps=100, tau=20.0, v_th=1.0, v_reset=0.0,
-                 v_rest=0.0, surrogate="sigmoid", alpha=1.0, dtype=torch.float64, recurrent=False):
+                 v_rest=0.0, surrogate="sigmoid", alpha=1.0, dtype=torch.float64, recurrent=False,
+                 head_hidden=0):
         super().__init__()
         self.input = torch.nn.Linear(n_obs, hidden).to(dtype)
         self.hidden = torch.nn.ModuleList([torch.nn.Linear(hidden, hidden).to(dtype) for _ in range(layers)])
-        self.output = torch.nn.Linear(hidden, actions).to(dtype)
+        self.head = torch.nn.Linear(hidden, head_hidden).to(dtype) if head_hidden else None
+        self.output = torch.nn.Linear(head_hidden or hidden, actions).to(dtype)
         if recurrent:  # named recurrent.{L-1}.weight, as spikeworm names it
             self.recurrent = torch.nn.ModuleDict({str(layers - 1): torch.nn.Linear(hidden, hidden, bias=False).to(dtype)})
         else:
@@ -89,6 +93,10 @@ class SpikingBrain(torch.nn.Module):
                 cur.append(s)
             prev = cur
             count = count + cur[-1]
+        if self.head is not None:
+            z = self.head(count)
+            self.min_head_margin = min(getattr(self, "min_head_margin", float("inf")), float(z.abs().min()))
+            return self.output(torch.relu(z))
         return self.output(count)
 
 
@@ -112,11 +120,11 @@ def advantages(rewards, gamma=0.99):
     return t
 
 
-def make_fixture(path, seed=7):
+def make_fixture(path, seed=7, head_hidden=0):
     torch.manual_seed(seed)
     hidden, layers, steps = 32, 2, 30
     cases, margin = [], float("inf")
-    base = SpikingBrain(hidden=hidden, layers=layers, steps=steps)
+    base = SpikingBrain(hidden=hidden, layers=layers, steps=steps, head_hidden=head_hidden)
     with torch.no_grad():
         # float32-representable weights, so that the C++ brain (float storage) holds the same values.
         for p in base.parameters():
@@ -128,7 +136,8 @@ def make_fixture(path, seed=7):
     adv = advantages(rewards)
     beta = 0.07
     for kind in SURROGATES:
-        brain = SpikingBrain(hidden=hidden, layers=layers, steps=steps, surrogate=kind, alpha=1.0)
+        brain = SpikingBrain(hidden=hidden, layers=layers, steps=steps, surrogate=kind, alpha=1.0,
+                             head_hidden=head_hidden)
         brain.load_state_dict(base.state_dict())
         logits = brain(obs)
         loss = episode_loss(logits, actions, adv, beta)
@@ -140,13 +149,17 @@ def make_fixture(path, seed=7):
         margin = min(margin, brain.min_margin)
         if brain.min_margin < 1e-9:
             sys.exit(f"a membrane came within {brain.min_margin} of threshold: pick another seed")
+        if head_hidden and brain.min_head_margin < 1e-9:
+            sys.exit(f"a head unit came within {brain.min_head_margin} of the ReLU's kink: pick another seed")
     weights = {name: p.detach().numpy().tolist() for name, p in base.named_parameters()}
-    recurrent = recurrent_fixture(hidden, steps, obs, actions, adv, beta, seed)
     fixture = {"made_by": "bench/torch_reference.py fixture (PyTorch %s, float64 autograd)" % torch.__version__,
                "hidden": hidden, "layers": layers, "steps": steps, "tau_m": 20.0, "v_th": 1.0, "v_reset": 0.0,
                "v_rest": 0.0, "beta": beta, "obs": obs.numpy().tolist(), "actions": actions.tolist(),
-               "rewards": rewards, "advantages": adv.numpy().tolist(), "weights": weights, "cases": cases,
-               "recurrent": recurrent}
+               "rewards": rewards, "advantages": adv.numpy().tolist(), "weights": weights, "cases": cases}
+    if head_hidden:
+        fixture["head_hidden"] = head_hidden
+    else:  # the recurrent brain's cases go with the spike-count readout's fixture
+        fixture["recurrent"] = recurrent_fixture(hidden, steps, obs, actions, adv, beta, seed)
     with open(path, "w") as f:
         json.dump(fixture, f)
     print(f"wrote {path}: {len(cases)} surrogates, min |u - v_th| = {margin:.3g}")
@@ -288,12 +301,13 @@ def main():
     f = sub.add_parser("fixture")
     f.add_argument("path")
     f.add_argument("--seed", type=int, default=7)
+    f.add_argument("--head-hidden", type=int, default=0, help="the hybrid head's units (0: the spike-count readout)")
     t = sub.add_parser("train")
     t.add_argument("--episodes", type=int, default=10)
     t.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     if a.cmd == "fixture":
-        make_fixture(a.path, a.seed)
+        make_fixture(a.path, a.seed, a.head_hidden)
     else:
         train(a.episodes, a.seed)
 

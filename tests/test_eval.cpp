@@ -386,6 +386,64 @@ TEST(eval, json_round_trip_and_missing_key) {
 namespace spikeworm {
 namespace {
 
+TEST(eval, the_dense_head_is_computed_off_the_spiking_network_and_counted_as_macs) {
+  // The network of counts_match_a_hand_count_on_a_small_network (every layer-2 neuron spikes twice per
+  // decision) with readout = dense, 5 head units: head.bias = -1 and head.weight = 1 on unit 0 only, so
+  // z = (6 - 1, -1, -1, -1, -1), relu(z) = (5, 0, 0, 0, 0); output.weight[a][0] = a: logits = (0, 5, 10, 15) +
+  // b_out (0).
+  auto cfg = static_medium(3, 5);
+  cfg.brain.readout = readout_kind::dense;
+  cfg.brain.head_hidden = 5;
+  auto b = make_brain(cfg.brain, 1);
+  for (auto& p : b->params()) std::fill(p.value.begin(), p.value.end(), 0.0f);
+  std::fill(param(*b, "hidden.0.bias").value.begin(), param(*b, "hidden.0.bias").value.end(), 0.6f);
+  std::fill(param(*b, "hidden.1.weight").value.begin(), param(*b, "hidden.1.weight").value.end(), 1.5f);
+  auto& wh = param(*b, "head.weight");
+  ASSERT_EQ(wh.rows, 5u);
+  ASSERT_EQ(wh.cols, 3u);
+  std::fill(param(*b, "head.bias").value.begin(), param(*b, "head.bias").value.end(), -1.0f);
+  for (std::size_t j = 0; j < 3; ++j) wh.at(0, j) = 1.0f;
+  auto& wo = param(*b, "output.weight");
+  ASSERT_EQ(wo.cols, 5u);
+  for (std::size_t a = 0; a < 4; ++a) wo.at(a, 0) = static_cast<float>(a);
+  std::vector<double> logits(4);
+  const double obs[2] = {0.3, 0.1};
+  b->forward(obs, logits);
+  EXPECT_EQ(logits, (std::vector<double>{0, 5, 10, 15}));
+  for (auto engine : {eval_engine::event, eval_engine::clock, eval_engine::dense}) {
+    eval_options opt;
+    opt.engine = engine;
+    opt.episodes = 1;
+    const auto r = evaluate(cfg, *b, opt);
+    ASSERT_GT(r.decisions, 0u);
+    EXPECT_EQ(r.layers_counts[1].spikes, 6 * r.decisions) << eval_engine_name(engine);
+    EXPECT_EQ(r.layers_counts[1].fan_out, 0u);  // the last layer's spikes are counted, not propagated
+    EXPECT_EQ(r.layers_counts[1].sops, 0u);
+    EXPECT_EQ(r.head_macs, 3u * 5u + 5u * 4u);  // W_h counts, W_out relu(z)
+    EXPECT_EQ(r.synapses, 3u * 3u);
+    EXPECT_EQ(r.clock_macs, 5u * 3u * 3u);
+    EXPECT_EQ(r.ann_macs, 2u * 3u + 2u * 3u * 3u + 3u * 5u + 5u * 4u);
+    const auto nb = r.neurobench();
+    EXPECT_DOUBLE_EQ(nb["SynapticOperations"]["Effective_MACs"].get<double>(), 15.0 + 35.0);
+    const auto j = r.to_json();
+    EXPECT_EQ(eval_result::from_json(j).to_json(), j);
+    // Energy: the head's MACs are dense operations at the table's MAC energy, with their weight reads.
+    energy_table t;
+    t.sop_pj = 0.9;
+    t.neuron_update_pj = 5.5;
+    t.mac_pj = 4.6;
+    t.weight_bits = 32;
+    t.state_bits = 32;
+    t.sram_bytes = {8192};
+    t.sram_read_pj = {10};
+    const auto e = energy_of(r, t);
+    EXPECT_NEAR(e.brain.dense, (15 + 35) * 4.6, 1e-9);
+    auto without = r;
+    without.head_macs = 0;
+    EXPECT_NEAR(e.brain.total() - energy_of(without, t).brain.total(), 35 * 4.6 + 35 * 0.5 * 10, 1e-9);
+  }
+}
+
 TEST(energy, reproduces_a_hand_calculation) {
   // A decision with known counts (the small network of counts_match_a_hand_count_on_a_small_network, with
   // 10 + 12 neuron updates performed) on a 45 nm fp32 table whose SRAM has two sizes.

@@ -1,4 +1,6 @@
 // Gradients of the brains against finite differences of a smoothed network (every surrogate).
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -102,6 +104,31 @@ TEST(spiking_brain, gradient_matches_finite_differences_of_smoothed_network) {
     const double rel = fd_check(b, obs, c, &report);
     EXPECT_LT(rel, 2e-3) << to_string(kind) << "\n" << joined(report);
   }
+}
+
+TEST(spiking_brain, dense_head_gradient_matches_finite_differences) {
+  // readout = dense: logits = W_out relu(W_h counts + b_h) + b_out; the gradient into the counts flows back
+  // through the head into BPTT, so every tensor (head.*, output.*, hidden.*, input.*) is checked.
+  auto cfg = smoothed(12, 2, 15, {surrogate_kind::sigmoid, 2.0});
+  cfg.readout = readout_kind::dense;
+  cfg.head_hidden = 9;
+  spiking_brain b(cfg, envs::observation_size, envs::num_actions, 5);
+  std::vector<std::string> names;
+  for (const auto& p : b.params()) names.push_back(p.name);
+  ASSERT_NE(std::find(names.begin(), names.end(), "head.weight"), names.end());
+  EXPECT_EQ(b.params()[std::find(names.begin(), names.end(), "output.weight") - names.begin()].cols, 9u);
+  const double c[envs::num_actions] = {0.3, -1.1, 0.5, 0.2};
+  for (const auto& obs : {std::array<double, 2>{0.7, -0.4}, std::array<double, 2>{-0.2, 0.9}}) {
+    std::vector<std::string> report;
+    const double rel = fd_check(b, obs, c, &report);
+    EXPECT_LT(rel, 2e-3) << joined(report);
+  }
+  // Both branches of the ReLU are exercised: head.bias has a zero gradient exactly at the inactive units.
+  const auto& gb = b.params()[std::find(names.begin(), names.end(), "head.bias") - names.begin()].grad;
+  const auto zeros = std::count(gb.begin(), gb.end(), 0.0);
+  EXPECT_GT(zeros, 0);
+  EXPECT_LT(zeros, static_cast<long>(gb.size()));
+  EXPECT_EQ(b.head_macs(), 9u * (12 + envs::num_actions));
 }
 
 TEST(spiking_brain, activity_penalty_gradient_matches_finite_differences) {

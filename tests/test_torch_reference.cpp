@@ -14,8 +14,8 @@
 namespace spikeworm {
 namespace {
 
-nlohmann::json fixture() {
-  std::ifstream in(test::source_dir() / "tests" / "fixtures" / "torch_gradients.json");
+nlohmann::json fixture(const char* name = "torch_gradients.json") {
+  std::ifstream in(test::source_dir() / "tests" / "fixtures" / name);
   EXPECT_TRUE(in) << "missing fixture";
   return nlohmann::json::parse(in);
 }
@@ -86,6 +86,10 @@ brain_config fixture_brain(const nlohmann::json& f, const nlohmann::json& c) {
   cfg.steps = f["steps"];
   cfg.lif.tau_m = f["tau_m"];
   cfg.grad = {kind_of(c["surrogate"]), c["alpha"]};
+  if (f.contains("head_hidden")) {  // the hybrid head (readout = dense)
+    cfg.readout = readout_kind::dense;
+    cfg.head_hidden = f["head_hidden"];
+  }
   return cfg;
 }
 
@@ -109,6 +113,13 @@ TEST(torch_reference, recurrent_gradients_match_autograd) {
       check_case(f, cfg, r["weights"], c);
     }
   }
+}
+
+TEST(torch_reference, hybrid_head_gradients_match_autograd_for_every_surrogate) {
+  const auto f = fixture("torch_gradients_hybrid.json");
+  ASSERT_EQ(f["head_hidden"], 16);
+  ASSERT_EQ(f["cases"].size(), 5u);
+  for (const auto& c : f["cases"]) check_case(f, fixture_brain(f, c), f["weights"], c);
 }
 
 }  // namespace

@@ -144,6 +144,14 @@ TEST(train, bad_input_is_named) {
   EXPECT_THAT(err, HasSubstr("trian: unknown key"));
   EXPECT_EQ(run({"train", "--resume", (dir.path() / "nothing").string(), "-q"}, &err), 2);
   EXPECT_THAT(err, HasSubstr("cannot open"));
+  // The hybrid head's keys (docs/training.md, "Hybrid head").
+  EXPECT_EQ(run({"train", bad("type = \"spiking\"", "type = \"mlp\"\nreadout = \"dense\""), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("brain.readout: 'dense' is the spiking brain's hybrid head"));
+  EXPECT_EQ(run({"train", bad("type = \"spiking\"", "type = \"spiking\"\nhead_hidden = 32"), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("brain.head_hidden: applies to readout = \"dense\" only"));
+  EXPECT_EQ(run({"train", bad("type = \"spiking\"", "type = \"spiking\"\nreadout = \"dense\"\nhead_hidden = 0"),
+                 "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("brain.head_hidden: must be in [1, 4096], got 0"));
 }
 
 TEST(train, memory_estimate_counts_the_recurrent_weights) {

@@ -106,6 +106,12 @@ run_record parse_run_json(const std::string& text, const std::string& file) {
   r.seed = seed.get<std::uint64_t>();
   if (j.contains("checkpoint_every"))
     r.checkpoint_every = static_cast<int>(run_integer(j, file, "checkpoint_every", 0, 10'000'000));
+  if (j.contains("init_weights")) {
+    const auto& v = j.at("init_weights");
+    if (!v.is_string() || v.get<std::string>().empty())
+      throw error(fmt::format("{}: key 'init_weights': must be a non-empty string, got {}", file, v.dump()));
+    r.init_weights = v.get<std::string>();
+  }
   return r;
 }
 

@@ -281,6 +281,10 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
       to.max_memory = opt.max_memory;
       to.final_eval = 0;  // the point is evaluated below, with both policies
       to.force = true;  // the point did not finish under this config: its folder is re-run from scratch
+      // The point's config lives in the sweep folder: its init weights resolve against the sweep's config.
+      const auto doc = load_config_string(texts[i], opt.config);
+      const auto init = read_experiment(table_reader::root(doc)).train.init_weights;
+      if (!init.empty()) to.init_weights = resolve_config_path(init, opt.config).string();
       const auto tr = train(to);
       for (std::size_t k = 0; k < tr.per_session.size(); ++k)
         if (tr.per_session[k].failed())

@@ -38,6 +38,16 @@ struct run_meta {
   int final_eval = 0;
   const std::atomic<int>* stop = nullptr;
   std::uint64_t config_hash = 0;  // written into every checkpoint; load() refuses another (docs/training.md)
+  std::string init_weights;       // absolute; empty: the sessions start from the initialisation
+  std::string init_label;         // where it was given, for errors: --init-weights, [train] init_weights, run.json
+};
+
+// The weights the sessions start from (docs/training.md, "Transfer"): session k takes files[k mod n].
+struct init_source {
+  std::vector<std::string> files;
+  std::vector<std::vector<std::vector<float>>> values;  // per file, per tensor, row-major
+  std::uint64_t hash = 0;                               // of the files' bytes, in order
+  bool empty() const noexcept { return files.empty(); }
 };
 
 // The run folder, the config and the run's shape: from the options, or from run.json when resuming.
@@ -51,18 +61,29 @@ run_meta resolve(const train_options& opt, train_result& r, std::string& config_
   const auto doc = load_config_string(config_text, r.config_path.string());
   r.cfg = read_experiment(table_reader::root(doc));
   run_meta meta{r.cfg.train.sessions, r.cfg.train.episodes, r.cfg.train.seed, opt.checkpoint_every,
-                std::max(0, opt.final_eval), opt.stop};
+                std::max(0, opt.final_eval), opt.stop, 0, {}, {}};
   if (resume) {
     const run_record rec = read_run_json(r.dir);  // range-checked (docs/training.md, "File formats")
     meta.sessions = rec.sessions;
     meta.episodes = rec.episodes;
     meta.seed = rec.seed;
     meta.checkpoint_every = rec.checkpoint_every;
+    meta.init_weights = rec.init_weights;
+    meta.init_label = (r.dir / "run.json").string() + " init_weights";
     if (opt.sessions > 0 || opt.seed >= 0) throw error("--sessions and --seed are fixed by the run being resumed");
+    if (!opt.init_weights.empty()) throw error("--init-weights is fixed by the run being resumed (its run.json)");
   } else {
     if (opt.sessions > 0) meta.sessions = opt.sessions;
     if (opt.seed >= 0) meta.seed = static_cast<std::uint64_t>(opt.seed);
+    if (!opt.init_weights.empty()) {
+      meta.init_weights = fs::absolute(opt.init_weights).lexically_normal().string();
+      meta.init_label = "--init-weights";
+    } else if (!r.cfg.train.init_weights.empty()) {
+      meta.init_weights = resolve_config_path(r.cfg.train.init_weights, r.config_path).string();
+      meta.init_label = fmt::format("{}: train.init_weights", r.config_path.string());
+    }
   }
+  r.init_weights = meta.init_weights;
   if (opt.episodes > 0) meta.episodes = opt.episodes;
   if (opt.checkpoint_every > 0) meta.checkpoint_every = opt.checkpoint_every;
   if (r.cfg.train.algorithm == train_algorithm::cmaes && (resume || meta.checkpoint_every > 0))
@@ -77,6 +98,38 @@ run_meta resolve(const train_options& opt, train_result& r, std::string& config_
   return meta;
 }
 
+// Reads and checks every file of the init weights against the brain the config builds; one error naming the
+// file, the tensor and both shapes (or both tensor lists) for anything that does not fit.
+init_source load_init(const run_meta& meta, const train_result& r) {
+  init_source src;
+  if (meta.init_weights.empty()) return src;
+  const fs::path p(meta.init_weights);
+  try {
+    if (!fs::exists(p)) throw error(fmt::format("{}: no such weights file or run folder", p.string()));
+    // A fresh run clears its folder's weights/ and resume needs the files again: they live outside it.
+    const auto inside = fs::weakly_canonical(p).lexically_relative(fs::weakly_canonical(r.dir));
+    if (!inside.empty() && *inside.begin() != "..")
+      throw error(fmt::format("{}: lies in this run's own folder {}", p.string(), r.dir.string()));
+    if (fs::is_directory(p)) {
+      // A run folder: every session's weights, exactly the sessions its run.json lists.
+      src.files = load_run(p.string(), "").weights;
+    } else {
+      src.files.push_back(p.string());
+    }
+    const auto brain = make_brain(r.cfg.brain, meta.seed);
+    std::string hashes;
+    for (const auto& f : src.files) {
+      src.values.push_back(read_weight_values(f, brain->params()));
+      const auto bytes = slurp(f);
+      hashes += fmt::format("{:016x}\n", fnv1a64({reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()}));
+    }
+    src.hash = fnv1a64({reinterpret_cast<const unsigned char*>(hashes.data()), hashes.size()});
+  } catch (const error& e) {
+    throw error(fmt::format("{}: {}", meta.init_label, e.what()));
+  }
+  return src;
+}
+
 fs::path checkpoint_of(const fs::path& dir, std::size_t k) {
   return dir / "checkpoints" / fmt::format("session_{}.ckpt", k);
 }
@@ -85,7 +138,7 @@ fs::path checkpoint_of(const fs::path& dir, std::size_t k) {
 // Sessions are built lazily, at most `threads` at a time, and released when they end, keeping only their
 // records; a finished session exports its weights then (docs/training.md, "Failure").
 void run_sessions(std::vector<std::vector<episode_record>>& records, const run_meta& meta, train_result& r,
-                  bool resume, const train_callback& progress) {
+                  bool resume, const init_source& init, const train_callback& progress) {
   std::uint64_t done = 0;
   const std::uint64_t total = static_cast<std::uint64_t>(meta.sessions) * static_cast<std::uint64_t>(meta.episodes);
   std::mutex report;  // progress calls, one at a time, and the count they carry
@@ -99,6 +152,8 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
       s.set_config_hash(meta.config_hash);
       const bool cma = r.cfg.train.algorithm == train_algorithm::cmaes;  // no checkpoints (docs/training.md)
       s.set_threads(std::max(1, r.threads / std::max(1, std::min(r.threads, meta.sessions))));
+      // Transfer: the trained-from weights replace the initialisation; Adam starts from zero moments.
+      if (!init.empty()) assign_weights(init.values[k % init.values.size()], s.policy().params());
       if (resume && fs::exists(checkpoint_of(r.dir, k))) {
         s.load(checkpoint_of(r.dir, k));
         r.per_session[k].checkpoint_episode = s.episodes_done();
@@ -254,9 +309,16 @@ std::string text_hash(const std::string& text) { return fmt::format("{:016x}", f
 
 // checkpoints/origin.json: the config and options every checkpoint of the folder was made under, written
 // before the first checkpoint; resume refuses checkpoints made under anything else (docs/training.md).
-nlohmann::json origin_of(const train_result& r, const run_meta& meta, const std::string& config_text) {
-  return {{"config_hash", text_hash(config_text)}, {"env", envs::kind_name(r.cfg.env.kind)},
-          {"brain", std::string(brain_kind_name(r.cfg.brain.kind))}, {"sessions", meta.sessions}, {"seed", meta.seed}};
+nlohmann::json origin_of(const train_result& r, const run_meta& meta, const init_source& init,
+                         const std::string& config_text) {
+  nlohmann::json o{{"config_hash", text_hash(config_text)}, {"env", envs::kind_name(r.cfg.env.kind)},
+                   {"brain", std::string(brain_kind_name(r.cfg.brain.kind))}, {"sessions", meta.sessions},
+                   {"seed", meta.seed}};
+  if (!init.empty()) {  // docs/training.md, "Transfer"
+    o["init_weights"] = meta.init_weights;
+    o["init_weights_hash"] = fmt::format("{:016x}", init.hash);
+  }
+  return o;
 }
 
 void check_origin(const train_result& r, const nlohmann::json& now) {
@@ -278,6 +340,11 @@ void check_origin(const train_result& r, const nlohmann::json& now) {
 
 }  // namespace
 
+fs::path resolve_config_path(const std::string& value, const fs::path& config) {
+  const fs::path p(value);
+  return fs::absolute(p.is_absolute() ? p : config.parent_path() / p).lexically_normal();
+}
+
 memory_estimate training_memory(const experiment_config& cfg, int concurrent_sessions) {
   const auto one = estimate_session_memory(cfg);
   const double base = 64.0 * (1 << 20);  // the process, its libraries and thread pool
@@ -293,8 +360,12 @@ train_result train(const train_options& opt, const train_callback& progress) {
   train_result r;
   std::string config_text;
   run_meta meta = resolve(opt, r, config_text);
-  // The checkpoints' config hash: the config text and the run's shape (sessions, seed).
-  meta.config_hash = fnv1a(fmt::format("{}\n{} {}", config_text, meta.sessions, meta.seed));
+  // The checkpoints' config hash: the config text and the run's shape (sessions, seed), and the init weights'
+  // bytes when the run starts from some.
+  const init_source init = load_init(meta, r);  // before any work and before the run folder is written
+  meta.config_hash = init.empty() ? fnv1a(fmt::format("{}\n{} {}", config_text, meta.sessions, meta.seed))
+                                  : fnv1a(fmt::format("{}\n{} {}\ninit {:016x}", config_text, meta.sessions,
+                                                      meta.seed, init.hash));
   r.threads = worker_threads(opt.threads);
   check_memory("training", training_memory(r.cfg, std::min(r.threads, meta.sessions)), opt.max_memory);
   ensure_directory(r.dir);
@@ -303,18 +374,20 @@ train_result train(const train_options& opt, const train_callback& progress) {
   ensure_directory(r.dir / "checkpoints");
   ensure_directory(r.dir / "weights");
   for (const char* sub : {"", "checkpoints", "weights"}) remove_stale_temporaries(r.dir / sub);  // docs/reliability.md
-  const auto origin = origin_of(r, meta, config_text);
+  const auto origin = origin_of(r, meta, init, config_text);
   if (!opt.resume.empty()) check_origin(r, origin);
   write_file_atomically(r.dir / "checkpoints" / "origin.json", json_text(origin));
   if (opt.resume.empty()) write_file_atomically(r.dir / "config.toml", config_text);
-  write_file_atomically(r.dir / "run.json", json_text(nlohmann::json{{"config", r.config_path.string()},
-                                                           {"sessions", meta.sessions},
-                                                           {"episodes", meta.episodes},
-                                                           {"seed", meta.seed},
-                                                           {"checkpoint_every", meta.checkpoint_every}}));
+  nlohmann::json run_json{{"config", r.config_path.string()},
+                          {"sessions", meta.sessions},
+                          {"episodes", meta.episodes},
+                          {"seed", meta.seed},
+                          {"checkpoint_every", meta.checkpoint_every}};
+  if (!init.empty()) run_json["init_weights"] = meta.init_weights;  // what train --resume starts from
+  write_file_atomically(r.dir / "run.json", json_text(run_json));
   std::vector<std::vector<episode_record>> records(static_cast<std::size_t>(meta.sessions));
   r.per_session.resize(records.size());
-  run_sessions(records, meta, r, !opt.resume.empty(), progress);
+  run_sessions(records, meta, r, !opt.resume.empty(), init, progress);
   if (opt.stop && opt.stop->load() != 0) {
     r.interrupted = opt.stop->load();
     return r;  // checkpoints only: train --resume continues exactly (docs/training.md)

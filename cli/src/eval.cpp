@@ -80,6 +80,8 @@ void print_eval(const eval_result& r, std::ostream& out) {
     out << fmt::format("  {:<44}{:>12}\n", "neuron updates clock-driven (neurons x steps)",
                        si(r.per_decision(r.dense_updates)));
     out << fmt::format("  {:<44}{:>12}\n", "MACs, input layer (real-valued input)", si(static_cast<double>(r.input_macs)));
+    if (r.head_macs)
+      out << fmt::format("  {:<44}{:>12}\n", "MACs, dense head on the spike counts", si(static_cast<double>(r.head_macs)));
     out << fmt::format("  {:<44}{:>12}\n", "MACs, ReLU network of the same shape", si(static_cast<double>(r.ann_macs)));
   }
   out << fmt::format("  {:<44}{:>12}\n",

@@ -30,6 +30,10 @@ void add_train(CLI::App& app, train_args& a) {
               "train into a non-empty --out: first delete what a run writes there (weights/, checkpoints/, plots/, "
               "*.json, *.csv, config.toml, train.log)");
   c->add_option("--resume", a.opt.resume, "continue the run in this folder from its checkpoints");
+  c->add_option("--init-weights", a.opt.init_weights,
+                "transfer: start every session from these weights instead of the initialisation, a weights file "
+                "(weights/session_K.bin) or a run folder (session k from its session k mod n); a fresh optimiser; "
+                "overrides [train] init_weights");
   add_max_memory(c, a.opt.max_memory);
   c->add_flag("-v,--verbose", a.verbose, "one line per episode");
   c->add_flag("-q,--quiet", a.quiet, "no progress output");

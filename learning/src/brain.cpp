@@ -30,7 +30,8 @@ std::string_view brain_kind_name(brain_kind k) noexcept { return name_of(brain_n
 
 brain_config read_brain_config(const table_reader& t) {
   t.allow_only({"type", "hidden", "layers", "steps", "dt", "tau_m", "v_th", "v_reset", "v_rest", "surrogate",
-                "surrogate_alpha", "init", "output_scale", "encoder", "recurrent", "recurrent_scale"});
+                "surrogate_alpha", "init", "output_scale", "encoder", "recurrent", "recurrent_scale",
+                "readout", "head_hidden"});
   brain_config c;
   c.kind = parse_brain_kind(t.choice("type", "spiking", {"spiking", "mlp"}));
   const bool mlp = c.kind == brain_kind::mlp;
@@ -62,6 +63,15 @@ brain_config read_brain_config(const table_reader& t) {
   c.recurrent = t.boolean("recurrent", false);
   c.recurrent_scale = t.positive("recurrent_scale", t.number("recurrent_scale", c.recurrent_scale));
   t.require(!c.recurrent || !mlp, "recurrent", "the MLP has no recurrent layer (type = \"spiking\" only)");
+  const std::string readout = t.choice("readout", "spikes", {"spikes", "dense"});
+  c.readout = readout == "dense" ? readout_kind::dense : readout_kind::spikes;
+  t.require(c.readout == readout_kind::spikes || !mlp, "readout",
+            "'dense' is the spiking brain's hybrid head; the MLP is dense throughout");
+  c.head_hidden = static_cast<int>(t.integer("head_hidden", 64));
+  t.require(c.head_hidden >= 1 && c.head_hidden <= 4096, "head_hidden",
+            fmt::format("must be in [1, 4096], got {}", c.head_hidden));
+  t.require(!t.has("head_hidden") || c.readout == readout_kind::dense, "head_hidden",
+            "applies to readout = \"dense\" only");
   return c;
 }
 

@@ -185,7 +185,8 @@ void cost_per_decision(deploy_report& rep, const experiment_config& cfg, const n
   rep.host_spikes = static_cast<double>(rep.quant_run.spikes_per_population.at(fnet.population_index(last.name))) / qd;
   rep.hops = rep.routes.hops;
   const double H = cfg.brain.hidden, I = cfg.brain.enc.width(envs::observation_size), A = envs::num_actions;
-  rep.host_macs = (cfg.brain.enc.constant_input() ? I * H + H * H : 0.0) + H * A;
+  const double Hh = cfg.brain.readout == readout_kind::dense ? cfg.brain.head_hidden : 0.0;  // the hybrid head
+  rep.host_macs = (cfg.brain.enc.constant_input() ? I * H + H * H : 0.0) + (Hh > 0 ? H * Hh + Hh * A : H * A);
   const auto e = energy_on(chip, {rep.synops, rep.updates, rep.messages, rep.hops});
   rep.energy_synop_pj = e.synaptic;
   rep.energy_update_pj = e.update;

@@ -56,16 +56,18 @@ energy_report energy_of(const eval_result& r, const energy_table& t) {
   const double state_bytes = neurons * t.state_bits / 8.0;
   const double read_w = t.chip ? 0.0 : (t.weight_bits / 64.0) * t.read_64bit_pj(synapse_bytes);
   const double rw_state = t.chip ? 0.0 : 2.0 * (t.state_bits / 64.0) * t.read_64bit_pj(state_bytes);
+  // The dense terms: the input layer and, with readout = dense, the head on the spike counts (MACs).
   const auto input = dense_pass(static_cast<double>(r.input_macs), t);
+  const auto head = dense_pass(static_cast<double>(r.head_macs), t);
   rep.brain.synaptic = sops * t.sop_pj;
   rep.brain.neuron = updates * t.neuron_update_pj;
-  rep.brain.memory = sops * read_w + updates * rw_state + input.memory;
-  rep.brain.dense = input.dense;
+  rep.brain.memory = sops * read_w + updates * rw_state + input.memory + head.memory;
+  rep.brain.dense = input.dense + head.dense;
   rep.episode_pj = rep.brain.total() * (r.episodes ? static_cast<double>(r.decisions) / r.episodes : 0.0);
   // Break-even: at a firing rate x in every layer, SOPs = x * clock_macs (every synapse of every neuron
   // that spikes); neuron updates counted as N x T (what a time-stepped datapath performs).
   const double slope = static_cast<double>(r.clock_macs) * (t.sop_pj + read_w);
-  const double fixed = all_updates * (t.neuron_update_pj + rw_state) + input.total();
+  const double fixed = all_updates * (t.neuron_update_pj + rw_state) + input.total() + head.total();
   auto breakeven = [&](double reference) { return slope > 0 && reference > fixed ? (reference - fixed) / slope : -1.0; };
   rep.breakeven_mlp = breakeven(rep.mlp.total());
   rep.breakeven_ann = breakeven(rep.ann.total());

@@ -215,6 +215,7 @@ eval_result eval_result::from_json(const nlohmann::json& j) {
                   {"input_fan_out", &r.input_fan_out}, {"input_macs", &r.input_macs}, {"clock_macs", &r.clock_macs},
                   {"ann_macs", &r.ann_macs}, {"mlp_macs", &r.mlp_macs}, {"synapses", &r.synapses},
                   {"dense_weights", &r.dense_weights}});
+  if (f.j.contains("head_macs")) read_counts(f, {{"head_macs", &r.head_macs}});  // absent: no dense head
   r.mlp_hidden = f.integer<int>("mlp_hidden", 1, 1 << 20);
   r.mlp_layers = f.integer<int>("mlp_layers", 0, 1000);
   r.dt_ms = f.real("dt_ms", 1e-9, 1e6);

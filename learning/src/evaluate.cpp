@@ -65,12 +65,6 @@ void policy_figures::add(const policy_figures& o) {
   median_steps_success = median_of(success_steps);
 }
 
-double eval_result::firing_rate(std::size_t layer) const noexcept {
-  const auto& l = layers_counts.at(layer);
-  const double slots = static_cast<double>(l.neurons) * steps * static_cast<double>(decisions);
-  return slots > 0 ? static_cast<double>(l.spikes) / slots : 0.0;
-}
-
 namespace {
 
 // The dense equivalents of one decision, from the brain's shape.
@@ -109,15 +103,20 @@ void fill_shape(eval_result& r, const experiment_config& cfg) {
   r.dense_weights = spikes_in ? 0 : I * H + H * H;
   r.input_fan_out = spikes_in ? H : 0;
   const std::uint64_t R = b.recurrent ? 1 : 0;  // the recurrent last layer's H x H synapses onto itself
-  r.synapses = (L - 1 + R) * H * H + H * A + (spikes_in ? I * H : 0);
+  // readout = dense: the head's MACs on the counts are dense operations; the last layer has no readout synapses.
+  const std::uint64_t Hh = b.readout == readout_kind::dense ? static_cast<std::uint64_t>(b.head_hidden) : 0;
+  const std::uint64_t readout_fan_out = Hh ? 0 : A;
+  r.head_macs = Hh * (H + A);
+  r.synapses = (L - 1 + R) * H * H + H * readout_fan_out + (spikes_in ? I * H : 0);
   r.clock_macs = T * r.synapses;
-  r.ann_macs = I * H + (L + R) * H * H + H * A;  // ReLU net of this shape: x -> H -> .. -> H (+ W_rec once) -> A
+  // A ReLU network of the same shape: x -> H (W_in) -> H (W_1) -> ... -> H (W_L) (+ W_rec once) [-> Hh (W_h)] -> A.
+  r.ann_macs = I * H + (L + R) * H * H + (Hh ? H * Hh + Hh * A : H * A);
   r.layers_counts.assign(static_cast<std::size_t>(L), {});
   for (std::uint64_t k = 0; k < L; ++k) {
     auto& l = r.layers_counts[k];
     l.name = fmt::format("L{}", k + 1);
     l.neurons = H;
-    l.fan_out = (k + 1 < L ? H : A) + (b.recurrent && k + 1 == L ? H : 0);
+    l.fan_out = (k + 1 < L ? H : readout_fan_out) + (b.recurrent && k + 1 == L ? H : 0);
   }
 }
 
@@ -395,7 +394,7 @@ nlohmann::json eval_result::to_json() const {
           {"mean_steps_success", mean_steps_success}, {"mean_reward", mean_reward}, {"mean_foods", mean_foods},
           {"decisions", decisions}, {"session_successes", session_successes}, {"layer", per_layer},
           {"dense_updates", dense_updates}, {"input_spikes", input_spikes}, {"input_fan_out", input_fan_out},
-          {"input_macs", input_macs}, {"clock_macs", clock_macs},
+          {"input_macs", input_macs}, {"head_macs", head_macs}, {"clock_macs", clock_macs},
           {"ann_macs", ann_macs}, {"mlp_macs", mlp_macs}, {"synapses", synapses}, {"dense_weights", dense_weights},
           {"mlp_hidden", mlp_hidden}, {"mlp_layers", mlp_layers}, {"dt_ms", dt_ms}, {"parameters", parameters},
           {"state_values", state_values}, {"connection_weights", connection_weights}, {"zero_weights", zero_weights},

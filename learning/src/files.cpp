@@ -297,30 +297,71 @@ void write_weights(const std::filesystem::path& file, const std::vector<param_te
   w.finish(file);
 }
 
-// The brain's tensors change only when the whole file is good.
-void read_weights(const std::filesystem::path& file, std::vector<param_tensor>& params) {
+namespace {
+
+std::string tensor_list(const std::vector<std::pair<std::string, std::string>>& t) {
+  std::string s;
+  for (const auto& [name, shape] : t) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", name, shape);
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::vector<float>> read_weight_values(const std::filesystem::path& file,
+                                                   const std::vector<param_tensor>& params) {
   reader r = open_verified(file, weights_magic, "weights file");
   const auto n = r.pod<std::uint32_t>();
-  if (n != params.size()) throw error(fmt::format("{}: {} tensors, the brain has {}{}", r.file, n, params.size(), tensor_hint(params, n)));
+  if (n != params.size()) {
+    // Another brain: name both tensor lists, when the file holds a readable one.
+    std::vector<std::pair<std::string, std::string>> found, expected;
+    for (const auto& p : params) expected.emplace_back(p.name, fmt::format("[{}x{}]", p.rows, p.cols));
+    try {
+      for (std::uint32_t k = 0; k < n && k < 4096; ++k) {
+        auto name = r.str();
+        const auto rows = r.pod<std::uint32_t>(), cols = r.pod<std::uint32_t>();
+        const std::uint64_t bytes = std::uint64_t{rows} * cols * sizeof(float);
+        if (bytes > r.end - r.pos) r.corrupt("tensor larger than the file");
+        r.pos += bytes;
+        found.emplace_back(std::move(name), fmt::format("[{}x{}]", rows, cols));
+      }
+    } catch (const error&) {
+      throw error(fmt::format("{}: {} tensors, the brain has {} ({}){}", r.file, n, params.size(),
+                              tensor_list(expected), tensor_hint(params, n)));
+    }
+    throw error(fmt::format("{}: weights of another brain: the file holds {} tensors ({}), the brain expects {} "
+                            "tensors ({}){}",
+                            r.file, n, tensor_list(found), params.size(), tensor_list(expected), tensor_hint(params, n)));
+  }
   std::vector<std::vector<float>> values(params.size());
   for (std::size_t k = 0; k < params.size(); ++k) {
     const auto& p = params[k];
     const auto name = r.str();
     const auto rows = r.pod<std::uint32_t>(), cols = r.pod<std::uint32_t>();
     if (name != p.name || rows != p.rows || cols != p.cols)
-      throw error(fmt::format("{}: tensor {} [{}x{}] does not match the brain's {} [{}x{}]", r.file, name, rows, cols,
-                              p.name, p.rows, p.cols));
+      throw error(fmt::format("{}: tensor {} [{}x{}] does not match the brain's {} [{}x{}] (tensor {} of {})", r.file,
+                              name, rows, cols, p.name, p.rows, p.cols, k + 1, params.size()));
     auto& v = values[k];
     v.resize(p.rows * p.cols);
     for (auto& x : v) x = r.pod<float>();
     require_finite(r, p.name, v, "weight");
   }
   r.done();
+  return values;
+}
+
+void assign_weights(const std::vector<std::vector<float>>& values, std::vector<param_tensor>& params) {
+  if (values.size() != params.size()) throw internal_error("assign_weights: tensor count differs");
   for (std::size_t k = 0; k < params.size(); ++k) {
     auto& p = params[k];
+    if (values[k].size() != p.rows * p.cols) throw internal_error("assign_weights: tensor size differs");
     for (std::size_t i = 0; i < p.rows; ++i)
       for (std::size_t j = 0; j < p.cols; ++j) p.at(i, j) = values[k][i * p.cols + j];
   }
+}
+
+// The brain's tensors change only when the whole file is good.
+void read_weights(const std::filesystem::path& file, std::vector<param_tensor>& params) {
+  assign_weights(read_weight_values(file, params), params);
 }
 
 }  // namespace spikeworm

@@ -1,4 +1,5 @@
-// NeuroBench's metrics from eval's counts, under NeuroBench's names (docs/energy.md, "NeuroBench's metrics").
+// Firing rates and NeuroBench's metrics from eval's counts, under NeuroBench's names (docs/energy.md,
+// "NeuroBench's metrics").
 #include <algorithm>
 #include <cmath>
 
@@ -7,6 +8,12 @@
 #include "spikeworm/learning/evaluate.hpp"
 
 namespace spikeworm {
+
+double eval_result::firing_rate(std::size_t layer) const noexcept {
+  const auto& l = layers_counts.at(layer);
+  const double slots = static_cast<double>(l.neurons) * steps * static_cast<double>(decisions);
+  return slots > 0 ? static_cast<double>(l.spikes) / slots : 0.0;
+}
 
 nlohmann::json eval_result::neurobench() const {
   const bool spiking = brain_type == brain_kind::spiking;
@@ -19,7 +26,8 @@ nlohmann::json eval_result::neurobench() const {
     slots += static_cast<double>(l.neurons) * steps * static_cast<double>(decisions);
   }
   const double n = decisions ? static_cast<double>(decisions) : 1.0;
-  const double macs = static_cast<double>(spiking ? input_macs : mlp_macs);
+  const double macs = spiking ? static_cast<double>(input_macs) + static_cast<double>(head_macs)
+                              : static_cast<double>(mlp_macs);
   nlohmann::json j;
   j["SynapticOperations"] = {{"Effective_MACs", macs},
                              {"Effective_ACs", spiking ? acs / n : 0.0},

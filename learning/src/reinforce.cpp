@@ -16,7 +16,8 @@ train_config read_train_config(const table_reader& t) {
                 "entropy_beta_final", "entropy_decay_episodes", "learning_rate", "lr_decay_rate", "value_clip",
                 "norm_clip", "batch_size", "adam_beta1", "adam_beta2", "adam_eps", "activity_l1", "activity_target", "critic", "critic_hidden",
                 "critic_learning_rate",
-                "algorithm", "cma_sigma0", "cma_population", "cma_episodes_per_eval", "cma_covariance"});
+                "algorithm", "cma_sigma0", "cma_population", "cma_episodes_per_eval", "cma_covariance",
+                "init_weights"});
   train_config c;
   auto in01 = [&](std::string_view key, double v, bool closed_right) {
     t.require(v >= 0.0 && (closed_right ? v <= 1.0 : v < 1.0), key,
@@ -68,6 +69,9 @@ train_config read_train_config(const table_reader& t) {
   t.require(per >= 1 && per <= 100000, "cma_episodes_per_eval", fmt::format("must be in [1, 100000], got {}", per));
   c.cma_episodes_per_eval = static_cast<int>(per);
   c.cma_cov = parse_cma_covariance(t.choice("cma_covariance", "auto", {"auto", "full", "separable"}));
+  c.init_weights = t.string("init_weights", "");
+  t.require(!t.has("init_weights") || !c.init_weights.empty(), "init_weights",
+            "must be a weights file or a run folder, got an empty string");
   return c;
 }
 

@@ -1,6 +1,7 @@
 // The spiking brain: forward pass exactly as the engine runs the lif model, and its BPTT backward pass.
 #include "spikeworm/learning/spiking_brain.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <Eigen/Core>
@@ -88,9 +89,11 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
   lif_ = lower(cfg.lif, cfg.dt_ms);
   net_ = hidden_network(cfg, lif_, n_obs, seed);
   if (!cfg.enc.constant_input()) wf_ = net_->projection_matrix(static_cast<std::size_t>(L_ - 1)).data;
-  // Dense parameters: W_in, b_in, W_1, b_1, b_2..b_L, W_out, b_out.
-  const std::size_t H = H_, O = n_obs_, A = n_act_;
-  const std::size_t dense_size = H * O + H + H * H + H + (L_ - 1) * H + A * H + A;
+  // Dense parameters: W_in, b_in, W_1, b_1, b_2..b_L, [W_h, b_h,] W_out, b_out.
+  Hh_ = cfg.readout == readout_kind::dense ? cfg.head_hidden : 0;
+  const std::size_t H = H_, O = n_obs_, A = n_act_, Hh = static_cast<std::size_t>(Hh_);
+  const std::size_t R = Hh ? Hh : H;  // the output layer's input width
+  const std::size_t dense_size = H * O + H + H * H + H + (L_ - 1) * H + Hh * H + Hh + A * R + A;
   dense_.assign(dense_size, 0.0f);
   std::size_t at = 0;
   auto dense = [&](std::string name, std::size_t rows, std::size_t cols) {
@@ -109,7 +112,13 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
   p_w1_ = dense("hidden.0.weight", H, H);
   p_b_first_ = dense("hidden.0.bias", H, 1);
   for (int k = 1; k < L_; ++k) dense(fmt::format("hidden.{}.bias", k), H, 1);
-  p_out_w_ = dense("output.weight", A, H);
+  if (Hh) {
+    p_head_w_ = dense("head.weight", Hh, H);
+    p_head_b_ = dense("head.bias", Hh, 1);
+    head_z_.resize(Hh);
+    head_gz_.resize(Hh);
+  }
+  p_out_w_ = dense("output.weight", A, R);
   p_out_b_ = dense("output.bias", A, 1);
   auto synapses = [&](std::string name, std::size_t projection) {
     auto m = net_->projection_matrix(projection);
@@ -129,10 +138,11 @@ spiking_brain::spiking_brain(const brain_config& cfg, int n_obs, int n_actions, 
     p_rec_ = params_.size();
     synapses(fmt::format("recurrent.{}.weight", L_ - 1), net_->projections().size() - 1);
   }
-  // Initialise in a fixed order: input, hidden.0, hidden.k, output.
+  // Initialise in a fixed order: input, hidden.0, hidden.k, head, output.
   rng r(seed, stream_kind::init_weights);
   std::vector<std::pair<std::size_t, std::size_t>> layers{{p_in_w_, p_in_b_}, {p_w1_, p_b_first_}};
   for (int k = 1; k < L_; ++k) layers.emplace_back(p_w_first_ + k - 1, p_b_first_ + k);
+  if (Hh) layers.emplace_back(p_head_w_, p_head_b_);
   layers.emplace_back(p_out_w_, p_out_b_);
   for (std::size_t i = 0; i < layers.size(); ++i)
     init_linear(params_[layers[i].first], params_[layers[i].second], cfg.init,
@@ -367,16 +377,7 @@ void spiking_brain::forward(std::span<const double> obs, std::span<double> logit
 
 void spiking_brain::readout(std::span<double> logits) const { readout_counts(count_, logits); }
 
-void spiking_brain::readout_counts(std::span<const double> counts, std::span<double> logits) const {
-  const auto& w = params_[p_out_w_];
-  const auto& b = params_[p_out_b_];
-  for (int a = 0; a < n_act_; ++a) {
-    double z = static_cast<double>(b.value[a]);
-    for (int j = 0; j < H_; ++j) z += static_cast<double>(w.value[a * H_ + j]) * counts[j];
-    logits[a] = z;
-  }
-}
-
+// logits = W_out x + b_out with x the counts, or (dense head) x = relu(z), z = W_h counts + b_h (head_z_).
 // BPTT through all T steps. With u the pre-threshold membrane and s = spike(u - v_th):
 //   v_t = u_t (1 - s_t) + v_reset s_t,  u_{t+1} = a v_t + leak + input_{t+1}
 //   dL/ds_t = [last layer] dL/dcount + [k < L] (W_{k+1} dL/du_{k+1,t+1}) + (v_reset - u_t) dL/dv_t
@@ -425,18 +426,7 @@ void spiking_brain::backward_tape(const spike_tape& tape, std::span<const double
   const std::span<const double> obs = tape.obs;
   const std::size_t H = H_;
   const bool smooth = cfg_.smooth;
-  auto& pw_out = params_[p_out_w_];
-  auto& pb_out = params_[p_out_b_];
-  std::fill(gcount_.begin(), gcount_.end(), 0.0);
-  for (int a = 0; a < n_act_; ++a) {
-    const double g = g_logits[a];
-    if (g == 0.0) continue;
-    pb_out.grad[a] += g;
-    for (std::size_t j = 0; j < H; ++j) {
-      pw_out.grad[a * H + j] += g * tape.counts[j];
-      gcount_[j] += g * static_cast<double>(pw_out.value[a * H + j]);
-    }
-  }
+  readout_backward(tape.counts, g_logits);
   // Layer by layer, top down: layer k's recursion over time needs from the layer above only
   // dL/ds_k(t) = W_{k+1} dL/du_{k+1}(t+1) for every t, which is one matrix product per layer
   // (gs_in_ = GU_{k+1} W_{k+1}^T, T x H), not T matrix-vector products.

@@ -28,6 +28,7 @@ struct run_record {
   int sessions = 1, episodes = 1;
   std::uint64_t seed = 0;
   int checkpoint_every = 0;
+  std::string init_weights;  // the absolute path the sessions started from (docs/training.md, "Transfer"); empty: none
 };
 // Throws spikeworm::error naming the file and key for invalid JSON, a missing key or a value out of range.
 run_record parse_run_json(const std::string& text, const std::string& file);

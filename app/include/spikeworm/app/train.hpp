@@ -24,6 +24,9 @@ struct train_options {
   int threads = 0;          // 0: worker_threads' default
   long long seed = -1;      // < 0: from the config
   int checkpoint_every = 0;
+  // Transfer (docs/training.md, "Transfer"): a weights file or a run folder every session starts from;
+  // overrides [train] init_weights; relative to the working folder. Empty: the config's key, if any.
+  std::string init_weights;
   // Greedy episodes each finished agent plays after training, on the event engine with eval's episode seeds
   // (docs/training.md, "Outputs"); 0: none.
   int final_eval = 20;
@@ -62,6 +65,7 @@ struct train_result {
   int sessions = 0, episodes = 0, threads = 0;
   int final_eval = 0;  // greedy episodes per finished agent after training (0: none)
   std::uint64_t seed = 0;
+  std::string init_weights;  // the absolute path the sessions started from; empty: the initialisation
   int optimum = -1;
   bool foraging = false;
   double wall_seconds = 0;
@@ -73,6 +77,10 @@ struct train_result {
 // Peak memory of training `concurrent_sessions` sessions of `cfg` at once (sessions are built lazily, at most
 // one per thread).
 memory_estimate training_memory(const experiment_config& cfg, int concurrent_sessions);
+
+// The [train] init_weights value of the config file `config`: a relative path is taken relative to the
+// config file's folder (docs/training.md, "Transfer").
+std::filesystem::path resolve_config_path(const std::string& value, const std::filesystem::path& config);
 
 // Trains, writes the run folder and returns the figures; throws error for bad options or configs.
 train_result train(const train_options& opt, const train_callback& progress = {});

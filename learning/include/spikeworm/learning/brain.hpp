@@ -39,6 +39,10 @@ enum class brain_kind : std::uint8_t { spiking, mlp };
 brain_kind parse_brain_kind(std::string_view name);  // throws error naming an unknown kind
 std::string_view brain_kind_name(brain_kind k) noexcept;
 
+// The spiking brain's readout (docs/training.md, "Hybrid head"): logits from the last layer's spike counts
+// through the output layer (spikes), or through a dense ReLU layer of head_hidden units first (dense).
+enum class readout_kind : std::uint8_t { spikes, dense };
+
 struct brain_config {
   brain_kind kind = brain_kind::spiking;
   int hidden = 128;              // neurons per hidden layer (spiking) / units (mlp: 64)
@@ -53,6 +57,8 @@ struct brain_config {
   encoder enc;                   // observation -> input vector (current or population)
   bool recurrent = false;        // spiking: the last hidden layer also gets its own spikes one step earlier
   double recurrent_scale = 0.3;  // spiking, recurrent: the recurrent weights' initial values are scaled by this
+  readout_kind readout = readout_kind::spikes;  // spiking: the readout of the last layer's spike counts
+  int head_hidden = 64;          // readout dense: ReLU units of the head
 };
 
 brain_config read_brain_config(const table_reader& t);  // the [brain] table

@@ -105,6 +105,8 @@ struct eval_result {
   // per decision (constant)
   std::uint64_t input_macs = 0;          // dense first layer on the real-valued input (once per decision;
                                          // 0 for spike-train encoders, whose input layer is synapses)
+  std::uint64_t head_macs = 0;           // the dense head on the last layer's spike counts (readout = dense;
+                                         // docs/training.md, "Hybrid head"), once per decision
   std::uint64_t clock_macs = 0;          // every synapse of the spiking network every step, readout included
   std::uint64_t ann_macs = 0;            // one pass of a dense ANN of the same shape (ReLU units)
   std::uint64_t mlp_macs = 0;            // one pass of the MLP baseline (brain = mlp: this brain)

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <string>
 #include <vector>
 
 #include "spikeworm/learning/brain.hpp"
@@ -53,6 +54,9 @@ struct train_config {
   int cma_population = 0;
   int cma_episodes_per_eval = 1;
   cma_covariance cma_cov = cma_covariance::automatic;
+  // Transfer (docs/training.md, "Transfer"): a weights file or a run folder the sessions start from instead of
+  // the initialisation, as written in the config; app::train resolves it against the config file's folder.
+  std::string init_weights;
 };
 
 train_config read_train_config(const table_reader& t);  // the [train] table

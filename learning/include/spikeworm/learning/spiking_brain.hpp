@@ -10,7 +10,8 @@ namespace spikeworm {
 
 // obs -> c = W_in obs + b_in -> LIF layer 1 driven by the constant current W_1 c + b_1 -> LIF layer k
 // receives b_k + W_k . spikes of layer k-1 one step earlier (the engine's delay of one step) -> logits =
-// W_out . (spike counts of the last layer over T steps) + b_out. Membranes start at v_rest every decision.
+// W_out . (spike counts of the last layer over T steps) + b_out, or with readout = dense (the hybrid head)
+// W_out relu(W_h counts + b_h) + b_out. Membranes start at v_rest every decision.
 // recurrent: the last layer also gets W_rec . (its own spikes one step earlier), synapses L_L -> L_L.
 // What the backward pass needs of one decision's forward pass.
 struct spike_tape {
@@ -47,8 +48,11 @@ class spiking_brain final : public brain {
     fold_input();
     return bf_;
   }
-  // Logits from spike counts of the last layer (the readout of forward()).
+  // Logits from spike counts of the last layer (the readout of forward(), the head included).
   void readout_counts(std::span<const double> counts, std::span<double> logits) const;
+  // Multiply-accumulates of the readout per decision beyond the spiking network: the dense head's
+  // H x head_hidden + head_hidden x A (readout = dense), 0 for the spike-count readout.
+  std::uint64_t head_macs() const noexcept;
   // Spike counts of the last layer from the last forward pass.
   std::span<const double> counts() const noexcept { return count_; }
   const brain_config& config() const noexcept { return cfg_; }
@@ -61,6 +65,8 @@ class spiking_brain final : public brain {
   const double* layer_input(int k, std::size_t t, std::span<const double> obs);
   void layer_step(int k, std::size_t t, const double* in, spike_tape* tape);
   void readout(std::span<double> logits) const;
+  void head_forward(std::span<const double> counts) const;  // head_z_ = W_h counts + b_h
+  void readout_backward(std::span<const double> counts, std::span<const double> g_logits);
   void backward_tape(const spike_tape& tape, std::span<const double> g_logits, std::span<const double> g_spikes);
   void hidden_gradients(const spike_tape& tape, int k);
   void synapse_gradient(const spike_tape& tape, int source_layer, param_tensor& pw);
@@ -81,6 +87,11 @@ class spiking_brain final : public brain {
   std::size_t p_in_w_ = 0, p_in_b_ = 0, p_w1_ = 0, p_b_first_ = 0, p_w_first_ = 0, p_out_w_ = 0, p_out_b_ = 0;
   std::size_t p_rec_ = 0;  // recurrent.{L-1}.weight (recurrent brains only)
   bool rec_ = false;
+  // The dense head (readout = dense): its tensors, units (0: none), and pre-activations / their gradient.
+  std::size_t p_head_w_ = 0, p_head_b_ = 0;
+  int Hh_ = 0;
+  mutable std::vector<double> head_z_;
+  std::vector<double> head_gz_;
   // work buffers and tape: [layer][t][H]
   std::vector<double> c_, i1_, v_, count_, syn_, layer_sum_;
   std::span<float> wf_;             // spike-train encoders: folded input weights W_1 W_in, [input][neuron]

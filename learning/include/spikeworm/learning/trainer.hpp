@@ -127,5 +127,11 @@ class session {
 // read_weights checks length and checksum first, refuses non-finite values; params change only on success.
 void write_weights(const std::filesystem::path& file, const std::vector<param_tensor>& params);
 void read_weights(const std::filesystem::path& file, std::vector<param_tensor>& params);
+// read_weights in two steps: the file's values (row-major, one vector per tensor) checked against the names and
+// shapes of `params` (the error names the file, the tensor and both shapes, or both tensor lists for another
+// brain), then their assignment to tensors of those shapes.
+std::vector<std::vector<float>> read_weight_values(const std::filesystem::path& file,
+                                                   const std::vector<param_tensor>& params);
+void assign_weights(const std::vector<std::vector<float>>& values, std::vector<param_tensor>& params);
 
 }  // namespace spikeworm
