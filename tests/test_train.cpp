@@ -167,6 +167,30 @@ TEST(train, memory_estimate_counts_the_recurrent_weights) {
   EXPECT_EQ(rec.bytes - ff.bytes, H * H * (28 + 11));
 }
 
+TEST(train, the_linear_policy_has_twelve_parameters_and_trains) {
+  // An MLP with layers = 0 is logits = W obs + b: 2 x 4 weights and 4 biases, in the estimate, the weights
+  // file and eval.json alike.
+  test::temp_dir dir;
+  std::string t = test::small_experiment;
+  t.replace(t.find("type = \"spiking\""), 16, "type = \"mlp\"");
+  t.replace(t.find("layers = 2"), 10, "layers = 0");
+  const auto path = dir.write("linear.toml", t);
+  const auto doc = load_config_string(t, "linear.toml");
+  const auto cfg = read_experiment(table_reader::root(doc));
+  EXPECT_THAT(estimate_session_memory(cfg).detail, HasSubstr("12 parameters"));
+  ASSERT_EQ(run({"train", path.string(), "--out", (dir.path() / "o").string(), "-q"}), 0);
+  ASSERT_EQ(run({"eval", (dir.path() / "o").string(), "--episodes", "3", "-q"}), 0);
+  const auto e = test::read_json(dir.path() / "o" / "eval.json");
+  EXPECT_EQ(e["parameters"], 12);
+  EXPECT_EQ(e["mlp_macs"], 8);
+  // Spiking brains keep at least one layer.
+  std::string s = test::small_experiment;
+  s.replace(s.find("layers = 2"), 10, "layers = 0");
+  std::string err;
+  EXPECT_EQ(run({"train", dir.write("bad.toml", s).string(), "--out", (dir.path() / "b").string(), "-q"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("layers"));
+}
+
 TEST(train, non_finite_gradient_stops_the_session_and_keeps_the_last_checkpoint) {
   test::temp_dir dir;
   // A learning rate of 1e38 drives the float weights past 3.4e38 (infinity) within a few updates.
