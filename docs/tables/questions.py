@@ -113,27 +113,30 @@ def surrogates():
 
 def greedy():
     """The default against the configuration before the critic, on seeds other than the defaults."""
-    variants = [("default (critic, 200 episodes)", "spiking_static_medium.toml", {}),
-                ("without the critic, 200 episodes", "spiking_static_medium.toml", {"train.critic": "false"}),
-                ("without the critic, 100 episodes (the earlier default)", "spiking_static_medium.toml",
-                 {"train.critic": "false", "train.episodes": 100}),
+    old = {"brain.surrogate": '"sigmoid"', "brain.steps": 100}
+    variants = [("default: fast_sigmoid, T = 25, critic, 200 episodes", "spiking_static_medium.toml", {}),
+                ("sigmoid, T = 100, critic, 200 episodes", "spiking_static_medium.toml", old),
+                ("sigmoid, T = 100, no critic, 200 episodes", "spiking_static_medium.toml", dict(old, **{"train.critic": "false"})),
+                ("sigmoid, T = 100, no critic, 100 episodes (the earlier default)", "spiking_static_medium.toml",
+                 dict(old, **{"train.critic": "false", "train.episodes": 100})),
                 ("MLP (mlp_static_medium.toml)", "mlp_static_medium.toml", {})]
     print(f"| configuration | seeds | {HEAD} |")
     print("|---|---|---|---|---|---|")
-    for seed in (101, 201):
+    for seed in (101, 201, 301):
         for label, base, changes in variants:
             tag = f"greedy_{base.split('_')[0]}_{seed}_" + "_".join(f"{k.split('.')[1]}{v}" for k, v in changes.items())
+            tag = tag.replace('"', "")
             s, e = run(tag, base, dict(changes, **{"train.seed": seed}), episodes=100)
             print(f"| {label} | {seed}..{seed + s['sessions'] - 1} | {cells(s, e)} |")
 
 
 def size():
-    variants = [("default: 2 layers x 128, T = 100", {}),
+    variants = [("default: 2 layers x 128, T = 25", {}),
                 ("3 layers", {"brain.layers": 3}),
                 ("64 hidden", {"brain.hidden": 64}),
                 ("256 hidden", {"brain.hidden": 256}),
-                ("T = 25 steps", {"brain.steps": 25}),
-                ("T = 50 steps", {"brain.steps": 50})]
+                ("T = 50 steps", {"brain.steps": 50}),
+                ("T = 100 steps", {"brain.steps": 100})]
     print(f"| brain | {HEAD} | training decisions/s | spikes per decision (greedy) |")
     print("|---|---|---|---|---|---|---|")
     for label, changes in variants:
@@ -148,10 +151,16 @@ def matched():
         variants.append((f"MLP, 1 layer x {h}", "mlp_static_medium.toml", {"brain.layers": 1, "brain.hidden": h}))
     for h in (1, 2, 4, 8):
         variants.append((f"spiking, 1 layer x {h}", "spiking_static_medium.toml", {"brain.layers": 1, "brain.hidden": h}))
+    # The small dense policies with a faster rule: learning rate 0.01, decay 0.005, 400 episodes.
+    fast = {"train.learning_rate": 0.01, "train.lr_decay_rate": 0.005, "train.episodes": 400}
+    variants.append(("linear, learning rate 0.01, 400 episodes", "mlp_static_medium.toml", dict(fast, **{"brain.layers": 0})))
+    variants.append(("MLP, 1 layer x 4, learning rate 0.01, 400 episodes", "mlp_static_medium.toml",
+                     dict(fast, **{"brain.layers": 1, "brain.hidden": 4})))
     print(f"| policy | parameters | {HEAD} |")
     print("|---|---|---|---|---|---|")
     for label, base, changes in variants:
         tag = "matched_" + base.split("_")[0] + "_" + "_".join(f"{k.split('.')[1]}{v}" for k, v in changes.items())
+        tag = tag.replace("learning_rate0.01_lr_decay_rate0.005_episodes400_", "fast_")
         s, e = run(tag, base, changes)
         print(f"| {label} | {e['parameters']} | {cells(s, e)} |")
 
