@@ -122,12 +122,17 @@ def greedy():
                 ("MLP (mlp_static_medium.toml)", "mlp_static_medium.toml", {})]
     print(f"| configuration | seeds | {HEAD} |")
     print("|---|---|---|---|---|---|")
-    for seed in (101, 201, 301):
+    for seed in (101, 201, 301):  # seeds other than the configs' own
         for label, base, changes in variants:
             tag = f"greedy_{base.split('_')[0]}_{seed}_" + "_".join(f"{k.split('.')[1]}{v}" for k, v in changes.items())
             tag = tag.replace('"', "")
             s, e = run(tag, base, dict(changes, **{"train.seed": seed}), episodes=100)
             print(f"| {label} | {seed}..{seed + s['sessions'] - 1} | {cells(s, e)} |")
+    # The default on its own seeds (1..10) and two more ranges, the same way.
+    for seed in (1, 401, 501):
+        label, base, changes = variants[0]
+        s, e = run(f"greedy_spiking_{seed}_", base, {"train.seed": seed}, episodes=100)
+        print(f"| {label} | {seed}..{seed + s['sessions'] - 1} | {cells(s, e)} |")
 
 
 def size():
@@ -151,11 +156,14 @@ def matched():
         variants.append((f"MLP, 1 layer x {h}", "mlp_static_medium.toml", {"brain.layers": 1, "brain.hidden": h}))
     for h in (1, 2, 4, 8):
         variants.append((f"spiking, 1 layer x {h}", "spiking_static_medium.toml", {"brain.layers": 1, "brain.hidden": h}))
-    # The small dense policies with a faster rule: learning rate 0.01, decay 0.005, 400 episodes.
+    # The smallest policies again with a faster rule: learning rate 0.01, decay 0.005, 400 episodes.
     fast = {"train.learning_rate": 0.01, "train.lr_decay_rate": 0.005, "train.episodes": 400}
     variants.append(("linear, learning rate 0.01, 400 episodes", "mlp_static_medium.toml", dict(fast, **{"brain.layers": 0})))
     variants.append(("MLP, 1 layer x 4, learning rate 0.01, 400 episodes", "mlp_static_medium.toml",
                      dict(fast, **{"brain.layers": 1, "brain.hidden": 4})))
+    for h in (1, 2):
+        variants.append((f"spiking, 1 layer x {h}, learning rate 0.01, 400 episodes", "spiking_static_medium.toml",
+                         dict(fast, **{"brain.layers": 1, "brain.hidden": h})))
     print(f"| policy | parameters | {HEAD} |")
     print("|---|---|---|---|---|---|")
     for label, base, changes in variants:
