@@ -21,8 +21,8 @@ from common import ROOT, load
 BIN = os.environ.get("SPIKEWORM_BIN", os.path.join(ROOT, "build/cli/spikeworm"))
 # (label, config, brain, episodes, sessions)
 RUNS = [
-    ("REINFORCE", "configs/spiking_static_medium.toml", "2 x 128, T 100 (33,924 parameters)", 400, 10),
-    ("CMA-ES (separable)", "configs/cmaes_static_medium.toml", "2 x 128, T 100 (33,924 parameters)", 400, 10),
+    ("REINFORCE", "configs/spiking_static_medium.toml", "2 x 128, T 25 (33,924 parameters)", 400, 10),
+    ("CMA-ES (separable)", "configs/cmaes_static_medium.toml", "2 x 128, T 25 (33,924 parameters)", 400, 10),
     ("REINFORCE", "configs/spiking_small_static_medium.toml", "1 x 16, T 25 (388 parameters)", 1000, 10),
     ("CMA-ES (separable)", "configs/cmaes_small_static_medium.toml", "1 x 16, T 25 (388 parameters)", 1000, 10),
 ]
