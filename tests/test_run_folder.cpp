@@ -35,13 +35,19 @@ std::string read_text(const fs::path& p) {
   return s.str();
 }
 
-// configs/spiking_static_medium.toml with surrogate_alpha = 1e5: session 0 (seed 2) diverges at its first
-// episode and session 1 (seed 3) finishes (docs/reliability.md, "The run folder and honest failure").
+// configs/spiking_static_medium.toml with the sigmoid surrogate at alpha = 1e5 and T = 100: session 0
+// (seed 2) diverges at its first episode and session 1 (seed 3) finishes (docs/reliability.md, "The run
+// folder and honest failure").
 std::string diverging_experiment() {
   std::string t = read_text(test::source_dir() / "configs" / "spiking_static_medium.toml");
-  const auto at = t.find("surrogate_alpha = 1.0");
-  if (at == std::string::npos) return t;
-  return t.replace(at, 21, "surrogate_alpha = 1e5");
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"surrogate_alpha = 1.0", "surrogate_alpha = 1e5"},
+                                 {"surrogate = \"fast_sigmoid\"", "surrogate = \"sigmoid\""},
+                                 {"steps = 25", "steps = 100"}}) {
+    const auto at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) t.replace(at, from.size(), to);
+  }
+  return t;
 }
 
 TEST(run_folder, failed_session_is_marked_excluded_and_never_overwrites_weights) {
