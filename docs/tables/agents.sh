@@ -14,12 +14,7 @@ bin=build/cli/spikeworm
 stems=("$@")
 [[ ${#stems[@]} -gt 0 ]] || stems=(spiking_static_medium spiking_static_medium_sparse spiking_static_medium_log
                                     mlp_static_medium spiking_foraging_small mlp_foraging_small)
-stale() {  # stale OUTPUT INPUT...: OUTPUT is missing or older than an input
-  local out=$1; shift
-  [[ -e $out ]] || return 0
-  for i in "$@"; do [[ $i -nt $out ]] && return 0; done
-  return 1
-}
+source docs/tables/stale.sh
 not_the_configs() {  # not_the_configs RUN CONFIG: the run's sessions x episodes differ from the config's
   /usr/bin/python3 - "$1/summary.json" "$2" <<'PY'
 import json, sys, tomllib

@@ -10,6 +10,7 @@ A step is redone only when its output is missing or older than build/cli/spikewo
 
 Usage: docs/tables/questions.py greedy|surrogates|size|matched   (each 10 to 30 minutes on 2 cores)
 """
+import csv
 import json
 import os
 import re
@@ -71,7 +72,6 @@ def mean(xs):
 
 def decisions_per_second(name, s):
     """Training decisions per second of session wall time, averaged over the sessions."""
-    import csv
     steps = {}
     for r in csv.DictReader(open(os.path.join(OUT, name, "episodes.csv"))):
         steps[int(r["session"])] = steps.get(int(r["session"]), 0) + int(r["steps"])

@@ -11,12 +11,7 @@ cd "$(dirname "$0")/../.."
 bin=build/cli/spikeworm
 stems=(spiking_static_medium spiking_static_medium_recurrent spiking_foraging_small spiking_foraging_small_recurrent
        spiking_predators_small spiking_predators_small_recurrent)
-stale() {  # stale OUTPUT INPUT...: OUTPUT is missing or older than an input
-  local out=$1; shift
-  [[ -e $out ]] || return 0
-  for i in "$@"; do [[ $i -nt $out ]] && return 0; done
-  return 1
-}
+source docs/tables/stale.sh
 for s in "${stems[@]}"; do
   cfg=configs/$s.toml run=runs/recurrent/$s
   [[ -f $cfg ]] || { echo "docs/tables/recurrent.sh: no $cfg" >&2; exit 2; }

@@ -9,12 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=build/cli/spikeworm
 tasks=(foraging_small foraging_medium foraging_large predators_small)
-stale() {  # stale OUTPUT INPUT...: OUTPUT is missing or older than an input
-  local out=$1; shift
-  [[ -e $out ]] || return 0
-  for i in "$@"; do [[ $i -nt $out ]] && return 0; done
-  return 1
-}
+source docs/tables/stale.sh
 for t in "${tasks[@]}"; do
   for b in spiking mlp; do
     s=${b}_$t cfg=configs/${b}_$t.toml run=runs/tasks/${b}_$t

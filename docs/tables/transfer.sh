@@ -12,12 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=build/cli/spikeworm
 docs/tables/agents.sh spiking_static_medium spiking_foraging_small
-stale() {  # stale OUTPUT INPUT...: OUTPUT is missing or older than an input
-  local out=$1; shift
-  [[ -e $out ]] || return 0
-  for i in "$@"; do [[ $i -nt $out ]] && return 0; done
-  return 1
-}
+source docs/tables/stale.sh
 train() {  # train OUT CONFIG [SOURCE]
   local out=$1 cfg=$2 src=${3:-}
   local deps=("$bin" "$cfg")
