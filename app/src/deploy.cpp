@@ -74,4 +74,27 @@ deploy_report deploy(const deploy_options& opt) {
   });
 }
 
+std::filesystem::path deploy_report_path(const std::string& run, const std::string& out, std::size_t chips,
+                                         const std::string& id) {
+  namespace fs = std::filesystem;
+  return !out.empty() && chips == 1 ? fs::path(out)
+         : !out.empty()             ? fs::path(out).parent_path() / fmt::format("deploy_{}.json", id)
+         : fs::is_directory(fs::path(run)) ? fs::path(run) / fmt::format("deploy_{}.json", id)
+                                           : fs::path(run + fmt::format(".deploy_{}.json", id));
+}
+
+nlohmann::json deploy_json(const deploy_report& rep, const loaded_run& run, const deploy_options& opt,
+                           const session_choice& choice) {
+  auto j = rep.to_json();
+  j["run"] = run.dir.string();
+  j["weights"] = opt.weights;
+  j["seed"] = opt.seed;
+  nlohmann::json agents = nlohmann::json::array();
+  for (const auto& g : choice.agents) agents.push_back(g.to_json());
+  j["selection"] = {{"session", choice.session},
+                    {"rule", choice.selected ? std::string(selection_rule) : std::string("given by --session")},
+                    {"episodes", selection_episodes}, {"seed", opt.seed + 7919}, {"agents", agents}};
+  return j;
+}
+
 }  // namespace spikeworm::app

@@ -68,6 +68,29 @@ void mark_pareto(std::vector<sweep_point>& points, std::size_t tables) {
   }
 }
 
+nlohmann::json sweep_point_json(const sweep_result& s, const sweep_point& p) {
+  nlohmann::json row{{"point", p.name}, {"label", p.label}, {"brain", std::string(brain_kind_name(p.brain))},
+                     {"last30_success", p.last30_success}, {"last30_steps", p.last30_steps},
+                     {"success_rate", p.success_rate}, {"eval_success", p.eval_success}, {"eval_steps", p.eval_steps},
+                     {"sampled_success", p.sampled_success}, {"sampled_steps", p.sampled_steps}};
+  nlohmann::json values, energy, mlp_energy, front, front_sampled;
+  for (std::size_t k = 0; k < s.axes.size(); ++k) values[s.axes[k].key] = p.values[k];
+  row["values"] = values;
+  row["firing_rate"] = p.firing_rate;
+  row["firing_rate_hz"] = p.firing_rate_hz;
+  for (std::size_t t = 0; t < s.tables.size(); ++t) {
+    energy[s.tables[t].id] = p.energy_pj[t];
+    mlp_energy[s.tables[t].id] = p.mlp_energy_pj[t];
+    front[s.tables[t].id] = static_cast<bool>(p.pareto[t]);
+    front_sampled[s.tables[t].id] = static_cast<bool>(p.pareto_sampled[t]);
+  }
+  row["energy_pj"] = energy;
+  row["mlp_baseline_energy_pj"] = mlp_energy;
+  row["pareto"] = front;  // on eval_success (greedy)
+  row["pareto_sampled"] = front_sampled;
+  return row;
+}
+
 namespace {
 
 // Sets the dotted key in the document: numbers, booleans and quoted strings as TOML; anything else as a
@@ -183,33 +206,10 @@ void measure(const sweep_options& opt, const std::vector<energy_table>& tables, 
   for (const auto& t : tables) p.mlp_energy_pj.push_back(energy_of(ev, t).mlp.total());
 }
 
-nlohmann::json point_json(const sweep_result& s, const sweep_point& p) {
-  nlohmann::json row{{"point", p.name}, {"label", p.label}, {"brain", std::string(brain_kind_name(p.brain))},
-                     {"last30_success", p.last30_success}, {"last30_steps", p.last30_steps},
-                     {"success_rate", p.success_rate}, {"eval_success", p.eval_success}, {"eval_steps", p.eval_steps},
-                     {"sampled_success", p.sampled_success}, {"sampled_steps", p.sampled_steps}};
-  nlohmann::json values, energy, mlp_energy, front, front_sampled;
-  for (std::size_t k = 0; k < s.axes.size(); ++k) values[s.axes[k].key] = p.values[k];
-  row["values"] = values;
-  row["firing_rate"] = p.firing_rate;
-  row["firing_rate_hz"] = p.firing_rate_hz;
-  for (std::size_t t = 0; t < s.tables.size(); ++t) {
-    energy[s.tables[t].id] = p.energy_pj[t];
-    mlp_energy[s.tables[t].id] = p.mlp_energy_pj[t];
-    front[s.tables[t].id] = static_cast<bool>(p.pareto[t]);
-    front_sampled[s.tables[t].id] = static_cast<bool>(p.pareto_sampled[t]);
-  }
-  row["energy_pj"] = energy;
-  row["mlp_baseline_energy_pj"] = mlp_energy;
-  row["pareto"] = front;  // on eval_success (greedy)
-  row["pareto_sampled"] = front_sampled;
-  return row;
-}
-
 void write_outputs(const sweep_options& opt, const sweep_result& s) {
   const fs::path dir(s.dir);
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& p : s.points) rows.push_back(point_json(s, p));
+  for (const auto& p : s.points) rows.push_back(sweep_point_json(s, p));
   nlohmann::json doc{{"config", opt.config}, {"sets", opt.sets}, {"eval_episodes", opt.eval_episodes},
                      {"eval_engine", opt.eval_engine}, {"tables", opt.tables}, {"front_success", "eval_success"},
                      {"points", rows}};

@@ -114,13 +114,6 @@ void print_report(const deploy_report& r, std::ostream& out) {
                                         : "asynchronous: busiest core per step + hops + barrier");
 }
 
-fs::path report_path(const deploy_args& a, std::size_t chips, const std::string& id) {
-  return !a.out.empty() && chips == 1 ? fs::path(a.out)
-         : !a.out.empty()             ? fs::path(a.out).parent_path() / fmt::format("deploy_{}.json", id)
-         : fs::is_directory(fs::path(a.run)) ? fs::path(a.run) / fmt::format("deploy_{}.json", id)
-                                             : fs::path(a.run + fmt::format(".deploy_{}.json", id));
-}
-
 }  // namespace
 
 int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
@@ -132,7 +125,8 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
   std::vector<app::chip_setup> chips;
   const std::string tables_dir = (data_dir() / "configs" / "energy").string();
   for (const auto& name : a.chips) chips.push_back(app::load_chip(dir, name, tables_dir));
-  for (const auto& chip : chips) check_output_writable(report_path(a, chips.size(), chip.chip.id));  // before any work
+  for (const auto& chip : chips)  // before any work
+    check_output_writable(app::deploy_report_path(a.run, a.out, chips.size(), chip.chip.id));
   if (fs::is_directory(fs::path(a.run))) remove_stale_temporaries(a.run);
   const auto choice = app::choose_session(run.cfg, run.weights, a.session, static_cast<std::uint64_t>(a.seed));
   const std::string why = choice.selected ? fmt::format("best of {} by greedy success {:.2f} on {} selection episodes",
@@ -170,16 +164,8 @@ int deploy(const deploy_args& a, std::ostream& out, std::ostream& err) {
       bar.finish();
     }
     print_report(rep, out);
-    auto j = rep.to_json();
-    j["run"] = run.dir.string();
-    j["weights"] = opt.weights;
-    j["seed"] = opt.seed;
-    nlohmann::json agents = nlohmann::json::array();
-    for (const auto& g : choice.agents) agents.push_back(g.to_json());
-    j["selection"] = {{"session", choice.session},
-                      {"rule", choice.selected ? std::string(app::selection_rule) : std::string("given by --session")},
-                      {"episodes", app::selection_episodes}, {"seed", opt.seed + 7919}, {"agents", agents}};
-    const fs::path json_path = report_path(a, chips.size(), chip.chip.id);
+    const auto j = app::deploy_json(rep, run, opt, choice);
+    const fs::path json_path = app::deploy_report_path(a.run, a.out, chips.size(), chip.chip.id);
     if (json_path.has_parent_path()) ensure_directory(json_path.parent_path());
     write_file_atomically(json_path, json_text(j));
     out << fmt::format("wrote {}\n", json_path.string());

@@ -62,6 +62,10 @@ void policy_figures::add(const policy_figures& o) {
   killed += o.killed;
   foods += o.foods;
   success_steps.insert(success_steps.end(), o.success_steps.begin(), o.success_steps.end());
+  episode_steps.insert(episode_steps.end(), o.episode_steps.begin(), o.episode_steps.end());
+  episode_foods.insert(episode_foods.end(), o.episode_foods.begin(), o.episode_foods.end());
+  episode_returns.insert(episode_returns.end(), o.episode_returns.begin(), o.episode_returns.end());
+  episode_ends.insert(episode_ends.end(), o.episode_ends.begin(), o.episode_ends.end());
   median_steps_success = median_of(success_steps);
 }
 
@@ -266,6 +270,10 @@ eval_result play_policy(const experiment_config& cfg, brain& agent, const eval_o
     ends.starved += info.end == envs::outcome::starved;
     ends.killed += info.end == envs::outcome::killed;
     ends.foods += static_cast<std::uint64_t>(info.foods_eaten);
+    ends.episode_steps.push_back(info.steps);
+    ends.episode_foods.push_back(info.foods_eaten);
+    ends.episode_returns.push_back(info.total_reward);
+    ends.episode_ends.push_back(info.end);
   }
   finish_tally(r, steps_success);
   r.dense_updates = spiking ? r.decisions * static_cast<std::uint64_t>(cfg.brain.hidden) * cfg.brain.layers * cfg.brain.steps : 0;

@@ -5,17 +5,20 @@
     net.run(1000.0)                                      # ms, without the GIL; Ctrl-C stops cleanly
     times, ids = net.spikes()                            # numpy arrays
     net.counters()["raster_digest"]                      # the CLI's "spike raster digest"
+    spikeworm.train("configs/spiking_static_medium.toml", out="runs/py")   # and eval, energy, deploy, sweep, map
 
 Errors are spikeworm.ConfigError (a ValueError with .file, .line, .column and .key) for configs, and
 spikeworm.Error (a RuntimeError) for everything else the library refuses, with the CLI's messages.
 """
 import math
+import numbers
 import os
+import tempfile
 
 from ._spikeworm import ConfigError, Error
 from . import _spikeworm
 
-__all__ = ["Network", "train", "to_toml", "ConfigError", "Error"]
+__all__ = ["Network", "train", "eval", "energy", "sweep", "deploy", "map", "to_toml", "ConfigError", "Error"]
 
 
 def _toml_value(v, where):
@@ -81,3 +84,244 @@ def train(config, sessions=0, episodes=0, threads=0, seed=-1, out="", force=Fals
         raise TypeError("progress: expected a callable(done, total)")
     return _spikeworm.train(os.fspath(config), sessions, episodes, threads, seed, os.fspath(out), force,
                             final_eval, progress)
+
+
+# Argument checks of the operations below: a TypeError or ValueError naming the argument, before any work.
+
+def _path(value, name, empty_ok=False):
+    if value is None and empty_ok:
+        return ""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a path, got {type(value).__name__}")
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise TypeError(f"{name}: expected a str path, got {type(text).__name__}")
+    if "\0" in text:
+        raise ValueError(f"{name}: a path with a NUL character")
+    if not text and not empty_ok:
+        raise ValueError(f"{name}: an empty path")
+    return text
+
+
+def _int(value, name, lo, hi=2**63 - 1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
+    value = int(value)
+    if not lo <= value <= hi:
+        raise ValueError(f"{name}: must be in [{lo}, {hi}], got {value}")
+    return value
+
+
+def _bool(value, name):
+    if not isinstance(value, bool):
+        raise TypeError(f"{name}: expected True or False, got {type(value).__name__}")
+    return value
+
+
+def _choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected one of {', '.join(choices)}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _names(value, name, empty_ok=True):
+    """A str or path, or a list/tuple of them, as a list of str."""
+    if isinstance(value, (str, os.PathLike)):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name}: expected a name or a list of names, got {type(value).__name__}")
+    out = [_path(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    if not out and not empty_ok:
+        raise ValueError(f"{name}: give at least one")
+    return out
+
+
+def _progress(progress):
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress: expected a callable(done, total), got {type(progress).__name__}")
+    return progress
+
+
+def _max_memory(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if not value:
+            raise ValueError("max_memory: an empty size")
+        return value
+    return str(_int(value, "max_memory", 1))
+
+
+def _with_config(config, name, work):
+    """work(path): config is a path, a dict (written to a temporary TOML file) or None ("")."""
+    if config is None:
+        return work("")
+    if isinstance(config, dict):
+        text = to_toml(config)
+        with tempfile.TemporaryDirectory(prefix="spikeworm-") as tmp:
+            path = os.path.join(tmp, "config.toml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            return work(path)
+    return work(_path(config, name))
+
+
+def eval(run, engine="event", episodes=100, seed=1000, policy="both", threads=0, config=None, out=None,
+         progress=None):
+    """`spikeworm eval RUN`: replay every agent of a run folder (or one weights file) with frozen weights.
+
+    engine: "event", "clock" or "dense"; policy: "both", "greedy" or "sampled"; config: the experiment config
+    (path or dict; default the run's config.toml); out: the JSON report (default RUN/eval.json).
+    Returns eval.json as a dict (the figures `spikeworm eval` prints and writes), with "per_episode":
+    {"greedy"/"sampled": {"success", "steps", "returns", "foods", "end"}}, numpy arrays of shape
+    (agents, episodes), "firing_rate_hz" per hidden layer and "written". progress(done, total) counts agents.
+    """
+    run = _path(run, "run")
+    engine = _choice(engine, "engine", ("event", "clock", "dense"))
+    episodes = _int(episodes, "episodes", 1, 1000000)
+    seed = _int(seed, "seed", 0)
+    policy = _choice(policy, "policy", ("both", "greedy", "sampled"))
+    threads = _int(threads, "threads", 0, 256)
+    out = _path(out, "out", empty_ok=True)
+    progress = _progress(progress)
+    return _with_config(config, "config", lambda cfg: _spikeworm.eval(
+        run, engine, episodes, seed, policy, threads, cfg, out, progress))
+
+
+def energy(run, tables=(), tables_dir=None, reeval=False, episodes=100, out=None, progress=None):
+    """`spikeworm energy RUN`: energy per decision and per episode of a run's agents on energy tables.
+
+    tables: table ids or host-table paths (default: every table); reeval: evaluate again even if the run has an
+    eval.json (it is made when missing, with `episodes` per agent); out: folder for energy.json (default RUN).
+    Returns a dict: "tables" maps each table id to energy.json's report (brain, mlp, ann terms in pJ,
+    episode_pj, break-even rates), with "success_rate", "decisions_per_episode", "firing_rate_hz",
+    "neurobench", "evaluated" (eval's dict when an evaluation ran, else None) and "written".
+    progress(done, total) counts the agents evaluated (not called when eval.json is reused).
+    """
+    run = _path(run, "run")
+    tables = _names(tables, "tables")
+    tables_dir = _path(tables_dir, "tables_dir", empty_ok=True)
+    reeval = _bool(reeval, "reeval")
+    episodes = _int(episodes, "episodes", 1, 1000000)
+    out = _path(out, "out", empty_ok=True)
+    return _spikeworm.energy(run, tables, tables_dir, reeval, episodes, out, _progress(progress))
+
+
+def _sets(sets):
+    if isinstance(sets, dict):
+        out = []
+        for key, values in sets.items():
+            if not isinstance(key, str) or not key:
+                raise TypeError(f"sets: keys must be dotted config keys (str), got {key!r}")
+            if not isinstance(values, (list, tuple)):
+                values = [values]
+            if not values:
+                raise ValueError(f"sets[{key!r}]: no values")
+            texts = []
+            for i, v in enumerate(values):
+                text = v if isinstance(v, str) else _toml_value(v, f"sets[{key!r}][{i}]")
+                if "," in text or not text:
+                    raise ValueError(f"sets[{key!r}][{i}]: {text!r} cannot be a sweep value (empty or with a comma)")
+                texts.append(text)
+            out.append(f"{key}={','.join(texts)}")
+        return out
+    if isinstance(sets, str):
+        sets = [sets]
+    if not isinstance(sets, (list, tuple)) or not all(isinstance(s, str) for s in sets):
+        raise TypeError(f"sets: expected a dict {{key: values}} or a list of 'KEY=V1,V2' strings, got "
+                        f"{type(sets).__name__}")
+    return list(sets)
+
+
+def sweep(config, sets, out=None, sessions=0, episodes=0, threads=0, eval_episodes=20, eval_engine="dense",
+          tables=(), max_memory=None, progress=None):
+    """`spikeworm sweep CONFIG --set ...`: train, evaluate and cost every point of a grid over config keys.
+
+    config: the base experiment config (path, or a dict written to OUT/base.toml); sets: {"brain.hidden":
+    [8, 16]} or ["brain.hidden=8,16"]; out: the sweep folder (default runs/sweep; finished points are reused);
+    sessions, episodes: per point (0: the config's); tables: energy tables (default cmos45_fp32 and loihi);
+    max_memory: bytes or a size such as "512M". Returns a dict: "axes", "tables", "points" (one dict per point,
+    as sweep.json), "cheapest" per table and policy, "dir". progress(done, total) counts points.
+    """
+    sets = _sets(sets)
+    if not sets:
+        raise ValueError("sets: give at least one key and its values")
+    out = _path(out, "out", empty_ok=True)
+    sessions = _int(sessions, "sessions", 0, 10000)
+    episodes = _int(episodes, "episodes", 0, 10000000)
+    threads = _int(threads, "threads", 0, 256)
+    eval_episodes = _int(eval_episodes, "eval_episodes", 1, 100000)
+    eval_engine = _choice(eval_engine, "eval_engine", ("event", "clock", "dense"))
+    tables = _names(tables, "tables")
+    max_memory = _max_memory(max_memory)
+    progress = _progress(progress)
+    if isinstance(config, dict):
+        text = to_toml(config)
+        folder = out or os.path.join("runs", "sweep")
+        os.makedirs(folder, exist_ok=True)
+        config = os.path.join(folder, "base.toml")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(text)
+    config = _path(config, "config")
+    return _spikeworm.sweep(config, sets, out, sessions, episodes, threads, eval_episodes, eval_engine, tables,
+                            max_memory, progress)
+
+
+def deploy(run, chips, episodes=100, seed=1000, session=None, partitioner="greedy", chips_dir=None, config=None,
+           out=None, progress=None):
+    """`spikeworm deploy RUN --chip ...`: map a trained spiking agent onto neuromorphic chips, quantize it and
+    run it in fixed point next to the float agent.
+
+    chips: profile names in configs/chips (loihi, loihi2, truenorth, spinnaker, spinnaker2) or .toml paths;
+    session: which agent (default: the best on 20 selection episodes); config: path or dict (default the run's);
+    out: the report (default RUN/deploy_CHIP.json). Returns {"chips": {id: deploy_CHIP.json as a dict},
+    "written": {id: path}, "session", "selected", "weights"}. progress(done, total) counts episodes.
+    """
+    run = _path(run, "run")
+    chips = _names(chips, "chips", empty_ok=False)
+    episodes = _int(episodes, "episodes", 1, 1000000)
+    seed = _int(seed, "seed", 0)
+    session = -1 if session is None else _int(session, "session", 0, 2**31 - 1)
+    partitioner = _choice(partitioner, "partitioner", ("greedy", "metis", "sequential", "round_robin"))
+    chips_dir = _path(chips_dir, "chips_dir", empty_ok=True)
+    out = _path(out, "out", empty_ok=True)
+    progress = _progress(progress)
+    return _with_config(config, "config", lambda cfg: _spikeworm.deploy(
+        run, chips, episodes, seed, session, partitioner, chips_dir, cfg, out, progress))
+
+
+def map(config, chips, duration=None, seed=None, threads=0, partitioner="greedy", chips_dir=None, out=None,
+        max_memory=None, progress=None):
+    """`spikeworm map CONFIG --chip ...`: place a network on chips' cores by every partitioner, with the
+    traffic, energy and chip time per simulated second of the costed placement.
+
+    config: a network config (path or dict, as Network); duration: simulated seconds that measure the rates
+    (default: the config's, at most 1 s); out: folder for map_CHIP.json (not written when None).
+    Returns {"chips": {id: map_CHIP.json as a dict}, "written", "neurons", "synapses", "seconds",
+    "spikes_per_s", "sops_per_s", "config"}. A chip the network does not fit on raises spikeworm.Error.
+    progress(done, total) counts simulated steps.
+    """
+    chips = _names(chips, "chips", empty_ok=False)
+    if duration is None:
+        duration = -1.0
+    else:
+        if isinstance(duration, bool) or not isinstance(duration, numbers.Real):
+            raise TypeError(f"duration: expected seconds as a number, got {type(duration).__name__}")
+        duration = float(duration)
+        if not (math.isfinite(duration) and 1e-6 <= duration <= 1e6):
+            raise ValueError(f"duration: must be a finite number in [1e-06, 1e+06] seconds, got {duration}")
+    seed = -1 if seed is None else _int(seed, "seed", 0)
+    threads = _int(threads, "threads", 0, 1024)
+    partitioner = _choice(partitioner, "partitioner", ("greedy", "metis", "sequential", "round_robin"))
+    chips_dir = _path(chips_dir, "chips_dir", empty_ok=True)
+    out = _path(out, "out", empty_ok=True)
+    max_memory = _max_memory(max_memory)
+    progress = _progress(progress)
+    if isinstance(config, dict):
+        return _spikeworm.map(to_toml(config), True, "<dict>", chips, duration, seed, threads, partitioner,
+                              chips_dir, out, max_memory, progress)
+    config = _path(config, "config")
+    return _spikeworm.map(config, False, config, chips, duration, seed, threads, partitioner, chips_dir, out,
+                          max_memory, progress)

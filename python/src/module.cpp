@@ -19,6 +19,7 @@
 #include "spikeworm/engine/event_engine.hpp"
 
 namespace py = pybind11;
+namespace spikeworm::python { void bind_app(py::module_& m); }  // eval, energy, sweep, deploy, map: app_bindings.cpp
 
 namespace spikeworm::python {
 
@@ -210,4 +211,5 @@ PYBIND11_MODULE(_spikeworm, m) {
         py::arg("threads") = 0, py::arg("seed") = -1, py::arg("out") = "", py::arg("force") = false,
         py::arg("final_eval") = 20, py::arg("progress") = py::none(),
         "Train REINFORCE sessions of an experiment config into a run folder; returns the figures per session.");
+  spikeworm::python::bind_app(m);
 }

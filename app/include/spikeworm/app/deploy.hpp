@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "spikeworm/app/run_dir.hpp"
 #include "spikeworm/deploy/chip.hpp"
 #include "spikeworm/deploy/energy_table.hpp"
 #include "spikeworm/learning/deploy.hpp"
@@ -53,5 +55,15 @@ struct deploy_options {
 };
 // The report; deploy_report::to_json() is its JSON.
 deploy_report deploy(const deploy_options& opt);
+
+// Where the report of chip `id` goes when `chips` chips are deployed from `run`: `out` itself for one chip,
+// deploy_ID.json beside it for several; without `out`, RUN/deploy_ID.json for a run folder and
+// WEIGHTS.deploy_ID.json for a weights file.
+std::filesystem::path deploy_report_path(const std::string& run, const std::string& out, std::size_t chips,
+                                         const std::string& id);
+// The JSON report (deploy_CHIP.json): deploy_report::to_json with the run, the weights, the seed and the
+// session selection.
+nlohmann::json deploy_json(const deploy_report& rep, const loaded_run& run, const deploy_options& opt,
+                           const session_choice& choice);
 
 }  // namespace spikeworm::app

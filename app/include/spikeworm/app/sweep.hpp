@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "spikeworm/learning/brain.hpp"
 #include "spikeworm/learning/energy.hpp"
 
@@ -62,6 +64,9 @@ void mark_pareto(std::vector<sweep_point>& points, std::size_t tables);
 
 // Before each point: its index, the number of points and its label; (points, points, "") at the end.
 using sweep_callback = std::function<void(std::size_t done, std::size_t total, const std::string& label)>;
+
+// One point as a row of sweep.json's "points".
+nlohmann::json sweep_point_json(const sweep_result& s, const sweep_point& p);
 
 // Points with the same config as a finished one in out_dir are reused. Throws error naming a point whose
 // config is invalid, before anything runs.

@@ -54,6 +54,11 @@ struct policy_figures {
   int timeouts = 0, starved = 0, killed = 0;
   std::uint64_t foods = 0;
   std::vector<int> success_steps;                            // not written: what the medians are made of
+  // Each episode in play order (not written; the Python module's per-episode arrays, docs/python.md): its
+  // steps, return (summed reward), foods eaten and how it ended.
+  std::vector<int> episode_steps, episode_foods;
+  std::vector<double> episode_returns;
+  std::vector<envs::outcome> episode_ends;
   double success_rate() const noexcept { return episodes ? static_cast<double>(successes) / episodes : 0.0; }
   double mean_foods() const noexcept { return episodes ? static_cast<double>(foods) / episodes : 0.0; }
   double spikes_per_decision() const noexcept {
