@@ -80,10 +80,15 @@ def train(config, sessions=0, episodes=0, threads=0, seed=-1, out="", force=Fals
 
     Returns a dict with the run's figures and one dict per session. progress(done, total) is called after
     every episode (episodes of all sessions)."""
-    if progress is not None and not callable(progress):
-        raise TypeError("progress: expected a callable(done, total)")
-    return _spikeworm.train(os.fspath(config), sessions, episodes, threads, seed, os.fspath(out), force,
-                            final_eval, progress)
+    config = _path(config, "config")
+    sessions = _int(sessions, "sessions", 0, 10000)
+    episodes = _int(episodes, "episodes", 0, 10000000)
+    threads = _int(threads, "threads", 0, 1024)
+    seed = _int(seed, "seed", -1)
+    out = _path(out, "out", empty_ok=True)
+    force = _bool(force, "force")
+    final_eval = _int(final_eval, "final_eval", 0, 1000000)
+    return _spikeworm.train(config, sessions, episodes, threads, seed, out, force, final_eval, _progress(progress))
 
 
 # Argument checks of the operations below: a TypeError or ValueError naming the argument, before any work.

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -131,9 +132,11 @@ auto watch(const std::atomic<int>& done, std::uint64_t total, progress_relay& re
   return work();
 }
 
-void check_at_least(long long value, long long lo, const char* what) {
-  if (value < lo) throw error(fmt::format("{}: must be at least {}, got {}", what, lo, value));
+// The command's range of an option (its --help), checked here too for calls that bypass the package.
+void check_range(long long value, long long lo, long long hi, const char* what) {
+  if (value < lo || value > hi) throw error(fmt::format("{}: must be in [{}, {}], got {}", what, lo, hi, value));
 }
+constexpr long long no_limit = INT64_MAX;
 
 // One policy's episodes of every agent as arrays of shape (agents, episodes).
 py::dict per_episode(const eval_result& r, bool sampled) {
@@ -207,9 +210,9 @@ app::eval_outcome run_eval(const app::eval_request& req, const app::loaded_run& 
 py::dict eval(const std::string& run_path, const std::string& engine, int episodes, long long seed,
               const std::string& policy, int threads, const std::string& config, const std::string& out,
               const py::object& progress) {
-  check_at_least(episodes, 1, "episodes");
-  check_at_least(seed, 0, "seed");
-  check_at_least(threads, 0, "threads");
+  check_range(episodes, 1, 1000000, "episodes");
+  check_range(seed, 0, no_limit, "seed");
+  check_range(threads, 0, 256, "threads");
   app::eval_request req;
   req.run = run_path;
   req.out = out;
@@ -227,7 +230,7 @@ py::dict eval(const std::string& run_path, const std::string& engine, int episod
 
 py::dict energy(const std::string& run_path, const std::vector<std::string>& tables, const std::string& tables_dir,
                 bool reeval, int episodes, const std::string& out, const py::object& progress) {
-  check_at_least(episodes, 1, "episodes");
+  check_range(episodes, 1, 1000000, "episodes");
   const app::energy_request req{run_path, tables, tables_dir, out};
   auto loaded = app::energy_tables(req);  // bad table names fail before any work
   const fs::path dir = app::energy_out_dir(req);
@@ -280,10 +283,10 @@ py::dict energy(const std::string& run_path, const std::vector<std::string>& tab
 py::dict sweep(const std::string& config, const std::vector<std::string>& sets, const std::string& out,
                int sessions, int episodes, int threads, int eval_episodes, const std::string& eval_engine,
                const std::vector<std::string>& tables, const std::string& max_memory, const py::object& progress) {
-  check_at_least(sessions, 0, "sessions");
-  check_at_least(episodes, 0, "episodes");
-  check_at_least(threads, 0, "threads");
-  check_at_least(eval_episodes, 1, "eval_episodes");
+  check_range(sessions, 0, 10000, "sessions");
+  check_range(episodes, 0, 10000000, "episodes");
+  check_range(threads, 0, 256, "threads");
+  check_range(eval_episodes, 1, 100000, "eval_episodes");
   if (sets.empty()) throw error("set: give at least one KEY=V1,V2,...");
   parse_eval_engine(eval_engine);  // an unknown engine fails before any work
   app::sweep_options o;
@@ -341,9 +344,9 @@ py::dict sweep(const std::string& config, const std::vector<std::string>& sets, 
 py::dict deploy(const std::string& run_path, const std::vector<std::string>& chip_names, int episodes, long long seed,
                 int session, const std::string& method, const std::string& chips_dir, const std::string& config,
                 const std::string& out, const py::object& progress) {
-  check_at_least(episodes, 1, "episodes");
-  check_at_least(seed, 0, "seed");
-  check_at_least(session, -1, "session");
+  check_range(episodes, 1, 1000000, "episodes");
+  check_range(seed, 0, no_limit, "seed");
+  check_range(session, -1, no_limit, "session");
   if (chip_names.empty()) throw error("chips: give at least one chip profile");
   const auto part = parse_partitioner(method);
   const app::loaded_run run = app::load_run(run_path, config);
@@ -403,7 +406,7 @@ py::dict map(const std::string& config, bool is_text, const std::string& name, c
              const std::string& out, const std::string& max_memory, const py::object& progress) {
   if (!(duration > 0 || duration == -1) || !std::isfinite(duration) || duration > 1e6)
     throw error(fmt::format("duration: must be a finite number in [1e-06, 1e+06] seconds, got {}", duration));
-  check_at_least(threads, 0, "threads");
+  check_range(threads, 0, 1024, "threads");
   if (chip_names.empty()) throw error("chips: give at least one chip profile");
   app::map_options opt;
   opt.desc = is_text ? app::read_network_text(config, name) : app::read_network_file(config);
