@@ -204,5 +204,20 @@ def test_an_exception_in_progress_is_raised_after_the_work(run, tmp_path):
         spikeworm.map(small_net(), "loihi", duration=0.05, progress=stop)
 
 
+def test_every_python_block_of_docs_python_md_runs(tmp_path):
+    """The blocks of docs/python.md, in order in one interpreter, from a folder that has the repository's configs."""
+    import re
+
+    text = open(os.path.join(ROOT, "docs", "python.md"), encoding="utf-8").read()
+    blocks = re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
+    assert len(blocks) >= 5
+    os.symlink(os.path.join(ROOT, "configs"), tmp_path / "configs")
+    (tmp_path / "blocks.py").write_text("\n".join(blocks))
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.path.dirname(os.path.dirname(spikeworm.__file__)))
+    r = subprocess.run([sys.executable, "blocks.py"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "raster.png").exists() and (tmp_path / "runs" / "first" / "eval.json").exists()
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
