@@ -10,11 +10,15 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <fmt/format.h>
+
+#include "spikeworm/core/error.hpp"
+
 namespace spikeworm {
 
 int worker_threads(int requested) noexcept {
   if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(max_worker_threads)));
 }
 
 struct worker_pool::arena {
@@ -23,6 +27,8 @@ struct worker_pool::arena {
 };
 
 worker_pool::worker_pool(int threads) : threads_(std::max(1, threads)) {
+  if (threads_ > max_worker_threads)
+    throw error(fmt::format("threads: {} requested, at most {}", threads_, max_worker_threads));
   if (threads_ > 1) arena_ = std::make_unique<arena>(threads_);
 }
 worker_pool::~worker_pool() = default;

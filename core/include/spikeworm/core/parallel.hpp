@@ -12,8 +12,11 @@
 
 namespace spikeworm {
 
-// The worker threads for a request: `requested` when > 0, else every core of the machine (at least 1).
+// The worker threads for a request: `requested` when > 0, else every core of the machine (at least 1, at most
+// max_worker_threads).
 int worker_threads(int requested) noexcept;
+// The most threads a pool takes: the limit of [simulation] threads and of the command line's --threads.
+inline constexpr int max_worker_threads = 1024;
 
 namespace detail {
 // A non-owning reference to a callable, so the pool's entry points are not templates over TBB.
@@ -32,7 +35,8 @@ class callable_ref {
 }  // namespace detail
 
 // A fixed team of worker threads (a oneTBB task arena), or none: with threads <= 1 every loop runs inline
-// in ascending order on the calling thread.
+// in ascending order on the calling thread. More than max_worker_threads is refused with an error naming the
+// count (oneTBB's arena crashes on about a million).
 class worker_pool {
  public:
   explicit worker_pool(int threads);
