@@ -11,6 +11,7 @@
 #include "spikeworm/engine/network.hpp"
 #include "spikeworm/app/simulate.hpp"
 #include "spikeworm/core/memory.hpp"
+#include "spikeworm/core/parallel.hpp"
 
 #include <fmt/format.h>
 #include <fstream>
@@ -117,6 +118,19 @@ TEST(limits, non_finite_numbers_are_refused_with_location_and_key) {
       EXPECT_THAT(std::string(e.what()), HasSubstr("t.toml:"));
     }
   }
+}
+
+TEST(limits, worker_pools_above_1024_threads_are_refused_naming_the_count) {
+  // The config and --threads stop at 1024; a library caller (the Python module) reaches the pool directly.
+  EXPECT_EQ(worker_pool(max_worker_threads).threads(), 1024);
+  try {
+    worker_pool pool(1000001);
+    FAIL() << "a pool of 1000001 threads was made";
+  } catch (const error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("1000001"));
+    EXPECT_THAT(e.what(), HasSubstr("1024"));
+  }
+  EXPECT_LE(worker_threads(0), max_worker_threads);
 }
 
 TEST(limits, step_counts_that_overflow_or_vanish_are_refused) {
