@@ -93,6 +93,20 @@ def test_eval_of_one_weights_file_with_one_policy(run, tmp_path):
     assert list(r["per_episode"]) == ["sampled"] and r["per_episode"]["sampled"]["steps"].shape == (1, 2)
 
 
+def test_eval_takes_the_config_as_a_dict(run, tmp_path):
+    import tomllib
+
+    with open(run / "config.toml", "rb") as f:
+        cfg = tomllib.load(f)
+    a = spikeworm.eval(run, episodes=2, policy="greedy", config=cfg, out=tmp_path / "a.json")
+    b = spikeworm.eval(run, episodes=2, policy="greedy", out=tmp_path / "b.json")
+    assert without(load(tmp_path / "a.json"), WALL) == without(load(tmp_path / "b.json"), WALL)
+    assert np.array_equal(a["per_episode"]["greedy"]["returns"], b["per_episode"]["greedy"]["returns"])
+    cfg["brain"]["hidden"] = 17  # not the shape of the weights
+    with pytest.raises(spikeworm.Error):
+        spikeworm.eval(run, episodes=1, config=cfg, out=tmp_path / "c.json")
+
+
 def test_energy_equals_the_cli_on_every_table(run, tmp_path):
     seen = []
     r = spikeworm.energy(run, tables=["cmos45_fp32", "loihi"], episodes=2, out=tmp_path / "py",
