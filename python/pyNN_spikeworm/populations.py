@@ -3,6 +3,8 @@
 Each Population becomes one spikeworm population, in creation order, so a PyNN ID is the spikeworm
 global neuron id. Parameters are kept in PyNN's names and units and converted when the network is built.
 """
+import copy
+
 import numpy as np
 
 from pyNN import common, errors
@@ -126,8 +128,10 @@ class Population(common.Population):
         self._parameters.update(values)
 
     def _set_initial_value_array(self, variable, initial_values):
-        # evaluated once, in place: a RandomDistribution is drawn once, as in pyNN.brian2
-        values = initial_values.evaluate(simplify=False)
+        # evaluated once, in place, from a copy: a RandomDistribution is drawn once and its rng is not
+        # advanced, as in pyNN.brian2 (whose translation deep-copies it), so connectors drawing from the same
+        # rng afterwards make the same connections there and here
+        values = copy.deepcopy(initial_values).evaluate(simplify=False)
         initial_values.base_value = np.array(values, dtype=float).reshape(self.size)
         initial_values.operations = []
         if self._index is not None and hasattr(self, "initial_values"):
@@ -165,7 +169,7 @@ class Population(common.Population):
                 values = self.initial_values[variable].evaluate(simplify=False)
                 pop["init_" + sw] = np.ascontiguousarray(values * scale if scaled else values, dtype=np.float64)
         pop["current"] = np.ascontiguousarray(self._base_current(), dtype=np.float64)
-        pop["update"] = "clock" if self._has_electrode else "auto"
+        pop["update"] = "clock" if self._has_electrode else self.annotations.get("spikeworm_update", "auto")
         variables = [v for v in self.recorder.recorded if v != "spikes" and self.recorder.recorded[v]]
         if variables:
             ids = set()

@@ -104,7 +104,12 @@ class State(common.control.BaseState):
                           if self.step < s < end})
         for stop in changes + [end]:
             if self.currents_dirty or self.current_sources:
-                self.net.set_currents(self._currents())
+                try:
+                    self.net.set_currents(self._currents())
+                except _spikeworm().Error as e:
+                    raise NotImplementedError(
+                        f"pyNN.spikeworm: a changed i_offset needs reset() first, or the population annotated "
+                        f"spikeworm_update='clock' before the first run ({e})") from e
                 self.currents_dirty = False
             self.net.run((stop - self.step) * self.dt)
             self.step = stop

@@ -26,6 +26,7 @@ except ImportError:  # not installed (scripts/install-python): use the build's c
     pyNN.__path__.append(_link)
     import pyNN.spikeworm as sim
 from pyNN import errors
+from pyNN.parameters import Sequence
 from pyNN.random import NumpyRNG, RandomDistribution
 
 DT = 0.1
@@ -127,7 +128,7 @@ def test_cuba_v_recording_matches_the_stepped_equations():
 def test_coba_v_and_gsyn_recordings_match_the_stepped_equations():
     p = dict(cm=0.2, tau_m=20.0, tau_syn_E=5.0, tau_syn_I=10.0, v_rest=-60.0, v_reset=-60.0, v_thresh=-50.0,
              e_rev_E=0.0, e_rev_I=-80.0, tau_refrac=5.0)
-    src = sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0], [3.0]]))
+    src = sim.Population(2, sim.SpikeSourceArray(spike_times=[Sequence([1.0]), Sequence([3.0])]))
     pop = sim.Population(1, sim.IF_cond_exp(**p))
     pop.initialize(v=-60.0)
     sim.Projection(src[0:1], pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.004, delay=1.0),
@@ -338,8 +339,9 @@ def test_parameters_get_set_and_initialize():
     np.testing.assert_allclose(first, expected)
 
 
-def test_i_offset_changes_between_runs():
+def test_i_offset_changes_between_runs_of_a_clock_driven_population():
     pop = sim.Population(1, sim.IF_curr_exp(**LIF))
+    pop.annotate(spikeworm_update="clock")
     pop.initialize(v=LIF["v_reset"])
     pop.record("spikes")
     sim.run(100.0)
@@ -393,6 +395,11 @@ def test_models_and_features_spikeworm_lacks_are_refused_by_name():
 
 def test_changing_the_network_after_a_run_needs_reset():
     pop = sim.Population(2, sim.IF_curr_exp())
+    sim.run(1.0)
+    pop.set(i_offset=0.5)  # a lazily updated population keeps its current during a run
+    with pytest.raises(NotImplementedError, match="i_offset"):
+        sim.run(1.0)
+    sim.reset()
     sim.run(1.0)
     with pytest.raises(NotImplementedError, match="tau_m"):
         pop.set(tau_m=10.0)
