@@ -2,6 +2,8 @@
 // step order of docs/config-reference.md and docs/architecture.md (the reference stepper).
 #include "spikeworm/engine/clock_engine.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "spikeworm/core/error.hpp"
@@ -27,6 +29,16 @@ void clock_engine::reset(std::span<const double> currents) {
   fired_.clear();
   trace_.clear();
 }
+
+void clock_engine::set_currents(std::span<const double> currents) {
+  if (currents.size() != st_.current.size())
+    throw error(fmt::format("set_currents: {} currents for {} neurons", currents.size(), st_.current.size()));
+  for (std::size_t n = 0; n < currents.size(); ++n)
+    if (!std::isfinite(currents[n])) throw error(fmt::format("set_currents: currents[{}] = {} is not finite", n, currents[n]));
+  std::copy(currents.begin(), currents.end(), st_.current.begin());
+}
+
+void clock_engine::add_inputs(std::span<const spike> inputs) { st_.add_external(*net_, inputs, now_); }
 
 void clock_engine::run(step_t steps) {
   for (step_t i = 0; i < steps; ++i) step(now_ + 1);

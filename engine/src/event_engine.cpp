@@ -23,6 +23,7 @@
 #include "spikeworm/engine/event_engine.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -71,6 +72,39 @@ void event_engine::reset(std::span<const double> currents) {
   for (const auto& tr : traces_)
     for (const neuron_id n : tr.neurons) m.watched_[n] = 1;
   m.reset_blocks();
+}
+
+void event_engine::set_currents(std::span<const double> currents) {
+  auto& m = *impl_;
+  auto& cur = m.st_.current;
+  if (currents.size() != cur.size())
+    throw error(fmt::format("set_currents: {} currents for {} neurons", currents.size(), cur.size()));
+  for (std::size_t n = 0; n < currents.size(); ++n)
+    if (!std::isfinite(currents[n])) throw error(fmt::format("set_currents: currents[{}] = {} is not finite", n, currents[n]));
+  // Checked before anything changes, so a refused call leaves the engine as it was.
+  for (const auto& b : m.blocks_) {
+    const auto& p = net_->populations()[b.pop];
+    if (b.clocked || is_source(p.model)) continue;
+    for (neuron_id n = b.begin; n < b.end; ++n)
+      if (currents[n] != cur[n])
+        throw error(fmt::format("set_currents: neuron {} of population '{}' is updated lazily (event-driven), so its "
+                                "current cannot change during a run; give the population update = \"clock\"",
+                                n - p.first, p.name));
+  }
+  std::copy(currents.begin(), currents.end(), cur.begin());
+  for (auto& b : m.blocks_)
+    if (b.clocked)
+      b.uniform_current = std::all_of(cur.begin() + b.begin, cur.begin() + b.end, [&](double c) { return c == cur[b.begin]; });
+}
+
+void event_engine::add_inputs(std::span<const spike> inputs) {
+  auto& m = *impl_;
+  m.st_.add_external(*net_, inputs, now_);
+  for (auto& b : m.blocks_) {
+    const auto& p = net_->populations()[b.pop];
+    if (p.model != model_kind::spike_source) continue;
+    for (neuron_id n = b.begin; n < b.end; ++n) m.schedule(b, n, m.st_.next_spike[n], now_);
+  }
 }
 
 void event_engine::run(step_t steps) {

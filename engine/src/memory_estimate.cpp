@@ -36,6 +36,7 @@ double expected_synapses(const network_desc& d) {
         break;
       }
       case connection_rule::fixed_indegree: total += static_cast<double>(pr.k) * nt; break;
+      case connection_rule::from_list: total += pr.list ? static_cast<double>(pr.list->sources.size()) : 0.0; break;
     }
   }
   return total;
@@ -52,6 +53,8 @@ memory_estimate estimate_memory(const network_desc& d) {
   for (const auto& pr : d.projections) {
     if (const auto* s = find_population(d, pr.source)) sources += s->size;
     max_delay = std::max(max_delay, pr.delay.type == value_spec::kind::constant ? pr.delay.a : pr.delay.b);
+    if (pr.list && !pr.list->delays.empty())
+      max_delay = std::max(max_delay, static_cast<double>(*std::max_element(pr.list->delays.begin(), pr.list->delays.end())));
   }
   const double synapses = expected_synapses(d);
   const double bytes = base + per_synapse * synapses + (per_neuron + max_delay + 1) * neurons + 4 * sources;

@@ -30,9 +30,45 @@ network::network(std::vector<population> pops, std::vector<projection_desc> proj
     info.desc = std::move(d);
     info.source_pop = static_cast<std::uint32_t>(population_index(info.desc.source));
     info.target_pop = static_cast<std::uint32_t>(population_index(info.desc.target));
+    check_list(info);
     projs_.push_back(std::move(info));
   }
+  for (const auto& p : pops_) {
+    for (const auto* v : {&p.currents, &p.init_v_values, &p.init_ge_values, &p.init_gi_values})
+      if (!v->empty() && v->size() != p.size)
+        throw error(fmt::format("population '{}': {} per-neuron values for {} neurons", p.name, v->size(), p.size));
+    for (const double c : p.currents)
+      if (!std::isfinite(c)) throw error(fmt::format("population '{}': a current is not finite ({})", p.name, c));
+  }
   build(seed);
+}
+
+// A from_list projection's arrays: equal lengths, indices inside their populations, finite weights,
+// delays >= 1 step; the message names the array, the entry and its value.
+void network::check_list(const projection_info& pr) const {
+  if (pr.desc.rule != connection_rule::from_list) return;
+  const auto& src = pops_[pr.source_pop];
+  const auto& tgt = pops_[pr.target_pop];
+  const std::string what = fmt::format("projection '{}' -> '{}'", src.name, tgt.name);
+  if (!pr.desc.list) throw error(fmt::format("{}: from_list without a connection list", what));
+  const auto& l = *pr.desc.list;
+  const std::size_t n = l.sources.size();
+  if (l.targets.size() != n || l.weights.size() != n || l.delays.size() != n)
+    throw error(fmt::format("{}: {} sources, {} targets, {} weights and {} delays (all must be equal)", what, n,
+                            l.targets.size(), l.weights.size(), l.delays.size()));
+  if (is_source(tgt.model) && n > 0)
+    throw error(fmt::format("{}: population '{}' is a {} and cannot receive synapses", what, tgt.name,
+                            to_string(tgt.model)));
+  for (std::size_t k = 0; k < n; ++k) {
+    if (l.sources[k] >= src.size)
+      throw error(fmt::format("{}: sources[{}] = {} is not a neuron of '{}' (size {})", what, k, l.sources[k], src.name,
+                              src.size));
+    if (l.targets[k] >= tgt.size)
+      throw error(fmt::format("{}: targets[{}] = {} is not a neuron of '{}' (size {})", what, k, l.targets[k], tgt.name,
+                              tgt.size));
+    if (!std::isfinite(l.weights[k])) throw error(fmt::format("{}: weights[{}] = {} is not finite", what, k, l.weights[k]));
+    if (l.delays[k] < 1) throw error(fmt::format("{}: delays[{}] = {} steps (must be >= 1)", what, k, l.delays[k]));
+  }
 }
 
 std::size_t network::population_index(const std::string& name) const {
@@ -56,6 +92,8 @@ matrix_view network::projection_matrix(std::size_t j) {
 }
 
 double network::initial_value(const population& p, std::size_t, neuron_id n, int variable, std::uint64_t seed) const {
+  const auto& given = variable == 0 ? p.init_v_values : variable == 1 ? p.init_ge_values : p.init_gi_values;
+  if (!given.empty()) return given[n - p.first];
   const value_spec& s = variable == 0 ? p.init_v : variable == 1 ? p.init_ge : p.init_gi;
   if (s.type == value_spec::kind::constant) return s.a;
   rng r(seed, stream_kind::initial_state, n, static_cast<std::uint64_t>(variable));
@@ -91,7 +129,8 @@ void row_targets(const projection_info& pr, const population& src, const populat
       }
       break;
     }
-    case connection_rule::fixed_indegree: break;
+    case connection_rule::fixed_indegree:
+    case connection_rule::from_list: break;
   }
 }
 
@@ -121,6 +160,7 @@ void check_expected_synapses(const std::vector<population>& pops, const std::vec
       case connection_rule::one_to_one: e = ns; break;
       case connection_rule::fixed_probability: e = pr.desc.p * ns * nt; break;
       case connection_rule::fixed_indegree: e = static_cast<double>(pr.desc.k) * nt; break;
+      case connection_rule::from_list: e = static_cast<double>(pr.desc.list->sources.size()); break;
     }
     expected_total += e;
     if (expected_total > 4.0e9)
@@ -212,6 +252,20 @@ void fill_rows(const projection_info& pr, const population& src, const populatio
   });
 }
 
+// from_list: the entries in their given order into each source's segment (sort_rows then orders each row by
+// target, keeping the given order among equal targets).
+void fill_list(const projection_info& pr, const population&, const population& tgt, std::vector<edge_id> cur,
+               const edge_arrays& a) {
+  const auto& l = *pr.desc.list;
+  for (std::size_t k = 0; k < l.sources.size(); ++k) {
+    const edge_id at = cur[l.sources[k]]++;
+    a.column[at] = tgt.first + l.targets[k];
+    a.weights[at] = l.weights[k];
+    a.delays[at] = l.delays[k];
+    a.receptors[at] = pr.desc.target_receptor;
+  }
+}
+
 // Stable-sorts by target the rows that hold several segments (projection order, then draw order, among
 // equal targets).
 void sort_rows(std::span<const edge_id> rowstart, std::size_t num_neurons, const edge_arrays& a) {
@@ -256,6 +310,10 @@ std::vector<std::vector<std::uint32_t>> network::count_synapses(
     if (pr.desc.rule == connection_rule::fixed_indegree) {
       indegree_sources[j] = sample_indegree_sources(pr, src, tgt, seed, j);
       for (neuron_id sl : indegree_sources[j]) ++count[j][sl];
+      continue;
+    }
+    if (pr.desc.rule == connection_rule::from_list) {
+      for (neuron_id sl : pr.desc.list->sources) ++count[j][sl];
       continue;
     }
     parallel_for_chunks<neuron_id>(src.size, row_grain, [&](neuron_id lo, neuron_id hi) {
@@ -319,6 +377,8 @@ void network::build(std::uint64_t seed) {
     if (pr.desc.rule == connection_rule::fixed_indegree) {
       fill_indegree(pr, tgt, seed, j, indegree_sources[j], seg[j], arrays);
       std::vector<neuron_id>().swap(indegree_sources[j]);
+    } else if (pr.desc.rule == connection_rule::from_list) {
+      fill_list(pr, src, tgt, seg[j], arrays);
     } else {
       fill_rows(pr, src, tgt, seed, j, seg[j], arrays);
     }

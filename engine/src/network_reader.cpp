@@ -22,10 +22,11 @@ constexpr name_table<model_kind, 6> model_names{{{model_kind::lif, "lif"},
                                                  {model_kind::fixed_lif, "fixed_lif"}}};
 constexpr name_table<update_mode, 3> update_names{
     {{update_mode::automatic, "auto"}, {update_mode::clock, "clock"}, {update_mode::event, "event"}}};
-constexpr name_table<connection_rule, 4> rule_names{{{connection_rule::all_to_all, "all_to_all"},
+constexpr name_table<connection_rule, 5> rule_names{{{connection_rule::all_to_all, "all_to_all"},
                                                      {connection_rule::one_to_one, "one_to_one"},
                                                      {connection_rule::fixed_probability, "fixed_probability"},
-                                                     {connection_rule::fixed_indegree, "fixed_indegree"}}};
+                                                     {connection_rule::fixed_indegree, "fixed_indegree"},
+                                                     {connection_rule::from_list, "from_list"}}};
 constexpr name_table<state_variable, 3> variable_names{
     {{state_variable::v, "v"}, {state_variable::ge, "ge"}, {state_variable::gi, "gi"}}};
 constexpr name_table<spike_format, 3> format_names{

@@ -31,6 +31,38 @@ void neuron_state::set_external(const network& net, std::span<const spike> spike
       for (neuron_id i = p.first; i < p.end(); ++i) schedule_source(p, i, 0);
 }
 
+void neuron_state::add_external(const network& net, std::span<const spike> spikes, step_t now) {
+  const auto& pops = net.populations();
+  for (const auto& s : spikes) {
+    if (s.neuron >= v.size()) throw error(fmt::format("input spike on neuron {} of {}", s.neuron, v.size()));
+    const auto& p = pops[net.population_of(s.neuron)];
+    if (p.model != model_kind::spike_source)
+      throw error(fmt::format("input spike on neuron {} of population '{}', which is not a spike_source", s.neuron, p.name));
+    if (s.step <= now)
+      throw error(fmt::format("input spike on neuron {} at step {}: the network is at step {} already", s.neuron,
+                              s.step, now));
+  }
+  // The spikes still ahead (external ones, or the population's own steps), then the new ones.
+  std::vector<spike> all;
+  for (const auto& p : pops) {
+    if (p.model != model_kind::spike_source) continue;
+    for (neuron_id n = p.first; n < p.end(); ++n) {
+      if (external) {
+        for (std::uint32_t k = ext_begin[n]; k < ext_begin[n + 1]; ++k)
+          if (ext_step[k] > now) all.push_back({ext_step[k], n});
+      } else {
+        for (const step_t t : p.source_steps)
+          if (t > now) all.push_back({t, n});
+      }
+    }
+  }
+  all.insert(all.end(), spikes.begin(), spikes.end());
+  set_external(net, all);
+  for (const auto& p : pops)
+    if (p.model == model_kind::spike_source)
+      for (neuron_id i = p.first; i < p.end(); ++i) schedule_source(p, i, now);
+}
+
 void neuron_state::init(const network& net, std::uint64_t seed) {
   external = false;
   const std::size_t n = net.num_neurons();
@@ -52,7 +84,7 @@ void neuron_state::init(const network& net, std::uint64_t seed) {
   for (std::size_t pi = 0; pi < pops.size(); ++pi) {
     const auto& p = pops[pi];
     for (neuron_id i = p.first; i < p.end(); ++i) {
-      current[i] = p.current;
+      current[i] = p.currents.empty() ? p.current : p.currents[i - p.first];
       if (is_source(p.model)) continue;
       v[i] = net.initial_value(p, pi, i, 0, seed);
       if (has_synaptic_state(p.model)) {

@@ -14,6 +14,8 @@ class clock_engine final : public engine {
   void run(step_t steps) override;
   void reset() override;
   void reset(std::span<const double> currents) override;
+  void set_currents(std::span<const double> currents) override;
+  void add_inputs(std::span<const spike> inputs) override;
 
   // Keeps the membrane of every neuron at every step, before the threshold reset (tests only:
   // N x steps doubles). Read with membrane_trace()[(t - 1) * N + n].

@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "spikeworm/core/common_types.hpp"
@@ -80,6 +81,15 @@ class engine {
     reset(currents);
   }
 
+  // Mid-run changes, taking effect from the next step (the Python module's electrodes and spike inputs).
+  // set_currents: the injected current of every neuron (size N). The event engine accepts a change only
+  // for neurons of clock-driven blocks (a population with update = "clock", or coba_lif): a lazily updated
+  // neuron's closed form assumes the current it had since its last update; other changes throw error.
+  virtual void set_currents(std::span<const double> currents) = 0;
+  // add_inputs: spikes of spike_source neurons at steps after now(), in addition to those still ahead;
+  // forgotten at the next reset. Throws error for another neuron or a step <= now().
+  virtual void add_inputs(std::span<const spike> inputs) = 0;
+
   step_t now() const noexcept { return now_; }
   const std::vector<spike>& spikes() const noexcept { return spikes_; }
   const run_counters& counters() const noexcept { return counters_; }
@@ -91,6 +101,11 @@ class engine {
   void clear_spike_record() noexcept {
     spikes_.clear();
     per_step_.clear();
+  }
+  // clear_spike_record(), handing over the spikes recorded so far instead of discarding them (no copy).
+  std::vector<spike> take_spikes() noexcept {
+    per_step_.clear();
+    return std::exchange(spikes_, {});
   }
   const network& net() const noexcept { return *net_; }
   const engine_options& options() const noexcept { return opt_; }
@@ -105,6 +120,8 @@ class engine {
   void clear_trace_record() noexcept {
     for (auto& t : traces_) t.values.clear();
   }
+  // Hands over trace k's samples taken so far (no copy), leaving it empty.
+  std::vector<state_t> take_trace_values(std::size_t k) noexcept { return std::exchange(traces_[k].values, {}); }
 
  protected:
   engine(const network& net, engine_options opt) : net_(&net), opt_(opt) {}

@@ -19,6 +19,8 @@ class event_engine final : public engine {
   void run(step_t steps) override;
   void reset() override;
   void reset(std::span<const double> currents) override;
+  void set_currents(std::span<const double> currents) override;
+  void add_inputs(std::span<const spike> inputs) override;
 
   // Whether population p is advanced clock-driven (every neuron, every step) since the last reset():
   // its `update` key, or when automatic, whether its neurons are driven without input and receive synapses.

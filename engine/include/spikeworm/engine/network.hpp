@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,7 +34,9 @@ const char* to_string(model_kind m) noexcept;
 enum class update_mode : std::uint8_t { automatic, clock, event };
 const char* to_string(update_mode u) noexcept;
 
-enum class connection_rule : std::uint8_t { all_to_all, one_to_one, fixed_probability, fixed_indegree };
+// from_list: the synapses are given one by one (connection_list), as the Python module and the PyNN backend
+// build them; the others are drawn from the seed.
+enum class connection_rule : std::uint8_t { all_to_all, one_to_one, fixed_probability, fixed_indegree, from_list };
 const char* to_string(connection_rule r) noexcept;
 
 // A neuron state variable that can be recorded: the membrane v of lif, cuba_lif and coba_lif, the synaptic
@@ -71,10 +74,20 @@ struct population {
   value_spec init_v = value_spec::constant(0.0);
   value_spec init_ge = value_spec::constant(0.0);
   value_spec init_gi = value_spec::constant(0.0);
+  // Per-neuron values (size `size`, or empty): when given, they replace `current` and the init specs.
+  std::vector<double> currents, init_v_values, init_ge_values, init_gi_values;
   record_spec record;
 
   neuron_id end() const noexcept { return first + size; }
   bool contains(neuron_id n) const noexcept { return n >= first && n < first + size; }
+};
+
+// The synapses of a from_list projection: entry k connects local source sources[k] to local target
+// targets[k] with weights[k] and delays[k] [steps, >= 1]. Shared, so copies of a description stay cheap.
+struct connection_list {
+  std::vector<neuron_id> sources, targets;
+  std::vector<weight_t> weights;
+  std::vector<delay_t> delays;
 };
 
 struct projection_desc {
@@ -86,6 +99,7 @@ struct projection_desc {
   value_spec delay = value_spec::constant(1.0);  // [steps]
   receptor target_receptor = receptor::excitatory;
   bool autapses = true;      // allow i -> i when source and target are the same population
+  std::shared_ptr<const connection_list> list;  // from_list
 };
 
 struct projection_info {
@@ -177,6 +191,7 @@ class network {
 
  private:
   void build(std::uint64_t seed);
+  void check_list(const projection_info& pr) const;
   std::vector<std::vector<std::uint32_t>> count_synapses(std::uint64_t seed,
                                                          std::vector<std::vector<neuron_id>>& indegree_sources) const;
   void mark_contiguous();

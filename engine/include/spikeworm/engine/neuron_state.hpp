@@ -36,6 +36,9 @@ struct neuron_state {
   void init(const network& net, std::uint64_t seed);
   // Pre: init(). Throws error for a spike on a neuron that is not a spike_source or at a step < 1.
   void set_external(const network& net, std::span<const spike> spikes);
+  // Adds spikes of spike_source neurons at steps > now (the state is at step now): the spikes still ahead
+  // stay, and each source's next spike is set again from now. Throws error for a spike at a step <= now.
+  void add_external(const network& net, std::span<const spike> spikes, step_t now);
   std::size_t slot_base(step_t t) const noexcept {
     return static_cast<std::size_t>(t % static_cast<step_t>(slots)) * v.size();
   }
