@@ -21,6 +21,11 @@ _SOURCE_PARAMETERS = {"rate", "start", "duration", "spike_times"}
 class Assembly(common.Assembly):
     _simulator = simulator
 
+    @property
+    def local_size(self):
+        """The number of cells on this node (all of them): PyNN's connectors report progress with it."""
+        return int(np.sum(self._mask_local))
+
 
 class PopulationView(common.PopulationView):
     _assembly_class = Assembly
@@ -161,6 +166,7 @@ class Population(common.Population):
         pop = {"name": self._spikeworm_name(), "model": ct.spikeworm_model, "size": self.size,
                "record": {"spikes": True}}
         if self._is_source():
+            pop["params"] = {"times": []}  # its spikes come from add_inputs, run by run
             return pop
         pop["params"] = {sw: float(self._parameters[name][0]) for name, sw in ct.spikeworm_params.items()}
         scale = self._mv_per_na()

@@ -302,7 +302,7 @@ def test_spike_counts_and_write_data_agree_with_the_spike_trains(tmp_path):
     sim.run(100.0)
     counts = exc.get_spike_counts()
     trains = exc.get_data("spikes").segments[0].spiketrains
-    assert [counts[st.annotations["source_id"]] for st in trains] == [len(st) for st in trains]
+    assert [counts[st.annotations["channel_id"]] for st in trains] == [len(st) for st in trains]
     assert exc.mean_spike_count() == pytest.approx(np.mean([len(st) for st in trains]))
     path = str(tmp_path / "exc.pkl")
     exc.write_data(path)
@@ -349,14 +349,17 @@ def test_i_offset_changes_between_runs_of_a_clock_driven_population():
     pop.set(i_offset=0.9)
     sim.run(100.0)
     t = spike_times(pop)[0]
-    assert len(t) > 0 and abs(t[0] - (100.0 + analytic_isi(0.9, LIF) - LIF["tau_refrac"])) <= DT
+    ri, v0 = 0.9 * LIF["tau_m"] / LIF["cm"], LIF["v_rest"] + (LIF["v_reset"] - LIF["v_rest"]) * math.exp(-100.0 / LIF["tau_m"])
+    first = 100.0 + LIF["tau_m"] * math.log((ri + LIF["v_rest"] - v0) / (ri + LIF["v_rest"] - LIF["v_thresh"]))
+    check_train(t, first, analytic_isi(0.9, LIF), 200.0)
 
 
 def test_views_and_assemblies_connect_and_record():
     p = sim.Population(10, sim.IF_curr_exp(i_offset=1.0, tau_refrac=2.0))
     q = sim.Population(5, sim.IF_curr_exp())
     both = p + q
-    prj = sim.Projection(p[0:2], both, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1))
+    prj = sim.Projection(p[0:2], both, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1),
+                         receptor_type="excitatory")
     assert len(prj) == 2 * 15
     both.record("spikes")
     sim.run(50.0)
