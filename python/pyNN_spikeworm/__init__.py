@@ -65,13 +65,11 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
 
 def end(compatible_output=True):
-    """Write the data of record(..., to_file) and free the spikeworm network."""
+    """Write the data of record(..., to_file). The recorded data stay readable until the next setup()."""
     for (population, variables, filename) in simulator.state.write_on_end:
         io = get_io(filename)
         population.write_data(io, variables)
     simulator.state.write_on_end = []
-    simulator.state.net = None
-    simulator.state.dirty = True
 
 
 run, run_until = common.build_run(simulator)

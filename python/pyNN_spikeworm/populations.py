@@ -8,7 +8,7 @@ import copy
 import numpy as np
 
 from pyNN import common, errors
-from pyNN.parameters import ParameterSpace, LazyArray, Sequence, simplify
+from pyNN.parameters import ParameterSpace, LazyArray, ArrayParameter, simplify
 from pyNN.standardmodels import StandardCellType
 from . import simulator
 from .recording import Recorder
@@ -117,7 +117,7 @@ class Population(common.Population):
                 f"pyNN.spikeworm: rate of population {self.label!r} must be >= 0")
         if "spike_times" in values:
             for seq in values["spike_times"]:
-                t = np.asarray(seq.value if isinstance(seq, Sequence) else seq, dtype=float)
+                t = np.asarray(seq.value if isinstance(seq, ArrayParameter) else seq, dtype=float)
                 if t.size and (not np.all(np.isfinite(t)) or (t < 0).any()):
                     raise errors.InvalidParameterValueError(
                         f"pyNN.spikeworm: spike_times of population {self.label!r} must be finite and >= 0")
@@ -136,9 +136,10 @@ class Population(common.Population):
         # evaluated once, in place, from a copy: a RandomDistribution is drawn once and its rng is not
         # advanced, as in pyNN.brian2 (whose translation deep-copies it), so connectors drawing from the same
         # rng afterwards make the same connections there and here
-        values = copy.deepcopy(initial_values).evaluate(simplify=False)
-        initial_values.base_value = np.array(values, dtype=float).reshape(self.size)
-        initial_values.operations = []
+        if not initial_values.is_homogeneous:
+            values = copy.deepcopy(initial_values).evaluate(simplify=False)
+            initial_values.base_value = np.array(values, dtype=float).reshape(self.size)
+            initial_values.operations = []
         if self._index is not None and hasattr(self, "initial_values"):
             state.changed(f"initialize({variable}=...) of population {self.label!r}")
 
@@ -198,7 +199,7 @@ class Population(common.Population):
         if "spike_times" in self._parameters:
             steps, ids = [], []
             for i, seq in enumerate(self._parameters["spike_times"]):
-                t = np.asarray(seq.value if isinstance(seq, Sequence) else seq, dtype=float)
+                t = np.asarray(seq.value if isinstance(seq, ArrayParameter) else seq, dtype=float)
                 # step k spans ((k-1) dt, k dt]; a spike at t = 0 goes to step 1, the first one simulated
                 s = np.unique(np.maximum(np.ceil(t / dt - 1e-6), 1).astype(np.int64))
                 s = s[(s > begin) & (s <= end)]
