@@ -33,6 +33,8 @@ class _SpikewormCurrentSource(StandardCurrentSource):
             values[name] = value
         self._check(values)
         self._params.update(values)
+        for name, value in values.items():  # source.times, source.amplitude, as on the other backends
+            object.__setattr__(self, name, value)
         state.currents_dirty = True
 
     def get_native_parameters(self):
