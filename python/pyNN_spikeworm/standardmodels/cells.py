@@ -62,3 +62,7 @@ for _name, _cls in list(vars(cells).items()):
     if (inspect.isclass(_cls) and issubclass(_cls, StandardCellType) and _cls is not StandardCellType
             and _cls.__module__ == cells.__name__ and _name not in _IMPLEMENTED):
         globals()[_name] = unavailable(_cls, _REASON)
+
+__all__ = sorted(n for n, c in globals().items()
+                 if not n.startswith("_") and inspect.isclass(c) and issubclass(c, StandardCellType)
+                 and c is not StandardCellType)

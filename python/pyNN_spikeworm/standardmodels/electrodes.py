@@ -109,3 +109,5 @@ class StepCurrentSource(_SpikewormCurrentSource, electrodes.StepCurrentSource):
 _REASON = "spikeworm's injected currents are piecewise constant (DCSource, StepCurrentSource)"
 ACSource = unavailable(electrodes.ACSource, _REASON, "current source")
 NoisyCurrentSource = unavailable(electrodes.NoisyCurrentSource, _REASON, "current source")
+
+__all__ = ["DCSource", "StepCurrentSource", "ACSource", "NoisyCurrentSource"]

@@ -29,8 +29,10 @@ class StaticSynapse(synapses.StaticSynapse):
         return d
 
 
+__all__ = ["StaticSynapse"]
 _REASON = "spikeworm's synapses are static (a weight and a delay in whole steps; docs/python.md#pynn)"
 for _name, _cls in list(vars(synapses).items()):
     if (inspect.isclass(_cls) and issubclass(_cls, StandardModelType) and _cls.__module__ == synapses.__name__
             and _name != "StaticSynapse"):
         globals()[_name] = unavailable(_cls, _REASON)
+        __all__.append(_name)
