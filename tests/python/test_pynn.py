@@ -17,14 +17,13 @@ except ImportError as e:  # pragma: no cover
 
 import spikeworm
 
-try:
-    import pyNN.spikeworm as sim
-except ImportError:  # not installed (scripts/install-python): use the build's copy next to the module
-    _link = tempfile.mkdtemp(prefix="pynn-spikeworm-")
-    os.symlink(os.path.join(os.path.dirname(os.path.dirname(spikeworm.__file__)), "pyNN_spikeworm"),
-               os.path.join(_link, "spikeworm"))
-    pyNN.__path__.append(_link)
-    import pyNN.spikeworm as sim
+# pyNN.spikeworm from the build under test (next to its spikeworm module), whatever scripts/install-python linked
+_link = tempfile.mkdtemp(prefix="pynn-spikeworm-")
+os.symlink(os.path.join(os.path.dirname(os.path.dirname(spikeworm.__file__)), "pyNN_spikeworm"),
+           os.path.join(_link, "spikeworm"))
+pyNN.__path__.insert(0, _link)
+import pyNN.spikeworm as sim  # noqa: E402
+assert os.path.dirname(sim.__file__).startswith(_link)
 from pyNN import errors
 from pyNN.parameters import Sequence
 from pyNN.random import NumpyRNG, RandomDistribution
