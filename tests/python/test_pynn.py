@@ -18,12 +18,13 @@ except ImportError as e:  # pragma: no cover
 import spikeworm
 
 # pyNN.spikeworm from the build under test (next to its spikeworm module), whatever scripts/install-python linked
-_link = tempfile.mkdtemp(prefix="pynn-spikeworm-")
-os.symlink(os.path.join(os.path.dirname(os.path.dirname(spikeworm.__file__)), "pyNN_spikeworm"),
-           os.path.join(_link, "spikeworm"))
-pyNN.__path__.insert(0, _link)
+_BACKEND = os.path.join(os.path.dirname(os.path.dirname(spikeworm.__file__)), "pyNN_spikeworm")
+if "pyNN.spikeworm" not in sys.modules:
+    _link = tempfile.mkdtemp(prefix="pynn-spikeworm-")
+    os.symlink(_BACKEND, os.path.join(_link, "spikeworm"))
+    pyNN.__path__.insert(0, _link)
 import pyNN.spikeworm as sim  # noqa: E402
-assert os.path.dirname(sim.__file__).startswith(_link)
+assert os.path.realpath(os.path.dirname(sim.__file__)) == os.path.realpath(_BACKEND)
 from pyNN import errors
 from pyNN.parameters import Sequence
 from pyNN.random import NumpyRNG, RandomDistribution
