@@ -147,7 +147,9 @@ def _population_table(i, p):
     size = p["size"]
     if isinstance(size, bool) or not isinstance(size, (int, _np.integer)) or size < 1:
         raise ValueError(f"{where}['size']: expected a positive integer, got {size!r}")
-    table = {k: p[k] for k in ("name", "model", "size", "params", "update", "record") if k in p}
+    table = {k: p[k] for k in ("name", "model", "size", "params", "update", "record") if p.get(k) is not None}
+    if p["model"] == "spike_source" and "params" not in table:
+        table["params"] = {"times": []}  # silent until add_inputs
     arrays, init = {}, {}
     for key in ("init_v", "init_ge", "init_gi", "current"):
         if key not in p or p[key] is None:
