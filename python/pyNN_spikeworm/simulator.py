@@ -15,6 +15,9 @@ name = "spikeworm"
 # (seed, population, chunk): the spikes do not depend on how a simulation is cut into runs.
 POISSON_CHUNK_STEPS = 10000
 
+# A run with electrodes computes their currents for this many segments (between two changes) at a time.
+CURRENT_BLOCK_SEGMENTS = 4096
+
 
 class ID(int, common.IDMixin):
 
@@ -100,20 +103,40 @@ class State(common.control.BaseState):
             self._build()
         self.running = True
         self._feed_sources(self.step, end)
-        changes = sorted({s for src in self.current_sources for s in src._change_steps(self.dt)
-                          if self.step < s < end})
-        for stop in changes + [end]:
-            if self.currents_dirty or self.current_sources:
+        if not (self.currents_dirty or self.current_sources):
+            self.net.run((end - self.step) * self.dt)
+            self.step = end
+        else:
+            self._run_with_currents(end)
+        self._spikes = None
+
+    def _run_with_currents(self, end):
+        """Run to step `end`, giving set_currents the currents of every segment between two changes."""
+        base = self._base_currents()
+        sources = [s for s in self.current_sources if s._cells]
+        targets = [s._targets() for s in sources]
+        distinct = [np.unique(ids).size == ids.size for ids, _ in targets]  # then += is np.add.at, faster
+        changes = [s._change_steps(self.step, end, self.dt) for s in sources]
+        bounds = np.unique(np.concatenate([[self.step, end]] + changes).astype(np.int64))
+        for first in range(0, bounds.size - 1, CURRENT_BLOCK_SEGMENTS):
+            starts = bounds[first:first + CURRENT_BLOCK_SEGMENTS + 1]
+            values = [s._values(starts[:-1], self.dt) for s in sources]
+            for i in range(starts.size - 1):
+                current = base.copy()
+                for (ids, scale), once, v in zip(targets, distinct, values):
+                    if once:
+                        current[ids] += v[i] * scale
+                    else:
+                        np.add.at(current, ids, v[i] * scale)
                 try:
-                    self.net.set_currents(self._currents())
+                    self.net.set_currents(current)
                 except _spikeworm().Error as e:
                     raise NotImplementedError(
                         f"pyNN.spikeworm: a changed i_offset needs reset() first, or the population annotated "
                         f"spikeworm_update='clock' before the first run ({e})") from e
                 self.currents_dirty = False
-            self.net.run((stop - self.step) * self.dt)
-            self.step = stop
-        self._spikes = None
+                self.net.run((starts[i + 1] - starts[i]) * self.dt)
+                self.step = int(starts[i + 1])
 
     def reset(self):
         """Back to t = 0: the same network, its initial state; the next run draws the same spikes."""
@@ -148,17 +171,13 @@ class State(common.control.BaseState):
         self.currents_dirty = False
         self._spikes = None
 
-    def _currents(self):
-        """The injected current of every neuron [mV]: i_offset plus the electrodes at time step·dt."""
+    def _base_currents(self):
+        """The injected current of every neuron [mV] without the electrodes: i_offset · tau_m / cm."""
         current = np.zeros(self.id_counter)
         for p in self.populations:
             c = p._base_current()
             if c is not None:
                 current[int(p.first_id):int(p.first_id) + p.size] = c
-        for src in self.current_sources:
-            ids, scale = src._targets()
-            if ids.size:
-                np.add.at(current, ids, src._amplitude_at(self.step, self.dt) * scale)
         return current
 
     def _feed_sources(self, begin, end):

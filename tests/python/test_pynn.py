@@ -390,8 +390,6 @@ def test_models_and_features_spikeworm_lacks_are_refused_by_name():
         sim.IF_cond_alpha()
     with pytest.raises(errors.NoModelAvailableError, match="TsodyksMarkramSynapse"):
         sim.TsodyksMarkramSynapse()
-    with pytest.raises(errors.NoModelAvailableError, match="ACSource"):
-        sim.ACSource()
     with pytest.raises(NotImplementedError, match="tau_m"):
         sim.Population(3, sim.IF_curr_exp(tau_m=RandomDistribution("uniform", (10.0, 20.0))))
 
