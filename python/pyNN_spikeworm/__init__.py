@@ -7,7 +7,8 @@
     sim.run(100.0)
 
 IF_curr_exp runs as spikeworm's cuba_lif, IF_cond_exp as coba_lif, SpikeSourcePoisson and SpikeSourceArray
-as spike_source populations fed by the backend; StaticSynapse; DCSource and StepCurrentSource.
+as spike_source populations fed by the backend; StaticSynapse; DCSource, StepCurrentSource, ACSource and
+NoisyCurrentSource.
 """
 import logging
 

@@ -169,6 +169,22 @@ def test_noisy_current_repeats_after_reset_and_changes_with_the_seed():
     assert np.abs(other - first)[200:2100, :20].min() > 0
 
 
+def test_noisy_sources_draw_new_values_at_every_update_and_for_every_source():
+    pop = sim.Population(3, sim.IF_curr_exp(**SUB))
+    pop.initialize(v=SUB["v_rest"])
+    sim.NoisyCurrentSource(mean=0.0, stdev=0.5, dt=DT).inject_into(pop[0:1])
+    sim.NoisyCurrentSource(mean=0.0, stdev=0.5, dt=DT).inject_into(pop[1:2])  # the same parameters
+    pop.record("v")
+    sim.run(250.0)  # 2500 updates: more than one chunk of draws
+    current = inferred_current(v_of(pop), SUB)
+    for i in (0, 1):
+        assert np.abs(np.diff(current[:, i])).min() > 1e-9  # a new value at every step
+        assert np.abs(current[1000:2000, i] - current[:1000, i]).min() > 1e-9  # the chunks differ
+        assert abs(current[:, i].std() - 0.5) < 4 * 0.5 / math.sqrt(2 * current.shape[0])
+    assert abs(np.corrcoef(current[:, 0], current[:, 1])[0, 1]) < 4 / math.sqrt(current.shape[0])
+    assert np.abs(current[:, 2]).max() < 1e-9
+
+
 def test_reset_and_rerun_give_identical_spikes_under_ac_and_noisy_currents():
     pop = sim.Population(30, sim.IF_curr_exp(cm=0.5, tau_m=10.0, v_rest=-65.0, v_thresh=-55.0, v_reset=-65.0))
     sim.ACSource(amplitude=0.5, offset=0.4, frequency=13.0).inject_into(pop[:20])
@@ -191,12 +207,14 @@ def test_currents_reach_exactly_the_cells_of_a_view_and_an_assembly():
         pop.initialize(v=SUB["v_rest"])
         pop.record("v")
     ac = dict(amplitude=0.2, offset=0.05, frequency=40.0, phase=0.0, start=1.0, stop=1e12)
-    sim.ACSource(**ac).inject_into(p[[1, 3]])
+    source = sim.ACSource(**ac)
+    source.inject_into(p[[1, 3]])
+    source.inject_into(p[1:2])  # twice into p[1]: twice the current
     sim.DCSource(amplitude=0.15, start=2.0, stop=8.0).inject_into(p[4:6] + q[2:3])  # an Assembly of views
     sim.run(10.0)
     s = np.arange(100)
     dc = np.where((s >= 20) & (s < 80), 0.15, 0.0)
-    expected = {(p, 1): ac_reference(s, **ac), (p, 3): ac_reference(s, **ac), (p, 4): dc, (p, 5): dc,
+    expected = {(p, 1): 2 * ac_reference(s, **ac), (p, 3): ac_reference(s, **ac), (p, 4): dc, (p, 5): dc,
                 (q, 2): dc}
     for pop in (p, q):
         v = v_of(pop)
