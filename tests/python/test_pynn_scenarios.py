@@ -397,6 +397,27 @@ def test_connect_between_single_cell_views():
     assert all(len(st) == 0 for st in trains[1:])
 
 
+def test_parameters_set_as_lists_and_on_one_cell_populations_are_got_back():
+    two = sim.Population(2, sim.SpikeSourcePoisson, {"rate": [5, 6], "start": [1000, 1001], "duration": [1234, 2345]})
+    one = sim.Population(1, sim.SpikeSourcePoisson, {"rate": [5], "start": [1000], "duration": 1234})
+    np.testing.assert_array_equal(two.get("duration"), [1234, 2345])
+    assert one.get(["rate", "start", "duration"]) == [5, 1000, 1234]
+    p1, p5 = sim.Population(1, sim.IF_cond_exp()), sim.Population(5, sim.IF_cond_exp())
+    for pre, post in ((p1, p5), (p5, p1), (p5, p5)):
+        prj = sim.Projection(pre, post, sim.AllToAllConnector())
+        prj.set(weight=0.123)
+        np.testing.assert_array_equal(prj.get("weight", format="array"), np.full((pre.size, post.size), 0.123))
+    weights = np.arange(8.0).reshape(4, 2)
+    prj = sim.Projection(sim.Population(4, sim.IF_cond_exp()), sim.Population(2, sim.IF_cond_exp()),
+                         sim.FromListConnector([(0, 0), (3, 0), (1, 1), (1, 0), (2, 1)]))
+    prj.set(weight=weights, delay=lambda d: 0.5 + d)
+    expected = np.where([[1, 0], [1, 1], [0, 1], [1, 0]], weights, np.nan)
+    np.testing.assert_array_equal(prj.get("weight", format="array"), expected)
+    distance = np.abs(np.arange(4)[:, None] - np.arange(2)[None, :])  # both on PyNN's default line, dx = 1
+    np.testing.assert_array_equal(prj.get("delay", format="array"),
+                                  np.where(np.isnan(expected), np.nan, 0.5 + distance))
+
+
 def test_connections_between_populations_after_others_keep_their_ids():
     """Projections between populations that do not start at id 0: FromList connections round-trip through
     get() and reach the network at the right global ids, in its units and whole-step delays."""
