@@ -3,7 +3,8 @@
 Connections are kept as arrays of (presynaptic index, postsynaptic index, weight [nA or µS], delay [ms])
 in the projection's own indices; at build time they are split by (source population, target population)
 into spikeworm projections with weights in spikeworm's units (w · tau_m / cm of the target neuron) and
-delays in whole steps (rounded to nearest, at least one step).
+delays in whole steps: round(d / dt) + 1, so that a spike stamped t acts from t + d on, as in NEST and
+Brian2 (docs/python.md#pynn, "Time steps").
 """
 from collections import defaultdict
 
@@ -44,7 +45,11 @@ class Connection(common.Connection):
 
 
 def _delay_steps(delays, where):
-    """Delays [ms] -> whole steps, rounded to nearest; a delay below one time step is refused."""
+    """Delays [ms] -> spikeworm steps round(d / dt) + 1; a delay below one time step is refused.
+
+    A spike in step k is stamped k dt (the end of the step). spikeworm adds a spike over a delay of s steps to
+    the input of step k + s, which starts at (k + s - 1) dt; PyNN's delay d means the input starts at
+    k dt + d (NEST's and Brian2's timing), hence s = d / dt + 1."""
     delays = np.asarray(delays, dtype=float)
     dt = state.dt
     bad = ~np.isfinite(delays) | (delays < dt * (1 - 1e-9))
@@ -52,7 +57,7 @@ def _delay_steps(delays, where):
         raise errors.ConnectionError(
             f"pyNN.spikeworm: {where}: delay {delays[bad].flat[0]} ms is below the time step {dt} ms "
             "(spikeworm delays are whole steps >= 1)")
-    return np.maximum(np.rint(delays / dt), 1).astype(np.int64)
+    return (np.maximum(np.rint(delays / dt), 1) + 1).astype(np.int64)
 
 
 def _check_weights(weights, where):

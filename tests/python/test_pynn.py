@@ -117,7 +117,7 @@ def test_cuba_v_recording_matches_the_stepped_equations():
     v, g = np.array([-60.0, -65.0]), 0.0
     expected = [v.copy()]
     for step in range(1, 101):
-        if step == 25:  # the spike at step 20 (2 ms) arrives after 5 steps
+        if step == 26:  # the spike at step 20 (2 ms) acts from 2.5 ms on: the input of step 26
             g += 0.2 * r
         v = (p["v_rest"] + p["i_offset"] * r) + (v - p["v_rest"] - p["i_offset"] * r) * a + g * k
         g *= b
@@ -144,8 +144,8 @@ def test_coba_v_and_gsyn_recordings_match_the_stepped_equations():
     v, ge, gi = -60.0, 0.0, 0.0
     rows = {"v": [v], "gsyn_exc": [0.0], "gsyn_inh": [0.0]}
     for step in range(1, 101):
-        ge += 0.004 / gl if step == 20 else 0.0   # spike at step 10 + 10 steps of delay
-        gi += 0.02 / gl if step == 32 else 0.0    # spike at step 30 + 2 steps
+        ge += 0.004 / gl if step == 21 else 0.0   # spike at 1 ms + 1 ms: the input of step 21, from 2.0 ms on
+        gi += 0.02 / gl if step == 33 else 0.0    # spike at 3 ms + 0.2 ms: the input of step 33
         G, A = 1 + ge + gi, p["v_rest"] + ge * p["e_rev_E"] + gi * p["e_rev_I"]
         v = A / G + (v - A / G) * math.exp(-G * DT / p["tau_m"])
         ge *= math.exp(-DT / p["tau_syn_E"])
@@ -178,7 +178,8 @@ def test_delays_set_the_first_arrival_time():
     sim.run(20.0)
     v = np.asarray(pop.get_data("v").segments[0].analogsignals[0].magnitude)
     first = [int(np.argmax(v[:, i] > -65.0 + 1e-12)) for i in range(3)]
-    assert first == [101, 110, 133]  # rows are times k * dt: 10 ms + the delay in whole steps
+    # row k is v at k dt; an input from 10 ms + d on first shows in the sample at the end of that step, as in NEST
+    assert first == [102, 111, 134]
     np.testing.assert_allclose(sorted(prj.get("delay", format="list", with_address=False)), [0.1, 1.0, 3.3])
 
 

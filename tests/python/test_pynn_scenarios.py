@@ -420,7 +420,7 @@ def test_parameters_set_as_lists_and_on_one_cell_populations_are_got_back():
 
 def test_connections_between_populations_after_others_keep_their_ids():
     """Projections between populations that do not start at id 0: FromList connections round-trip through
-    get() and reach the network at the right global ids, in its units and whole-step delays."""
+    get() and reach the network at the right global ids, in its units and with delays of round(d/dt) + 1 steps (docs/python.md, "Time steps")."""
     p0 = sim.Population(13, sim.IF_cond_exp())
     p1 = sim.Population(100, sim.IF_cond_exp(cm=0.5, tau_m=10.0))
     p2 = sim.Population(25, sim.IF_curr_exp(cm=0.25, tau_m=20.0))
@@ -442,7 +442,7 @@ def test_connections_between_populations_after_others_keep_their_ids():
     got = sorted(zip(np.asarray(c["sources"]).tolist(), np.asarray(c["targets"]).tolist(),
                      np.asarray(c["weights"], dtype=float).tolist(), np.asarray(c["delays"]).tolist()))
     to_p2 = [g for g in got if int(p2.first_id) <= g[1] < int(p2.first_id) + 25]
-    expected = sorted((int(p1.first_id) + i, int(p2.first_id) + j, w * 20.0 / 0.25, round(d / DT))
+    expected = sorted((int(p1.first_id) + i, int(p2.first_id) + j, w * 20.0 / 0.25, round(d / DT) + 1)
                       for i, j, w, d in conns)
     assert len(to_p2) == n
     for (gs, gt, gw, gd), (es, et, ew, ed) in zip(to_p2, expected):
