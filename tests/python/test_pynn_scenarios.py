@@ -420,7 +420,8 @@ def test_parameters_set_as_lists_and_on_one_cell_populations_are_got_back():
 
 def test_connections_between_populations_after_others_keep_their_ids():
     """Projections between populations that do not start at id 0: FromList connections round-trip through
-    get() and reach the network at the right global ids, in its units and with delays of round(d/dt) + 1 steps (docs/python.md, "Time steps")."""
+    get() and reach the network at the right global ids, in its units, with delays of round(d/dt) + 1 steps
+    (docs/python.md, "Time steps")."""
     p0 = sim.Population(13, sim.IF_cond_exp())
     p1 = sim.Population(100, sim.IF_cond_exp(cm=0.5, tau_m=10.0))
     p2 = sim.Population(25, sim.IF_curr_exp(cm=0.25, tau_m=20.0))
