@@ -1,6 +1,7 @@
 """Networks from numpy arrays, state probes and inputs during a run, through the spikeworm module
 (docs/python.md). Run by ctest (python.arrays_*) with PYTHONPATH=BUILD/python; exit 77 skips without pytest."""
 import os
+import subprocess
 import sys
 
 try:
@@ -14,6 +15,7 @@ import spikeworm
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CUBA = os.path.join(ROOT, "configs", "cuba.toml")
+BINARY = os.environ.get("SPIKEWORM_BINARY", os.path.join(ROOT, "build", "cli", "spikeworm"))
 CUBA_PARAMS = dict(tau_m=20.0, tau_e=5.0, tau_i=10.0, v_th=-50.0, v_reset=-60.0, e_l=-49.0, t_ref=5.0)
 
 
@@ -46,6 +48,10 @@ def test_cuba_built_from_arrays_gives_the_config_raster_digest(engine):
         n.run(300.0)
     assert net.counters()["spikes"] > 3000
     assert arrays.counters()["raster_digest"] == net.counters()["raster_digest"]
+    out = subprocess.run([BINARY, "simulate", CUBA, "--duration", "0.3", "--engine", engine, "-q"],
+                         capture_output=True, text=True, check=True).stdout
+    cli = next(line.split()[-1] for line in out.splitlines() if line.startswith("spike raster digest"))
+    assert arrays.counters()["raster_digest"] == cli
 
 
 def one_neuron(record, engine="event", **extra):
