@@ -69,6 +69,12 @@ class Network(_spikeworm.Network):
     """
 
     def __init__(self, config, engine="", threads=-1, seed=-1):
+        if not isinstance(engine, str):
+            raise TypeError(f"engine: expected 'event' or 'clock', got {type(engine).__name__}")
+        for name, v in (("threads", threads), ("seed", seed)):
+            if isinstance(v, bool) or not isinstance(v, (int, _np.integer)):
+                raise TypeError(f"{name}: expected an integer, got {type(v).__name__}")
+        threads, seed = int(threads), int(seed)
         if isinstance(config, dict):
             super().__init__(to_toml(config), True, "<dict>", engine, threads, seed)
         elif isinstance(config, (str, os.PathLike)):
@@ -213,6 +219,8 @@ def _from_arrays(cls, populations, projections=(), dt_ms=1.0, seed=1, engine="ev
     for name, v in (("seed", seed), ("threads", threads)):
         if isinstance(v, bool) or not isinstance(v, (int, _np.integer)) or v < 0:
             raise ValueError(f"{name}: expected a non-negative integer, got {v!r}")
+    if not isinstance(engine, str):
+        raise TypeError(f"engine: expected 'event' or 'clock', got {type(engine).__name__}")
     tables, arrays = zip(*(_population_table(i, p) for i, p in enumerate(populations)))
     sizes = {t["name"]: int(t["size"]) for t in tables if isinstance(t["name"], str)}
     lists = [_projection_list(j, d, sizes) for j, d in enumerate(projections)]
