@@ -129,6 +129,61 @@ void clock_engine::step(step_t t) {
         }
         break;
       }
+      case model_kind::cuba_alpha_lif: {
+        // docs/models.md, cuba_alpha_lif: arrivals join h_e, h_i (w e/tau each), then the exact propagator of
+        // (v, g_e, h_e, g_i, h_i) over the step. Refractory: v held at v_reset, the currents evolve.
+        const auto& m = p.cuba_alpha;
+        for (neuron_id n = p.first; n < p.end(); ++n) {
+          double ge = st_.ge[n], gi = st_.gi[n];
+          double he = st_.he[n] + st_.in_e[base + n] * m.syn_e.jump, hi = st_.hi[n] + st_.in_i[base + n] * m.syn_i.jump;
+          st_.in_e[base + n] = 0.0;
+          st_.in_i[base + n] = 0.0;
+          double v = m.v_reset;
+          if (t > st_.ref_until[n]) v = cuba_alpha_v_step(m, m.e_l + st_.current[n], st_.v[n], ge, he, gi, hi);
+          if (trace) trace[n] = v;
+          if (t > st_.ref_until[n] && m.fires(v)) {
+            fired_.push_back(n);
+            v = m.v_reset;
+            st_.ref_until[n] = t + m.t_ref;
+          }
+          alpha_step(m.syn_e, ge, he);
+          alpha_step(m.syn_i, gi, hi);
+          st_.v[n] = v;
+          st_.ge[n] = ge;
+          st_.he[n] = he;
+          st_.gi[n] = gi;
+          st_.hi[n] = hi;
+        }
+        break;
+      }
+      case model_kind::coba_alpha_lif: {
+        // docs/models.md, coba_alpha_lif: arrivals join h_e, h_i (w e/tau each), v takes coba_lif's
+        // exponential-Euler step with the conductances of the start of the step, then the conductances take their
+        // exact step. Refractory: v held at v_reset.
+        const auto& m = p.coba_alpha;
+        for (neuron_id n = p.first; n < p.end(); ++n) {
+          double ge = st_.ge[n], gi = st_.gi[n];
+          double he = st_.he[n] + st_.in_e[base + n] * m.syn_e.jump, hi = st_.hi[n] + st_.in_i[base + n] * m.syn_i.jump;
+          st_.in_e[base + n] = 0.0;
+          st_.in_i[base + n] = 0.0;
+          double v = m.membrane.v_reset;
+          if (t > st_.ref_until[n]) v = coba_v_step(m.membrane, m.membrane.e_l + st_.current[n], st_.v[n], ge, gi);
+          if (trace) trace[n] = v;
+          if (t > st_.ref_until[n] && m.fires(v)) {
+            fired_.push_back(n);
+            v = m.membrane.v_reset;
+            st_.ref_until[n] = t + m.membrane.t_ref;
+          }
+          alpha_step(m.syn_e, ge, he);
+          alpha_step(m.syn_i, gi, hi);
+          st_.v[n] = v;
+          st_.ge[n] = ge;
+          st_.he[n] = he;
+          st_.gi[n] = gi;
+          st_.hi[n] = hi;
+        }
+        break;
+      }
       case model_kind::poisson:
       case model_kind::spike_source:
         for (neuron_id n = p.first; n < p.end(); ++n) {
