@@ -1,4 +1,5 @@
 // Reading, validating and lowering neuron model parameters.
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -164,13 +165,13 @@ alpha_coupling couple_alpha(double tau_m, double tau, double dt) {
   alpha_coupling c;
   if (std::abs(x) < 0.5) {
     constexpr int terms = 24;  // 0.5^24/26! < 1e-33: beyond double precision
+    std::array<double, terms + 3> factorial{1.0};
+    for (std::size_t n = 1; n < factorial.size(); ++n) factorial[n] = factorial[n - 1] * static_cast<double>(n);
     double g = 0.0, f = 0.0;
     for (int k = terms; k >= 0; --k) {  // Horner, from the smallest term
-      double fact1 = 1.0, fact2 = 1.0;  // (k+1)!, (k+2)!
-      for (int j = 2; j <= k + 1; ++j) fact1 *= j;
-      fact2 = fact1 * (k + 2);
-      g = g * -x + 1.0 / fact1;
-      f = f * -x + (k + 1) / fact2;
+      const auto i = static_cast<std::size_t>(k);
+      g = g * -x + 1.0 / factorial[i + 1];
+      f = f * -x + (k + 1) / factorial[i + 2];
     }
     c.k_g = dt / tau_m * am * g;
     c.k_h = dt * dt / tau_m * am * f;
