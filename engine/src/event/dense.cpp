@@ -1,7 +1,7 @@
 // The clock-driven tile steps (docs/architecture.md, the event engine): vectorised dense kernels that
-// apply the reference stepper's arithmetic to a tile of neurons (cuba_lif, coba_lif, lif, fixed_lif), the tile loop
-// that feeds them their input (ring slot, tile scratch or pushed buckets) and holds refractory neurons at
-// v_reset from per-tile queues, and the collection of threshold crossings.
+// apply the reference stepper's arithmetic to a tile of neurons (cuba_lif, coba_lif, cuba_alpha_lif, coba_alpha_lif,
+// lif, fixed_lif), the tile loop that feeds them their input (ring slot, tile scratch or pushed buckets) and
+// holds refractory neurons at v_reset from per-tile queues, and the collection of threshold crossings.
 #include <algorithm>
 
 #include "state.hpp"
