@@ -69,6 +69,47 @@ void clock_engine::step_lif_like(const population& p, const Model& m, double v_r
   }
 }
 
+// cuba_alpha_lif and coba_alpha_lif (docs/models.md): arrivals join h_e, h_i (w e/tau each); v takes its model's
+// step from the state at the start of the step (cuba_alpha_lif: the exact propagator; coba_alpha_lif: coba_lif's
+// exponential Euler with the conductances of the start of the step); then the synapses take their exact alpha
+// step. Refractory: v held at v_reset while the synapses evolve.
+void clock_engine::step_alpha(const population& p, step_t t, std::size_t base, double* trace) {
+  const bool coba = p.model == model_kind::coba_alpha_lif;
+  const auto& cu = p.cuba_alpha;
+  const auto& co = p.coba_alpha;
+  const alpha_synapse& se = coba ? co.syn_e : cu.syn_e;
+  const alpha_synapse& si = coba ? co.syn_i : cu.syn_i;
+  const double e_l = coba ? co.membrane.e_l : cu.e_l, v_th = coba ? co.membrane.v_th : cu.v_th;
+  const double v_reset = coba ? co.membrane.v_reset : cu.v_reset;
+  const std::int32_t t_ref = coba ? co.membrane.t_ref : cu.t_ref;
+  for (neuron_id n = p.first; n < p.end(); ++n) {
+    double ge = st_.ge[n], gi = st_.gi[n];
+    double he = st_.he[n] + st_.in_e[base + n] * se.jump, hi = st_.hi[n] + st_.in_i[base + n] * si.jump;
+    st_.in_e[base + n] = 0.0;
+    st_.in_i[base + n] = 0.0;
+    double v = v_reset;
+    if (t > st_.ref_until[n]) {
+      const double vstar = e_l + st_.current[n];
+      v = coba ? coba_v_step(co.membrane, vstar, st_.v[n], ge, gi) : cuba_alpha_v_step(cu, vstar, st_.v[n], ge, he, gi, hi);
+      if (trace) trace[n] = v;
+      if (v > v_th) {
+        fired_.push_back(n);
+        v = v_reset;
+        st_.ref_until[n] = t + t_ref;
+      }
+    } else if (trace) {
+      trace[n] = v;
+    }
+    alpha_step(se, ge, he);
+    alpha_step(si, gi, hi);
+    st_.v[n] = v;
+    st_.ge[n] = ge;
+    st_.he[n] = he;
+    st_.gi[n] = gi;
+    st_.hi[n] = hi;
+  }
+}
+
 void clock_engine::step(step_t t) {
   const std::size_t N = st_.v.size();
   const std::size_t base = st_.slot_base(t);
@@ -129,6 +170,10 @@ void clock_engine::step(step_t t) {
         }
         break;
       }
+      case model_kind::cuba_alpha_lif:
+      case model_kind::coba_alpha_lif:
+        step_alpha(p, t, base, trace);
+        break;
       case model_kind::poisson:
       case model_kind::spike_source:
         for (neuron_id n = p.first; n < p.end(); ++n) {

@@ -44,12 +44,16 @@ double expected_synapses(const network_desc& d) {
 
 memory_estimate estimate_memory(const network_desc& d) {
   // Per synapse: target (4 B), weight (4), delay (2), receptor (1). Per neuron: model state, scheduler
-  // and delivery buffers (measured at 60-110 B on the CUBA networks; 128 counted), one pending byte per
-  // delay slot, and a 4 B out-degree count per projection source during the build. Base: the process with
-  // its libraries and thread pool. Calibrated against peak RSS in docs/reliability.md.
-  constexpr double per_synapse = 11, per_neuron = 128, base = 64.0 * (1 << 20);
-  double neurons = 0, sources = 0, max_delay = 1;
-  for (const auto& p : d.populations) neurons += p.size;
+  // and delivery buffers (measured at 60-110 B on the CUBA networks; 128 counted), 16 B more for every neuron
+  // when a population has alpha synapses (neuron_state's he, hi), one pending byte per delay slot, and a 4 B
+  // out-degree count per projection source during the build. Base: the process with its libraries and thread
+  // pool. Calibrated against peak RSS in docs/reliability.md.
+  constexpr double per_synapse = 11, base = 64.0 * (1 << 20);
+  double per_neuron = 128, neurons = 0, sources = 0, max_delay = 1;
+  for (const auto& p : d.populations) {
+    neurons += p.size;
+    if (has_alpha_synapses(p.model)) per_neuron = 128 + 16;
+  }
   for (const auto& pr : d.projections) {
     if (const auto* s = find_population(d, pr.source)) sources += s->size;
     max_delay = std::max(max_delay, pr.delay.type == value_spec::kind::constant ? pr.delay.a : pr.delay.b);

@@ -14,9 +14,11 @@
 namespace spikeworm {
 
 namespace {
-constexpr name_table<model_kind, 6> model_names{{{model_kind::lif, "lif"},
+constexpr name_table<model_kind, 8> model_names{{{model_kind::lif, "lif"},
                                                  {model_kind::cuba_lif, "cuba_lif"},
                                                  {model_kind::coba_lif, "coba_lif"},
+                                                 {model_kind::cuba_alpha_lif, "cuba_alpha_lif"},
+                                                 {model_kind::coba_alpha_lif, "coba_alpha_lif"},
                                                  {model_kind::poisson, "poisson"},
                                                  {model_kind::spike_source, "spike_source"},
                                                  {model_kind::fixed_lif, "fixed_lif"}}};
@@ -163,7 +165,8 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
   t.require(size >= 1 && size <= max_population_size, "size",
             fmt::format("must be in [1, {}], got {}", max_population_size, size));
   p.size = static_cast<neuron_id>(size);
-  const std::string model = t.choice("model", "", {"lif", "cuba_lif", "coba_lif", "poisson", "spike_source"});
+  const std::string model =
+      t.choice("model", "", {"lif", "cuba_lif", "coba_lif", "cuba_alpha_lif", "coba_alpha_lif", "poisson", "spike_source"});
   const toml::table empty;
   const auto params = t.subtable("params").value_or(table_reader(empty, t.key_path("params"), t.file_ptr()));
   if (model == "lif") {
@@ -184,6 +187,12 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
   } else if (model == "coba_lif") {
     p.model = model_kind::coba_lif;
     p.coba = lower(read_coba_lif_params(params), dt_ms, &params);
+  } else if (model == "cuba_alpha_lif") {
+    p.model = model_kind::cuba_alpha_lif;
+    p.cuba_alpha = lower(read_cuba_alpha_lif_params(params), dt_ms, &params);
+  } else if (model == "coba_alpha_lif") {
+    p.model = model_kind::coba_alpha_lif;
+    p.coba_alpha = lower(read_coba_alpha_lif_params(params), dt_ms, &params);
   } else if (model == "poisson") {
     p.model = model_kind::poisson;
     p.poisson = lower(read_poisson_params(params), dt_ms, &params);
@@ -225,9 +234,15 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
   t.require(p.model != model_kind::coba_lif || p.update != update_mode::event, "update",
             "a coba_lif population is always clock-driven (its conductances change its membrane time constant, so "
             "there is no closed form for the lazy updates; docs/models.md)");
-  p.init_v = value_spec::constant(p.model == model_kind::lif        ? p.lif.v_rest
-                                  : p.model == model_kind::coba_lif ? p.coba.e_l
-                                                                    : p.cuba.e_l);
+  t.require(!has_alpha_synapses(p.model) || p.update != update_mode::event, "update",
+            fmt::format("a {} population is always clock-driven (the event engine has no lazy update or crossing "
+                        "prediction for alpha synapses; docs/models.md)",
+                        model));
+  p.init_v = value_spec::constant(p.model == model_kind::lif              ? p.lif.v_rest
+                                  : p.model == model_kind::coba_lif       ? p.coba.e_l
+                                  : p.model == model_kind::cuba_alpha_lif ? p.cuba_alpha.e_l
+                                  : p.model == model_kind::coba_alpha_lif ? p.coba_alpha.membrane.e_l
+                                                                          : p.cuba.e_l);
   if (auto init = t.subtable("init")) {
     if (p.model == model_kind::lif) init->allow_only({"v"});
     else if (has_synaptic_state(p.model)) init->allow_only({"v", "ge", "gi"});
@@ -287,11 +302,13 @@ projection_desc read_projection(const table_reader& t, const std::vector<populat
   }
   d.weight = read_value_spec(t, "weight", value_spec::constant(0.0));
   if (!t.has("weight")) t.fail("weight", "required key is missing");
-  // coba_lif weights are conductance increments in units of g_L (docs/models.md): never negative.
-  t.require(tgt->model != model_kind::coba_lif || d.weight.min_value() >= 0.0, "weight",
-            fmt::format("population '{}' is a coba_lif: weights are conductance increments (units of its leak "
-                        "conductance) and must be >= 0 (inhibition: receptor = \"inhibitory\"), got a lowest value of {}",
-                        tgt->name, d.weight.min_value()));
+  // coba_lif and coba_alpha_lif weights are conductance increments (peaks) in units of g_L (docs/models.md):
+  // never negative.
+  const bool conductance = tgt->model == model_kind::coba_lif || tgt->model == model_kind::coba_alpha_lif;
+  t.require(!conductance || d.weight.min_value() >= 0.0, "weight",
+            fmt::format("population '{}' is a {}: weights are conductances (units of its leak conductance) and must "
+                        "be >= 0 (inhibition: receptor = \"inhibitory\"), got a lowest value of {}",
+                        tgt->name, to_string(tgt->model), d.weight.min_value()));
   // delay [ms]: a whole number of steps of dt, >= 1 step (the default: one step). d.delay holds steps.
   d.delay = read_value_spec(t, "delay", value_spec::constant(dt_ms));
   t.require(d.delay.type != value_spec::kind::normal, "delay",

@@ -69,6 +69,10 @@ void neuron_state::init(const network& net, std::uint64_t seed) {
   v.assign(n, 0.0);
   ge.assign(n, 0.0);
   gi.assign(n, 0.0);
+  const bool alpha = std::any_of(net.populations().begin(), net.populations().end(),
+                                 [](const population& p) { return has_alpha_synapses(p.model); });
+  he.assign(alpha ? n : 0, 0.0);
+  hi.assign(alpha ? n : 0, 0.0);
   current.assign(n, 0.0);
   last.assign(n, 0);
   ref_until.assign(n, 0);

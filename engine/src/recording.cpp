@@ -80,8 +80,10 @@ trace_h5_writer::trace_h5_writer(const std::filesystem::path& path, const engine
     const h5::group g = observables[t.population]->create_group(to_string(t.variable));
     g.attribute("__type__", "TimeGriddedData");
     g.attribute("dt", static_cast<double>(t.interval) * net.dt_ms() * 1e-3);
-    // coba_lif: v in mV, its conductances ge, gi dimensionless (units of its leak conductance).
-    const bool mv = p.model == model_kind::cuba_lif || (p.model == model_kind::coba_lif && t.variable == state_variable::v);
+    // coba_lif, coba_alpha_lif: v in mV, their conductances ge, gi dimensionless (units of the leak conductance).
+    const bool current_based = p.model == model_kind::cuba_lif || p.model == model_kind::cuba_alpha_lif;
+    const bool conductance_based = p.model == model_kind::coba_lif || p.model == model_kind::coba_alpha_lif;
+    const bool mv = current_based || (conductance_based && t.variable == state_variable::v);
     g.attribute("unit", mv ? "mV" : "1");
     const std::size_t width = t.neurons.size();
     h5::growing_dataset idx(g, "idx", h5::element::int32, 0, width, false);

@@ -1,10 +1,14 @@
 // Reading, validating and lowering neuron model parameters.
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "spikeworm/core/config.hpp"
+#include "spikeworm/models/alpha_synapse.hpp"
+#include "spikeworm/models/coba_alpha_lif.hpp"
 #include "spikeworm/models/coba_lif.hpp"
+#include "spikeworm/models/cuba_alpha_lif.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/lif.hpp"
 #include "spikeworm/models/poisson.hpp"
@@ -86,7 +90,11 @@ cuba_lif_params read_cuba_lif_params(const table_reader& t) {
   return p;
 }
 
-cuba_lif_lowered lower(const cuba_lif_params& p, double dt_ms, const table_reader* where) {
+namespace {
+
+// The checks cuba_lif and cuba_alpha_lif share (the same keys); returns t_ref in steps.
+template <class Params>
+std::int32_t check_cuba(const Params& p, double dt_ms, const table_reader* where) {
   for (auto [key, v] : {std::pair{"tau_m", p.tau_m}, {"tau_e", p.tau_e}, {"tau_i", p.tau_i}}) {
     if (!(v > 0.0)) bad(where, key, fmt::format("must be > 0 ms, got {}", v));
     check_finite(where, key, v);
@@ -97,6 +105,15 @@ cuba_lif_lowered lower(const cuba_lif_params& p, double dt_ms, const table_reade
   if (!(p.t_ref >= 0.0) || !std::isfinite(p.t_ref)) bad(where, "t_ref", fmt::format("must be >= 0 ms, got {}", p.t_ref));
   if (!(p.v_reset < p.v_th))
     bad(where, "v_reset", fmt::format("must be below v_th ({}), got {}", p.v_th, p.v_reset));
+  const double ref = std::round(p.t_ref / dt_ms);
+  if (ref > 1e6) bad(where, "t_ref", fmt::format("is {} steps at dt = {} ms, more than 1e6", ref, dt_ms));
+  return static_cast<std::int32_t>(ref);
+}
+
+}  // namespace
+
+cuba_lif_lowered lower(const cuba_lif_params& p, double dt_ms, const table_reader* where) {
+  const std::int32_t t_ref = check_cuba(p, dt_ms, where);
   cuba_lif_lowered l;
   const double sm = p.tau_m / dt_ms, se = p.tau_e / dt_ms, si = p.tau_i / dt_ms;  // [steps]
   l.am = std::exp(-1.0 / sm);
@@ -115,9 +132,80 @@ cuba_lif_lowered lower(const cuba_lif_params& p, double dt_ms, const table_reade
   l.v_th = p.v_th;
   l.v_reset = p.v_reset;
   l.e_l = p.e_l;
-  const double ref = std::round(p.t_ref / dt_ms);
-  if (ref > 1e6) bad(where, "t_ref", fmt::format("is {} steps at dt = {} ms, more than 1e6", ref, dt_ms));
-  l.t_ref = static_cast<std::int32_t>(ref);
+  l.t_ref = t_ref;
+  return l;
+}
+
+namespace {
+
+// A spike adds w e/tau to h: tau must leave that finite.
+void check_jump(const table_reader* where, std::string_view key, double tau, const alpha_synapse& s) {
+  if (!std::isfinite(s.jump)) bad(where, key, fmt::format("is too small: e/{} is not finite, got {} ms", key, tau));
+}
+
+}  // namespace
+
+alpha_synapse lower_alpha(double tau, double dt) {
+  alpha_synapse s;
+  s.decay = std::exp(-dt / tau);
+  s.rise = dt * s.decay;
+  s.jump = std::exp(1.0) / tau;
+  return s;
+}
+
+// docs/models.md, cuba_alpha_lif: with a_m = exp(-dt/tau_m), x = dt (1/tau - 1/tau_m),
+//   k_g = (dt/tau_m) a_m (1 - e^-x)/x,   k_h = (dt^2/tau_m) a_m (1 - e^-x (1 + x))/x^2,
+// which are 1 and 1/2 at x = 0 (tau = tau_m). Near 0 both quotients cancel, so there they are summed as
+// their Taylor series (1 - e^-x)/x = sum (-x)^k/(k+1)!, (1 - e^-x (1 + x))/x^2 = sum (-x)^k (k+1)/(k+2)!;
+// elsewhere, with a = exp(-dt/tau) = a_m e^-x, k_g = dt (a_m - a)/(tau_m x), k_h = dt^2 (a_m - a (1 + x))/(tau_m x^2),
+// which stay finite where a_m underflows.
+alpha_coupling couple_alpha(double tau_m, double tau, double dt) {
+  const double am = std::exp(-dt / tau_m), a = std::exp(-dt / tau);
+  const double x = dt / tau - dt / tau_m;
+  alpha_coupling c;
+  if (std::abs(x) < 0.5) {
+    constexpr int terms = 24;  // 0.5^24/26! < 1e-33: beyond double precision
+    std::array<double, terms + 3> factorial{1.0};
+    for (std::size_t n = 1; n < factorial.size(); ++n) factorial[n] = factorial[n - 1] * static_cast<double>(n);
+    double g = 0.0, f = 0.0;
+    for (int k = terms; k >= 0; --k) {  // Horner, from the smallest term
+      const auto i = static_cast<std::size_t>(k);
+      g = g * -x + 1.0 / factorial[i + 1];
+      f = f * -x + (k + 1) / factorial[i + 2];
+    }
+    c.k_g = dt / tau_m * am * g;
+    c.k_h = dt * dt / tau_m * am * f;
+  } else {
+    c.k_g = dt * (am - a) / (tau_m * x);
+    c.k_h = dt * dt * (am - a * (1.0 + x)) / (tau_m * x * x);
+  }
+  return c;
+}
+
+cuba_alpha_lif_params read_cuba_alpha_lif_params(const table_reader& t) {
+  const cuba_lif_params c = read_cuba_lif_params(t);  // the same keys and defaults
+  return {c.tau_m, c.tau_e, c.tau_i, c.v_th, c.v_reset, c.e_l, c.t_ref};
+}
+
+cuba_alpha_lif_lowered lower(const cuba_alpha_lif_params& p, double dt_ms, const table_reader* where) {
+  cuba_alpha_lif_lowered l;
+  l.t_ref = check_cuba(p, dt_ms, where);
+  l.am = std::exp(-dt_ms / p.tau_m);
+  l.syn_e = lower_alpha(p.tau_e, dt_ms);
+  l.syn_i = lower_alpha(p.tau_i, dt_ms);
+  check_jump(where, "tau_e", p.tau_e, l.syn_e);
+  check_jump(where, "tau_i", p.tau_i, l.syn_i);
+  l.cpl_e = couple_alpha(p.tau_m, p.tau_e, dt_ms);
+  l.cpl_i = couple_alpha(p.tau_m, p.tau_i, dt_ms);
+  for (const double k : {l.cpl_e.k_g, l.cpl_e.k_h, l.cpl_i.k_g, l.cpl_i.k_h})
+    if (!std::isfinite(k))
+      bad(where, "tau_m",
+          fmt::format("the time constants tau_m = {}, tau_e = {}, tau_i = {} ms at dt = {} ms give a propagator "
+                      "that is not finite",
+                      p.tau_m, p.tau_e, p.tau_i, dt_ms));
+  l.v_th = p.v_th;
+  l.v_reset = p.v_reset;
+  l.e_l = p.e_l;
   return l;
 }
 
@@ -161,6 +249,18 @@ coba_lif_lowered lower(const coba_lif_params& p, double dt_ms, const table_reade
   l.v_th = p.v_th;
   l.v_reset = p.v_reset;
   l.t_ref = static_cast<std::int32_t>(ref);
+  return l;
+}
+
+coba_alpha_lif_params read_coba_alpha_lif_params(const table_reader& t) { return {read_coba_lif_params(t)}; }
+
+coba_alpha_lif_lowered lower(const coba_alpha_lif_params& p, double dt_ms, const table_reader* where) {
+  coba_alpha_lif_lowered l;
+  l.membrane = lower(static_cast<const coba_lif_params&>(p), dt_ms, where);
+  l.syn_e = lower_alpha(p.tau_e, dt_ms);
+  l.syn_i = lower_alpha(p.tau_i, dt_ms);
+  check_jump(where, "tau_e", p.tau_e, l.syn_e);
+  check_jump(where, "tau_i", p.tau_i, l.syn_i);
   return l;
 }
 

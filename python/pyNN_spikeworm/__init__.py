@@ -6,9 +6,9 @@
     cells.record("spikes")
     sim.run(100.0)
 
-IF_curr_exp runs as spikeworm's cuba_lif, IF_cond_exp as coba_lif, SpikeSourcePoisson and SpikeSourceArray
-as spike_source populations fed by the backend; StaticSynapse; DCSource, StepCurrentSource, ACSource and
-NoisyCurrentSource.
+IF_curr_exp runs as spikeworm's cuba_lif, IF_cond_exp as coba_lif, IF_curr_alpha as cuba_alpha_lif, IF_cond_alpha
+as coba_alpha_lif, SpikeSourcePoisson and SpikeSourceArray as spike_source populations fed by the backend;
+StaticSynapse; DCSource, StepCurrentSource, ACSource and NoisyCurrentSource.
 """
 import logging
 
@@ -30,7 +30,8 @@ logger = logging.getLogger("PyNN")
 def list_standard_models():
     """The StandardCellType classes this backend runs (the others raise NoModelAvailableError)."""
     from .standardmodels import cells
-    return [n for n in ("IF_curr_exp", "IF_cond_exp", "SpikeSourcePoisson", "SpikeSourceArray")
+    return [n for n in ("IF_curr_exp", "IF_cond_exp", "IF_curr_alpha", "IF_cond_alpha", "SpikeSourcePoisson",
+                        "SpikeSourceArray")
             if issubclass(getattr(cells, n), StandardCellType)]
 
 

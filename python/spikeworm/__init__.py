@@ -86,7 +86,8 @@ class Network(_spikeworm.Network):
     def from_arrays(cls, populations, projections=(), dt_ms=1.0, seed=1, engine="event", threads=1):
         """A network from populations (dicts) and projections given as arrays of synapses.
 
-        populations: dicts with name, model (lif, cuba_lif, coba_lif, poisson, spike_source), size, and
+        populations: dicts with name, model (lif, cuba_lif, coba_lif, cuba_alpha_lif, coba_alpha_lif, poisson,
+        spike_source), size, and
         optionally params (the model's config keys, ms and mV), init_v / init_ge / init_gi and current (a
         number or one value per neuron), update ("auto", "clock", "event") and record (the config's record
         table: spikes, variables, neurons, interval in ms).

@@ -439,7 +439,7 @@ PYBIND11_MODULE(_spikeworm, m) {
       .def("traces", &py_network::traces,
            "Recorded state variables: a list of dicts (population, variable, neurons, interval, values).")
       .def("set_currents", &py_network::set_currents, py::arg("currents"),
-           "Injected current per neuron (mV for cuba_lif and coba_lif) from the next step on.")
+           "Injected current per neuron (mV for the cuba and coba models, per step for lif) from the next step on.")
       .def("add_inputs", &py_network::add_inputs, py::arg("steps"), py::arg("ids"),
            "Spikes of spike_source neurons (global ids) at steps after the current one.")
       .def("connections", &py_network::connections,

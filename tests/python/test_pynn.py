@@ -159,6 +159,65 @@ def test_coba_v_and_gsyn_recordings_match_the_stepped_equations():
     assert seg.analogsignals[0].sampling_period.magnitude == 0.5
 
 
+def alpha_psp(w_mv, tau_s, tau_m, t):
+    """The closed-form response of tau_m dv/dt = -v + I to the alpha current I = w (t/tau_s) e^(1 - t/tau_s)
+    (docs/models.md, cuba_alpha_lif), 0 before t = 0."""
+    t = np.maximum(np.asarray(t, dtype=float), 0.0)
+    c = 1.0 / tau_s - 1.0 / tau_m
+    return w_mv * math.e / (tau_s * tau_m) * (np.exp(-t / tau_m) - np.exp(-t / tau_s) * (1.0 + c * t)) / c**2
+
+
+def test_if_curr_alpha_psp_is_the_closed_form():
+    p = dict(cm=0.25, tau_m=20.0, tau_syn_E=2.0, tau_syn_I=3.0, v_rest=-60.0, v_reset=-70.0, v_thresh=-40.0,
+             tau_refrac=1.0)
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=[2.0]))
+    pop = sim.Population(1, sim.IF_curr_alpha(**p))
+    pop.initialize(v=-60.0)
+    sim.Projection(src, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.2, delay=0.5),
+                   receptor_type="excitatory")
+    pop.record("v")
+    sim.run(30.0)
+    v = np.asarray(pop.get_data("v").segments[0].analogsignals[0].magnitude)[:, 0]
+    assert v.shape == (301,)
+    # the spike at step 20 (2 ms) reaches step 25 (5 steps of delay), which starts at 2.4 ms
+    t = (np.arange(301) - 24) * DT
+    expected = p["v_rest"] + alpha_psp(0.2 * p["tau_m"] / p["cm"], p["tau_syn_E"], p["tau_m"], t)
+    np.testing.assert_allclose(v, expected, rtol=0, atol=1e-9)
+    assert v.max() - p["v_rest"] > 2.0  # a PSP of a few mV, peaking after the current's peak
+    assert v.argmax() > 24 + p["tau_syn_E"] / DT
+
+
+def test_if_cond_alpha_gsyn_is_the_alpha_function_in_microsiemens():
+    p = dict(cm=0.2, tau_m=20.0, tau_syn_E=1.5, tau_syn_I=4.0, v_rest=-60.0, v_reset=-60.0, v_thresh=-50.0,
+             e_rev_E=0.0, e_rev_I=-80.0, tau_refrac=5.0)
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=[1.0]))
+    pop = sim.Population(1, sim.IF_cond_alpha(**p))
+    pop.initialize(v=-60.0)
+    sim.Projection(src, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.005, delay=1.0),
+                   receptor_type="excitatory")
+    pop.record(["v", "gsyn_exc", "gsyn_inh"])
+    sim.run(20.0)
+    seg = pop.get_data().segments[0]
+    got = {s.name: np.asarray(s.magnitude)[:, 0] for s in seg.analogsignals}
+    assert str(seg.filter(name="gsyn_exc")[0].units.dimensionality) == "uS"
+    # the spike at step 10 reaches step 20 (10 steps of delay), which starts at 1.9 ms
+    t = np.maximum((np.arange(201) - 19) * DT, 0.0)
+    tau = p["tau_syn_E"]
+    np.testing.assert_allclose(got["gsyn_exc"], 0.005 * (t / tau) * np.exp(1.0 - t / tau), rtol=1e-12, atol=0)
+    assert got["gsyn_exc"].argmax() == 19 + round(tau / DT) and got["gsyn_exc"].max() == pytest.approx(0.005, rel=1e-12)
+    assert not got["gsyn_inh"].any()
+    # v: coba_lif's exponential-Euler step with the conductance of the start of each step (docs/models.md)
+    gl = p["cm"] / p["tau_m"]
+    v, rows = -60.0, [-60.0]
+    for step in range(1, 201):
+        g = got["gsyn_exc"][step - 1] / gl
+        G, A = 1.0 + g, p["v_rest"] + g * p["e_rev_E"]
+        v = A / G + (v - A / G) * math.exp(-G * DT / p["tau_m"])
+        rows.append(v)
+    np.testing.assert_allclose(got["v"], rows, rtol=0, atol=1e-9)
+    assert got["v"].max() > -59.0
+
+
 def test_if_curr_exp_offers_only_spikes_and_v():
     pop = sim.Population(1, sim.IF_curr_exp())
     with pytest.raises(errors.RecordingError):
@@ -387,8 +446,8 @@ def test_bad_delays_and_weights_are_refused_by_name():
 def test_models_and_features_spikeworm_lacks_are_refused_by_name():
     with pytest.raises(errors.NoModelAvailableError, match="lif is a discrete Euler"):
         sim.IF_curr_delta()
-    with pytest.raises(errors.NoModelAvailableError, match="IF_cond_alpha"):
-        sim.IF_cond_alpha()
+    with pytest.raises(errors.NoModelAvailableError, match="HH_cond_exp"):
+        sim.HH_cond_exp()
     with pytest.raises(errors.NoModelAvailableError, match="TsodyksMarkramSynapse"):
         sim.TsodyksMarkramSynapse()
     with pytest.raises(NotImplementedError, match="tau_m"):

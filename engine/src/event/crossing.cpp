@@ -17,6 +17,8 @@ void event_engine::impl::predict(block& b, const population& p, neuron_id n, ste
   switch (p.model) {
     case model_kind::fixed_lif:
     case model_kind::coba_lif:
+    case model_kind::cuba_alpha_lif:
+    case model_kind::coba_alpha_lif:
       return;  // always clock-driven: never predicted
     case model_kind::poisson:
     case model_kind::spike_source:

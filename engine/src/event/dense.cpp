@@ -1,7 +1,7 @@
 // The clock-driven tile steps (docs/architecture.md, the event engine): vectorised dense kernels that
-// apply the reference stepper's arithmetic to a tile of neurons (cuba_lif, coba_lif, lif, fixed_lif), the tile loop
-// that feeds them their input (ring slot, tile scratch or pushed buckets) and holds refractory neurons at
-// v_reset from per-tile queues, and the collection of threshold crossings.
+// apply the reference stepper's arithmetic to a tile of neurons (cuba_lif, coba_lif, cuba_alpha_lif, coba_alpha_lif,
+// lif, fixed_lif), the tile loop that feeds them their input (ring slot, tile scratch or pushed buckets) and
+// holds refractory neurons at v_reset from per-tile queues, and the collection of threshold crossings.
 #include <algorithm>
 
 #include "state.hpp"
@@ -66,6 +66,48 @@ void coba_dense(const coba_lif_lowered& m, std::size_t n, double* __restrict v, 
   }
 }
 
+// The same for cuba_alpha_lif and coba_alpha_lif (docs/models.md): arrivals into h (w e/tau), the membrane step
+// from the state at the start of the step (cuba_alpha_v_step or coba_v_step, the reference stepper's functions),
+// then the exact alpha step of the synapses.
+template <bool Uniform, bool Coba, class Model>
+void alpha_dense(const Model& m, std::size_t n, double* __restrict v, double* __restrict ge, double* __restrict he,
+                 double* __restrict gi, double* __restrict hi, double* __restrict in_e, double* __restrict in_i,
+                 const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
+  const alpha_synapse se = m.syn_e, si = m.syn_i;
+  double th, el;
+  if constexpr (Coba) {
+    th = m.membrane.v_th;
+    el = m.membrane.e_l;
+  } else {
+    th = m.v_th;
+    el = m.e_l;
+  }
+  const double el0 = el + c0;
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi_end = std::min(n, lo + chunk);
+    std::int64_t any = 0;
+    for (std::size_t i = lo; i < hi_end; ++i) {
+      double e = ge[i], g = gi[i];
+      double he_i = he[i] + in_e[i] * se.jump, hi_i = hi[i] + in_i[i] * si.jump;
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      const double vs = Uniform ? el0 : el + current[i];
+      double free;
+      if constexpr (Coba) free = coba_v_step(m.membrane, vs, v[i], e, g);
+      else free = cuba_alpha_v_step(m, vs, v[i], e, he_i, g, hi_i);
+      v[i] = free;
+      alpha_step(se, e, he_i);
+      alpha_step(si, g, hi_i);
+      ge[i] = e;
+      he[i] = he_i;
+      gi[i] = g;
+      hi[i] = hi_i;
+      any |= static_cast<std::int64_t>(free > th);
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
 // The same for lif: v <- decay v + leak + (I + in) (the input of a refractory neuron is dropped: the caller
 // sets its membrane to v_reset).
 template <bool Uniform>
@@ -118,11 +160,10 @@ void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
   const bool cuba = p.model == model_kind::cuba_lif;
   const bool coba = p.model == model_kind::coba_lif;
   const bool fixed = p.model == model_kind::fixed_lif;
+  const bool cuba_alpha = p.model == model_kind::cuba_alpha_lif;
+  const bool coba_alpha = p.model == model_kind::coba_alpha_lif;
   const double c0 = st_.current[b.begin];
-  const double v_reset = fixed  ? static_cast<double>(p.fixed.v_reset)
-                         : cuba ? p.cuba.v_reset
-                         : coba ? p.coba.v_reset
-                                : p.lif.v_reset;
+  const double v_reset = model_reset(p);
   const std::size_t sources = blocks_.size();
   tile_event_bucket* set = b.pushed ? b.buckets.data() + static_cast<std::size_t>((t - 1) & 1) * sources * b.tiles : nullptr;
   for (std::size_t j = 0; j < b.refractory.size(); ++j) {
@@ -162,6 +203,15 @@ void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
       double* gi = st_.gi.data() + b.begin + lo;
       if (b.uniform_current) coba_dense<true>(p.coba, m, v, ge, gi, ie, ii, cur, c0, hot);
       else coba_dense<false>(p.coba, m, v, ge, gi, ie, ii, cur, c0, hot);
+    } else if (cuba_alpha || coba_alpha) {
+      double* ge = st_.ge.data() + b.begin + lo;
+      double* gi = st_.gi.data() + b.begin + lo;
+      double* he = st_.he.data() + b.begin + lo;
+      double* hi = st_.hi.data() + b.begin + lo;
+      if (cuba_alpha && b.uniform_current) alpha_dense<true, false>(p.cuba_alpha, m, v, ge, he, gi, hi, ie, ii, cur, c0, hot);
+      else if (cuba_alpha) alpha_dense<false, false>(p.cuba_alpha, m, v, ge, he, gi, hi, ie, ii, cur, c0, hot);
+      else if (b.uniform_current) alpha_dense<true, true>(p.coba_alpha, m, v, ge, he, gi, hi, ie, ii, cur, c0, hot);
+      else alpha_dense<false, true>(p.coba_alpha, m, v, ge, he, gi, hi, ie, ii, cur, c0, hot);
     } else {
       if (b.uniform_current) lif_dense<true>(p.lif, m, v, ie, ii, cur, c0, hot);
       else lif_dense<false>(p.lif, m, v, ie, ii, cur, c0, hot);
@@ -185,16 +235,10 @@ void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
 // Appends to b.fired the neurons of chunks [c0, c1) above threshold after the dense step (ascending), reset
 // and refractory. Refractory neurons sit at v_reset < v_th, so every membrane above threshold is a spike.
 void event_engine::impl::collect_crossings(block& b, const population& p, step_t t, std::size_t c0, std::size_t c1) {
-  const bool cuba = p.model == model_kind::cuba_lif;
-  const bool coba = p.model == model_kind::coba_lif;
-  const bool fixed = p.model == model_kind::fixed_lif;
-  const bool strict = cuba || coba;  // spike when v > v_th (lif, fixed_lif: v >= v_th)
-  const double th = fixed ? static_cast<double>(p.fixed.v_th) : cuba ? p.cuba.v_th : coba ? p.coba.v_th : p.lif.v_th;
-  const double v_reset = fixed  ? static_cast<double>(p.fixed.v_reset)
-                         : cuba ? p.cuba.v_reset
-                         : coba ? p.coba.v_reset
-                                : p.lif.v_reset;
-  const std::int32_t t_ref = fixed ? p.fixed.t_ref : cuba ? p.cuba.t_ref : coba ? p.coba.t_ref : p.lif.t_ref;
+  const bool strict = p.model != model_kind::lif && p.model != model_kind::fixed_lif;  // v > v_th (lif, fixed_lif: v >= v_th)
+  const double th = model_threshold(p);
+  const double v_reset = model_reset(p);
+  const std::int32_t t_ref = model_refractory(p);
   for (std::size_t c = c0; c < c1; ++c) {
     if (!b.hot[c]) continue;
     const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);

@@ -103,6 +103,7 @@ bool event_engine::impl::decide_clocked(std::uint32_t pi) const {
   const auto& p = net_->populations()[pi];
   if (p.model == model_kind::fixed_lif) return true;  // a chip updates every neuron every step
   if (p.model == model_kind::coba_lif) return true;  // no closed form for the lazy updates (docs/models.md)
+  if (has_alpha_synapses(p.model)) return true;     // no crossing predictor for them (docs/models.md)
   if (is_source(p.model) || p.update == update_mode::event) return false;
   if (p.update == update_mode::clock) return true;
   return receives_synapses(pi) && 2 * driven_neurons(pi) >= p.size;
@@ -113,6 +114,7 @@ std::string event_engine::impl::describe_stepping(std::uint32_t pi) const {
   const char* mode = decide_clocked(pi) ? "clock" : "event";
   if (p.model == model_kind::fixed_lif) return "clock (fixed_lif: chips update every neuron every step)";
   if (p.model == model_kind::coba_lif) return "clock (coba_lif: always clock-driven)";
+  if (has_alpha_synapses(p.model)) return fmt::format("clock ({}: always clock-driven)", to_string(p.model));
   if (is_source(p.model)) return "event (source)";
   if (p.update != update_mode::automatic) return fmt::format("{} (update = \"{}\")", mode, mode);
   if (!receives_synapses(pi)) return "event (auto: receives no synapses)";

@@ -72,6 +72,48 @@ struct block {
 
 using tile_event_bucket = std::vector<block::tile_event>;
 
+// The threshold, reset [mV, or the lif's units] and refractory period [steps] of a neuron population's model
+// (0 for sources, which have none).
+inline double model_threshold(const population& p) noexcept {
+  switch (p.model) {
+    case model_kind::lif: return p.lif.v_th;
+    case model_kind::cuba_lif: return p.cuba.v_th;
+    case model_kind::coba_lif: return p.coba.v_th;
+    case model_kind::cuba_alpha_lif: return p.cuba_alpha.v_th;
+    case model_kind::coba_alpha_lif: return p.coba_alpha.membrane.v_th;
+    case model_kind::fixed_lif: return static_cast<double>(p.fixed.v_th);
+    case model_kind::poisson:
+    case model_kind::spike_source: break;
+  }
+  return 0.0;
+}
+inline double model_reset(const population& p) noexcept {
+  switch (p.model) {
+    case model_kind::lif: return p.lif.v_reset;
+    case model_kind::cuba_lif: return p.cuba.v_reset;
+    case model_kind::coba_lif: return p.coba.v_reset;
+    case model_kind::cuba_alpha_lif: return p.cuba_alpha.v_reset;
+    case model_kind::coba_alpha_lif: return p.coba_alpha.membrane.v_reset;
+    case model_kind::fixed_lif: return static_cast<double>(p.fixed.v_reset);
+    case model_kind::poisson:
+    case model_kind::spike_source: break;
+  }
+  return 0.0;
+}
+inline std::int32_t model_refractory(const population& p) noexcept {
+  switch (p.model) {
+    case model_kind::lif: return p.lif.t_ref;
+    case model_kind::cuba_lif: return p.cuba.t_ref;
+    case model_kind::coba_lif: return p.coba.t_ref;
+    case model_kind::cuba_alpha_lif: return p.cuba_alpha.t_ref;
+    case model_kind::coba_alpha_lif: return p.coba_alpha.membrane.t_ref;
+    case model_kind::fixed_lif: return p.fixed.t_ref;
+    case model_kind::poisson:
+    case model_kind::spike_source: break;
+  }
+  return 0;
+}
+
 }  // namespace spikeworm::event_detail
 
 namespace spikeworm {

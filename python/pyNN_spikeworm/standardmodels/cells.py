@@ -1,8 +1,8 @@
 """PyNN's standard cells on spikeworm's models (docs/models.md; docs/python.md#pynn).
 
 Parameters keep PyNN's names and units here (the translations are identities); they become spikeworm's
-when the network is built (populations.py): IF_curr_exp → cuba_lif, IF_cond_exp → coba_lif, both spike
-sources → spike_source fed by the backend.
+when the network is built (populations.py): IF_curr_exp → cuba_lif, IF_cond_exp → coba_lif, IF_curr_alpha →
+cuba_alpha_lif, IF_cond_alpha → coba_alpha_lif, both spike sources → spike_source fed by the backend.
 """
 import inspect
 
@@ -37,6 +37,24 @@ class IF_cond_exp(cells.IF_cond_exp):
     recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]
 
 
+class IF_curr_alpha(cells.IF_curr_alpha):
+    __doc__ = cells.IF_curr_alpha.__doc__
+    translations = _identity(*cells.IF_curr_alpha.default_parameters)
+    spikeworm_model = "cuba_alpha_lif"
+    spikeworm_params = IF_curr_exp.spikeworm_params
+    spikeworm_state = IF_curr_exp.spikeworm_state
+    recordable = ["spikes", "v"]
+
+
+class IF_cond_alpha(cells.IF_cond_alpha):
+    __doc__ = cells.IF_cond_alpha.__doc__
+    translations = _identity(*cells.IF_cond_alpha.default_parameters)
+    spikeworm_model = "coba_alpha_lif"
+    spikeworm_params = IF_cond_exp.spikeworm_params
+    spikeworm_state = IF_cond_exp.spikeworm_state
+    recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]
+
+
 class SpikeSourcePoisson(cells.SpikeSourcePoisson):
     __doc__ = cells.SpikeSourcePoisson.__doc__
     translations = _identity("rate", "start", "duration")
@@ -52,11 +70,13 @@ class SpikeSourceArray(cells.SpikeSourceArray):
 IF_curr_delta = unavailable(
     cells.IF_curr_delta,
     "spikeworm's lif is a discrete Euler model (v <- (1 - dt/tau_m) v + dt/tau_m v_rest + input) that spikes at "
-    "v >= v_th, not an exact integration of PyNN's IF_curr_delta; cuba_lif has exponential synapses only")
+    "v >= v_th, not an exact integration of PyNN's IF_curr_delta; cuba_lif and cuba_alpha_lif have exponential "
+    "and alpha synapses only")
 
-_IMPLEMENTED = {"IF_curr_exp", "IF_cond_exp", "SpikeSourcePoisson", "SpikeSourceArray", "IF_curr_delta"}
-_REASON = ("its neuron models are lif, cuba_lif (IF_curr_exp), coba_lif (IF_cond_exp), poisson and spike_source "
-           "(docs/models.md)")
+_IMPLEMENTED = {"IF_curr_exp", "IF_cond_exp", "IF_curr_alpha", "IF_cond_alpha", "SpikeSourcePoisson",
+                "SpikeSourceArray", "IF_curr_delta"}
+_REASON = ("its neuron models are lif, cuba_lif (IF_curr_exp), coba_lif (IF_cond_exp), cuba_alpha_lif "
+           "(IF_curr_alpha), coba_alpha_lif (IF_cond_alpha), poisson and spike_source (docs/models.md)")
 
 for _name, _cls in list(vars(cells).items()):
     if (inspect.isclass(_cls) and issubclass(_cls, StandardCellType) and _cls is not StandardCellType

@@ -27,6 +27,7 @@ class clock_engine final : public engine {
   void step(step_t t);
   template <class Model>
   void step_lif_like(const population& p, const Model& m, double v_reset, step_t t, std::size_t base, double* trace);
+  void step_alpha(const population& p, step_t t, std::size_t base, double* trace);
   neuron_state st_;
   std::vector<neuron_id> fired_;
   bool trace_on_ = false;

@@ -83,8 +83,9 @@ class engine {
 
   // Mid-run changes, taking effect from the next step (the Python module's electrodes and spike inputs).
   // set_currents: the injected current of every neuron (size N). The event engine accepts a change only
-  // for neurons of clock-driven blocks (a population with update = "clock", or coba_lif): a lazily updated
-  // neuron's closed form assumes the current it had since its last update; other changes throw error.
+  // for neurons of clock-driven blocks (a population with update = "clock", or a coba_lif, cuba_alpha_lif or
+  // coba_alpha_lif population): a lazily updated neuron's closed form assumes the current it had since its last
+  // update; other changes throw error.
   virtual void set_currents(std::span<const double> currents) = 0;
   // add_inputs: spikes of spike_source neurons at steps after now(), in addition to those still ahead;
   // forgotten at the next reset. Throws error for another neuron or a step <= now().

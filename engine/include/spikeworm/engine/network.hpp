@@ -12,7 +12,9 @@
 #include "spikeworm/core/common_types.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/memory.hpp"
+#include "spikeworm/models/coba_alpha_lif.hpp"
 #include "spikeworm/models/coba_lif.hpp"
+#include "spikeworm/models/cuba_alpha_lif.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/fixed_lif.hpp"
 #include "spikeworm/models/lif.hpp"
@@ -21,10 +23,17 @@
 namespace spikeworm {
 
 // fixed_lif: the integer LIF of a chip (built by the deployment quantizer; always clock-driven). coba_lif: the
-// conductance-based LIF (always clock-driven, docs/models.md).
-enum class model_kind : std::uint8_t { lif, cuba_lif, poisson, spike_source, fixed_lif, coba_lif };
+// conductance-based LIF; cuba_alpha_lif, coba_alpha_lif: cuba_lif and coba_lif with alpha-function synapses (all
+// three always clock-driven, docs/models.md).
+enum class model_kind : std::uint8_t { lif, cuba_lif, poisson, spike_source, fixed_lif, coba_lif, cuba_alpha_lif, coba_alpha_lif };
+// Models with alpha synapses: besides ge, gi, the hidden state he, hi (neuron_state).
+inline bool has_alpha_synapses(model_kind m) noexcept {
+  return m == model_kind::cuba_alpha_lif || m == model_kind::coba_alpha_lif;
+}
 // Models with synaptic state ge, gi (recordable, settable in [population.init]).
-inline bool has_synaptic_state(model_kind m) noexcept { return m == model_kind::cuba_lif || m == model_kind::coba_lif; }
+inline bool has_synaptic_state(model_kind m) noexcept {
+  return m == model_kind::cuba_lif || m == model_kind::coba_lif || has_alpha_synapses(m);
+}
 // Poisson and spike_source populations emit spikes and receive none.
 inline bool is_source(model_kind m) noexcept { return m == model_kind::poisson || m == model_kind::spike_source; }
 const char* to_string(model_kind m) noexcept;
@@ -39,8 +48,9 @@ const char* to_string(update_mode u) noexcept;
 enum class connection_rule : std::uint8_t { all_to_all, one_to_one, fixed_probability, fixed_indegree, from_list };
 const char* to_string(connection_rule r) noexcept;
 
-// A neuron state variable that can be recorded: the membrane v of lif, cuba_lif and coba_lif, the synaptic
-// currents ge and gi of cuba_lif or conductances of coba_lif (the names of [population.init]).
+// A neuron state variable that can be recorded: the membrane v of lif, cuba_lif, coba_lif and their alpha
+// variants, the synaptic currents ge and gi of cuba_lif and cuba_alpha_lif or conductances of coba_lif and
+// coba_alpha_lif (the names of [population.init]).
 enum class state_variable : std::uint8_t { v, ge, gi };
 const char* to_string(state_variable s) noexcept;
 
@@ -66,10 +76,12 @@ struct population {
   lif_lowered lif;
   cuba_lif_lowered cuba;
   coba_lif_lowered coba;
+  cuba_alpha_lif_lowered cuba_alpha;
+  coba_alpha_lif_lowered coba_alpha;
   poisson_lowered poisson;
   fixed_lif_lowered fixed;
   std::vector<step_t> source_steps;  // spike_source: every neuron spikes at these steps (ascending, >= 1)
-  double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (cuba_lif, coba_lif)
+  double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (the other neuron models)
   update_mode update = update_mode::automatic;  // event engine only; the reference stepper steps everything
   value_spec init_v = value_spec::constant(0.0);
   value_spec init_ge = value_spec::constant(0.0);

@@ -16,6 +16,9 @@ struct spike;
 
 struct neuron_state {
   std::vector<state_t> v, ge, gi;      // membrane; excitatory and inhibitory currents (cuba_lif) or conductances (coba_lif)
+  // Alpha synapses (cuba_alpha_lif, coba_alpha_lif; docs/models.md): the second state variable of ge, gi, which a
+  // spike increments. Size N when the network has such a population, else empty.
+  std::vector<state_t> he, hi;
   std::vector<state_t> current;        // constant injected input per neuron
   std::vector<step_t> last;            // the state is the state after step last[n]
   std::vector<step_t> ref_until;       // refractory through this step (v held at reset)

@@ -46,7 +46,8 @@ class spike_h5_writer {
 // /nodes/<population>/observables/<variable> (v, ge, gi): dataset data (float64, shape (1, samples, neurons);
 // row j sampled after step (j+1) interval, at time (j+1) dt of the attribute), dataset idx (int32, shape
 // (1, neurons): the column's neuron index within the population), attributes dt [s] (the sampling interval)
-// and unit ("mV" for cuba_lif and coba_lif's v, "1" for the dimensionless lif and coba_lif's conductances).
+// and unit ("mV" for cuba_lif's and cuba_alpha_lif's variables and the v of coba_lif and coba_alpha_lif, "1" for
+// the dimensionless lif and the conductances of coba_lif and coba_alpha_lif).
 class trace_h5_writer {
  public:
   // The layout of the engine's traces (engine::record_traces()).
