@@ -179,12 +179,12 @@ def test_if_curr_alpha_psp_is_the_closed_form():
     sim.run(30.0)
     v = np.asarray(pop.get_data("v").segments[0].analogsignals[0].magnitude)[:, 0]
     assert v.shape == (301,)
-    # the spike at step 20 (2 ms) reaches step 25 (5 steps of delay), which starts at 2.4 ms
-    t = (np.arange(301) - 24) * DT
+    # the spike at 2 ms acts from 2 + 0.5 ms on: it reaches step 26, which starts at 2.5 ms
+    t = (np.arange(301) - 25) * DT
     expected = p["v_rest"] + alpha_psp(0.2 * p["tau_m"] / p["cm"], p["tau_syn_E"], p["tau_m"], t)
     np.testing.assert_allclose(v, expected, rtol=0, atol=1e-9)
     assert v.max() - p["v_rest"] > 2.0  # a PSP of a few mV, peaking after the current's peak
-    assert v.argmax() > 24 + p["tau_syn_E"] / DT
+    assert v.argmax() > 25 + p["tau_syn_E"] / DT
 
 
 def test_if_cond_alpha_gsyn_is_the_alpha_function_in_microsiemens():
@@ -200,11 +200,11 @@ def test_if_cond_alpha_gsyn_is_the_alpha_function_in_microsiemens():
     seg = pop.get_data().segments[0]
     got = {s.name: np.asarray(s.magnitude)[:, 0] for s in seg.analogsignals}
     assert str(seg.filter(name="gsyn_exc")[0].units.dimensionality) == "uS"
-    # the spike at step 10 reaches step 20 (10 steps of delay), which starts at 1.9 ms
-    t = np.maximum((np.arange(201) - 19) * DT, 0.0)
+    # the spike at 1 ms acts from 1 + 1 ms on: it reaches step 21, which starts at 2.0 ms
+    t = np.maximum((np.arange(201) - 20) * DT, 0.0)
     tau = p["tau_syn_E"]
     np.testing.assert_allclose(got["gsyn_exc"], 0.005 * (t / tau) * np.exp(1.0 - t / tau), rtol=1e-12, atol=0)
-    assert got["gsyn_exc"].argmax() == 19 + round(tau / DT) and got["gsyn_exc"].max() == pytest.approx(0.005, rel=1e-12)
+    assert got["gsyn_exc"].argmax() == 20 + round(tau / DT) and got["gsyn_exc"].max() == pytest.approx(0.005, rel=1e-12)
     assert not got["gsyn_inh"].any()
     # v: coba_lif's exponential-Euler step with the conductance of the start of each step (docs/models.md)
     gl = p["cm"] / p["tau_m"]
