@@ -19,6 +19,8 @@ namespace spikeworm {
 namespace {
 
 using test::desc_from;
+using test::refusal;
+using test::one_neuron;
 
 constexpr double dt = 0.1;  // [ms]
 
@@ -333,30 +335,6 @@ TEST(alpha_lif, engines_identical_with_populations_of_several_tiles) {
   expect_engines_identical(net, 300, 200);
 }
 
-// The config error for a network text, or nothing.
-std::optional<config_error> refusal(const std::string& toml) {
-  try {
-    (void)desc_from(toml);
-  } catch (const config_error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
-
-std::string one_neuron(const std::string& model, const std::string& params, const std::string& extra = "") {
-  return fmt::format(R"(
-[simulation]
-dt = 0.1
-units = "ms"
-[[population]]
-name = "n"
-size = 2
-model = "{}"
-params = {{ {} }}
-{}
-)",
-                     model, params, extra);
-}
 
 TEST(alpha_lif, bad_parameters_are_refused_naming_the_key) {
   for (const std::string model : {"cuba_alpha_lif", "coba_alpha_lif"}) {

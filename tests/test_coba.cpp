@@ -20,6 +20,7 @@ namespace spikeworm {
 namespace {
 
 using test::desc_from;
+using test::refusal;
 
 coba_lif_lowered defaults(double dt_ms = 0.1) { return lower(coba_lif_params{}, dt_ms); }
 
@@ -272,29 +273,8 @@ TEST(coba, network_sustains_activity_at_brian2_rates) {
   EXPECT_GT(late, 4000u * rate_low / 10 / 2);
 }
 
-// The config error for a network text, or nothing.
-std::optional<config_error> refusal(const std::string& toml) {
-  try {
-    (void)desc_from(toml);
-  } catch (const config_error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
-
 std::string one_neuron(const std::string& params, const std::string& extra = "") {
-  return fmt::format(R"(
-[simulation]
-dt = 0.1
-units = "ms"
-[[population]]
-name = "n"
-size = 2
-model = "coba_lif"
-params = {{ {} }}
-{}
-)",
-                     params, extra);
+  return test::one_neuron("coba_lif", params, extra);
 }
 
 TEST(coba_lif, bad_parameters_are_refused_naming_the_key) {

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spikeworm/app/data_dir.hpp"
+#include "spikeworm/core/progress.hpp"
 #include "spikeworm/app/deploy.hpp"
 #include "spikeworm/app/eval.hpp"
 #include "spikeworm/app/map.hpp"
@@ -110,26 +111,12 @@ class progress_relay {
 // Runs work() on this thread (the GIL released by the caller) while a watcher reports `done` of `total`.
 template <class Work>
 auto watch(const std::atomic<int>& done, std::uint64_t total, progress_relay& relay, Work&& work) {
-  std::atomic<bool> stop{false};
-  std::thread watcher;
-  if (relay.active())
-    watcher = std::thread([&] {
-      std::uint64_t seen = 0;
-      while (!stop.load()) {
-        const auto d = static_cast<std::uint64_t>(std::max(0, done.load()));
-        if (d != seen && d < total) relay(seen = d, total);
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    });
-  struct join_on_exit {
-    std::atomic<bool>& stop;
-    std::thread& watcher;
-    ~join_on_exit() {
-      stop = true;
-      if (watcher.joinable()) watcher.join();
-    }
-  } join{stop, watcher};
-  return work();
+  std::uint64_t seen = 0;
+  const auto report = [&](std::uint64_t d) {
+    if (d != seen && d < total) relay(seen = d, total);
+  };
+  return watch_counter(done, std::chrono::milliseconds(50), relay.active() ? &report : nullptr,
+                       std::forward<Work>(work));
 }
 
 // The command's range of an option (its --help), checked here too for calls that bypass the package.

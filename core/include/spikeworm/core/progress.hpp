@@ -1,6 +1,7 @@
 // A progress bar on a terminal, plain lines (every 10%) otherwise, nothing when disabled.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -31,17 +32,17 @@ class progress_bar {
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 
-// Returns work(), while a thread moves `bar` to the count in `done` (which work advances, from any thread)
-// every 200 ms; no thread when `quiet`. The thread has stopped when this returns or throws.
-template <class Work>
-auto watch_progress(progress_bar& bar, const std::atomic<int>& done, bool quiet, Work&& work) {
+// Returns work(), while a thread calls report(count) with the count in `done` (which work advances, from any
+// thread) every `period`; no thread when `report` is null. The thread has stopped when this returns or throws.
+template <class Work, class Report>
+auto watch_counter(const std::atomic<int>& done, std::chrono::milliseconds period, const Report* report, Work&& work) {
   std::atomic<bool> stop{false};
   std::thread watcher;
-  if (!quiet)
+  if (report)
     watcher = std::thread([&] {
       while (!stop.load()) {
-        bar.update(static_cast<std::uint64_t>(done.load()));
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        (*report)(static_cast<std::uint64_t>(std::max(0, done.load())));
+        std::this_thread::sleep_for(period);
       }
     });
   struct join_on_exit {
@@ -53,6 +54,13 @@ auto watch_progress(progress_bar& bar, const std::atomic<int>& done, bool quiet,
     }
   } join{stop, watcher};
   return work();
+}
+
+// Returns work(), while a thread moves `bar` to the count in `done` every 200 ms; no thread when `quiet`.
+template <class Work>
+auto watch_progress(progress_bar& bar, const std::atomic<int>& done, bool quiet, Work&& work) {
+  const auto update = [&](std::uint64_t d) { bar.update(d); };
+  return watch_counter(done, std::chrono::milliseconds(200), quiet ? nullptr : &update, std::forward<Work>(work));
 }
 
 }  // namespace spikeworm
