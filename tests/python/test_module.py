@@ -1,8 +1,11 @@
 """The spikeworm Python module against the library and the CLI (docs/python.md).
 Run by ctest (python.module_*) with PYTHONPATH=BUILD/python and SPIKEWORM_BINARY; exit 77 skips without pytest."""
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 
 try:
     import numpy as np
@@ -94,6 +97,23 @@ def test_train_returns_figures_per_session_and_reports_progress(tmp_path):
     assert (tmp_path / "run" / "weights" / "session_1.bin").exists()
     with pytest.raises(spikeworm.Error, match="not empty"):
         spikeworm.train(cfg, out=tmp_path / "run")
+
+
+def test_ctrl_c_stops_a_run_cleanly_and_the_network_stays_usable():
+    net = spikeworm.Network(CUBA, threads=1)
+    threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        net.run(1e6)  # 1000 s of network time: far longer than the test waits
+    assert time.monotonic() - start < 20
+    stopped = net.time_ms
+    assert 0 < stopped < 1e6
+    assert len(net.spikes()[0]) == net.counters()["spikes"] > 0, "the spikes of the steps done are kept"
+    net.run(10.0)
+    assert net.time_ms == pytest.approx(stopped + 10.0)
+    whole = spikeworm.Network(CUBA, threads=1)
+    whole.run(net.time_ms)
+    assert whole.counters()["raster_digest"] == net.counters()["raster_digest"], "as a run without the stop"
 
 
 if __name__ == "__main__":
