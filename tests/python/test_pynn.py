@@ -438,6 +438,8 @@ def test_models_and_features_spikeworm_lacks_are_refused_by_name():
         sim.HH_cond_exp()
     with pytest.raises(errors.NoModelAvailableError, match="TsodyksMarkramSynapse"):
         sim.TsodyksMarkramSynapse()
+    with pytest.raises(errors.NoModelAvailableError, match="spikeworm's synapses are static"):
+        sim.STDPMechanism(timing_dependence=sim.SpikePairRule(), weight_dependence=sim.AdditiveWeightDependence())
     with pytest.raises(NotImplementedError, match="tau_m"):
         sim.Population(3, sim.IF_curr_exp(tau_m=RandomDistribution("uniform", (10.0, 20.0))))
 
