@@ -1,0 +1,137 @@
+// Reading NIR graphs from HDF5 (engine/nir_graph.hpp, docs/nir.md).
+#include "spikeworm/engine/nir_graph.hpp"
+
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "spikeworm/core/error.hpp"
+
+namespace spikeworm::nir {
+
+namespace {
+
+// "0.2.0" -> {0, 2, 0}; nothing when it is not dot-separated integers.
+std::vector<int> version_numbers(std::string_view v) {
+  std::vector<int> out;
+  while (!v.empty()) {
+    const auto dot = v.find('.');
+    const auto part = v.substr(0, dot);
+    int x = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), x);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || x < 0) return {};
+    out.push_back(x);
+    if (dot == std::string_view::npos) break;
+    v.remove_prefix(dot + 1);
+    if (v.empty()) return {};
+  }
+  return out;
+}
+
+// a < b, comparing missing trailing parts as 0.
+bool version_less(const std::vector<int>& a, const std::vector<int>& b) {
+  for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    const int x = i < a.size() ? a[i] : 0, y = i < b.size() ? b[i] : 0;
+    if (x != y) return x < y;
+  }
+  return false;
+}
+
+std::string join(const std::string& path, const std::string& name) { return path == "/" ? "/" + name : path + "/" + name; }
+
+node read_node(const h5::reader& r, const std::string& path, const std::string& name, int depth) {
+  if (depth > 64) r.fail("graphs nested more than 64 deep", path);
+  node n;
+  n.name = name;
+  const std::string type_path = join(path, "type");
+  if (r.kind_of(type_path) != h5::reader::kind::dataset || !r.is_string(type_path))
+    throw error(fmt::format("{}: node '{}' ({}) has no type", r.path().string(), name, path));
+  n.type = r.read_string(type_path);
+  for (const auto& key : r.children(path)) {
+    const std::string p = join(path, key);
+    if (key == "type" || key == "edges" || key == "nodes") continue;
+    if (r.kind_of(p) != h5::reader::kind::dataset) continue;  // input_type/, output_type/, metadata/: not parameters
+    if (r.is_string(p)) {
+      std::vector<std::size_t> shape;
+      const auto v = r.read_strings(p, shape);
+      if (v.size() == 1) n.strings[key] = v[0];
+    } else {
+      n.params[key] = r.read_numbers(p);
+    }
+  }
+  if (n.type != "NIRGraph") return n;
+  const std::string nodes = join(path, "nodes");
+  if (r.kind_of(nodes) != h5::reader::kind::group)
+    throw error(fmt::format("{}: graph '{}' ({}) has no nodes group", r.path().string(), name, path));
+  std::set<std::string, std::less<>> names;
+  for (const auto& child : r.children(nodes)) {
+    if (r.kind_of(join(nodes, child)) != h5::reader::kind::group) continue;
+    n.nodes.push_back(read_node(r, join(nodes, child), child, depth + 1));
+    names.insert(child);
+  }
+  const std::string edges = join(path, "edges");
+  if (r.kind_of(edges) == h5::reader::kind::dataset) {
+    std::vector<std::size_t> shape;
+    const auto e = r.read_strings(edges, shape);
+    if (!e.empty() && (shape.size() != 2 || shape[1] != 2))
+      throw error(fmt::format("{}: the edges of graph '{}' ({}) are not a list of (source, target) pairs",
+                              r.path().string(), name, edges));
+    for (std::size_t k = 0; k + 1 < e.size(); k += 2) {
+      for (const auto* end : {&e[k], &e[k + 1]})
+        if (!names.contains(*end))
+          throw error(fmt::format("{}: edge {} of graph '{}' ({} -> {}) names '{}', which is not one of its nodes",
+                                  r.path().string(), k / 2, name, e[k], e[k + 1], *end));
+      n.edges.emplace_back(e[k], e[k + 1]);
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+const h5::array& node::param(std::string_view key) const {
+  const auto it = params.find(key);
+  if (it == params.end()) throw error(fmt::format("NIR node '{}' ({}) has no parameter '{}'", name, type, key));
+  return it->second;
+}
+
+const node* node::child(std::string_view child_name) const {
+  for (const auto& c : nodes)
+    if (c.name == child_name) return &c;
+  return nullptr;
+}
+
+document read(const std::filesystem::path& path) {
+  const h5::reader r(path);
+  document d;
+  if (r.kind_of("/version") != h5::reader::kind::dataset || !r.is_string("/version"))
+    throw error(fmt::format("{}: not a NIR graph file (no /version string)", path.string()));
+  d.version = r.read_string("/version");
+  const auto v = version_numbers(d.version);
+  if (v.empty()) throw error(fmt::format("{}: NIR version '{}' is not a version number", path.string(), d.version));
+  if (version_less(v, version_numbers(oldest_version)) || version_less(version_numbers(newest_version), v))
+    throw error(fmt::format("{}: NIR version {} is not read (versions {} to {} are)", path.string(), d.version,
+                            oldest_version, newest_version));
+  if (r.kind_of("/node") != h5::reader::kind::group)
+    throw error(fmt::format("{}: not a NIR graph file (no /node group)", path.string()));
+  d.root = read_node(r, "/node", "node", 0);
+  if (d.root.type != "NIRGraph")
+    throw error(fmt::format("{}: the root node is a {}, not a NIRGraph", path.string(), d.root.type));
+  if (r.kind_of("/node/metadata") == h5::reader::kind::group)
+    for (const auto& key : r.children("/node/metadata")) {
+      const std::string p = "/node/metadata/" + key;
+      if (r.kind_of(p) != h5::reader::kind::dataset) continue;
+      if (r.is_string(p)) {
+        std::vector<std::size_t> shape;
+        const auto s = r.read_strings(p, shape);
+        d.metadata[key] = s.size() == 1 ? s[0] : fmt::format("{} strings", s.size());
+      } else {
+        const auto a = r.read_numbers(p);
+        d.metadata[key] = a.size() == 1 ? fmt::format("{}", a.values[0]) : fmt::format("{} numbers", a.size());
+      }
+    }
+  return d;
+}
+
+}  // namespace spikeworm::nir

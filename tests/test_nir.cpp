@@ -1,0 +1,218 @@
+// Reading NIR graphs (engine/nir_graph.hpp, docs/nir.md): the fixtures other tools exported, and malformed
+// files written here with the HDF5 C library.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include "helpers.hpp"
+#include "spikeworm/core/error.hpp"
+#include "spikeworm/engine/nir_graph.hpp"
+
+namespace spikeworm {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+fs::path fixture(const std::string& name) { return test::source_dir() / "tests" / "fixtures" / "nir" / name; }
+
+// The value a float32 parameter holds, as read into a double.
+double f32(double x) { return static_cast<double>(static_cast<float>(x)); }
+
+std::vector<std::string> names(const nir::node& g) {
+  std::vector<std::string> out;
+  for (const auto& n : g.nodes) out.push_back(n.name + ":" + n.type);
+  return out;
+}
+
+TEST(nir, reads_the_norse_and_rockpool_lif_graphs) {
+  const auto norse = nir::read(fixture("lif_norse.nir"));
+  EXPECT_EQ(norse.version, "0.1.1");
+  EXPECT_EQ(norse.root.type, "NIRGraph");
+  EXPECT_THAT(names(norse.root), ::testing::UnorderedElementsAre("input:Input", "0:Affine", "1:LIF", "output:Output"));
+  const auto& lif = *norse.root.child("1");
+  EXPECT_EQ(lif.param("tau").shape, std::vector<std::size_t>{1});
+  EXPECT_EQ(lif.param("tau").values[0], f32(0.0025));
+  EXPECT_EQ(lif.param("v_threshold").values[0], f32(0.1));
+  EXPECT_FALSE(lif.has("v_reset"));  // 0.1.x writes none: reset to 0 (docs/nir.md)
+  EXPECT_EQ(norse.root.child("0")->param("weight").shape, (std::vector<std::size_t>{1, 1}));
+  EXPECT_EQ(norse.root.child("input")->param("shape").values, std::vector<double>{1});
+  EXPECT_THAT(norse.root.edges, ::testing::UnorderedElementsAre(std::pair<std::string, std::string>{"input", "0"},
+                                                               std::pair<std::string, std::string>{"0", "1"},
+                                                               std::pair<std::string, std::string>{"1", "output"}));
+  const auto rockpool = nir::read(fixture("lif_rockpool.nir"));
+  EXPECT_EQ(rockpool.version, "0.2.0");
+  EXPECT_EQ(rockpool.root.child("0_LinearTorch")->type, "Linear");
+  EXPECT_EQ(rockpool.root.child("0_LinearTorch")->param("weight").values[0], f32(0.04));
+  EXPECT_EQ(rockpool.root.child("output")->param("shape").values, (std::vector<double>{1, 1, 1}));
+  EXPECT_THROW((void)rockpool.root.child("0_LinearTorch")->param("bias"), error);
+}
+
+TEST(nir, reads_float64_parameters_exactly) {
+  const auto d = nir::read(fixture("two_lif_neurons.nir"));
+  EXPECT_EQ(d.version, "0.2.0");
+  EXPECT_EQ(d.root.nodes.size(), 6u);
+  EXPECT_EQ(d.root.child("lif1")->param("v_leak").values[0], 1.2);
+  EXPECT_EQ(d.root.child("lif1")->param("tau").values[0], 0.01);
+  EXPECT_EQ(d.root.child("lif2")->param("v_threshold").values[0], 20.0);
+  EXPECT_EQ(d.root.edges.size(), 5u);
+}
+
+TEST(nir, reads_the_recurrent_snntorch_braille_graph) {
+  const auto d = nir::read(fixture("braille_noDelay_bias_zero.nir"));
+  EXPECT_EQ(d.root.nodes.size(), 7u);
+  const auto& fc1 = *d.root.child("fc1");
+  EXPECT_EQ(fc1.type, "Affine");
+  EXPECT_EQ(fc1.param("weight").shape, (std::vector<std::size_t>{38, 12}));
+  EXPECT_EQ(fc1.param("bias").size(), 38u);
+  const auto& lif1 = *d.root.child("lif1.lif");
+  EXPECT_EQ(lif1.type, "CubaLIF");
+  for (const char* key : {"tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "w_in"})
+    EXPECT_EQ(lif1.param(key).shape, std::vector<std::size_t>{38}) << key;
+  EXPECT_EQ(d.root.child("lif1.w_rec")->param("weight").shape, (std::vector<std::size_t>{38, 38}));
+  EXPECT_EQ(d.root.child("output")->param("shape").values, std::vector<double>{7});
+  // The recurrent loop: lif1.lif -> lif1.w_rec -> lif1.lif.
+  const auto& e = d.root.edges;
+  EXPECT_EQ(e.size(), 7u);
+  EXPECT_NE(std::find(e.begin(), e.end(), std::pair<std::string, std::string>{"lif1.lif", "lif1.w_rec"}), e.end());
+  EXPECT_NE(std::find(e.begin(), e.end(), std::pair<std::string, std::string>{"lif1.w_rec", "lif1.lif"}), e.end());
+}
+
+// Writing malformed NIR files with the C library.
+class h5_writer {
+ public:
+  explicit h5_writer(const fs::path& p) : f_(H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) {}
+  ~h5_writer() { H5Fclose(f_); }
+  h5_writer(const h5_writer&) = delete;
+  h5_writer& operator=(const h5_writer&) = delete;
+  void group(const std::string& path) { H5Gclose(H5Gcreate2(f_, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)); }
+  void strings(const std::string& path, const std::vector<const char*>& values, std::vector<hsize_t> dims) {
+    const hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    const hid_t s = dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+    const hid_t d = H5Dcreate2(f_, path.c_str(), t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    H5Dclose(d);
+    H5Sclose(s);
+    H5Tclose(t);
+  }
+  void string(const std::string& path, const char* value) { strings(path, {value}, {}); }
+  void numbers(const std::string& path, const std::vector<double>& values) {
+    const hsize_t n = values.size();
+    const hid_t s = H5Screate_simple(1, &n, nullptr);
+    const hid_t d = H5Dcreate2(f_, path.c_str(), H5T_IEEE_F32LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    H5Dclose(d);
+    H5Sclose(s);
+  }
+
+ private:
+  hid_t f_;
+};
+
+// A graph "node" with nodes a (LIF) and b (Affine) and the edges given, in a file of version `version`.
+void small_graph(const fs::path& p, const char* version, const std::vector<const char*>& edges) {
+  h5_writer w(p);
+  if (version) w.string("/version", version);
+  w.group("/node");
+  w.string("/node/type", "NIRGraph");
+  w.group("/node/nodes");
+  w.group("/node/nodes/a");
+  w.string("/node/nodes/a/type", "LIF");
+  w.numbers("/node/nodes/a/tau", {0.01, 0.02});
+  w.group("/node/nodes/b");
+  w.string("/node/nodes/b/type", "Affine");
+  w.numbers("/node/nodes/b/bias", {1.0});
+  w.strings("/node/edges", edges, {edges.size() / 2, 2});
+}
+
+std::string refusal(const fs::path& p) {
+  try {
+    (void)nir::read(p);
+  } catch (const error& e) {
+    return e.what();
+  }
+  return "read without error";
+}
+
+TEST(nir, refuses_bad_files_naming_the_file_and_what_is_wrong) {
+  const test::temp_dir dir;
+  const fs::path p = dir.path() / "g.nir";
+  small_graph(p, "0.2.0", {"a", "b", "b", "a"});
+  const auto ok = nir::read(p);
+  EXPECT_EQ(ok.root.child("a")->param("tau").values, (std::vector<double>{f32(0.01), f32(0.02)}));
+  EXPECT_EQ(ok.root.edges.size(), 2u);
+
+  EXPECT_THAT(refusal(dir.path() / "missing.nir"), HasSubstr("missing.nir: no such file"));
+  std::ofstream(dir.path() / "text.nir") << "not hdf5\n";
+  EXPECT_THAT(refusal(dir.path() / "text.nir"), HasSubstr("text.nir: not an HDF5 file"));
+  small_graph(p, nullptr, {"a", "b"});
+  EXPECT_THAT(refusal(p), HasSubstr("g.nir: not a NIR graph file (no /version string)"));
+  small_graph(p, "2.0", {"a", "b"});
+  EXPECT_THAT(refusal(p), HasSubstr("g.nir: NIR version 2.0 is not read (versions 0.1 to 1.0 are)"));
+  small_graph(p, "0.0.9", {"a", "b"});
+  EXPECT_THAT(refusal(p), HasSubstr("NIR version 0.0.9 is not read"));
+  small_graph(p, "1.0.0", {"a", "b"});
+  EXPECT_EQ(refusal(p), "read without error");
+  small_graph(p, "zero.two", {"a", "b"});
+  EXPECT_THAT(refusal(p), HasSubstr("NIR version 'zero.two' is not a version number"));
+  small_graph(p, "0.2.0", {"a", "b", "b", "ghost"});
+  EXPECT_THAT(refusal(p), HasSubstr("edge 1 of graph 'node' (b -> ghost) names 'ghost', which is not one of its nodes"));
+  {
+    h5_writer w(p);
+    w.string("/version", "0.2.0");
+    w.group("/node");
+    w.string("/node/type", "NIRGraph");
+    w.group("/node/nodes");
+    w.group("/node/nodes/untyped");
+  }
+  EXPECT_THAT(refusal(p), HasSubstr("node 'untyped' (/node/nodes/untyped) has no type"));
+}
+
+TEST(nir, reads_nested_graphs_and_metadata) {
+  const test::temp_dir dir;
+  const fs::path p = dir.path() / "nested.nir";
+  {
+    h5_writer w(p);
+    w.string("/version", "1.0");
+    w.group("/node");
+    w.string("/node/type", "NIRGraph");
+    w.group("/node/metadata");
+    w.numbers("/node/metadata/dt", {1e-4});
+    w.string("/node/metadata/reset", "subtract");
+    w.group("/node/nodes");
+    w.group("/node/nodes/inner");
+    w.string("/node/nodes/inner/type", "NIRGraph");
+    w.group("/node/nodes/inner/nodes");
+    w.group("/node/nodes/inner/nodes/lif");
+    w.string("/node/nodes/inner/nodes/lif/type", "LIF");
+    w.group("/node/nodes/inner/nodes/lif/input_type");  // a group of shapes, not a parameter
+    w.numbers("/node/nodes/inner/nodes/lif/input_type/input", {3});
+    w.group("/node/nodes/inner/nodes/w");
+    w.string("/node/nodes/inner/nodes/w/type", "Linear");
+    w.strings("/node/nodes/inner/edges", {"lif", "w", "w", "lif"}, {2, 2});
+    w.group("/node/nodes/conv");
+    w.string("/node/nodes/conv/type", "Conv2d");
+    w.string("/node/nodes/conv/padding", "same");
+  }
+  const auto d = nir::read(p);
+  EXPECT_EQ(d.metadata.at("reset"), "subtract");
+  EXPECT_EQ(std::stod(d.metadata.at("dt")), f32(1e-4));
+  const auto& inner = *d.root.child("inner");
+  EXPECT_EQ(inner.type, "NIRGraph");
+  EXPECT_THAT(names(inner), ::testing::ElementsAre("lif:LIF", "w:Linear"));
+  EXPECT_EQ(inner.edges.size(), 2u);
+  EXPECT_TRUE(inner.child("lif")->params.empty()) << "input_type/ is not a parameter";
+  EXPECT_EQ(d.root.child("conv")->strings.at("padding"), "same");
+  EXPECT_TRUE(d.root.edges.empty());
+}
+
+}  // namespace
+}  // namespace spikeworm
