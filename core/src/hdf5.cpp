@@ -36,10 +36,8 @@ int handle::reset() noexcept {
   return r;
 }
 
-namespace {
-
 // The innermost description on HDF5's error stack (the library's own report is switched off: it would print).
-std::string last_message() {
+std::string innermost_message() {
   std::string msg;
   H5Ewalk2(
       H5E_DEFAULT, H5E_WALK_UPWARD,
@@ -51,6 +49,8 @@ std::string last_message() {
   H5Eclear2(H5E_DEFAULT);
   return msg.empty() ? "HDF5 error" : msg;
 }
+
+namespace {
 
 hid_t native(element e) { return e == element::int32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE; }
 hid_t stored(element e) { return e == element::int32 ? H5T_STD_I32LE : H5T_IEEE_F64LE; }
@@ -162,7 +162,7 @@ void file::commit() {
 }
 
 void file::fail(std::string_view what, std::string_view object) const {
-  throw error(fmt::format("{}: {} ({}): {}", target_.string(), what, object, last_message()));
+  throw error(fmt::format("{}: {} ({}): {}", target_.string(), what, object, innermost_message()));
 }
 
 }  // namespace spikeworm::h5

@@ -13,19 +13,6 @@ namespace spikeworm::h5 {
 
 namespace {
 
-std::string innermost_message() {
-  std::string msg;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
-        if (n == 0 && e->desc) *static_cast<std::string*>(out) = e->desc;
-        return 0;
-      },
-      &msg);
-  H5Eclear2(H5E_DEFAULT);
-  return msg.empty() ? "HDF5 error" : msg;
-}
-
 std::vector<std::size_t> shape_of(const reader& r, hid_t dataset, const std::string& path) {
   handle space(H5Dget_space(dataset), H5Sclose);
   if (space.get() < 0) r.fail("cannot read the shape", path);

@@ -32,6 +32,10 @@ class handle {
   closer close_ = nullptr;
 };
 
+// The innermost description on HDF5's error stack, which it clears (the library's own report is switched off:
+// it would print).
+std::string innermost_message();
+
 enum class element : std::uint8_t { int32, float64 };
 
 class file;
