@@ -407,6 +407,10 @@ PYBIND11_MODULE(_spikeworm, m) {
   m.doc() = "spikeworm's library API (docs/python.md); use the spikeworm package, which wraps it.";
   static py::exception<spikeworm::error> error_type(m, "Error", PyExc_RuntimeError);
   static py::exception<spikeworm::config_error> config_type(m, "ConfigError", PyExc_ValueError);
+  error_type.doc() = "Something the library refuses (a missing file, a run folder in use, memory above the limit), "
+                     "with the CLI's message.";
+  config_type.doc() = "A bad config value or structure (a ValueError), with the CLI's message and .file, .line, "
+                      ".column and .key.";
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -448,10 +452,10 @@ PYBIND11_MODULE(_spikeworm, m) {
            "Initial values of 'v', 'ge' or 'gi' of every neuron, as reset() sets them.")
       .def("counters", &py_network::counters, "Spikes, synaptic operations and neuron updates, per population.")
       .def("populations", &py_network::populations, "Each population's name, first id, size and model.")
-      .def_property_readonly("time_ms", &py_network::time_ms)
-      .def_property_readonly("dt_ms", &py_network::dt_ms)
-      .def_property_readonly("size", &py_network::size)
-      .def_property_readonly("synapses", &py_network::synapses);
+      .def_property_readonly("time_ms", &py_network::time_ms, "Simulated time so far [ms] (0 after reset()).")
+      .def_property_readonly("dt_ms", &py_network::dt_ms, "The time step [ms].")
+      .def_property_readonly("size", &py_network::size, "Number of neurons (ids 0 .. size - 1).")
+      .def_property_readonly("synapses", &py_network::synapses, "Number of synapses.");
   m.def("train", &spikeworm::python::train, py::arg("config"), py::arg("sessions") = 0, py::arg("episodes") = 0,
         py::arg("threads") = 0, py::arg("seed") = -1, py::arg("out") = "", py::arg("force") = false,
         py::arg("final_eval") = 20, py::arg("progress") = py::none(),
