@@ -13,6 +13,7 @@
 #include "helpers.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/engine/nir_graph.hpp"
+#include "spikeworm/engine/nir_plan.hpp"
 
 namespace spikeworm {
 namespace {
@@ -104,9 +105,9 @@ class h5_writer {
     H5Tclose(t);
   }
   void string(const std::string& path, const char* value) { strings(path, {value}, {}); }
-  void numbers(const std::string& path, const std::vector<double>& values) {
-    const hsize_t n = values.size();
-    const hid_t s = H5Screate_simple(1, &n, nullptr);
+  void numbers(const std::string& path, const std::vector<double>& values, std::vector<hsize_t> dims = {}) {
+    if (dims.empty()) dims = {values.size()};
+    const hid_t s = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
     const hid_t d = H5Dcreate2(f_, path.c_str(), H5T_IEEE_F32LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
     H5Dclose(d);
@@ -212,6 +213,121 @@ TEST(nir, reads_nested_graphs_and_metadata) {
   EXPECT_TRUE(inner.child("lif")->params.empty()) << "input_type/ is not a parameter";
   EXPECT_EQ(d.root.child("conv")->strings.at("padding"), "same");
   EXPECT_TRUE(d.root.edges.empty());
+}
+
+std::vector<std::string> plan_order(const nir::plan& p) {
+  std::vector<std::string> out;
+  for (auto i : p.order) out.push_back(p.nodes[i].name);
+  return out;
+}
+
+std::vector<std::string> recurrent(const nir::plan& p) {
+  std::vector<std::string> out;
+  for (const auto& e : p.edges)
+    if (e.recurrent) out.push_back(p.nodes[e.from].name + "->" + p.nodes[e.to].name);
+  return out;
+}
+
+std::size_t position(const std::vector<std::string>& v, const std::string& x) {
+  return static_cast<std::size_t>(std::find(v.begin(), v.end(), x) - v.begin());
+}
+
+TEST(nir, plans_the_fixtures_with_sizes_recurrent_edges_and_an_order) {
+  const auto norse = nir::make_plan(nir::read(fixture("lif_norse.nir")));
+  EXPECT_THAT(plan_order(norse), ::testing::ElementsAre("input", "0", "1", "output"));
+  EXPECT_TRUE(recurrent(norse).empty());
+  // Rockpool's Output says shape [1, 1, 1]: one element, as its LIF gives.
+  const auto rockpool = nir::make_plan(nir::read(fixture("lif_rockpool.nir")));
+  EXPECT_EQ(rockpool.nodes.size(), 4u);
+  const auto braille = nir::make_plan(nir::read(fixture("braille_noDelay_bias_zero.nir")));
+  EXPECT_THAT(recurrent(braille), ::testing::ElementsAre("lif1.w_rec->lif1.lif"));
+  const auto order = plan_order(braille);
+  ASSERT_EQ(order.size(), 7u);
+  EXPECT_EQ(order.front(), "input");  // lif1.w_rec, whose output is read at the next step, may come last
+  for (const auto& [before, after] : std::vector<std::pair<std::string, std::string>>{
+           {"fc1", "lif1.lif"}, {"lif1.lif", "lif1.w_rec"}, {"lif1.lif", "fc2"}, {"fc2", "lif2"}, {"lif2", "output"}})
+    EXPECT_LT(position(order, before), position(order, after)) << before << " before " << after;
+  for (const auto& n : braille.nodes) {
+    if (n.name == "fc1") {
+      EXPECT_EQ(std::make_pair(n.in, n.out), std::make_pair(std::size_t{12}, std::size_t{38}));
+    }
+    if (n.name == "lif2") {
+      EXPECT_EQ(n.in, 7u);
+    }
+  }
+}
+
+TEST(nir, plans_nested_graphs_inline_and_refuses_what_it_cannot_run) {
+  const test::temp_dir dir;
+  const fs::path p = dir.path() / "nested.nir";
+  auto header = [](h5_writer& w) {
+    w.string("/version", "0.2.0");
+    w.group("/node");
+    w.string("/node/type", "NIRGraph");
+    w.group("/node/nodes");
+    w.group("/node/nodes/in");
+    w.string("/node/nodes/in/type", "Input");
+    w.numbers("/node/nodes/in/shape", {3});
+  };
+  {
+    h5_writer w(p);
+    header(w);
+    w.group("/node/nodes/inner");
+    w.string("/node/nodes/inner/type", "NIRGraph");
+    w.group("/node/nodes/inner/nodes");
+    for (const char* n : {"i", "o"}) {
+      w.group(std::string("/node/nodes/inner/nodes/") + n);
+      w.string(std::string("/node/nodes/inner/nodes/") + n + "/type", *n == 'i' ? "Input" : "Output");
+      w.numbers(std::string("/node/nodes/inner/nodes/") + n + "/shape", {3});
+    }
+    w.group("/node/nodes/inner/nodes/l");
+    w.string("/node/nodes/inner/nodes/l/type", "LIF");
+    for (const char* k : {"tau", "r", "v_leak", "v_threshold"}) w.numbers(std::string("/node/nodes/inner/nodes/l/") + k, {1, 1, 1});
+    w.strings("/node/nodes/inner/edges", {"i", "l", "l", "o"}, {2, 2});
+    w.group("/node/nodes/out");
+    w.string("/node/nodes/out/type", "Output");
+    w.numbers("/node/nodes/out/shape", {3});
+    w.strings("/node/edges", {"in", "inner", "inner", "out"}, {2, 2});
+  }
+  const auto plan = nir::make_plan(nir::read(p));
+  EXPECT_THAT(plan_order(plan), ::testing::ElementsAre("in", "inner.i", "inner.l", "inner.o", "out"));
+  EXPECT_TRUE(recurrent(plan).empty());
+
+  auto refusal_of = [&](auto write) {
+    {
+      h5_writer w(p);
+      header(w);
+      write(w);
+    }
+    try {
+      (void)nir::make_plan(nir::read(p));
+    } catch (const error& e) {
+      return std::string(e.what());
+    }
+    return std::string("planned without error");
+  };
+  EXPECT_THAT(refusal_of([](h5_writer& w) {
+                w.group("/node/nodes/c");
+                w.string("/node/nodes/c/type", "Conv2d");
+                w.strings("/node/edges", {"in", "c"}, {1, 2});
+              }),
+              HasSubstr("NIR node 'c' is a Conv2d, which spikeworm does not run"));
+  EXPECT_THAT(refusal_of([](h5_writer& w) {
+                w.group("/node/nodes/a");
+                w.string("/node/nodes/a/type", "Affine");
+                w.numbers("/node/nodes/a/weight", {1, 2, 3, 4, 5, 6, 7, 8}, {2, 4});
+                w.numbers("/node/nodes/a/bias", {0, 0});
+                w.strings("/node/edges", {"in", "a"}, {1, 2});
+              }),
+              HasSubstr("NIR edge in -> a: in outputs 3 elements, a takes 4"));
+  EXPECT_THAT(refusal_of([](h5_writer& w) {
+                w.group("/node/nodes/l");
+                w.string("/node/nodes/l/type", "LIF");
+                w.numbers("/node/nodes/l/tau", {1, 1, 1});
+                w.numbers("/node/nodes/l/v_threshold", {1, 1});
+                w.strings("/node/edges", {"in", "l"}, {1, 2});
+              }),
+              HasSubstr("NIR node 'l' (LIF): tau has 3 elements and v_threshold has 2"));
 }
 
 }  // namespace
