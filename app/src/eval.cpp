@@ -52,6 +52,18 @@ std::vector<energy_table> energy_tables(const energy_request& req) {
 
 fs::path energy_out_dir(const energy_request& req) { return fs::path(req.out.empty() ? req.run : req.out); }
 
+fs::path prepare_energy_out(const energy_request& req, std::string_view out_hint) {
+  const fs::path dir = energy_out_dir(req);
+  ensure_directory(dir);
+  try {
+    check_output_writable(dir / "energy.json");  // an unwritable output folder fails before any work (docs/reliability.md)
+  } catch (const error& e) {
+    if (!req.out.empty()) throw;
+    throw error(fmt::format("{} (give {} to write the results elsewhere)", e.what(), out_hint));
+  }
+  return dir;
+}
+
 fs::path eval_path_of(const energy_request& req) {
   if (!req.out.empty() && fs::exists(fs::path(req.out) / "eval.json")) return fs::path(req.out) / "eval.json";
   return fs::path(req.run) / "eval.json";

@@ -45,14 +45,7 @@ std::string rate_hz(double r, double dt_ms) {
 int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
   const app::energy_request req{a.run, a.tables, a.tables_dir, a.out};
   auto tables = app::energy_tables(req);  // bad table names fail before any work
-  const fs::path dir = app::energy_out_dir(req);
-  ensure_directory(dir);
-  try {
-    check_output_writable(dir / "energy.json");  // so does an unwritable output folder (docs/reliability.md)
-  } catch (const error& e) {
-    if (!a.out.empty()) throw;
-    throw error(fmt::format("{} (give --out DIR to write the results elsewhere)", e.what()));
-  }
+  const fs::path dir = app::prepare_energy_out(req, "--out DIR");
   remove_stale_temporaries(dir);
   if (a.reeval || !fs::exists(app::eval_path_of(req))) {
     eval_args ea;

@@ -220,14 +220,7 @@ py::dict energy(const std::string& run_path, const std::vector<std::string>& tab
   check_range(episodes, 1, 1000000, "episodes");
   const app::energy_request req{run_path, tables, tables_dir, out};
   auto loaded = app::energy_tables(req);  // bad table names fail before any work
-  const fs::path dir = app::energy_out_dir(req);
-  ensure_directory(dir);
-  try {
-    check_output_writable(dir / "energy.json");  // so does an unwritable output folder (docs/reliability.md)
-  } catch (const error& e) {
-    if (!out.empty()) throw;
-    throw error(fmt::format("{} (give out=DIR to write the results elsewhere)", e.what()));
-  }
+  const fs::path dir = app::prepare_energy_out(req, "out=DIR");
   remove_stale_temporaries(dir);
   progress_relay relay(progress);
   py::object evaluated = py::none();

@@ -68,7 +68,7 @@ py::array_t<T> view_of(const std::shared_ptr<B>& buffer, const T* data, std::vec
   auto* held = new std::shared_ptr<B>(buffer);
   py::capsule owner(held, [](void* p) { delete static_cast<std::shared_ptr<B>*>(p); });
   py::array_t<T> a(std::move(shape), std::move(strides), data, owner);
-  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  a.attr("setflags")(py::arg("write") = false);
   return a;
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,10 @@ struct energy_outcome {
 std::vector<energy_table> energy_tables(const energy_request& req);
 // The folder energy() writes into: req.out, else the run folder.
 std::filesystem::path energy_out_dir(const energy_request& req);
+// Creates energy_out_dir(req) and checks that energy.json can be written there, before any work; when the
+// run folder itself is not writable, the error suggests `out_hint` (the front end's name for req.out, e.g.
+// "--out DIR"). Returns the folder.
+std::filesystem::path prepare_energy_out(const energy_request& req, std::string_view out_hint);
 // The eval.json energy() reads: OUT/eval.json when req.out is given and has one, else RUN/eval.json.
 std::filesystem::path eval_path_of(const energy_request& req);
 // Costs eval_path_of(req) on every table and writes energy.json into energy_out_dir(req).
