@@ -174,7 +174,9 @@ TEST(run_folder, resume_refuses_checkpoints_made_under_another_config) {
 void stop_and_resume(int sig, int expected_exit) {
   test::temp_dir dir;
   std::string cfg_text = test::small_experiment;
-  cfg_text.replace(cfg_text.find("episodes = 5"), 12, "episodes = 60");
+  // Long enough that neither session can finish while the other is being started on a loaded machine (at
+  // 60 episodes, a few ms of work, session 0 sometimes ended before session 1 reached its episode 2).
+  cfg_text.replace(cfg_text.find("episodes = 5"), 12, "episodes = 5000");
   const auto cfg = dir.write("s.toml", cfg_text);
   const auto whole = dir.path() / "whole", stopped = dir.path() / "stopped";
   ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", whole.string(), "-q"}).code, 0);
