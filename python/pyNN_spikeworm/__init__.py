@@ -46,6 +46,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     common.setup(timestep, min_delay, **extra_params)
     if not timestep > 0:
         raise ValueError(f"pyNN.spikeworm: timestep must be > 0, got {timestep}")
+    simulator._spikeworm()  # import the module now: an install problem shows at setup, not in the first run
     state = simulator.state
     state.dt = float(timestep)
     state.clear()

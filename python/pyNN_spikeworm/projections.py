@@ -82,8 +82,10 @@ class Projection(common.Projection):
         state.changed(f"creating projection {self.label!r}")
         self._chunks = []
         self._cache = None
+        self._split_cache = None
         connector.connect(self)
         state.projections.append(self)
+        self._split()  # the connections in spikeworm's layout now, as the connector made them, not at run()
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index, **connection_parameters):
         pre = np.asarray(presynaptic_indices, dtype=np.int64).reshape(-1)
@@ -94,6 +96,7 @@ class Projection(common.Projection):
         _delay_steps(delay, f"projection {self.label!r}")
         self._chunks.append((pre, np.full(n, int(postsynaptic_index), dtype=np.int64), weight, delay))
         self._cache = None
+        self._split_cache = None
 
     def _arrays(self):
         """(pre indices, post indices, weights, delays) of every connection, in creation order."""
@@ -117,29 +120,45 @@ class Projection(common.Projection):
 
     # --- the spikeworm projections ------------------------------------------------------------
 
-    def _spikeworm_projections(self):
-        pre, post, weight, delay = self._arrays()
-        if pre.size == 0:
-            return []
-        pre_ids = np.asarray(self.pre.all_cells, dtype=np.int64)[pre]
-        post_ids = np.asarray(self.post.all_cells, dtype=np.int64)[post]
-        firsts = np.array([int(p.first_id) for p in state.populations], dtype=np.int64)
-        src = np.searchsorted(firsts, pre_ids, side="right") - 1
-        tgt = np.searchsorted(firsts, post_ids, side="right") - 1
-        steps = _delay_steps(delay, f"projection {self.label!r}")
+    def _split(self):
+        """The connections split by (source population, target population): a list of (source index,
+        target index, local sources, local targets, weights [nA or µS], delays [steps]); cached until the
+        connections change. Weights are scaled to spikeworm's units at build time (they depend on the target
+        cells' parameters, which may still change)."""
+        if self._split_cache is None:
+            pre, post, weight, delay = self._arrays()
+            out = []
+            if pre.size:
+                pre_ids = np.asarray(self.pre.all_cells, dtype=np.int64)[pre]
+                post_ids = np.asarray(self.post.all_cells, dtype=np.int64)[post]
+                firsts = np.array([int(p.first_id) for p in state.populations], dtype=np.int64)
+                src = np.searchsorted(firsts, pre_ids, side="right") - 1
+                tgt = np.searchsorted(firsts, post_ids, side="right") - 1
+                steps = _delay_steps(delay, f"projection {self.label!r}")
+                pair = src * len(firsts) + tgt
+                if pair.size and (pair == pair[0]).all():  # one pair (every projection between two populations)
+                    groups = [(int(pair[0]), slice(None))]
+                else:
+                    groups = [(int(q), pair == q) for q in np.unique(pair)]
+                for q, sel in groups:
+                    s, t = divmod(q, len(firsts))
+                    out.append((s, t, (pre_ids[sel] - firsts[s]).astype(np.uint32),
+                                (post_ids[sel] - firsts[t]).astype(np.uint32),
+                                np.ascontiguousarray(weight[sel], dtype=np.float64),
+                                np.ascontiguousarray(steps[sel], dtype=np.int64)))
+            self._split_cache = out
+        return self._split_cache
+
+    def _spikeworm_projections(self, scales=None):
+        """The spikeworm projections; scales[i] = tau_m / cm of population i's cells (computed if None)."""
         out = []
-        pairs = np.unique(src * len(firsts) + tgt)
-        for pair in pairs:
-            s, t = divmod(int(pair), len(firsts))
-            sel = (src == s) & (tgt == t)
+        for s, t, sources, targets, weights, steps in self._split():
             sp, tp = state.populations[s], state.populations[t]
-            targets = post_ids[sel] - firsts[t]
+            scale = scales[t] if scales is not None else tp._mv_per_na()
             out.append({"source": sp._spikeworm_name(), "target": tp._spikeworm_name(),
-                        "sources": (pre_ids[sel] - firsts[s]).astype(np.uint32),
-                        "targets": targets.astype(np.uint32),
-                        "weights": np.ascontiguousarray(weight[sel] * tp._mv_per_na(targets), dtype=np.float64),
-                        "delays": np.ascontiguousarray(steps[sel], dtype=np.int64),
-                        "receptor": self.receptor_type})
+                        "sources": sources, "targets": targets,
+                        "weights": np.ascontiguousarray(weights * np.asarray(scale)[targets], dtype=np.float64),
+                        "delays": steps, "receptor": self.receptor_type})
         return out
 
     # --- get and set ----------------------------------------------------------------------------
@@ -160,6 +179,7 @@ class Projection(common.Projection):
                 raise errors.NonExistentParameterError(name, "StaticSynapse", ["weight", "delay"])
         self._cache = (pre, post, weight, delay)
         self._chunks = [self._cache]
+        self._split_cache = None
 
     def _get_attributes_as_list(self, names):
         pre, post, weight, delay = self._arrays()

@@ -157,9 +157,14 @@ class State(common.control.BaseState):
     def _build(self):
         sw = _spikeworm()
         pops = [p._spikeworm_population() for p in self.populations]
+        scales = {}  # tau_m / cm of each target population, computed once
+        for prj in self.projections:
+            for s, t, *_ in prj._split():
+                if t not in scales:
+                    scales[t] = np.asarray(self.populations[t]._mv_per_na(), dtype=float)
         projs = []
         for prj in self.projections:
-            projs.extend(prj._spikeworm_projections())
+            projs.extend(prj._spikeworm_projections(scales))
         self.net = sw.Network.from_arrays(populations=pops, projections=projs, dt_ms=self.dt, seed=self.seed,
                                           engine=self.engine, threads=self.threads)
         for p, info in zip(self.populations, self.net.populations()):
