@@ -95,7 +95,7 @@ TEST(cli, delay_below_one_step) {
 
 TEST(cli, unknown_model) {
   expect_bad(replace(good, "model = \"lif\"", "model = \"izhikevich\""),
-             {"population[1].model: unknown value 'izhikevich' (expected one of: lif, cuba_lif, coba_lif, cuba_alpha_lif, coba_alpha_lif, poisson, spike_source)"});
+             {"population[1].model: unknown value 'izhikevich' (expected one of: lif, cuba_lif, coba_lif, cuba_alpha_lif, coba_alpha_lif, nir, poisson, spike_source)"});
 }
 
 TEST(cli, unknown_population) {

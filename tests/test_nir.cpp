@@ -1,6 +1,9 @@
 // Reading NIR graphs (engine/nir_graph.hpp, docs/nir.md): the fixtures other tools exported, and malformed
 // files written here with the HDF5 C library.
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -13,7 +16,9 @@
 #include "helpers.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/engine/nir_graph.hpp"
+#include "spikeworm/engine/nir_network.hpp"
 #include "spikeworm/engine/nir_plan.hpp"
+#include "spikeworm/engine/engine.hpp"
 
 namespace spikeworm {
 namespace {
@@ -328,6 +333,124 @@ TEST(nir, plans_nested_graphs_inline_and_refuses_what_it_cannot_run) {
                 w.strings("/node/edges", {"in", "l"}, {1, 2});
               }),
               HasSubstr("NIR node 'l' (LIF): tau has 3 elements and v_threshold has 2"));
+}
+
+// A spike train of `steps` rows and `width` columns, each entry 1 with probability p (a fixed LCG).
+nir::matrix random_spikes(std::size_t steps, std::size_t width, double p, std::uint64_t seed) {
+  nir::matrix m{steps, width, std::vector<double>(steps * width)};
+  for (auto& x : m.values) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    x = static_cast<double>(seed >> 11) * 0x1.0p-53 < p ? 1.0 : 0.0;
+  }
+  return m;
+}
+
+TEST(nir, engines_run_the_braille_graph_alike_for_any_thread_count) {
+  const auto doc = nir::read(fixture("braille_noDelay_bias_zero.nir"));
+  const auto pl = nir::make_plan(doc);
+  for (const nir_reset reset : {nir_reset::value, nir_reset::subtract}) {
+    const auto tr = nir::translate(doc, pl, {1e-4, reset});
+    const auto in = random_spikes(400, 12, 0.15, 3);
+    const auto ref = nir::run(tr, pl, in, {"clock", 1, {"lif1.lif", "lif2"}});
+    double spikes = 0;
+    for (double x : ref.records[2].values.values) spikes += x;  // lif1.lif's spikes (v, i, spikes)
+    ASSERT_EQ(ref.records[2].what, "spikes");
+    EXPECT_GT(spikes, 20.0);
+    for (const int threads : {1, 2}) {
+      const auto ev = nir::run(tr, pl, in, {"event", threads, {"lif1.lif", "lif2"}});
+      ASSERT_EQ(ev.outputs.size(), 1u);
+      EXPECT_EQ(ev.outputs[0].second.values, ref.outputs[0].second.values) << threads << " threads";
+      ASSERT_EQ(ev.records.size(), ref.records.size());
+      for (std::size_t k = 0; k < ev.records.size(); ++k)
+        EXPECT_EQ(ev.records[k].values.values, ref.records[k].values.values) << ev.records[k].node << "." << ev.records[k].what;
+      EXPECT_EQ(ev.counters.total_spikes(), ref.counters.total_spikes());
+      EXPECT_EQ(ev.counters.sops, ref.counters.sops);
+    }
+  }
+}
+
+// source -> a -> b, each a nir LIF that fires at the first input above threshold; delays d1, d2.
+network chain(delay_t d1, delay_t d2) {
+  population src;
+  src.name = "src";
+  src.model = model_kind::spike_source;
+  src.size = 1;
+  src.source_steps = {5};
+  nir_params q;
+  q.kind = nir_kind::if_;
+  q.r = 1.0;
+  q.v_threshold = 0.5;
+  std::vector<population> pops{src};
+  for (const char* name : {"a", "b"}) {
+    population p;
+    p.name = name;
+    p.model = model_kind::nir;
+    p.size = 1;
+    p.nir = lower(q, 1.0);
+    p.update = update_mode::clock;
+    pops.push_back(p);
+  }
+  auto link = [](const char* from, const char* to, delay_t d) {
+    projection_desc pd;
+    pd.source = from;
+    pd.target = to;
+    pd.rule = connection_rule::from_list;
+    auto l = std::make_shared<connection_list>();
+    l->sources = {0};
+    l->targets = {0};
+    l->weights = {1.0f};
+    l->delays = {d};
+    pd.list = l;
+    return pd;
+  };
+  return network(pops, {link("src", "a", d1), link("a", "b", d2)}, 1.0, 1);
+}
+
+TEST(engine, zero_delay_spikes_reach_later_populations_within_the_step) {
+  for (const auto& [d1, d2, a_step, b_step] : std::vector<std::array<int, 4>>{{0, 0, 5, 5}, {0, 1, 5, 6}, {1, 0, 6, 6},
+                                                                              {2, 3, 7, 10}}) {
+    const network net = chain(static_cast<delay_t>(d1), static_cast<delay_t>(d2));
+    EXPECT_EQ(net.has_zero_delay(), d1 == 0 || d2 == 0);
+    for (const char* kind : {"clock", "event"}) {
+      auto eng = make_engine(kind, net, engine_options{1, 1, true});
+      eng->run(20);
+      std::vector<spike> want{{5, 0}, {a_step, 1}, {b_step, 2}};
+      std::sort(want.begin(), want.end());
+      EXPECT_EQ(eng->spikes(), want) << kind << " with delays " << d1 << ", " << d2;
+    }
+  }
+}
+
+TEST(network, zero_delay_needs_a_later_clock_driven_target) {
+  auto refusal = [](std::vector<population> pops, const char* from, const char* to) {
+    projection_desc pd;
+    pd.source = from;
+    pd.target = to;
+    pd.rule = connection_rule::from_list;
+    auto l = std::make_shared<connection_list>();
+    l->sources = {0};
+    l->targets = {0};
+    l->weights = {1.0f};
+    l->delays = {0};
+    pd.list = l;
+    try {
+      network net(pops, {pd}, 1.0, 1);
+    } catch (const error& e) {
+      return std::string(e.what());
+    }
+    return std::string("built");
+  };
+  population a;
+  a.name = "a";
+  a.model = model_kind::lif;
+  a.size = 2;
+  population b = a;
+  b.name = "b";
+  EXPECT_THAT(refusal({a, b}, "a", "b"), HasSubstr("delays[0] = 0 steps needs a clock-driven target"));
+  EXPECT_THAT(refusal({a, b}, "b", "a"), HasSubstr("needs a target population after the source"));
+  EXPECT_THAT(refusal({a, b}, "a", "a"), HasSubstr("needs a target population after the source"));
+  b.update = update_mode::clock;
+  EXPECT_EQ(refusal({a, b}, "a", "b"), "built");
 }
 
 }  // namespace

@@ -67,6 +67,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   add_deploy(app, dp);
   map_args mp;
   add_map(app, mp);
+  nir_args nr;
+  add_nir(app, nr);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -94,6 +96,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (app.got_subcommand("sweep")) return sweep(sw, out, err);
     if (app.got_subcommand("deploy")) return deploy(dp, out, err);
     if (app.got_subcommand("map")) return map(mp, out, err);
+    if (app.got_subcommand("nir")) return nir(nr, out, err);
   } catch (const spikeworm::error& e) {
     err << "spikeworm: error: " << e.what() << "\n";
     return 2;

@@ -181,6 +181,19 @@ struct rollout_args {
 };
 void add_rollout(CLI::App& app, rollout_args& a);
 
+struct nir_args {
+  std::string file, input, out = "nir-run", reset, engine = "event";
+  double dt = 0;
+  int threads = 1;
+  std::vector<std::string> record;
+  std::string import_file, import_out, import_reset;  // nir import
+  double import_dt = 0, duration = 1.0;
+  CLI::App* run_cmd = nullptr;
+  CLI::App* import_cmd = nullptr;
+};
+void add_nir(CLI::App& app, nir_args& a);
+int nir(const nir_args& a, std::ostream& out, std::ostream& err);
+
 struct train_args {
   app::train_options opt;  // the command line fills the operation's options directly
   bool verbose = false;

@@ -110,13 +110,55 @@ void clock_engine::step_alpha(const population& p, step_t t, std::size_t base, d
   }
 }
 
+// nir (docs/nir.md): u = (synaptic input + current), one forward-Euler step, v > v_threshold spikes and resets.
+void clock_engine::step_nir(const population& p, std::size_t base, double* trace) {
+  const auto& m = p.nir;
+  for (neuron_id n = p.first; n < p.end(); ++n) {
+    const double u = (st_.in_e[base + n] + st_.in_i[base + n]) + st_.current[n];
+    st_.in_e[base + n] = 0.0;
+    st_.in_i[base + n] = 0.0;
+    double i = st_.ge[n];
+    double v = m.step(st_.v[n], i, u);
+    if (trace) trace[n] = v;
+    if (m.fires(v)) {
+      fired_.push_back(n);
+      v = m.after_spike(v);
+    }
+    st_.v[n] = v;
+    st_.ge[n] = i;
+  }
+}
+
+// Delivers the spikes fired_[from, end) of step t into the input ring, each source's synapses in order.
+void clock_engine::deliver(std::size_t from, step_t t) {
+  const auto rows = net_->row_start();
+  const auto tgt = net_->targets();
+  const auto w = net_->weights();
+  const auto d = net_->delays();
+  const auto rc = net_->receptors();
+  for (std::size_t k = from; k < fired_.size(); ++k) {
+    const neuron_id s = fired_[k];
+    for (edge_id e = rows[s]; e < rows[s + 1]; ++e) {
+      const std::size_t at = st_.slot_base(t + d[e]) + tgt[e];
+      (rc[e] == receptor::excitatory ? st_.in_e : st_.in_i)[at] += static_cast<double>(w[e]);
+    }
+  }
+}
+
 void clock_engine::step(step_t t) {
   const std::size_t N = st_.v.size();
   const std::size_t base = st_.slot_base(t);
   if (trace_on_) trace_.resize(trace_.size() + N, 0.0);
   double* trace = trace_on_ ? trace_.data() + trace_.size() - N : nullptr;
   fired_.clear();
+  // Each population's spikes go out in ascending source order, so every target sums its input in the same
+  // order as the event engine. With zero delays each population is delivered right after its step, so a
+  // zero-delay synapse reaches its (later) target population within the step (docs/nir.md); the ring then has a
+  // slot more than max_delay, so no delivery lands in the slot of step t that later populations still read.
+  // Without them, delivery waits until every population has read slot t (t + max_delay shares its slot).
+  const bool same_step = net_->has_zero_delay();
   for (const auto& p : net_->populations()) {
+    const std::size_t from = fired_.size();
     switch (p.model) {
       case model_kind::lif:
         step_lif_like(p, p.lif, p.lif.v_reset, t, base, trace);
@@ -174,6 +216,9 @@ void clock_engine::step(step_t t) {
       case model_kind::coba_alpha_lif:
         step_alpha(p, t, base, trace);
         break;
+      case model_kind::nir:
+        step_nir(p, base, trace);
+        break;
       case model_kind::poisson:
       case model_kind::spike_source:
         for (neuron_id n = p.first; n < p.end(); ++n) {
@@ -183,19 +228,9 @@ void clock_engine::step(step_t t) {
         }
         break;
     }
+    if (same_step) deliver(from, t);
   }
-  // Delivery in ascending source order, so every target sums its input in the same order as the event engine.
-  const auto rows = net_->row_start();
-  const auto tgt = net_->targets();
-  const auto w = net_->weights();
-  const auto d = net_->delays();
-  const auto rc = net_->receptors();
-  for (neuron_id s : fired_) {
-    for (edge_id e = rows[s]; e < rows[s + 1]; ++e) {
-      const std::size_t at = st_.slot_base(t + d[e]) + tgt[e];
-      (rc[e] == receptor::excitatory ? st_.in_e : st_.in_i)[at] += static_cast<double>(w[e]);
-    }
-  }
+  if (!same_step) deliver(0, t);
   counters_.neuron_updates += N;
   counters_.dense_updates += N;
   for (std::size_t p = 0; p < net_->populations().size(); ++p)

@@ -38,6 +38,11 @@ event_engine::event_engine(const network& net, engine_options opt)
     : engine(net, opt), impl_(std::make_unique<impl>(net, std::max(1, opt.threads))) {
   impl_->partition();
   impl_->find_edge_offsets();
+  for (std::size_t k = 0; k < impl_->blocks_.size(); ++k) {  // blocks are ascending ranges, population by population
+    const auto pop = impl_->blocks_[k].pop;
+    if (impl_->stages_.empty() || impl_->blocks_[impl_->stages_.back().front()].pop != pop) impl_->stages_.emplace_back();
+    impl_->stages_.back().push_back(k);
+  }
   sampled_state_ = &impl_->st_;
   reset();
 }
@@ -111,9 +116,18 @@ void event_engine::run(step_t steps) {
   auto& m = *impl_;
   for (step_t i = 0; i < steps; ++i) {
     const step_t t = now_ + 1;
-    m.pool_.for_each(m.groups_.size(), [&](std::size_t g) {
-      for (std::size_t k : m.groups_[g]) m.step_block(m.blocks_[k], t);
-    });
+    if (net_->has_zero_delay()) {
+      // docs/nir.md: population after population, each reading the current step's spikes of the earlier ones.
+      m.fired_now_.clear();
+      for (const auto& stage : m.stages_) {
+        m.pool_.for_each(stage.size(), [&](std::size_t j) { m.step_block(m.blocks_[stage[j]], t); });
+        for (std::size_t k : stage) m.fired_now_.insert(m.fired_now_.end(), m.blocks_[k].fired.begin(), m.blocks_[k].fired.end());
+      }
+    } else {
+      m.pool_.for_each(m.groups_.size(), [&](std::size_t g) {
+        for (std::size_t k : m.groups_[g]) m.step_block(m.blocks_[k], t);
+      });
+    }
     m.fired_.clear();
     std::uint64_t held = 0;
     for (auto& b : m.blocks_) {

@@ -44,7 +44,8 @@ network::network(std::vector<population> pops, std::vector<projection_desc> proj
 }
 
 // A from_list projection's arrays: equal lengths, indices inside their populations, finite weights,
-// delays >= 1 step; the message names the array, the entry and its value.
+// delays >= 1 step (or 0 into a later clock-driven population); the message names the array, the entry and
+// its value.
 void network::check_list(const projection_info& pr) const {
   if (pr.desc.rule != connection_rule::from_list) return;
   const auto& src = pops_[pr.source_pop];
@@ -67,7 +68,20 @@ void network::check_list(const projection_info& pr) const {
       throw error(fmt::format("{}: targets[{}] = {} is not a neuron of '{}' (size {})", what, k, l.targets[k], tgt.name,
                               tgt.size));
     if (!std::isfinite(l.weights[k])) throw error(fmt::format("{}: weights[{}] = {} is not finite", what, k, l.weights[k]));
-    if (l.delays[k] < 1) throw error(fmt::format("{}: delays[{}] = {} steps (must be >= 1)", what, k, l.delays[k]));
+    if (l.delays[k] == 0) {
+      // Same-step propagation (docs/nir.md): the target steps after the source within the step, and reads
+      // every input of the step (clock-driven).
+      if (pr.target_pop <= pr.source_pop)
+        throw error(fmt::format("{}: delays[{}] = 0 steps needs a target population after the source in the "
+                                "network ('{}' is population {}, '{}' population {})",
+                                what, k, src.name, pr.source_pop, tgt.name, pr.target_pop));
+      if (!always_clock_driven(tgt.model) && tgt.update != update_mode::clock)
+        throw error(fmt::format("{}: delays[{}] = 0 steps needs a clock-driven target (update = \"clock\"), and "
+                                "'{}' is not",
+                                what, k, tgt.name));
+    } else if (l.delays[k] < 1) {
+      throw error(fmt::format("{}: delays[{}] = {} steps (must be >= 1)", what, k, l.delays[k]));
+    }
   }
 }
 
@@ -384,7 +398,8 @@ void network::build(std::uint64_t seed) {
     }
   }
   sort_rows(row_start_, num_neurons_, arrays);
-  max_delay_ = delays_.empty() ? delay_t{1} : *std::max_element(delays_.begin(), delays_.end());
+  max_delay_ = delays_.empty() ? delay_t{1} : std::max<delay_t>(1, *std::max_element(delays_.begin(), delays_.end()));
+  has_zero_delay_ = std::find(delays_.begin(), delays_.end(), delay_t{0}) != delays_.end();
   mark_contiguous();
 }
 

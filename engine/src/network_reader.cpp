@@ -14,11 +14,12 @@
 namespace spikeworm {
 
 namespace {
-constexpr name_table<model_kind, 8> model_names{{{model_kind::lif, "lif"},
+constexpr name_table<model_kind, 9> model_names{{{model_kind::lif, "lif"},
                                                  {model_kind::cuba_lif, "cuba_lif"},
                                                  {model_kind::coba_lif, "coba_lif"},
                                                  {model_kind::cuba_alpha_lif, "cuba_alpha_lif"},
                                                  {model_kind::coba_alpha_lif, "coba_alpha_lif"},
+                                                 {model_kind::nir, "nir"},
                                                  {model_kind::poisson, "poisson"},
                                                  {model_kind::spike_source, "spike_source"},
                                                  {model_kind::fixed_lif, "fixed_lif"}}};
@@ -155,9 +156,59 @@ record_spec read_record(const table_reader& t, const population& p, double dt_ms
   return r;
 }
 
+namespace {
+
+// A TOML array of numbers; the message names the key and the index of a bad entry.
+std::vector<double> read_numbers(const table_reader& t, std::string_view key) {
+  const toml::node* n = t.node(key);
+  if (!n || !n->is_array()) t.fail(key, "required: an array of numbers");
+  std::vector<double> out;
+  out.reserve(n->as_array()->size());
+  for (const auto& e : *n->as_array()) {
+    const auto v = e.value<double>();
+    if (!v || !std::isfinite(*v))
+      t.fail(key, fmt::format("entry {} is not a finite number", out.size()));
+    out.push_back(*v);
+  }
+  return out;
+}
+
+// How the event engine steps the population (update), checked against what its model allows.
+void read_update(const table_reader& t, population& p, const std::string& model) {
+  const std::string update = t.choice("update", "auto", {"auto", "clock", "event"});
+  p.update = update == "clock" ? update_mode::clock : update == "event" ? update_mode::event : update_mode::automatic;
+  t.require(!is_source(p.model) || p.update != update_mode::clock, "update",
+            fmt::format("a {} emits spikes at given steps and cannot be clock-driven", model));
+  t.require(p.model != model_kind::coba_lif || p.update != update_mode::event, "update",
+            "a coba_lif population is always clock-driven (its conductances change its membrane time constant, so "
+            "there is no closed form for the lazy updates; docs/models.md)");
+  t.require(p.model != model_kind::nir || p.update != update_mode::event, "update",
+            "a nir population is always clock-driven (docs/nir.md)");
+  t.require(!has_alpha_synapses(p.model) || p.update != update_mode::event, "update",
+            fmt::format("a {} population is always clock-driven (the event engine has no lazy update or crossing "
+                        "prediction for alpha synapses; docs/models.md)",
+                        model));
+}
+
+// current (one for all neurons) or currents (one per neuron; nir import writes a graph's biases so).
+void read_currents(const table_reader& t, population& p, const std::string& model) {
+  p.current = t.number("current", 0.0);
+  t.require(std::isfinite(p.current), "current", "must be finite");
+  if (t.has("currents")) {  // per neuron (nir import writes a graph's biases so)
+    t.require(!t.has("current"), "currents", "give current (one for all) or currents (one per neuron), not both");
+    p.currents = read_numbers(t, "currents");
+    t.require(p.currents.size() == p.size, "currents",
+              fmt::format("has {} entries for {} neurons", p.currents.size(), p.size));
+    t.require(!is_source(p.model), "currents", fmt::format("a {} takes no current", model));
+  }
+  t.require(!is_source(p.model) || p.current == 0.0, "current", fmt::format("a {} takes no current", model));
+}
+
+}  // namespace
+
 population read_population(const table_reader& t, const simulation_desc& sim) {
   const double dt_ms = sim.dt_ms;
-  t.allow_only({"name", "size", "model", "params", "init", "current", "update", "record"});
+  t.allow_only({"name", "size", "model", "params", "init", "current", "currents", "update", "record"});
   population p;
   p.name = t.string("name");
   t.require(!p.name.empty(), "name", "must not be empty");
@@ -166,7 +217,7 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
             fmt::format("must be in [1, {}], got {}", max_population_size, size));
   p.size = static_cast<neuron_id>(size);
   const std::string model =
-      t.choice("model", "", {"lif", "cuba_lif", "coba_lif", "cuba_alpha_lif", "coba_alpha_lif", "poisson", "spike_source"});
+      t.choice("model", "", {"lif", "cuba_lif", "coba_lif", "cuba_alpha_lif", "coba_alpha_lif", "nir", "poisson", "spike_source"});
   const toml::table empty;
   const auto params = t.subtable("params").value_or(table_reader(empty, t.key_path("params"), t.file_ptr()));
   if (model == "lif") {
@@ -193,6 +244,9 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
   } else if (model == "coba_alpha_lif") {
     p.model = model_kind::coba_alpha_lif;
     p.coba_alpha = lower(read_coba_alpha_lif_params(params), dt_ms, &params);
+  } else if (model == "nir") {
+    p.model = model_kind::nir;
+    p.nir = lower(read_nir_params(params), dt_ms, &params);
   } else if (model == "poisson") {
     p.model = model_kind::poisson;
     p.poisson = lower(read_poisson_params(params), dt_ms, &params);
@@ -224,24 +278,13 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
       p.source_steps.push_back(step);
     }
   }
-  p.current = t.number("current", 0.0);
-  t.require(std::isfinite(p.current), "current", "must be finite");
-  t.require(!is_source(p.model) || p.current == 0.0, "current", fmt::format("a {} takes no current", model));
-  const std::string update = t.choice("update", "auto", {"auto", "clock", "event"});
-  p.update = update == "clock" ? update_mode::clock : update == "event" ? update_mode::event : update_mode::automatic;
-  t.require(!is_source(p.model) || p.update != update_mode::clock, "update",
-            fmt::format("a {} emits spikes at given steps and cannot be clock-driven", model));
-  t.require(p.model != model_kind::coba_lif || p.update != update_mode::event, "update",
-            "a coba_lif population is always clock-driven (its conductances change its membrane time constant, so "
-            "there is no closed form for the lazy updates; docs/models.md)");
-  t.require(!has_alpha_synapses(p.model) || p.update != update_mode::event, "update",
-            fmt::format("a {} population is always clock-driven (the event engine has no lazy update or crossing "
-                        "prediction for alpha synapses; docs/models.md)",
-                        model));
+  read_currents(t, p, model);
+  read_update(t, p, model);
   p.init_v = value_spec::constant(p.model == model_kind::lif              ? p.lif.v_rest
                                   : p.model == model_kind::coba_lif       ? p.coba.e_l
                                   : p.model == model_kind::cuba_alpha_lif ? p.cuba_alpha.e_l
                                   : p.model == model_kind::coba_alpha_lif ? p.coba_alpha.membrane.e_l
+                                  : p.model == model_kind::nir            ? 0.0
                                                                           : p.cuba.e_l);
   if (auto init = t.subtable("init")) {
     if (p.model == model_kind::lif) init->allow_only({"v"});
@@ -255,10 +298,56 @@ population read_population(const table_reader& t, const simulation_desc& sim) {
   return p;
 }
 
+namespace {
+
+// rule = "from_list": the synapses one by one (docs/config-reference.md): local source and target indices,
+// weights and delays [ms, whole steps, 0 only into a later clock-driven population: docs/nir.md].
+projection_desc read_from_list(const table_reader& t, const population& src, const population& tgt, projection_desc d,
+                               double dt_ms) {
+  for (const char* key : {"p", "k", "weight", "delay"})
+    t.require(!t.has(key), key, fmt::format("from_list takes sources, targets, weights and delays, not {}", key));
+  d.rule = connection_rule::from_list;
+  auto list = std::make_shared<connection_list>();
+  const auto sources = read_numbers(t, "sources"), targets = read_numbers(t, "targets");
+  const auto weights = read_numbers(t, "weights"), delays = read_numbers(t, "delays");
+  const std::size_t n = sources.size();
+  for (const auto& [key, size] : {std::pair<const char*, std::size_t>{"targets", targets.size()},
+                                  {"weights", weights.size()}, {"delays", delays.size()}})
+    t.require(size == n, key, fmt::format("has {} entries, sources has {}", size, n));
+  auto index = [&](const char* key, double v, std::size_t k, const population& p) {
+    if (!(v >= 0.0) || v != std::floor(v) || v >= static_cast<double>(p.size))
+      t.fail(key, fmt::format("entry {} = {} is not a neuron of '{}' (0 to {})", k, v, p.name, p.size - 1));
+    return static_cast<neuron_id>(v);
+  };
+  const bool conductance = tgt.model == model_kind::coba_lif || tgt.model == model_kind::coba_alpha_lif;
+  for (std::size_t k = 0; k < n; ++k) {
+    list->sources.push_back(index("sources", sources[k], k, src));
+    list->targets.push_back(index("targets", targets[k], k, tgt));
+    if (!(std::abs(weights[k]) <= 3.4e38)) t.fail("weights", fmt::format("entry {} = {} is beyond float32", k, weights[k]));
+    if (conductance && weights[k] < 0.0)
+      t.fail("weights", fmt::format("entry {} = {}: population '{}' is a {}, whose weights are conductances >= 0", k,
+                                    weights[k], tgt.name, to_string(tgt.model)));
+    list->weights.push_back(static_cast<float>(weights[k]));
+    const auto steps = whole_steps(delays[k], dt_ms);
+    if (!steps || *steps < 0.0 || *steps > 32767.0)
+      t.fail("delays", fmt::format("entry {} = {} ms is not a whole number of steps of dt = {} ms in [0, 32767]", k,
+                                   delays[k], dt_ms));
+    list->delays.push_back(static_cast<delay_t>(*steps));
+  }
+  d.list = std::move(list);
+  d.target_receptor =
+      t.choice("receptor", "excitatory", {"excitatory", "inhibitory"}) == "excitatory" ? receptor::excitatory
+                                                                                      : receptor::inhibitory;
+  return d;
+}
+
+}  // namespace
+
 projection_desc read_projection(const table_reader& t, const std::vector<population>& pops,
                                 const simulation_desc& sim) {
   const double dt_ms = sim.dt_ms;
-  t.allow_only({"source", "target", "rule", "p", "k", "weight", "delay", "receptor", "autapses"});
+  t.allow_only({"source", "target", "rule", "p", "k", "weight", "delay", "receptor", "autapses", "sources", "targets",
+                "weights", "delays"});
   projection_desc d;
   auto find = [&](std::string_view key) {
     const std::string name = t.string(key);
@@ -275,7 +364,10 @@ projection_desc read_projection(const table_reader& t, const std::vector<populat
   t.require(!is_source(tgt->model), "target",
             fmt::format("population '{}' is a {} and cannot receive synapses", tgt->name, to_string(tgt->model)));
   const std::string rule =
-      t.choice("rule", "", {"all_to_all", "one_to_one", "fixed_probability", "fixed_indegree"});
+      t.choice("rule", "", {"all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "from_list"});
+  if (rule == "from_list") return read_from_list(t, *src, *tgt, d, dt_ms);
+  for (const char* key : {"sources", "targets", "weights", "delays"})
+    t.require(!t.has(key), key, fmt::format("only from_list takes {} (rule is {})", key, rule));
   if (rule == "all_to_all") d.rule = connection_rule::all_to_all;
   if (rule == "one_to_one") {
     d.rule = connection_rule::one_to_one;

@@ -77,7 +77,7 @@ void neuron_state::init(const network& net, std::uint64_t seed) {
   last.assign(n, 0);
   ref_until.assign(n, 0);
   next_spike.assign(n, INT64_MAX);
-  slots = net.max_delay();
+  slots = net.ring_slots();
   in_e.assign(slots * n, 0.0);
   in_i.assign(slots * n, 0.0);
   poisson_rng.clear();

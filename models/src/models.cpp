@@ -11,6 +11,7 @@
 #include "spikeworm/models/cuba_alpha_lif.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/lif.hpp"
+#include "spikeworm/models/nir_neuron.hpp"
 #include "spikeworm/models/poisson.hpp"
 
 namespace spikeworm {
@@ -277,6 +278,76 @@ poisson_lowered lower(const poisson_params& p, double dt_ms, const table_reader*
   if (prob > 1.0)
     bad(where, "rate", fmt::format("{} Hz exceeds one spike per step at dt = {} ms", p.rate, dt_ms));
   return {prob, std::log1p(-prob)};
+}
+
+// nir (docs/nir.md, "Simulation"): the NIR neuron types, forward Euler.
+namespace {
+constexpr std::array<std::pair<nir_kind, std::string_view>, 7> nir_kinds{{{nir_kind::lif, "LIF"},
+                                                                           {nir_kind::cuba_lif, "CubaLIF"},
+                                                                           {nir_kind::if_, "IF"},
+                                                                           {nir_kind::li, "LI"},
+                                                                           {nir_kind::cuba_li, "CubaLI"},
+                                                                           {nir_kind::i, "I"},
+                                                                           {nir_kind::threshold, "Threshold"}}};
+}  // namespace
+
+const char* to_string(nir_kind k) noexcept {
+  for (const auto& [kind, name] : nir_kinds)
+    if (kind == k) return name.data();
+  return "?";
+}
+
+nir_params read_nir_params(const table_reader& t) {
+  t.allow_only({"kind", "tau_mem", "tau_syn", "r", "v_leak", "v_threshold", "v_reset", "w_in", "reset"});
+  nir_params p;
+  const std::string kind = t.choice("kind", "", {"LIF", "CubaLIF", "IF", "LI", "CubaLI", "I", "Threshold"});
+  for (const auto& [k, name] : nir_kinds)
+    if (name == kind) p.kind = k;
+  p.tau_mem = t.number("tau_mem", p.tau_mem);
+  p.tau_syn = t.number("tau_syn", p.tau_syn);
+  p.r = t.number("r", p.r);
+  p.v_leak = t.number("v_leak", p.v_leak);
+  p.v_threshold = t.number("v_threshold", p.v_threshold);
+  p.v_reset = t.number("v_reset", p.v_reset);
+  p.w_in = t.number("w_in", p.w_in);
+  p.reset = t.choice("reset", "value", {"value", "subtract"}) == "subtract" ? nir_reset::subtract : nir_reset::value;
+  return p;
+}
+
+nir_lowered lower(const nir_params& p, double dt_ms, const table_reader* where) {
+  const nir_kind k = p.kind;
+  nir_lowered l;
+  l.kind = k;
+  l.synapse = k == nir_kind::cuba_lif || k == nir_kind::cuba_li;
+  l.leaky = k == nir_kind::lif || k == nir_kind::li || l.synapse;
+  l.integrating = k == nir_kind::if_ || k == nir_kind::i;
+  l.spiking = k == nir_kind::lif || k == nir_kind::cuba_lif || k == nir_kind::if_ || k == nir_kind::threshold;
+  for (const auto& [key, v] : {std::pair<std::string_view, double>{"r", p.r}, {"v_leak", p.v_leak},
+                               {"v_threshold", p.v_threshold}, {"v_reset", p.v_reset}, {"w_in", p.w_in}})
+    check_finite(where, key, v);
+  if (l.leaky) {
+    if (!(p.tau_mem > 0.0) || !std::isfinite(p.tau_mem))
+      bad(where, "tau_mem", fmt::format("must be > 0 ms for a {}, got {}", to_string(k), p.tau_mem));
+    l.h_mem = dt_ms / p.tau_mem;
+  }
+  if (l.synapse) {
+    if (!(p.tau_syn > 0.0) || !std::isfinite(p.tau_syn))
+      bad(where, "tau_syn", fmt::format("must be > 0 ms for a {}, got {}", to_string(k), p.tau_syn));
+    l.h_syn = dt_ms / p.tau_syn;
+  }
+  l.w_in = p.w_in;
+  l.r = p.r;
+  l.v_leak = p.v_leak;
+  l.k = dt_ms * p.r;
+  if (l.spiking) {
+    l.v_th = p.v_threshold;
+    l.v_reset = p.v_reset;
+    l.subtract = p.reset == nir_reset::subtract;
+    l.drop = p.v_threshold - p.v_reset;
+    if (k != nir_kind::threshold && !(p.v_reset < p.v_threshold))
+      bad(where, "v_reset", fmt::format("must be below v_threshold ({}), got {}", p.v_threshold, p.v_reset));
+  }
+  return l;
 }
 
 }  // namespace spikeworm

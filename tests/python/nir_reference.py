@@ -12,7 +12,8 @@ Graph
   Recurrent edges are the back edges of a depth-first search that starts from the top-level Input nodes in
   name order and then from every still unvisited node in node order; a node's successors are visited in edge
   order, and an edge to a node still on the stack is a back edge. A back edge carries its source's output of
-  the previous step (zeros at step 1); every other edge carries the same step's, and the nodes are evaluated
+  the previous step; before step 1, Inputs and neurons output zeros and the other nodes map those (an
+  Affine on a back edge gives its bias at step 1). Every other edge carries the same step's, and the nodes are evaluated
   in a topological order of the other edges.
   A node's input u is 0 plus its incoming edges' values, added in edge order (no incoming edge: zeros).
 
@@ -349,7 +350,23 @@ def simulate(path, inputs, dt, reset="value", record=(), steps=None):
     incoming = [[] for _ in nodes]
     for k, (a, b) in enumerate(p.edges):
         incoming[b].append(k)
-    previous = [np.zeros(x.size_out) for x in nodes]  # outputs of step t - 1
+    # Outputs before step 1: every Input and neuron gives zeros, and the other nodes map those (an Affine
+    # gives its bias, a Delay zeros); a back edge carries these values into step 1.
+    previous = [np.zeros(x.size_out) for x in nodes]
+    for i in p.order:
+        x, s = nodes[i], state[i]
+        u = np.zeros(x.size_in)
+        for k in incoming[i]:
+            a = p.edges[k][0]
+            u = u + (np.zeros(nodes[a].size_out) if p.recurrent[k] else previous[a])
+        if x.type == "Affine":
+            previous[i] = _matvec(s["w"], u) + s["b"]
+        elif x.type == "Linear":
+            previous[i] = _matvec(s["w"], u)
+        elif x.type == "Scale":
+            previous[i] = s["scale"] * u
+        elif x.type in ("Flatten", "Output") or (x.type == "Input" and not x.top_level):
+            previous[i] = u
     out_rows = {x.name: np.zeros((T, x.size_out)) for x in nodes if x.top_level and x.type == "Output"}
     rec = {}
     for name in record:

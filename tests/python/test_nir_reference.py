@@ -168,10 +168,11 @@ def test_braille_fixture_runs_a_random_binary_input(tmp_path):
     out = r["outputs"]["output"]
     assert out.shape == (T, 7) and set(np.unique(out)) <= {0.0, 1.0}
     np.testing.assert_array_equal(out, r["lif2"]["spikes"])
-    # Step 1: the recurrent Affine carries zeros, so lif1's input is fc1's alone.
+    # Step 1: no spikes before it, so the recurrent Affine carries its bias alone, added to fc1's output.
     with h5py.File(BRAILLE, "r") as f:
         n = {k: f["node/nodes/lif1.lif"][k][()].astype(np.float64) for k in ("tau_syn", "tau_mem", "r", "w_in")}
-        u = f["node/nodes/fc1/weight"][()].astype(np.float64) @ x[0] + f["node/nodes/fc1/bias"][()]
+        u = (f["node/nodes/fc1/weight"][()].astype(np.float64) @ x[0] + f["node/nodes/fc1/bias"][()]
+             + f["node/nodes/lif1.w_rec/bias"][()])
     i1 = (dt / n["tau_syn"]) * (n["w_in"] * u)
     v1 = (dt / n["tau_mem"]) * (n["r"] * i1)
     np.testing.assert_allclose(r["lif1.lif"]["i"][0], i1, rtol=1e-12, atol=1e-15)
@@ -227,3 +228,7 @@ def test_conv2d_node_is_refused_by_name(tmp_path):
                       "out": ("Output", dict(shape=[1, 4, 4]))}, [("in", "conv"), ("conv", "out")])
     with pytest.raises(ValueError, match=r"'conv' is a Conv2d"):
         nr.simulate(path, np.zeros((3, 16)), 1e-3)
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))

@@ -19,6 +19,7 @@ void event_engine::impl::predict(block& b, const population& p, neuron_id n, ste
     case model_kind::coba_lif:
     case model_kind::cuba_alpha_lif:
     case model_kind::coba_alpha_lif:
+    case model_kind::nir:
       return;  // always clock-driven: never predicted
     case model_kind::poisson:
     case model_kind::spike_source:

@@ -80,9 +80,16 @@ void event_engine::impl::push(const block& src, step_t t) {
 }
 
 // Pre: fired_ holds the spikes of step t_spike in ascending order.
-void event_engine::impl::deliver(block& b, step_t t_spike) {
+void event_engine::impl::deliver(block& b, step_t t_spike, delays_taken which) {
   if (b.pushed) return;  // its sources pushed their events into its buckets (push())
   if (b.tiled) return deliver_tiled(b);
+  deliver_from(b, t_spike, fired_, which);
+}
+
+// Pre: fired holds spikes of step t_spike in ascending order; b is neither pushed nor tiled. With `which` other
+// than all, only the synapses of zero or of nonzero delay are delivered (a zero-delay synapse lands in the slot
+// of t_spike itself, which a block of a later population reads in the same step).
+void event_engine::impl::deliver_from(block& b, step_t t_spike, std::span<const neuron_id> fired, delays_taken which) {
   const auto tgt = net_->targets();
   const auto w = net_->weights();
   const auto d = net_->delays();
@@ -94,20 +101,28 @@ void event_engine::impl::deliver(block& b, step_t t_spike) {
   double* in_e = st_.in_e.data();
   double* in_i = st_.in_i.data();
   auto slot_of = [&](edge_id e) {
-    std::size_t slot = slot0 + d[e];  // delays are in [1, slots]
+    std::size_t slot = slot0 + d[e];  // delays are in [0, slots)
     return slot >= slots ? slot - slots : slot;
+  };
+  auto taken = [&](edge_id e) {
+    return which == delays_taken::all || (which == delays_taken::zero) == (d[e] == 0);
   };
   if (b.clocked) {  // the dense loop reads every input: no due entries
     constexpr edge_id ahead = 16;  // the targets are scattered over the block: fetch their inputs early
-    for (neuron_id s : fired_) {
+    for (neuron_id s : fired) {
       const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
       if (contiguous_[std::size_t{s} * blocks_.size() + k]) {
         // The same additions in the same order as below, as one row: bit-identical, vectorised.
         const edge_id e0 = off[0], len = off[1] - off[0];
-        if (len == 0) continue;
+        if (len == 0 || !taken(e0)) continue;  // one delay for the whole row
         double* __restrict dst = (rc[e0] == receptor::excitatory ? in_e : in_i) + slot_of(e0) * N + tgt[e0];
         const float* __restrict ws = w.data() + e0;
         for (edge_id j = 0; j < len; ++j) dst[j] += static_cast<double>(ws[j]);
+        continue;
+      }
+      if (which != delays_taken::all) {  // with zero delays in the network: every edge checked
+        for (edge_id e = off[0], end = off[1]; e < end; ++e)
+          if (taken(e)) (rc[e] == receptor::excitatory ? in_e : in_i)[slot_of(e) * N + tgt[e]] += static_cast<double>(w[e]);
         continue;
       }
       for (edge_id e = off[0], end = off[1]; e < end; ++e) {
@@ -120,8 +135,9 @@ void event_engine::impl::deliver(block& b, step_t t_spike) {
     }
     return;
   }
+  // Lazy blocks receive no zero-delay synapses (their targets must be clock-driven: network::check_list).
   std::uint8_t* pending = pending_.data();
-  for (neuron_id s : fired_) {
+  for (neuron_id s : fired) {
     const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
     for (edge_id e = off[0], end = off[1]; e < end; ++e) {
       const neuron_id n = tgt[e];

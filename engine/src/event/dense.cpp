@@ -149,6 +149,29 @@ void fixed_dense(const fixed_lif_lowered& m, std::size_t n, double* __restrict v
   }
 }
 
+// The same for nir (docs/nir.md): nir_lowered::step, the reference stepper's function, per neuron, with the
+// input u = (in_e + in_i) + current in that order; I lives in ge.
+void nir_dense(const nir_lowered& m, std::size_t n, double* __restrict v, double* __restrict ii_state,
+               double* __restrict in_e, double* __restrict in_i, const double* __restrict current,
+               std::uint8_t* __restrict hot) {
+  const double th = m.v_th;
+  for (std::size_t lo = 0; lo < n; lo += chunk) {
+    const std::size_t hi = std::min(n, lo + chunk);
+    std::int64_t any = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double u = (in_e[i] + in_i[i]) + current[i];
+      in_e[i] = 0.0;
+      in_i[i] = 0.0;
+      double syn = ii_state[i];
+      const double free = m.step(v[i], syn, u);
+      v[i] = free;
+      ii_state[i] = syn;
+      any |= static_cast<std::int64_t>(free > th);
+    }
+    hot[lo / chunk] = static_cast<std::uint8_t>(any);
+  }
+}
+
 }  // namespace
 
 // Pre: the block is clock-driven. Post: its neurons are at step t; b.fired holds its spikes, ascending.
@@ -162,6 +185,7 @@ void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
   const bool fixed = p.model == model_kind::fixed_lif;
   const bool cuba_alpha = p.model == model_kind::cuba_alpha_lif;
   const bool coba_alpha = p.model == model_kind::coba_alpha_lif;
+  const bool nir = p.model == model_kind::nir;
   const double c0 = st_.current[b.begin];
   const double v_reset = model_reset(p);
   const std::size_t sources = blocks_.size();
@@ -193,6 +217,8 @@ void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
     std::uint8_t* hot = b.hot.data() + lo / chunk;
     if (fixed) {
       fixed_dense(p.fixed, m, v, ie, ii, cur, hot);
+    } else if (nir) {
+      nir_dense(p.nir, m, v, st_.ge.data() + b.begin + lo, ie, ii, cur, hot);
     } else if (cuba) {
       double* ge = st_.ge.data() + b.begin + lo;
       double* gi = st_.gi.data() + b.begin + lo;
@@ -239,6 +265,7 @@ void event_engine::impl::collect_crossings(block& b, const population& p, step_t
   const double th = model_threshold(p);
   const double v_reset = model_reset(p);
   const std::int32_t t_ref = model_refractory(p);
+  const bool nir_subtract = p.model == model_kind::nir && p.nir.subtract;
   for (std::size_t c = c0; c < c1; ++c) {
     if (!b.hot[c]) continue;
     const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
@@ -246,9 +273,9 @@ void event_engine::impl::collect_crossings(block& b, const population& p, step_t
     for (neuron_id j = lo; j < hi; ++j) {
       if (!(strict ? st_.v[j] > th : st_.v[j] >= th)) continue;
       b.fired.push_back(j);
-      st_.v[j] = v_reset;
+      st_.v[j] = nir_subtract ? p.nir.after_spike(st_.v[j]) : v_reset;
       st_.ref_until[j] = t + t_ref;
-      b.refractory[(j - b.begin) >> tile_shift].held.push_back({t + t_ref, j});
+      if (t_ref > 0) b.refractory[(j - b.begin) >> tile_shift].held.push_back({t + t_ref, j});
     }
   }
 }

@@ -83,6 +83,7 @@ void event_engine::impl::process(block& b, const population& p, neuron_id n, ste
     case model_kind::coba_lif:
     case model_kind::cuba_alpha_lif:
     case model_kind::coba_alpha_lif:
+    case model_kind::nir:
       throw internal_error(fmt::format("event engine: a {} population is always clock-driven", to_string(p.model)));
     case model_kind::poisson:
     case model_kind::spike_source:

@@ -101,9 +101,9 @@ std::size_t event_engine::impl::driven_neurons(std::uint32_t pi) const {
 // input cost more than a vectorised step per step. Neurons that are not driven or get no input stay lazy.
 bool event_engine::impl::decide_clocked(std::uint32_t pi) const {
   const auto& p = net_->populations()[pi];
-  if (p.model == model_kind::fixed_lif) return true;  // a chip updates every neuron every step
-  if (p.model == model_kind::coba_lif) return true;  // no closed form for the lazy updates (docs/models.md)
-  if (has_alpha_synapses(p.model)) return true;     // no crossing predictor for them (docs/models.md)
+  // fixed_lif: a chip updates every neuron every step; coba_lif: no closed form for the lazy updates; alpha
+  // models: no crossing predictor; nir: forward Euler steps (docs/models.md, docs/nir.md).
+  if (always_clock_driven(p.model)) return true;
   if (is_source(p.model) || p.update == update_mode::event) return false;
   if (p.update == update_mode::clock) return true;
   return receives_synapses(pi) && 2 * driven_neurons(pi) >= p.size;
@@ -114,7 +114,7 @@ std::string event_engine::impl::describe_stepping(std::uint32_t pi) const {
   const char* mode = decide_clocked(pi) ? "clock" : "event";
   if (p.model == model_kind::fixed_lif) return "clock (fixed_lif: chips update every neuron every step)";
   if (p.model == model_kind::coba_lif) return "clock (coba_lif: always clock-driven)";
-  if (has_alpha_synapses(p.model)) return fmt::format("clock ({}: always clock-driven)", to_string(p.model));
+  if (always_clock_driven(p.model)) return fmt::format("clock ({}: always clock-driven)", to_string(p.model));
   if (is_source(p.model)) return "event (source)";
   if (p.update != update_mode::automatic) return fmt::format("{} (update = \"{}\")", mode, mode);
   if (!receives_synapses(pi)) return "event (auto: receives no synapses)";

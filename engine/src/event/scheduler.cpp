@@ -13,7 +13,12 @@ using namespace event_detail;
 // Stages 1-3 of the pipeline (event_engine.cpp) for block b at step t: pull its input, step its neurons (the
 // dense tile steps, or the lazy updates due: input first, then the wheel's and the heap's crossings), push.
 void event_engine::impl::step_block(block& b, step_t t) {
-  if (!fired_.empty()) deliver(b, t - 1);
+  if (net_->has_zero_delay()) {  // docs/nir.md: the earlier populations' spikes of step t, over zero delays
+    if (!fired_.empty()) deliver(b, t - 1, delays_taken::nonzero);
+    if (!fired_now_.empty() && !b.pushed && !b.tiled) deliver_from(b, t, fired_now_, delays_taken::zero);
+  } else if (!fired_.empty()) {
+    deliver(b, t - 1);
+  }
   b.fired.clear();
   const auto& p = net_->populations()[b.pop];
   const std::size_t slot = static_cast<std::size_t>(t % static_cast<step_t>(st_.slots));

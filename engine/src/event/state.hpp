@@ -11,6 +11,7 @@
 #include <string>
 #include <queue>
 #include <utility>
+#include <span>
 #include <vector>
 
 #include "spikeworm/core/parallel.hpp"
@@ -82,6 +83,7 @@ inline double model_threshold(const population& p) noexcept {
     case model_kind::cuba_alpha_lif: return p.cuba_alpha.v_th;
     case model_kind::coba_alpha_lif: return p.coba_alpha.membrane.v_th;
     case model_kind::fixed_lif: return static_cast<double>(p.fixed.v_th);
+    case model_kind::nir: return p.nir.v_th;
     case model_kind::poisson:
     case model_kind::spike_source: break;
   }
@@ -95,6 +97,7 @@ inline double model_reset(const population& p) noexcept {
     case model_kind::cuba_alpha_lif: return p.cuba_alpha.v_reset;
     case model_kind::coba_alpha_lif: return p.coba_alpha.membrane.v_reset;
     case model_kind::fixed_lif: return static_cast<double>(p.fixed.v_reset);
+    case model_kind::nir: return p.nir.v_reset;  // reset = "value"; collect_crossings subtracts otherwise
     case model_kind::poisson:
     case model_kind::spike_source: break;
   }
@@ -108,6 +111,7 @@ inline std::int32_t model_refractory(const population& p) noexcept {
     case model_kind::cuba_alpha_lif: return p.cuba_alpha.t_ref;
     case model_kind::coba_alpha_lif: return p.coba_alpha.membrane.t_ref;
     case model_kind::fixed_lif: return p.fixed.t_ref;
+    case model_kind::nir: return 0;
     case model_kind::poisson:
     case model_kind::spike_source: break;
   }
@@ -138,7 +142,11 @@ struct event_engine::impl {
   // lazy_update.cpp
   void process(block& b, const population& p, neuron_id n, step_t t);
   // delivery.cpp
-  void deliver(block& b, step_t t_spike);
+  // Which synapses a delivery takes: every one; with zero delays in the network, those of delay >= 1 (the
+  // previous step's spikes) or those of delay 0 (spikes of earlier populations in the current step).
+  enum class delays_taken : std::uint8_t { all, nonzero, zero };
+  void deliver(block& b, step_t t_spike, delays_taken which = delays_taken::all);
+  void deliver_from(block& b, step_t t_spike, std::span<const neuron_id> fired, delays_taken which);
   void deliver_tiled(block& b);
   void push(const block& src, step_t t);
   // dense.cpp
@@ -156,6 +164,10 @@ struct event_engine::impl {
   std::vector<std::size_t> pushed_;  // the pushed blocks, ascending
   std::vector<std::vector<std::size_t>> groups_;  // the blocks each parallel task steps, in order
   std::vector<neuron_id> fired_;      // spikes of the last step, ascending
+  // With zero delays (docs/nir.md): the blocks of each population, stepped population after population, and
+  // the spikes of the current step so far (the populations already stepped), ascending.
+  std::vector<std::vector<std::size_t>> stages_;
+  std::vector<neuron_id> fired_now_;
   std::vector<step_t> predicted_;     // the crossing step each neuron is scheduled for (INT64_MAX: none)
   std::vector<step_t> reset_gap_;     // lif: steps from v_reset to the next crossing under its current (0: unknown)
   // Neurons whose state is sampled (engine::record_traces): a lazy one is updated at every step (predict())

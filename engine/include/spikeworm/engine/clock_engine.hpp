@@ -28,6 +28,8 @@ class clock_engine final : public engine {
   template <class Model>
   void step_lif_like(const population& p, const Model& m, double v_reset, step_t t, std::size_t base, double* trace);
   void step_alpha(const population& p, step_t t, std::size_t base, double* trace);
+  void step_nir(const population& p, std::size_t base, double* trace);
+  void deliver(std::size_t from, step_t t);
   neuron_state st_;
   std::vector<neuron_id> fired_;
   bool trace_on_ = false;

@@ -13,6 +13,7 @@
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/memory.hpp"
 #include "spikeworm/models/coba_alpha_lif.hpp"
+#include "spikeworm/models/nir_neuron.hpp"
 #include "spikeworm/models/coba_lif.hpp"
 #include "spikeworm/models/cuba_alpha_lif.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
@@ -25,14 +26,22 @@ namespace spikeworm {
 // fixed_lif: the integer LIF of a chip (built by the deployment quantizer; always clock-driven). coba_lif: the
 // conductance-based LIF; cuba_alpha_lif, coba_alpha_lif: cuba_lif and coba_lif with alpha-function synapses (all
 // three always clock-driven, docs/models.md).
-enum class model_kind : std::uint8_t { lif, cuba_lif, poisson, spike_source, fixed_lif, coba_lif, cuba_alpha_lif, coba_alpha_lif };
+// nir: the neurons of NIR graphs (docs/nir.md; always clock-driven; ge holds the synaptic current I of CubaLIF
+// and CubaLI).
+enum class model_kind : std::uint8_t {
+  lif, cuba_lif, poisson, spike_source, fixed_lif, coba_lif, cuba_alpha_lif, coba_alpha_lif, nir
+};
 // Models with alpha synapses: besides ge, gi, the hidden state he, hi (neuron_state).
 inline bool has_alpha_synapses(model_kind m) noexcept {
   return m == model_kind::cuba_alpha_lif || m == model_kind::coba_alpha_lif;
 }
 // Models with synaptic state ge, gi (recordable, settable in [population.init]).
 inline bool has_synaptic_state(model_kind m) noexcept {
-  return m == model_kind::cuba_lif || m == model_kind::coba_lif || has_alpha_synapses(m);
+  return m == model_kind::cuba_lif || m == model_kind::coba_lif || has_alpha_synapses(m) || m == model_kind::nir;
+}
+// Models the event engine always steps by the clock (no lazy update for them; docs/models.md, docs/nir.md).
+inline bool always_clock_driven(model_kind m) noexcept {
+  return m == model_kind::fixed_lif || m == model_kind::coba_lif || has_alpha_synapses(m) || m == model_kind::nir;
 }
 // Poisson and spike_source populations emit spikes and receive none.
 inline bool is_source(model_kind m) noexcept { return m == model_kind::poisson || m == model_kind::spike_source; }
@@ -80,6 +89,7 @@ struct population {
   coba_alpha_lif_lowered coba_alpha;
   poisson_lowered poisson;
   fixed_lif_lowered fixed;
+  nir_lowered nir;
   std::vector<step_t> source_steps;  // spike_source: every neuron spikes at these steps (ascending, >= 1)
   double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (the other neuron models)
   update_mode update = update_mode::automatic;  // event engine only; the reference stepper steps everything
@@ -95,7 +105,7 @@ struct population {
 };
 
 // The synapses of a from_list projection: entry k connects local source sources[k] to local target
-// targets[k] with weights[k] and delays[k] [steps, >= 1]. Shared, so copies of a description stay cheap.
+// targets[k] with weights[k] and delays[k] [steps, >= 1, or 0 into a later clock-driven population: docs/nir.md]. Shared, so copies of a description stay cheap.
 struct connection_list {
   std::vector<neuron_id> sources, targets;
   std::vector<weight_t> weights;
@@ -174,6 +184,11 @@ class network {
   std::size_t num_synapses() const noexcept { return weights_.size(); }
   double dt_ms() const noexcept { return dt_ms_; }
   delay_t max_delay() const noexcept { return max_delay_; }
+  // Some synapse has delay 0 (same-step propagation into a later, clock-driven population; docs/nir.md).
+  bool has_zero_delay() const noexcept { return has_zero_delay_; }
+  // Steps of the engines' input ring: max_delay, one more with zero delays (the current step's slot stays
+  // open for them while the slot max_delay steps ahead is written).
+  std::size_t ring_slots() const noexcept { return std::size_t{max_delay_} + (has_zero_delay_ ? 1 : 0); }
 
   // Hot-loop views of the CSR arrays: the out-edges of n are [row_start[n], row_start[n+1]), sorted by
   // target; edge e goes to targets()[e] and carries weights()[e], delays()[e] and receptors()[e].
@@ -218,6 +233,7 @@ class network {
   std::vector<delay_t> delays_;
   std::vector<receptor> receptors_;
   delay_t max_delay_ = 1;
+  bool has_zero_delay_ = false;
 };
 
 }  // namespace spikeworm
