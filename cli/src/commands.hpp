@@ -188,8 +188,12 @@ struct nir_args {
   std::vector<std::string> record;
   std::string import_file, import_out, import_reset;  // nir import
   double import_dt = 0, duration = 1.0;
+  std::string export_run, export_out, export_config;  // nir export
+  int session = -1;
+  long long seed = 1;
   CLI::App* run_cmd = nullptr;
   CLI::App* import_cmd = nullptr;
+  CLI::App* export_cmd = nullptr;
 };
 void add_nir(CLI::App& app, nir_args& a);
 int nir(const nir_args& a, std::ostream& out, std::ostream& err);

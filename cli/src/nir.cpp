@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "spikeworm/app/deploy.hpp"
 #include "spikeworm/app/nir.hpp"
+#include "spikeworm/core/io.hpp"
 
 namespace spikeworm::cli {
 
@@ -38,9 +40,35 @@ void add_nir(CLI::App& app, nir_args& a) {
       ->check(CLI::IsMember({"value", "subtract"}));
   i->add_option("--duration", a.duration, "[simulation] duration in seconds (default 1)")->check(finite_range(0, 1e9));
   a.import_cmd = i;
+  auto* x = c->add_subcommand("export", "Write a trained spiking agent as a NIR graph (for Lava, py-spinnaker2, ...)");
+  x->add_option("run", a.export_run, "a training run folder or one weights file")->required();
+  x->add_option("--out", a.export_out, "the .nir file to write")->required();
+  x->add_option("--session", a.session, "which session's agent of a run folder (default: the best on 20 greedy "
+                                        "selection episodes, then lower session index)")
+      ->check(CLI::NonNegativeNumber);
+  x->add_option("--config", a.export_config, "the run's config (default: RUN/config.toml, or beside WEIGHTS)");
+  x->add_option("--seed", a.seed, "seed of the selection episodes (default 1)")->check(seed_check());
+  a.export_cmd = x;
 }
 
 int nir(const nir_args& a, std::ostream& out, std::ostream&) {
+  if (a.export_cmd && a.export_cmd->parsed()) {
+    const loaded_run run = load_run(a.export_run, a.export_config);
+    if (run.cfg.brain.kind != brain_kind::spiking)
+      throw error(fmt::format("{}: a {} brain; nir export writes spiking agents", a.export_run,
+                              brain_kind_name(run.cfg.brain.kind)));
+    check_output_writable(a.export_out);
+    const auto choice = app::choose_session(run.cfg, run.weights, a.session, static_cast<std::uint64_t>(a.seed));
+    const auto& weights = run.weights[static_cast<std::size_t>(choice.session)];
+    const auto rep = app::nir_export({run.cfg, weights, a.export_out});
+    out << fmt::format("nir export {} (session {}{}): {} nodes, {} edges, {} x {} lif, T = {}, dt = {} ms\n", a.export_run,
+                       choice.session, choice.selected ? fmt::format(", best greedy success {:.2f}", choice.success) : "",
+                       rep.nodes.size(), rep.edges.size(), run.cfg.brain.layers, run.cfg.brain.hidden,
+                       run.cfg.brain.steps, run.cfg.brain.dt_ms);
+    for (const auto& [k, v] : rep.metadata) out << fmt::format("  metadata {}: {}\n", k, v);
+    out << fmt::format("wrote {}\n", a.export_out);
+    return 0;
+  }
   if (a.import_cmd && a.import_cmd->parsed()) {
     app::nir_import_options io;
     io.file = a.import_file;

@@ -99,6 +99,60 @@ void group::attribute(std::string_view name, std::string_view value) const {
   write_attribute(*this, name, type.get(), &p);
 }
 
+namespace {
+
+handle vlen_string_type(const file& f, const std::string& path) {
+  handle type = checked(f, H5Tcopy(H5T_C_S1), H5Tclose, "cannot create a string type", path);
+  if (H5Tset_size(type.get(), H5T_VARIABLE) < 0 || H5Tset_cset(type.get(), H5T_CSET_UTF8) < 0)
+    f.fail("cannot create a string type", path);
+  return type;
+}
+
+handle dataspace(const file& f, std::span<const std::size_t> shape, const std::string& path) {
+  if (shape.empty()) return checked(f, H5Screate(H5S_SCALAR), H5Sclose, "cannot create a dataspace", path);
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  return checked(f, H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
+                 "cannot create a dataspace", path);
+}
+
+void write_whole(const group& g, std::string_view name, hid_t type, std::span<const std::size_t> shape, const void* data) {
+  const file& f = g.owner();
+  const std::string n(name), path = child(g.path(), name);
+  handle space = dataspace(f, shape, path);
+  handle d = checked(f, H5Dcreate2(g.id(), n.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                     H5Dclose, "cannot create dataset", path);
+  if (H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) f.fail("cannot write dataset", path);
+}
+
+}  // namespace
+
+void group::dataset(std::string_view name, std::span<const double> values, std::span<const std::size_t> shape) const {
+  std::size_t n = 1;
+  for (std::size_t s : shape) n *= s;
+  if (n != values.size())
+    throw internal_error(fmt::format("hdf5 dataset {}: {} values for {} elements", child(path_, name), values.size(), n));
+  write_whole(*this, name, H5T_NATIVE_DOUBLE, shape, values.data());
+}
+
+void group::string_dataset(std::string_view name, std::string_view value) const {
+  handle type = vlen_string_type(*file_, child(path_, name));
+  const std::string v(value);
+  const char* p = v.c_str();
+  write_whole(*this, name, type.get(), {}, &p);
+}
+
+void group::string_dataset(std::string_view name, std::span<const std::string> values,
+                           std::span<const std::size_t> shape) const {
+  std::size_t n = 1;
+  for (std::size_t s : shape) n *= s;
+  if (n != values.size())
+    throw internal_error(fmt::format("hdf5 dataset {}: {} strings for {} elements", child(path_, name), values.size(), n));
+  handle type = vlen_string_type(*file_, child(path_, name));
+  std::vector<const char*> p;
+  for (const auto& s : values) p.push_back(s.c_str());
+  write_whole(*this, name, type.get(), shape, p.data());
+}
+
 growing_dataset::growing_dataset(const group& where, std::string_view name, element type, std::size_t width,
                                  std::size_t chunk_rows, bool compress)
     : file_(&where.owner()), path_(child(where.path(), name)), type_(type), width_(width) {

@@ -258,5 +258,31 @@ def test_imported_configs_refuse_bad_lists(tmp_path):
         assert p.returncode == 2 and message in p.stderr and "bad.toml" in p.stderr, (old, p.stderr)
 
 
+@pytest.mark.parametrize("config", ["spiking_static_medium.toml", "spiking_static_medium_recurrent.toml"])
+def test_an_exported_agent_runs_alike_in_the_reference_and_on_both_engines(tmp_path, config):
+    """nir export writes a trained agent that an independent reader (h5py and the numpy reference) runs as
+    `nir run` does: its last layer spike for spike, the Output within 1e-9; the metadata says how to read it."""
+    import h5py
+    run = tmp_path / "run"
+    p = subprocess.run([BINARY, "train", os.path.join(ROOT, "configs", config), "--episodes", "3", "--sessions", "1",
+                        "--out", str(run), "--final-eval", "0", "-q"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    agent = tmp_path / "agent.nir"
+    p = subprocess.run([BINARY, "nir", "export", str(run), "--out", str(agent), "--session", "0"], capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stderr
+    with h5py.File(agent, "r") as f:
+        meta = {k: f["node/metadata"][k][()].decode() for k in f["node/metadata"]}
+        layers = sum(1 for k in f["node/nodes"] if k.startswith("lif"))
+    assert meta["reset"] == "value" and "sum of Output" in meta["readout"]
+    steps, dt = int(meta["steps_per_decision"]), float(meta["dt"])
+    last = f"lif{layers - 1}"
+    for obs in ([0.8, 0.3], [0.2, -0.9]):
+        x = np.tile(obs, (steps, 1))
+        ref = assert_matches_reference(str(agent), x, dt, str(tmp_path / "a"), "value", [last])
+        assert ref[last]["spikes"].sum() > 0
+        assert_matches_reference(str(agent), x, dt, str(tmp_path / "b"), "value", [last], engine="clock")
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "spikeworm/engine/nir_network.hpp"
+#include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm::app {
 
@@ -51,6 +52,25 @@ struct nir_import_report {
 // The graph as a network config (docs/nir.md, "nir import"): a population of the nir model per neuron node,
 // a spike_source per Input (without spikes), a from_list projection per folded path; written atomically.
 nir_import_report nir_import(const nir_import_options& o);
+
+struct nir_export_options {
+  experiment_config cfg;          // the run's config ([brain] must be a spiking brain)
+  std::string weights;            // the agent's weights file
+  std::filesystem::path out;      // the .nir file to write
+};
+
+struct nir_export_report {
+  std::vector<std::string> nodes;                          // in the file's order
+  std::vector<std::pair<std::string, std::string>> edges;  // (source, target)
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
+// A trained spiking agent as a NIR graph (docs/nir.md, "nir export"): Input -> Affine (input layer) -> Affine
+// (hidden.0) -> LIF -> [Delay -> Affine -> LIF] per further layer (with a Linear back to the last LIF when
+// recurrent) -> Affine (output, bias / T) -> Output. The discrete LIF maps exactly onto NIR's forward-Euler LIF
+// at dt = the brain's dt; what NIR cannot say goes into the metadata. Refuses (naming what) an MLP brain, the
+// dense head and the spike-train encoders. Written atomically.
+nir_export_report nir_export(const nir_export_options& o);
 
 // A steps x width train: .npy (little-endian float64/float32/int/uint/bool, C order, 1-D read as one column)
 // or CSV (numbers separated by commas; a first line that is not numbers is a header). Throws error naming the

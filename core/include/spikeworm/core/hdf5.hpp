@@ -47,6 +47,11 @@ class group {
   void attribute(std::string_view name, double value) const;
   void attribute(std::string_view name, std::int64_t value) const;
   void attribute(std::string_view name, std::string_view value) const;  // a variable-length UTF-8 string
+  // Whole datasets: float64 values of the given shape (row-major; empty shape: a scalar), and variable-length
+  // UTF-8 strings, scalar or of the given shape (NIR's layout, docs/nir.md).
+  void dataset(std::string_view name, std::span<const double> values, std::span<const std::size_t> shape) const;
+  void string_dataset(std::string_view name, std::string_view value) const;
+  void string_dataset(std::string_view name, std::span<const std::string> values, std::span<const std::size_t> shape) const;
   const std::string& path() const noexcept { return path_; }
   std::int64_t id() const noexcept { return h_.get(); }
   const file& owner() const noexcept { return *file_; }
