@@ -218,9 +218,10 @@ nir_import_report nir_import(const nir_import_options& o) {
   rep.version = doc.version;
   std::string from;
   std::tie(rep.reset, from) = choose_reset(doc, o.file, o.reset);
-  const nir::plan pl = nir::make_plan(doc);
+  nir::plan pl;
   nir::translation tr;
-  try {
+  try {  // plan and translation errors name the node or edge; the file is added here
+    pl = nir::make_plan(doc);
     tr = nir::translate(doc, pl, {o.dt_s, rep.reset});
   } catch (const error& e) {
     throw error(fmt::format("{}: {}", o.file.string(), e.what()));
@@ -280,9 +281,10 @@ nir_run_report nir_run(const nir_run_options& o) {
   const nir::document doc = nir::read(o.file);
   rep.version = doc.version;
   std::tie(rep.reset, rep.reset_source) = choose_reset(doc, o.file, o.reset);
-  const nir::plan pl = nir::make_plan(doc);
+  nir::plan pl;
   nir::translation tr;
-  try {
+  try {  // plan and translation errors name the node or edge; the file is added here
+    pl = nir::make_plan(doc);
     tr = nir::translate(doc, pl, {o.dt_s, rep.reset});
   } catch (const error& e) {
     throw error(fmt::format("{}: {}", o.file.string(), e.what()));

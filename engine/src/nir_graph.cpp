@@ -1,6 +1,14 @@
 // Reading NIR graphs from HDF5 (engine/nir_graph.hpp, docs/nir.md).
 #include "spikeworm/engine/nir_graph.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+
 #include <charconv>
 #include <set>
 
@@ -102,7 +110,9 @@ const node* node::child(std::string_view child_name) const {
   return nullptr;
 }
 
-document read(const std::filesystem::path& path) {
+namespace {
+
+document read_unguarded(const std::filesystem::path& path) {
   const h5::reader r(path);
   document d;
   if (r.kind_of("/version") != h5::reader::kind::dataset || !r.is_string("/version"))
@@ -132,6 +142,41 @@ document read(const std::filesystem::path& path) {
       }
     }
   return d;
+}
+
+// The HDF5 library can crash on a corrupted file (a damaged global heap makes H5Dread of a variable-length
+// string copy out of bounds). The file is therefore read once in a child process first: if the library kills
+// it, or it takes over a minute, the file is refused as corrupt; otherwise it is read here (docs/nir.md, "What
+// is read"). The child only reads and exits, so no other thread's state matters to it.
+void probe_in_child(const std::filesystem::path& path) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return;  // no child: read directly
+  if (pid == 0) {
+    ::alarm(60);
+    int status = 0;
+    try {
+      (void)read_unguarded(path);
+    } catch (...) {
+      status = 3;  // an error the parent will report itself
+    }
+    std::_Exit(status);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return;
+  if (WIFSIGNALED(status))
+    throw error(fmt::format("{}: the HDF5 library crashed reading it ({}): the file is corrupt", path.string(),
+                            WTERMSIG(status) == SIGALRM ? "no answer within 60 s" : ::strsignal(WTERMSIG(status))));
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3)  // e.g. a sanitizer's report
+    throw error(fmt::format("{}: reading it ended the reading process with exit code {}: the file is corrupt",
+                            path.string(), WEXITSTATUS(status)));
+}
+
+}  // namespace
+
+document read(const std::filesystem::path& path) {
+  probe_in_child(path);
+  return read_unguarded(path);
 }
 
 }  // namespace spikeworm::nir

@@ -256,6 +256,11 @@ translation translate(const document& d, const plan& p, const translate_options&
   if (!(o.dt_s > 0.0) || !std::isfinite(o.dt_s)) throw error(fmt::format("dt must be a positive number of seconds, got {}", o.dt_s));
   translation tr;
   tr.dt_ms = o.dt_s * 1000.0;
+  for (const plan_node& node : p.nodes)  // every numeric parameter finite, before anything is built
+    for (const auto& [key, a] : node.source->params)
+      for (std::size_t i = 0; i < a.values.size(); ++i)
+        if (!std::isfinite(a.values[i]))
+          throw error(fmt::format("{}: parameter '{}' holds {} at element {}", describe(node), key, a.values[i], i));
   folder f(d, p, o);
   const std::size_t n = p.nodes.size();
   tr.population_of.assign(n, -1);
