@@ -1,6 +1,8 @@
 // nir export (docs/nir.md, "nir export"): a spiking agent written as a NIR graph and run by the NIR runner
 // gives the agent's own logits (the sum of the Output over the T steps) and last-layer spike counts.
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fmt/format.h>
 #include <filesystem>
 #include <string>
@@ -17,6 +19,9 @@
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/brain.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
+#include "spikeworm/core/config.hpp"
+#include "spikeworm/learning/episode.hpp"
+#include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
@@ -120,6 +125,76 @@ TEST(nir_export, refuses_what_nir_cannot_express) {
   } catch (const error& e) {
     EXPECT_THAT(e.what(), HasSubstr("mlp brain"));
   }
+}
+
+// Export a briefly trained default agent (configs/spiking_static_medium.toml), import the file again, and play
+// 20 greedy episodes with the imported graph on the event engine: at every decision its spikes, layer by layer
+// and step by step, equal the agent's own, and its action is the agent's; the successes equal the agent's
+// own greedy play of the same episodes.
+TEST(nir_export, an_exported_and_imported_agent_plays_as_the_agent_does) {
+  const test::temp_dir tmp;
+  const auto doc = load_config_file((test::source_dir() / "configs" / "spiking_static_medium.toml").string());
+  experiment_config cfg = read_experiment(table_reader::root(doc));
+  session s(cfg, 0, 5);
+  for (int e = 0; e < 60; ++e) s.run_episode();
+  auto& b = dynamic_cast<spiking_brain&>(s.policy());
+  const fs::path weights = tmp.path() / "w.bin", file = tmp.path() / "agent.nir";
+  write_weights(weights, b.params());
+  app::nir_export({cfg, weights.string(), file});
+  const auto nir_doc = nir::read(file);
+  const auto pl = nir::make_plan(nir_doc);
+  const auto tr = nir::translate(nir_doc, pl, {std::stod(nir_doc.metadata.at("dt")), nir_reset::value});
+  const int L = cfg.brain.layers, T = cfg.brain.steps, H = cfg.brain.hidden;
+  std::vector<std::string> lifs;
+  for (int k = 0; k < L; ++k) lifs.push_back(fmt::format("lif{}", k));
+  envs::environment env(cfg.env), own(cfg.env);
+  int decisions = 0, successes = 0, own_successes = 0;
+  std::uint64_t spikes = 0;
+  for (int episode = 0; episode < 20; ++episode) {
+    const auto seed = envs::episode_seed(31, static_cast<std::uint64_t>(episode));
+    env.reset(seed);
+    while (!env.done()) {
+      const auto obs = envs::to_array(env.observe());
+      action_values logits{};
+      b.forward_train(obs, logits, 0);
+      const spike_tape& tape = b.tape(0);
+      nir::matrix in{static_cast<std::size_t>(T), obs.size(), {}};
+      for (int t = 0; t < T; ++t) in.values.insert(in.values.end(), obs.begin(), obs.end());
+      const auto r = nir::run(tr, pl, in, {"event", 1, lifs});
+      for (const auto& rec : r.records) {
+        if (rec.what != "spikes") continue;
+        const int k = rec.node.back() - '0';
+        for (int t = 0; t < T; ++t)
+          for (int j = 0; j < H; ++j) {
+            const auto want = tape.spiked[(static_cast<std::size_t>(k) * T + t) * H + j];
+            ASSERT_EQ(rec.values.at(static_cast<std::size_t>(t), static_cast<std::size_t>(j)), static_cast<double>(want))
+                << "episode " << episode << ", decision " << decisions << ", layer " << k << ", step " << t << ", neuron " << j;
+            spikes += want;
+          }
+      }
+      std::vector<double> sum(envs::num_actions, 0.0);
+      const auto& out = r.outputs.at(0).second;
+      for (std::size_t t = 0; t < out.rows; ++t)
+        for (std::size_t a = 0; a < out.cols; ++a) sum[a] += out.at(t, a);
+      const int action = static_cast<int>(std::max_element(sum.begin(), sum.end()) - sum.begin());
+      ASSERT_EQ(action, greedy_action(logits)) << "episode " << episode << ", decision " << decisions;
+      env.step(static_cast<envs::action>(action));
+      ++decisions;
+    }
+    successes += env.info().end == envs::outcome::success;
+    own.reset(seed);
+    while (!own.done()) {
+      action_values logits{};
+      b.forward(envs::to_array(own.observe()), logits);
+      own.step(static_cast<envs::action>(greedy_action(logits)));
+    }
+    own_successes += own.info().end == envs::outcome::success;
+  }
+  EXPECT_EQ(successes, own_successes);
+  EXPECT_GT(decisions, 100);
+  EXPECT_GT(spikes, 10000u);
+  std::printf("round trip: %d decisions, %llu spikes, %d of 20 successes\n", decisions,
+              static_cast<unsigned long long>(spikes), successes);
 }
 
 }  // namespace

@@ -324,6 +324,7 @@ nir_run_report nir_run(const nir_run_options& o) {
   s["synaptic_events"] = rep.result.counters.sops;
   s["neuron_updates"] = rep.result.counters.neuron_updates;
   for (const auto& [name, m] : rep.result.outputs) s["outputs"][name] = {m.rows, m.cols};
+  s["recorded"] = o.record;
   rep.written.push_back(o.out / "summary.json");
   write_file_atomically(rep.written.back(), s.dump(1) + "\n");
   return rep;

@@ -186,6 +186,7 @@ struct nir_args {
   double dt = 0;
   int threads = 1;
   std::vector<std::string> record;
+  bool no_plot = false;
   std::string import_file, import_out, import_reset;  // nir import
   double import_dt = 0, duration = 1.0;
   std::string export_run, export_out, export_config;  // nir export

@@ -29,6 +29,7 @@ void add_nir(CLI::App& app, nir_args& a) {
   r->add_option("--engine", a.engine, "event (default) or clock (the reference stepper)")
       ->check(CLI::IsMember({"event", "clock"}));
   r->add_option("--threads", a.threads, "worker threads of the event engine (default 1)")->check(CLI::Range(1, 1024));
+  r->add_flag("--no-plot", a.no_plot, "no OUT/nir_run.png (outputs, recorded spikes and membranes over time)");
   a.run_cmd = r;
   auto* i = c->add_subcommand("import", "Write a NIR graph as a spikeworm network config (TOML) to simulate, map or deploy");
   i->add_option("file", a.import_file, "the NIR graph (.nir, HDF5), versions 0.1 to 1.0")->required();
@@ -100,6 +101,8 @@ int nir(const nir_args& a, std::ostream& out, std::ostream&) {
                      rep.result.counters.total_spikes(), rep.result.counters.sops, rep.result.counters.neuron_updates,
                      rep.wall_seconds);
   for (const auto& p : rep.written) out << fmt::format("wrote {}\n", p.string());
+  const std::string png = (std::filesystem::path(a.out) / "nir_run.png").string();
+  if (!a.no_plot && run_python_plot("plot_nir.py", {a.out, png}, out)) out << fmt::format("wrote {}\n", png);
   return 0;
 }
 

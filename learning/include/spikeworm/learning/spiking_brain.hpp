@@ -53,6 +53,8 @@ class spiking_brain final : public brain {
   // Multiply-accumulates of the readout per decision beyond the spiking network: the dense head's
   // H x head_hidden + head_hidden x A (readout = dense), 0 for the spike-count readout.
   std::uint64_t head_macs() const noexcept;
+  // The tape forward_train(obs, logits, slot) filled: every layer's spikes at every step of that decision.
+  const spike_tape& tape(std::size_t slot) const { return tapes_.at(slot); }
   // Spike counts of the last layer from the last forward pass.
   std::span<const double> counts() const noexcept { return count_; }
   const brain_config& config() const noexcept { return cfg_; }
