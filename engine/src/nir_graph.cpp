@@ -1,6 +1,7 @@
 // Reading NIR graphs from HDF5 (engine/nir_graph.hpp, docs/nir.md).
 #include "spikeworm/engine/nir_graph.hpp"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,7 +152,8 @@ document read_unguarded(const std::filesystem::path& path) {
 void probe_in_child(const std::filesystem::path& path) {
   const pid_t pid = ::fork();
   if (pid < 0) return;  // no child: read directly
-  if (pid == 0) {
+  if (pid == 0) {  // the child says nothing: its outcome is its exit status
+    if (const int null = ::open("/dev/null", O_WRONLY); null >= 0) ::dup2(null, 2);
     ::alarm(60);
     int status = 0;
     try {
