@@ -247,6 +247,10 @@ nir_import_report nir_import(const nir_import_options& o) {
       t += "model = \"spike_source\"\nparams = { times = [] }\n";
       continue;
     }
+    if (!tr.uniform[q])
+      throw error(fmt::format("{}: node '{}' has parameters that differ between its neurons; a network config "
+                              "gives a population one value per parameter (nir run runs such nodes)",
+                              o.file.string(), p.name));
     const nir_params& n = tr.params[q];
     t += fmt::format("model = \"nir\"\nupdate = \"clock\"\nparams = {{ kind = \"{}\"", to_string(n.kind));
     if (p.nir.leaky) t += fmt::format(", tau_mem = {}", num(n.tau_mem));

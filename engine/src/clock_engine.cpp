@@ -112,8 +112,8 @@ void clock_engine::step_alpha(const population& p, step_t t, std::size_t base, d
 
 // nir (docs/nir.md): u = (synaptic input + current), one forward-Euler step, v > v_threshold spikes and resets.
 void clock_engine::step_nir(const population& p, std::size_t base, double* trace) {
-  const auto& m = p.nir;
   for (neuron_id n = p.first; n < p.end(); ++n) {
+    const nir_lowered& m = p.nir_of(n - p.first);
     const double u = (st_.in_e[base + n] + st_.in_i[base + n]) + st_.current[n];
     st_.in_e[base + n] = 0.0;
     st_.in_i[base + n] = 0.0;

@@ -22,20 +22,15 @@ bool is_spiking_type(std::string_view t) { return t == "LIF" || t == "CubaLIF" |
 
 std::string describe(const plan_node& n) { return fmt::format("node '{}' ({})", n.name, n.source->type); }
 
-// One value for every neuron of the node: a scalar, or an array whose elements are all equal.
-double uniform(const plan_node& n, std::string_view key, double fallback, bool required) {
+// The value of neuron j of the node: a scalar (or one-element array) for all, or the j-th element.
+double value(const plan_node& n, std::string_view key, double fallback, bool required, std::size_t j) {
   if (!n.source->has(key)) {
     if (required) throw error(fmt::format("{}: parameter '{}' is missing", describe(n), key));
     return fallback;
   }
   const auto& a = n.source->param(key);
   if (a.values.empty()) throw error(fmt::format("{}: parameter '{}' is empty", describe(n), key));
-  for (double v : a.values)
-    if (v != a.values.front())
-      throw error(fmt::format("{}: parameter '{}' differs between neurons ({} and {}); spikeworm gives a node one "
-                              "value per parameter (docs/nir.md)",
-                              describe(n), key, a.values.front(), v));
-  return a.values.front();
+  return a.values[a.values.size() == 1 ? 0 : j];
 }
 
 struct dense {
@@ -140,7 +135,8 @@ class folder {
 };
 
 // The nir model's parameters of a neuron node, times from s to ms (docs/nir.md, "Simulation").
-nir_params neuron_params(const plan_node& n, const translate_options& o) {
+nir_params neuron_params(const plan_node& n, const translate_options& o, std::size_t j) {
+  auto param_of = [&](std::string_view key, double fallback, bool required) { return value(n, key, fallback, required, j); };
   const std::string& t = n.source->type;
   nir_params q;
   q.reset = o.reset;
@@ -154,21 +150,21 @@ nir_params neuron_params(const plan_node& n, const translate_options& o) {
   const bool leaky = t == "LIF" || t == "LI" || t == "CubaLIF" || t == "CubaLI";
   const bool cuba = t == "CubaLIF" || t == "CubaLI";
   if (t == "Threshold") {
-    q.v_threshold = uniform(n, "threshold", 0.0, true);
+    q.v_threshold = param_of("threshold", 0.0, true);
   } else {
-    const double r = uniform(n, "r", 1.0, true);
+    const double r = param_of("r", 1.0, true);
     q.r = leaky ? r : r / 1000.0;  // IF, I: dv/dt = R I with t in s; the model's r multiplies dt in ms
     if (leaky) {
-      q.tau_mem = 1000.0 * uniform(n, cuba ? "tau_mem" : "tau", 0.0, true);
-      q.v_leak = uniform(n, "v_leak", 0.0, true);
+      q.tau_mem = 1000.0 * param_of(cuba ? "tau_mem" : "tau", 0.0, true);
+      q.v_leak = param_of("v_leak", 0.0, true);
     }
     if (cuba) {
-      q.tau_syn = 1000.0 * uniform(n, "tau_syn", 0.0, true);
-      q.w_in = uniform(n, "w_in", 1.0, false);
+      q.tau_syn = 1000.0 * param_of("tau_syn", 0.0, true);
+      q.w_in = param_of("w_in", 1.0, false);
     }
     if (is_spiking_type(t)) {
-      q.v_threshold = uniform(n, "v_threshold", 0.0, true);
-      q.v_reset = uniform(n, "v_reset", 0.0, false);  // absent before NIR 0.2
+      q.v_threshold = param_of("v_threshold", 0.0, true);
+      q.v_reset = param_of("v_reset", 0.0, false);  // absent before NIR 0.2
     }
   }
   return q;
@@ -279,20 +275,28 @@ translation translate(const document& d, const plan& p, const translate_options&
       tr.population_of[k] = static_cast<int>(tr.populations.size());
       tr.populations.push_back(std::move(pop));
       tr.params.resize(tr.populations.size());
+      tr.uniform.resize(tr.populations.size(), true);
     } else if (is_neuron(node)) {
       tr.spiking[k] = is_spiking_type(t);
       population pop;
       pop.name = node.name;
       pop.model = model_kind::nir;
       pop.size = static_cast<neuron_id>(node.out);
-      const nir_params q = neuron_params(node, o);
+      // Parameters may differ between the node's neurons (arrays): then every neuron gets its own model.
+      std::vector<nir_params> q(node.out);
+      for (std::size_t j = 0; j < node.out; ++j) q[j] = neuron_params(node, o, j);
+      const bool alike = std::all_of(q.begin(), q.end(), [&](const nir_params& x) { return x == q[0]; });
       try {
-        pop.nir = lower(q, tr.dt_ms);
+        pop.nir = lower(q[0], tr.dt_ms);
+        if (!alike)
+          for (const auto& x : q) pop.nir_neurons.push_back(lower(x, tr.dt_ms));
       } catch (const error& e) {
         throw error(fmt::format("{}: {}", describe(node), e.what()));
       }
       tr.params.resize(tr.populations.size() + 1);
-      tr.params.back() = q;
+      tr.params.back() = q[0];
+      tr.uniform.resize(tr.populations.size() + 1, true);
+      tr.uniform.back() = alike;
       pop.update = update_mode::clock;
       pop.init_v = value_spec::constant(0.0);
       tr.population_of[k] = static_cast<int>(tr.populations.size());

@@ -105,15 +105,15 @@ def random_graph(rng, path):
     nodes = {
         "in": ("Input", dict(shape=[n_in])),
         "fc1": ("Affine", dict(weight=w(n1, n_in, 150.0), bias=rng.normal(0, 0.1, n1))),
-        "lif": ("LIF", dict(tau=vec(n1, 2e-3, 2e-2), r=vec(n1, 0.5, 2), v_leak=vec(n1, -0.1, 0.1),
-                             v_threshold=vec(n1, 0.5, 1.0), v_reset=vec(n1, -0.2, 0.0))),
+        "lif": ("LIF", dict(tau=rng.uniform(2e-3, 2e-2, n1), r=vec(n1, 0.5, 2), v_leak=vec(n1, -0.1, 0.1),
+                             v_threshold=rng.uniform(0.5, 1.0, n1), v_reset=vec(n1, -0.2, 0.0))),  # per neuron
         "rec": ("Affine", dict(weight=w(n1, n1, 20.0), bias=rng.normal(0, 0.05, n1))),
         "scale": ("Scale", dict(scale=2.0 ** rng.integers(-1, 2, n1))),  # folded into float32 weights exactly
         "delay": ("Delay", dict(delay=np.full(n1, int(rng.integers(1, 4)) * 1e-4))),
         "fc2": ("Linear", dict(weight=w(n2, n1, 60.0))),
         "cuba": ("CubaLIF", dict(tau_syn=vec(n2, 1e-3, 5e-3), tau_mem=vec(n2, 2e-3, 2e-2), r=vec(n2, 0.5, 2),
                                  v_leak=vec(n2, 0, 0.1), v_threshold=vec(n2, 0.3, 1), v_reset=vec(n2, -0.1, 0),
-                                 w_in=vec(n2, 0.5, 2))),
+                                 w_in=rng.uniform(0.5, 2, n2))),
         "fc3": ("Affine", dict(weight=w(n3, n2, 3e3), bias=np.zeros(n3))),
         "if": ("IF", dict(r=vec(n3, 0.5, 2), v_threshold=vec(n3, 0.5, 1), v_reset=vec(n3, -0.1, 0))),
         "fc4": ("Linear", dict(weight=w(n4, n2, 1.0))),
@@ -174,14 +174,17 @@ def test_errors_name_the_file_the_node_and_the_value(tmp_path):
     # A recorded node that does not exist.
     p = run_cli(BRAILLE, np.zeros((5, 12)), 1e-4, str(tmp_path / "c"), "--record", "nope", check=False)
     assert p.returncode == 2 and "nope" in p.stderr
-    # Per-neuron parameters that differ.
+    # Per-neuron parameters that differ run, but a network config cannot hold them.
     g = write_nir(tmp_path / "mixed.nir", {
         "in": ("Input", dict(shape=[2])), "w": ("Linear", dict(weight=np.eye(2))),
         "lif": ("LIF", dict(tau=[1e-3, 2e-3], r=[1.0, 1.0], v_leak=[0.0, 0.0], v_threshold=[1.0, 1.0])),
         "out": ("Output", dict(shape=[2]))},
         [("in", "w"), ("w", "lif"), ("lif", "out")])
-    p = run_cli(g, np.zeros((5, 2)), 1e-4, str(tmp_path / "d"), check=False)
-    assert p.returncode == 2 and "'tau' differs" in p.stderr and "0.001" in p.stderr
+    assert run_cli(g, np.zeros((5, 2)), 1e-4, str(tmp_path / "d"), check=False).returncode == 0
+    p = subprocess.run([BINARY, "nir", "import", g, "--out", str(tmp_path / "m.toml"), "--dt", "1e-4"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and "'lif'" in p.stderr and "differ between its neurons" in p.stderr
+    assert not (tmp_path / "m.toml").exists()
     # A Delay that is not a whole number of steps.
     g = write_nir(tmp_path / "delay.nir", {
         "in": ("Input", dict(shape=[1])), "d": ("Delay", dict(delay=[1.5e-4])),
@@ -455,6 +458,17 @@ def test_bad_files_get_one_error_naming_the_node_and_the_field(tmp_path):
         assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, (path, p.stderr)
         for w in words:
             assert w in p.stderr, (path, w, p.stderr)
+
+
+@pytest.mark.parametrize("graph", [BRAILLE, TWO_LIF, NORSE, ROCKPOOL])
+def test_every_fixture_imports_and_simulates(tmp_path, graph):
+    toml = tmp_path / "net.toml"
+    p = subprocess.run([BINARY, "nir", "import", graph, "--out", str(toml), "--dt", "1e-4", "--duration", "0.01"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert 'model = "nir"' in toml.read_text()
+    p = subprocess.run([BINARY, "simulate", str(toml), "--out", str(tmp_path / "sim")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
 
 
 if __name__ == "__main__":

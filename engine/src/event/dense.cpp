@@ -151,22 +151,23 @@ void fixed_dense(const fixed_lif_lowered& m, std::size_t n, double* __restrict v
 
 // The same for nir (docs/nir.md): nir_lowered::step, the reference stepper's function, per neuron, with the
 // input u = (in_e + in_i) + current in that order; I lives in ge.
-void nir_dense(const nir_lowered& m, std::size_t n, double* __restrict v, double* __restrict ii_state,
-               double* __restrict in_e, double* __restrict in_i, const double* __restrict current,
-               std::uint8_t* __restrict hot) {
-  const double th = m.v_th;
+// per: the neurons' own models (population::nir_neurons, offset to the first neuron), or null: m for all.
+void nir_dense(const nir_lowered& m, const nir_lowered* per, std::size_t n, double* __restrict v,
+               double* __restrict ii_state, double* __restrict in_e, double* __restrict in_i,
+               const double* __restrict current, std::uint8_t* __restrict hot) {
   for (std::size_t lo = 0; lo < n; lo += chunk) {
     const std::size_t hi = std::min(n, lo + chunk);
     std::int64_t any = 0;
     for (std::size_t i = lo; i < hi; ++i) {
+      const nir_lowered& mi = per ? per[i] : m;
       const double u = (in_e[i] + in_i[i]) + current[i];
       in_e[i] = 0.0;
       in_i[i] = 0.0;
       double syn = ii_state[i];
-      const double free = m.step(v[i], syn, u);
+      const double free = mi.step(v[i], syn, u);
       v[i] = free;
       ii_state[i] = syn;
-      any |= static_cast<std::int64_t>(free > th);
+      any |= static_cast<std::int64_t>(free > mi.v_th);
     }
     hot[lo / chunk] = static_cast<std::uint8_t>(any);
   }
@@ -218,7 +219,8 @@ void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
     if (fixed) {
       fixed_dense(p.fixed, m, v, ie, ii, cur, hot);
     } else if (nir) {
-      nir_dense(p.nir, m, v, st_.ge.data() + b.begin + lo, ie, ii, cur, hot);
+      const nir_lowered* per = p.nir_neurons.empty() ? nullptr : p.nir_neurons.data() + (b.begin - p.first) + lo;
+      nir_dense(p.nir, per, m, v, st_.ge.data() + b.begin + lo, ie, ii, cur, hot);
     } else if (cuba) {
       double* ge = st_.ge.data() + b.begin + lo;
       double* gi = st_.gi.data() + b.begin + lo;
@@ -266,11 +268,19 @@ void event_engine::impl::collect_crossings(block& b, const population& p, step_t
   const double v_reset = model_reset(p);
   const std::int32_t t_ref = model_refractory(p);
   const bool nir_subtract = p.model == model_kind::nir && p.nir.subtract;
+  const bool nir_each = p.model == model_kind::nir && !p.nir_neurons.empty();
   for (std::size_t c = c0; c < c1; ++c) {
     if (!b.hot[c]) continue;
     const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
     const neuron_id hi = std::min<neuron_id>(b.end, lo + static_cast<neuron_id>(chunk));
     for (neuron_id j = lo; j < hi; ++j) {
+      if (nir_each) {  // nir with per-neuron models: each neuron's threshold and reset (docs/nir.md)
+        const nir_lowered& m = p.nir_neurons[j - p.first];
+        if (!m.fires(st_.v[j])) continue;
+        b.fired.push_back(j);
+        st_.v[j] = m.after_spike(st_.v[j]);
+        continue;
+      }
       if (!(strict ? st_.v[j] > th : st_.v[j] >= th)) continue;
       b.fired.push_back(j);
       st_.v[j] = nir_subtract ? p.nir.after_spike(st_.v[j]) : v_reset;

@@ -90,6 +90,7 @@ struct population {
   poisson_lowered poisson;
   fixed_lif_lowered fixed;
   nir_lowered nir;
+  std::vector<nir_lowered> nir_neurons;  // nir: one model per neuron when their parameters differ (else empty)
   std::vector<step_t> source_steps;  // spike_source: every neuron spikes at these steps (ascending, >= 1)
   double current = 0.0;  // constant injected input: per step (lif) or [mV] added to E_L (the other neuron models)
   update_mode update = update_mode::automatic;  // event engine only; the reference stepper steps everything
@@ -101,6 +102,8 @@ struct population {
   record_spec record;
 
   neuron_id end() const noexcept { return first + size; }
+  // The nir model of neuron `local` (0-based within the population).
+  const nir_lowered& nir_of(neuron_id local) const noexcept { return nir_neurons.empty() ? nir : nir_neurons[local]; }
   bool contains(neuron_id n) const noexcept { return n >= first && n < first + size; }
 };
 

@@ -35,7 +35,8 @@ struct translate_options {
 
 struct translation {
   std::vector<population> populations;       // inputs and neuron nodes, in the plan's order
-  std::vector<nir_params> params;            // per population: its nir parameters (times in ms; unused for sources)
+  std::vector<nir_params> params;            // per population: its (first neuron's) nir parameters, times in ms
+  std::vector<bool> uniform;                 // per population: every neuron has those parameters
   std::vector<projection_desc> projections;  // from_list
   std::vector<int> population_of;            // per plan node: its population, or -1
   std::vector<consumer> inputs_of;           // per plan node: filled for neuron and Output nodes
@@ -48,8 +49,9 @@ struct translation {
 bool is_neuron(const plan_node& n);
 
 // Throws error naming the node: a cycle through linear nodes only, a non-spiking neuron (LI, CubaLI, I) whose
-// output feeds another neuron (only spikes cross synapses), per-neuron parameters that differ within a node,
-// a Delay that is not a whole number of steps, a dt that is not positive.
+// output feeds another neuron (only spikes cross synapses), a Delay that is not a whole number of steps or
+// not the same for all elements, a non-finite parameter, a dt that is not positive. Parameters that differ
+// between a node's neurons give each neuron its own model (population::nir_neurons).
 translation translate(const document& d, const plan& p, const translate_options& o);
 
 }  // namespace spikeworm::nir

@@ -28,6 +28,7 @@ struct nir_params {
   double v_reset = 0.0;
   double w_in = 1.0;  // CubaLIF, CubaLI
   nir_reset reset = nir_reset::value;
+  bool operator==(const nir_params&) const = default;
 };
 
 // What the engines run. Per step, with u the neuron's input of the step (synaptic input plus its current):
