@@ -369,6 +369,21 @@ TEST(nir, engines_run_the_braille_graph_alike_for_any_thread_count) {
   }
 }
 
+// A from_list projection of one synapse 0 -> 0 of weight 1 and delay d.
+projection_desc one_synapse(const char* from, const char* to, delay_t d) {
+  projection_desc pd;
+  pd.source = from;
+  pd.target = to;
+  pd.rule = connection_rule::from_list;
+  auto l = std::make_shared<connection_list>();
+  l->sources = {0};
+  l->targets = {0};
+  l->weights = {1.0f};
+  l->delays = {d};
+  pd.list = l;
+  return pd;
+}
+
 // source -> a -> b, each a nir LIF that fires at the first input above threshold; delays d1, d2.
 network chain(delay_t d1, delay_t d2) {
   population src;
@@ -390,20 +405,7 @@ network chain(delay_t d1, delay_t d2) {
     p.update = update_mode::clock;
     pops.push_back(p);
   }
-  auto link = [](const char* from, const char* to, delay_t d) {
-    projection_desc pd;
-    pd.source = from;
-    pd.target = to;
-    pd.rule = connection_rule::from_list;
-    auto l = std::make_shared<connection_list>();
-    l->sources = {0};
-    l->targets = {0};
-    l->weights = {1.0f};
-    l->delays = {d};
-    pd.list = l;
-    return pd;
-  };
-  return network(pops, {link("src", "a", d1), link("a", "b", d2)}, 1.0, 1);
+  return network(pops, {one_synapse("src", "a", d1), one_synapse("a", "b", d2)}, 1.0, 1);
 }
 
 TEST(engine, zero_delay_spikes_reach_later_populations_within_the_step) {
@@ -423,18 +425,8 @@ TEST(engine, zero_delay_spikes_reach_later_populations_within_the_step) {
 
 TEST(network, zero_delay_needs_a_later_clock_driven_target) {
   auto refusal = [](std::vector<population> pops, const char* from, const char* to) {
-    projection_desc pd;
-    pd.source = from;
-    pd.target = to;
-    pd.rule = connection_rule::from_list;
-    auto l = std::make_shared<connection_list>();
-    l->sources = {0};
-    l->targets = {0};
-    l->weights = {1.0f};
-    l->delays = {0};
-    pd.list = l;
     try {
-      network net(pops, {pd}, 1.0, 1);
+      network net(pops, {one_synapse(from, to, 0)}, 1.0, 1);
     } catch (const error& e) {
       return std::string(e.what());
     }

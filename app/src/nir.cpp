@@ -187,6 +187,24 @@ std::pair<nir_reset, std::string> choose_reset(const nir::document& doc, const s
   return {nir_reset::value, "default"};
 }
 
+// The plan and the translation of a read graph; their errors (which name the node or edge) get the file.
+nir::plan plan_of(const nir::document& doc, const std::filesystem::path& file) {
+  try {
+    return nir::make_plan(doc);
+  } catch (const error& e) {
+    throw error(fmt::format("{}: {}", file.string(), e.what()));
+  }
+}
+
+nir::translation translation_of(const nir::document& doc, const nir::plan& pl, const std::filesystem::path& file,
+                                double dt_s, nir_reset reset) {
+  try {
+    return nir::translate(doc, pl, {dt_s, reset});
+  } catch (const error& e) {
+    throw error(fmt::format("{}: {}", file.string(), e.what()));
+  }
+}
+
 std::string toml_string(std::string_view s) {
   std::string out = "\"";
   for (const char c : s) {
@@ -218,14 +236,8 @@ nir_import_report nir_import(const nir_import_options& o) {
   rep.version = doc.version;
   std::string from;
   std::tie(rep.reset, from) = choose_reset(doc, o.file, o.reset);
-  nir::plan pl;
-  nir::translation tr;
-  try {  // plan and translation errors name the node or edge; the file is added here
-    pl = nir::make_plan(doc);
-    tr = nir::translate(doc, pl, {o.dt_s, rep.reset});
-  } catch (const error& e) {
-    throw error(fmt::format("{}: {}", o.file.string(), e.what()));
-  }
+  const nir::plan pl = plan_of(doc, o.file);
+  const nir::translation tr = translation_of(doc, pl, o.file, o.dt_s, rep.reset);
   auto num = [](double x) { return fmt::format("{}", x); };
   std::string t = fmt::format(
       "# The NIR graph {} (NIR {}) as a spikeworm network (spikeworm nir import; docs/nir.md, \"Simulation\"):\n"
@@ -285,14 +297,8 @@ nir_run_report nir_run(const nir_run_options& o) {
   const nir::document doc = nir::read(o.file);
   rep.version = doc.version;
   std::tie(rep.reset, rep.reset_source) = choose_reset(doc, o.file, o.reset);
-  nir::plan pl;
-  nir::translation tr;
-  try {  // plan and translation errors name the node or edge; the file is added here
-    pl = nir::make_plan(doc);
-    tr = nir::translate(doc, pl, {o.dt_s, rep.reset});
-  } catch (const error& e) {
-    throw error(fmt::format("{}: {}", o.file.string(), e.what()));
-  }
+  const nir::plan pl = plan_of(doc, o.file);
+  const nir::translation tr = translation_of(doc, pl, o.file, o.dt_s, rep.reset);
   const nir::matrix in = read_train(o.input);
   ensure_directory(o.out);
   nir::run_options ro{o.engine, o.threads, o.record};
