@@ -9,6 +9,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <string>
 
 #include <charconv>
 #include <set>
@@ -146,30 +148,56 @@ document read_unguarded(const std::filesystem::path& path) {
 }
 
 // The HDF5 library can crash on a corrupted file (a damaged global heap makes H5Dread of a variable-length
-// string copy out of bounds). The file is therefore read once in a child process first: if the library kills
-// it, or it takes over a minute, the file is refused as corrupt; otherwise it is read here (docs/nir.md, "What
-// is read"). The child only reads and exits, so no other thread's state matters to it.
+// string copy out of bounds), and leaks on some of its error paths. The file is therefore read in a child
+// process: if the library kills it, or it takes over a minute, the file is refused as corrupt; if the reading
+// fails, the child sends its error message and the file is not opened here at all; only a file the child read
+// whole is read again here (docs/nir.md, "What is read"). The child only reads and exits.
 void probe_in_child(const std::filesystem::path& path) {
+  int fds[2];
+  if (::pipe(fds) != 0) return;  // no pipe, no child: read directly
   const pid_t pid = ::fork();
-  if (pid < 0) return;  // no child: read directly
-  if (pid == 0) {  // the child says nothing: its outcome is its exit status
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return;
+  }
+  if (pid == 0) {  // stderr silenced: the outcome is the exit status and the message on the pipe
+    ::close(fds[0]);
     if (const int null = ::open("/dev/null", O_WRONLY); null >= 0) ::dup2(null, 2);
     ::alarm(60);
     int status = 0;
     try {
       (void)read_unguarded(path);
+    } catch (const std::exception& e) {
+      const std::string m = e.what();
+      for (std::size_t at = 0; at < m.size();) {
+        const ssize_t n = ::write(fds[1], m.data() + at, m.size() - at);
+        if (n <= 0) break;
+        at += static_cast<std::size_t>(n);
+      }
+      status = 3;
     } catch (...) {
-      status = 3;  // an error the parent will report itself
+      status = 4;
     }
     std::_Exit(status);
   }
+  ::close(fds[1]);
+  std::string message;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n > 0) message.append(buf, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR) break;
+  }
+  ::close(fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return;
   if (WIFSIGNALED(status))
     throw error(fmt::format("{}: the HDF5 library crashed reading it ({}): the file is corrupt", path.string(),
                             WTERMSIG(status) == SIGALRM ? "no answer within 60 s" : ::strsignal(WTERMSIG(status))));
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3)  // e.g. a sanitizer's report
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && !message.empty()) throw error(message);
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)  // e.g. a sanitizer's report
     throw error(fmt::format("{}: reading it ended the reading process with exit code {}: the file is corrupt",
                             path.string(), WEXITSTATUS(status)));
 }
