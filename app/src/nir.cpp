@@ -205,6 +205,20 @@ nir::translation translation_of(const nir::document& doc, const nir::plan& pl, c
   }
 }
 
+// The step of a run: the one given, else the file's metadata "dt" (spikeworm nir export writes it).
+double choose_dt(const nir::document& doc, const std::filesystem::path& file, double given) {
+  if (given > 0) return given;
+  const auto it = doc.metadata.find("dt");
+  if (it == doc.metadata.end())
+    throw error(fmt::format("{}: give --dt (the time step in seconds): the file's metadata has no dt", file.string()));
+  double dt = 0;
+  const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), dt);
+  if (ec != std::errc() || end != it->second.data() + it->second.size() || !(dt > 0) || !std::isfinite(dt))
+    throw error(fmt::format("{}: metadata dt = '{}' is not a positive number of seconds; give --dt", file.string(),
+                            it->second));
+  return dt;
+}
+
 std::string toml_string(std::string_view s) {
   std::string out = "\"";
   for (const char c : s) {
@@ -236,14 +250,15 @@ nir_import_report nir_import(const nir_import_options& o) {
   rep.version = doc.version;
   std::string from;
   std::tie(rep.reset, from) = choose_reset(doc, o.file, o.reset);
+  const double dt_s = choose_dt(doc, o.file, o.dt_s);
   const nir::plan pl = plan_of(doc, o.file);
-  const nir::translation tr = translation_of(doc, pl, o.file, o.dt_s, rep.reset);
+  const nir::translation tr = translation_of(doc, pl, o.file, dt_s, rep.reset);
   auto num = [](double x) { return fmt::format("{}", x); };
   std::string t = fmt::format(
       "# The NIR graph {} (NIR {}) as a spikeworm network (spikeworm nir import; docs/nir.md, \"Simulation\"):\n"
       "# forward Euler at dt = {} s, reset = {}. Input nodes are spike_source populations without spikes: give\n"
       "# them times (every neuron of a spike_source fires at those), or feed them from Python (add_inputs).\n",
-      o.file.filename().string(), doc.version, o.dt_s, rep.reset == nir_reset::subtract ? "subtract" : "value");
+      o.file.filename().string(), doc.version, dt_s, rep.reset == nir_reset::subtract ? "subtract" : "value");
   for (std::size_t k : tr.outputs) {
     t += fmt::format("# Output '{}' ({} values per step) is the sum of:", pl.nodes[k].name, pl.nodes[k].in);
     for (const auto& term : tr.inputs_of[k].terms)
@@ -297,8 +312,9 @@ nir_run_report nir_run(const nir_run_options& o) {
   const nir::document doc = nir::read(o.file);
   rep.version = doc.version;
   std::tie(rep.reset, rep.reset_source) = choose_reset(doc, o.file, o.reset);
+  rep.dt_s = choose_dt(doc, o.file, o.dt_s);
   const nir::plan pl = plan_of(doc, o.file);
-  const nir::translation tr = translation_of(doc, pl, o.file, o.dt_s, rep.reset);
+  const nir::translation tr = translation_of(doc, pl, o.file, rep.dt_s, rep.reset);
   const nir::matrix in = read_train(o.input);
   ensure_directory(o.out);
   nir::run_options ro{o.engine, o.threads, o.record};
@@ -322,7 +338,7 @@ nir_run_report nir_run(const nir_run_options& o) {
   nlohmann::json s;
   s["file"] = o.file.string();
   s["nir_version"] = rep.version;
-  s["dt_s"] = o.dt_s;
+  s["dt_s"] = rep.dt_s;
   s["steps"] = rep.steps;
   s["reset"] = rep.reset == nir_reset::subtract ? "subtract" : "value";
   s["reset_from"] = rep.reset_source;

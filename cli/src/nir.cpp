@@ -17,8 +17,8 @@ void add_nir(CLI::App& app, nir_args& a) {
   r->add_option("--input", a.input,
                 "input train, time steps x input width: .npy or CSV; 0/1 values enter as spikes, others as currents")
       ->required();
-  r->add_option("--dt", a.dt, "time step in seconds, the unit of NIR's time constants (e.g. 1e-4)")
-      ->required()
+  r->add_option("--dt", a.dt, "time step in seconds, the unit of NIR's time constants (e.g. 1e-4); default: the "
+                              "file's metadata dt (nir export writes it)")
       ->check(finite_range(1e-12, 1e6));
   r->add_option("--out", a.out, "output folder (default nir-run)");
   r->add_option("--reset", a.reset, "value (to v_reset) or subtract (v - (v_threshold - v_reset)); default: the "
@@ -34,8 +34,8 @@ void add_nir(CLI::App& app, nir_args& a) {
   auto* i = c->add_subcommand("import", "Write a NIR graph as a spikeworm network config (TOML) to simulate, map or deploy");
   i->add_option("file", a.import_file, "the NIR graph (.nir, HDF5), versions 0.1 to 1.0")->required();
   i->add_option("--out", a.import_out, "the network config to write (e.g. net.toml)")->required();
-  i->add_option("--dt", a.import_dt, "time step in seconds, the unit of NIR's time constants (e.g. 1e-4)")
-      ->required()
+  i->add_option("--dt", a.import_dt, "time step in seconds, the unit of NIR's time constants (e.g. 1e-4); default: "
+                                     "the file's metadata dt")
       ->check(finite_range(1e-12, 1e6));
   i->add_option("--reset", a.import_reset, "value or subtract; default: the file's metadata 'reset', else value")
       ->check(CLI::IsMember({"value", "subtract"}));
@@ -94,7 +94,7 @@ int nir(const nir_args& a, std::ostream& out, std::ostream&) {
   o.record = a.record;
   const auto rep = app::nir_run(o);
   out << fmt::format("nir run {}: NIR {}, {} steps of {} s, {} populations, {} synapses, reset = {} ({}), input as {}\n",
-                     a.file, rep.version, rep.steps, a.dt, rep.populations, rep.synapses,
+                     a.file, rep.version, rep.steps, rep.dt_s, rep.populations, rep.synapses,
                      rep.reset == nir_reset::subtract ? "subtract" : "value", rep.reset_source,
                      rep.result.binary_input ? "spikes" : "currents");
   out << fmt::format("  spikes {}, synaptic events {}, neuron updates {}, wall time {:.3f} s\n",

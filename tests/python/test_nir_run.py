@@ -280,6 +280,14 @@ def test_an_exported_agent_runs_alike_in_the_reference_and_on_both_engines(tmp_p
     assert meta["reset"] == "value" and "sum of Output" in meta["readout"]
     steps, dt = int(meta["steps_per_decision"]), float(meta["dt"])
     last = f"lif{layers - 1}"
+    # Without --dt, nir run takes the exported file's metadata dt; a fixture without one needs --dt.
+    np.save(tmp_path / "obs.npy", np.tile([0.5, 0.5], (steps, 1)))
+    p = subprocess.run([BINARY, "nir", "run", str(agent), "--input", str(tmp_path / "obs.npy"), "--out",
+                        str(tmp_path / "nodt"), "--no-plot"], capture_output=True, text=True)
+    assert p.returncode == 0 and json.load(open(tmp_path / "nodt" / "summary.json"))["dt_s"] == dt, p.stderr
+    p = subprocess.run([BINARY, "nir", "run", BRAILLE, "--input", str(tmp_path / "obs.npy"), "--out",
+                        str(tmp_path / "nodt2")], capture_output=True, text=True)
+    assert p.returncode == 2 and "give --dt" in p.stderr and "braille" in p.stderr
     for obs in ([0.8, 0.3], [0.2, -0.9]):
         x = np.tile(obs, (steps, 1))
         ref = assert_matches_reference(str(agent), x, dt, str(tmp_path / "a"), "value", [last])

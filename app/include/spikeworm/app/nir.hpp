@@ -15,7 +15,7 @@ struct nir_run_options {
   std::filesystem::path file;   // the .nir graph
   std::filesystem::path input;  // steps x input width: .npy (2-D, numeric) or CSV (numbers, one row per step)
   std::filesystem::path out;    // folder for OUTPUT.npy, NODE.v.npy, NODE.i.npy, NODE.spikes.npy, summary.json
-  double dt_s = 1e-3;
+  double dt_s = 0;                // [s]; 0: the file's metadata "dt" (an exported agent's), else an error
   std::optional<nir_reset> reset;  // none: the file's metadata "reset", else value
   std::string engine = "event";
   int threads = 1;
@@ -26,6 +26,7 @@ struct nir_run_report {
   std::string version;
   nir_reset reset = nir_reset::value;
   std::string reset_source;  // "--reset", "metadata", "default"
+  double dt_s = 0;           // the step used: --dt, or the file's metadata "dt"
   std::size_t steps = 0, populations = 0;
   std::uint64_t synapses = 0;
   nir::run_result result;
@@ -37,7 +38,7 @@ nir_run_report nir_run(const nir_run_options& o);
 
 struct nir_import_options {
   std::filesystem::path file, out;  // the .nir graph; the network config to write (TOML)
-  double dt_s = 1e-3;
+  double dt_s = 0;                  // [s]; 0: the file's metadata "dt", else an error
   std::optional<nir_reset> reset;
   double duration_s = 1.0;
 };
