@@ -178,21 +178,24 @@ void run_with_currents(engine& eng, const translation& tr, const plan& p, const 
   std::vector<double> base(net.num_neurons(), 0.0);
   for (const auto& pop : net.populations())
     for (neuron_id j = 0; j < pop.size; ++j) base[pop.first + j] = pop.currents.empty() ? pop.current : pop.currents[j];
+  // The terms from the Inputs, found once: (first neuron of the target, the term).
+  std::vector<std::pair<neuron_id, const term*>> from_inputs;
+  for (std::size_t k = 0; k < p.nodes.size(); ++k) {
+    if (!is_neuron(p.nodes[k])) continue;
+    const neuron_id first = net.populations()[static_cast<std::size_t>(tr.population_of[k])].first;
+    for (const term& tm : tr.inputs_of[k].terms)
+      if (std::find(tr.inputs.begin(), tr.inputs.end(), tm.source) != tr.inputs.end()) from_inputs.emplace_back(first, &tm);
+  }
   std::vector<double> cur(base.size());
   for (std::size_t t = 0; t < steps; ++t) {
     cur = base;
-    for (std::size_t k = 0; k < p.nodes.size(); ++k) {
-      if (!is_neuron(p.nodes[k])) continue;
-      const neuron_id first = net.populations()[static_cast<std::size_t>(tr.population_of[k])].first;
-      for (const term& tm : tr.inputs_of[k].terms) {
-        if (std::find(tr.inputs.begin(), tr.inputs.end(), tm.source) == tr.inputs.end()) continue;
-        if (static_cast<step_t>(t) < tm.delay) continue;
-        const std::size_t row = t - static_cast<std::size_t>(tm.delay);
-        for (std::size_t i = 0; i < tm.rows; ++i) {
-          double s = 0.0;
-          for (std::size_t j = 0; j < tm.cols; ++j) s += tm.matrix[i * tm.cols + j] * inputs.at(row, column[tm.source] + j);
-          cur[first + i] += s;
-        }
+    for (const auto& [first, tm] : from_inputs) {
+      if (static_cast<step_t>(t) < tm->delay) continue;
+      const std::size_t row = t - static_cast<std::size_t>(tm->delay);
+      for (std::size_t i = 0; i < tm->rows; ++i) {
+        double s = 0.0;
+        for (std::size_t j = 0; j < tm->cols; ++j) s += tm->matrix[i * tm->cols + j] * inputs.at(row, column[tm->source] + j);
+        cur[first + i] += s;
       }
     }
     eng.set_currents(cur);

@@ -18,7 +18,8 @@ namespace {
 // the same either way). hot[c] = some membrane of chunk c crossed threshold (a hint: a refractory neuron may
 // set it). Written so that it vectorises (checked with -fopt-info-vec).
 template <bool Uniform>
-[[gnu::always_inline]] inline void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
+[[gnu::always_inline]] inline
+void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
                 double* __restrict gi, double* __restrict in_e, double* __restrict in_i,
                 const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
   const double am = m.am, ke = m.ke, ki = m.ki, be = m.be, bi = m.bi, th = m.v_th, el = m.e_l;
@@ -44,7 +45,8 @@ template <bool Uniform>
 // The same for coba_lif (docs/models.md): coba_v_step, the reference stepper's function, per neuron; its
 // expm1 (coba_expm1) is plain arithmetic, so the loop vectorises and still gives the reference's bits.
 template <bool Uniform>
-[[gnu::always_inline]] inline void coba_dense(const coba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
+[[gnu::always_inline]] inline
+void coba_dense(const coba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
                 double* __restrict gi, double* __restrict in_e, double* __restrict in_i,
                 const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
   const double be = m.be, bi = m.bi, th = m.v_th;
@@ -70,7 +72,8 @@ template <bool Uniform>
 // from the state at the start of the step (cuba_alpha_v_step or coba_v_step, the reference stepper's functions),
 // then the exact alpha step of the synapses.
 template <bool Uniform, bool Coba, class Model>
-[[gnu::always_inline]] inline void alpha_dense(const Model& m, std::size_t n, double* __restrict v, double* __restrict ge, double* __restrict he,
+[[gnu::always_inline]] inline
+void alpha_dense(const Model& m, std::size_t n, double* __restrict v, double* __restrict ge, double* __restrict he,
                  double* __restrict gi, double* __restrict hi, double* __restrict in_e, double* __restrict in_i,
                  const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
   const alpha_synapse se = m.syn_e, si = m.syn_i;
@@ -111,7 +114,8 @@ template <bool Uniform, bool Coba, class Model>
 // The same for lif: v <- decay v + leak + (I + in) (the input of a refractory neuron is dropped: the caller
 // sets its membrane to v_reset).
 template <bool Uniform>
-[[gnu::always_inline]] inline void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
+[[gnu::always_inline]] inline
+void lif_dense(const lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
                double* __restrict in_i, const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
   const double decay = m.decay, leak = m.leak, th = m.v_th;
   for (std::size_t lo = 0; lo < n; lo += chunk) {
@@ -131,7 +135,8 @@ template <bool Uniform>
 
 // The same for fixed_lif: integer arithmetic (exact in double); the input of a refractory neuron is dropped
 // (the caller sets its membrane to v_reset).
-[[gnu::always_inline]] inline void fixed_dense(const fixed_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
+[[gnu::always_inline]] inline
+void fixed_dense(const fixed_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict in_e,
                  double* __restrict in_i, const double* __restrict current, std::uint8_t* __restrict hot) {
   const double th = static_cast<double>(m.v_th);
   for (std::size_t lo = 0; lo < n; lo += chunk) {
@@ -152,7 +157,8 @@ template <bool Uniform>
 // The same for nir (docs/nir.md): nir_lowered::step, the reference stepper's function, per neuron, with the
 // input u = (in_e + in_i) + current in that order; I lives in ge.
 // per: the neurons' own models (population::nir_neurons, offset to the first neuron), or null: m for all.
-[[gnu::always_inline]] inline void nir_dense(const nir_lowered& m, const nir_lowered* per, std::size_t n, double* __restrict v,
+[[gnu::always_inline]] inline
+void nir_dense(const nir_lowered& m, const nir_lowered* per, std::size_t n, double* __restrict v,
                double* __restrict ii_state, double* __restrict in_e, double* __restrict in_i,
                const double* __restrict current, std::uint8_t* __restrict hot) {
   for (std::size_t lo = 0; lo < n; lo += chunk) {
@@ -181,7 +187,8 @@ template <bool Uniform>
 // Compiled twice (GCC function multiversioning, chosen once at load time by the processor): for the build's
 // baseline and for x86-64-v4 (AVX-512), whose 8-wide vectors run the kernels' same arithmetic on twice the
 // neurons per instruction. Without contraction into FMA (the build's -ffp-contract=off) every operation is the
-// same IEEE operation in both, so they give the same bits as each other and as the reference stepper.
+// same IEEE operation in both, so they give the same bits as each other and as the reference stepper. The
+// kernels above are always inlined into it, so each version holds its own copy of them.
 __attribute__((target_clones("arch=x86-64-v4", "default")))
 void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
   const std::size_t n = b.end - b.begin;
