@@ -241,7 +241,7 @@ coba_lif_lowered lower(const coba_lif_params& p, double dt_ms, const table_reade
   const double ref = std::round(p.t_ref / dt_ms);
   if (ref > 1e6) bad(where, "t_ref", fmt::format("is {} steps at dt = {} ms, more than 1e6", ref, dt_ms));
   coba_lif_lowered l;
-  l.h = dt_ms / p.tau_m;
+  l.set_h(dt_ms / p.tau_m);
   l.be = std::exp(-dt_ms / p.tau_e);
   l.bi = std::exp(-dt_ms / p.tau_i);
   l.e_l = p.e_l;

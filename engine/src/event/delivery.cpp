@@ -108,7 +108,9 @@ void event_engine::impl::deliver_from(block& b, step_t t_spike, std::span<const 
     return which == delays_taken::all || (which == delays_taken::zero) == (d[e] == 0);
   };
   if (b.clocked) {  // the dense loop reads every input: no due entries
-    constexpr edge_id ahead = 16;  // the targets are scattered over the block: fetch their inputs early
+    constexpr edge_id ahead = 16;  // the targets are scattered over the block: fetch their inputs early,
+    // unless the whole input ring fits in this core's L2 (about 1 MB here), where the fetches only cost time
+    const bool prefetch = 2 * slots * N * sizeof(double) > (std::size_t{512} << 10);
     for (neuron_id s : fired) {
       const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
       if (contiguous_[std::size_t{s} * blocks_.size() + k]) {
@@ -123,6 +125,11 @@ void event_engine::impl::deliver_from(block& b, step_t t_spike, std::span<const 
       if (which != delays_taken::all) {  // with zero delays in the network: every edge checked
         for (edge_id e = off[0], end = off[1]; e < end; ++e)
           if (taken(e)) (rc[e] == receptor::excitatory ? in_e : in_i)[slot_of(e) * N + tgt[e]] += static_cast<double>(w[e]);
+        continue;
+      }
+      if (!prefetch) {
+        for (edge_id e = off[0], end = off[1]; e < end; ++e)
+          (rc[e] == receptor::excitatory ? in_e : in_i)[slot_of(e) * N + tgt[e]] += static_cast<double>(w[e]);
         continue;
       }
       for (edge_id e = off[0], end = off[1]; e < end; ++e) {

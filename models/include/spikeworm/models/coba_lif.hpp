@@ -2,6 +2,7 @@
 // benchmark 1 (COBA) of Brette et al. (2007).
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -25,12 +26,28 @@ struct coba_lif_params {
   double t_ref = 5.0;      // refractory period [ms]: v is held at v_reset, conductances keep decaying
 };
 
+// phi(G) = (1 - exp(-h G)) / G as the Taylor polynomial sum_k c_k G^k, c_k = (-h)^k h / (k+1)!, used while
+// |h G| <= coba_series_limit (docs/models.md, coba_lif, "Integration"): degree 15 leaves a truncation error
+// below 2^-60 of phi there.
+inline constexpr double coba_series_limit = 0.5;
+inline constexpr int coba_series_terms = 16;
+
 struct coba_lif_lowered {
   double h = 0.005;         // dt / tau_m
   double be = 0, bi = 0;    // exp(-dt/tau_e), exp(-dt/tau_i)
   double e_l = -60, e_e = 0, e_i = -80, v_th = -50, v_reset = -60;
   std::int32_t t_ref = 50;  // [steps]
+  std::array<double, coba_series_terms> phi{};  // c_0 .. c_15 of phi(G); set_h fills them
   bool fires(double v) const noexcept { return v > v_th; }
+  void set_h(double dt_over_tau_m) noexcept {
+    h = dt_over_tau_m;
+    double c = h;
+    for (int k = 0; k < coba_series_terms; ++k) {
+      phi[static_cast<std::size_t>(k)] = c;
+      c = -c * h / (k + 2);
+    }
+  }
+  coba_lif_lowered() noexcept { set_h(h); }
 };
 
 // expm1(x) (docs/models.md, coba_lif): Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, a degree-13 Taylor
@@ -65,18 +82,46 @@ inline double coba_expm1(double x) noexcept {
   return s * em1 + (s - 1.0);
 }
 
+// phi(G) = (1 - exp(-h G)) / G by its Taylor polynomial in G (Horner with fused multiply-adds: std::fma is one
+// correctly rounded operation, the same in a vector lane as in scalar code). For |h G| <= coba_series_limit.
+inline double coba_phi_series(const coba_lif_lowered& p, double g) noexcept {
+  double s = p.phi[coba_series_terms - 1];
+#pragma GCC unroll 16
+  for (int k = coba_series_terms - 2; k >= 0; --k) s = std::fma(s, g, p.phi[static_cast<std::size_t>(k)]);
+  return s;
+}
+
+// phi(G) for any G: -expm1(-h G) / G (h at G = 0), expm1 being coba_expm1.
+inline double coba_phi_exact(const coba_lif_lowered& p, double g) noexcept {
+  const double q = -coba_expm1(-p.h * g) / (g != 0.0 ? g : 1.0);  // selects of values only: vectorisable
+  return g != 0.0 ? q : p.h;
+}
+
+// Whether phi(G) comes from the series (also false for NaN).
+inline bool coba_series_applies(const coba_lif_lowered& p, double g) noexcept {
+  return std::abs(p.h * g) <= coba_series_limit;
+}
+
+// The membrane step given G = 1 + ge + gi and phi(G): A = el + ge E_e + gi E_i, v + (A - G v) phi, in fused
+// multiply-adds.
+inline double coba_v_update(const coba_lif_lowered& p, double el, double v, double ge, double gi, double g,
+                            double phi) noexcept {
+  const double a = std::fma(gi, p.e_i, std::fma(ge, p.e_e, el));
+  return std::fma(std::fma(-g, v, a), phi, v);
+}
+
 // One clock step of a non-refractory neuron whose arrivals were already added to ge/gi (docs/models.md,
 // coba_lif, "Integration"): exponential Euler for v with the conductances held at their values at the start
 // of the step, G = 1 + ge + gi, A = el + ge E_e + gi E_i (el = E_L + I):
-//   v <- v + (A - G v) (1 - exp(-h G)) / G   (= A/G + (v - A/G) exp(-h G)),   then ge, gi decay exactly.
-// The expm1 form is exact for G -> 0 (limit h) and keeps the relative precision of the increment; expm1 is
-// coba_expm1, so the event engine's vectorised loop and the reference stepper compute the same bits.
+//   v <- v + (A - G v) phi(G),   phi(G) = (1 - exp(-h G)) / G   (= A/G + (v - A/G) exp(-h G)),
+// then ge, gi decay exactly. phi is the series where |h G| <= coba_series_limit (nearly always: h G is the
+// step over the effective membrane time constant), else the expm1 form, which is exact for G -> 0 (limit h)
+// and keeps the relative precision of the increment. The event engine's dense loop applies the same choice
+// per neuron (the series for whole chunks that need nothing else), so both engines compute the same bits.
 inline double coba_v_step(const coba_lif_lowered& p, double el, double v, double ge, double gi) noexcept {
   const double g = 1.0 + ge + gi;
-  const double a = el + ge * p.e_e + gi * p.e_i;
-  const double q = -coba_expm1(-p.h * g) / (g != 0.0 ? g : 1.0);  // selects of values only: vectorisable
-  const double phi = g != 0.0 ? q : p.h;
-  return v + (a - g * v) * phi;
+  const double series = coba_phi_series(p, g), exact = coba_phi_exact(p, g);  // both, then a select: vectorisable
+  return coba_v_update(p, el, v, ge, gi, g, coba_series_applies(p, g) ? series : exact);
 }
 
 coba_lif_params read_coba_lif_params(const table_reader& t);
