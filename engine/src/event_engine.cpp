@@ -36,6 +36,21 @@ event_engine::impl::impl(const network& net, int threads) : net_(&net), pool_(th
 
 event_engine::event_engine(const network& net, engine_options opt)
     : engine(net, opt), impl_(std::make_unique<impl>(net, std::max(1, opt.threads))) {
+  const auto n = static_cast<neuron_id>(net.num_neurons());
+  impl_->owned_begin_ = std::min(opt.owned_begin, n);
+  impl_->owned_end_ = std::min(opt.owned_end, n);
+  impl_->exchange_ = opt.exchange;
+  const bool part = impl_->owned_begin_ != 0 || impl_->owned_end_ != n;
+  if (impl_->owned_begin_ > impl_->owned_end_)
+    throw error(fmt::format("event engine: owned neurons [{}, {}) are not a range", opt.owned_begin, opt.owned_end));
+  if (part && !opt.exchange)
+    throw error("event engine: a part of the network is stepped only with a spike exchange (docs/scaling.md)");
+  if (opt.exchange && net.has_zero_delay())
+    throw error("a distributed run cannot hold zero-delay synapses (docs/nir.md): their spikes would be needed "
+                "within the step in which they are emitted");
+  if (net.is_part() && (net.keep_begin() != impl_->owned_begin_ || net.keep_end() != impl_->owned_end_))
+    throw error(fmt::format("event engine: the network part holds the synapses of [{}, {}), the engine steps [{}, {})",
+                            net.keep_begin(), net.keep_end(), impl_->owned_begin_, impl_->owned_end_));
   impl_->partition();
   impl_->find_edge_offsets();
   for (std::size_t k = 0; k < impl_->blocks_.size(); ++k) {  // blocks are ascending ranges, population by population
@@ -134,6 +149,7 @@ void event_engine::run(step_t steps) {
       m.fired_.insert(m.fired_.end(), b.fired.begin(), b.fired.end());
       held += b.pending + b.wheel_entries + b.crossings.size();
     }
+    if (m.exchange_) m.exchange_->exchange(m.fired_);  // every process's spikes of step t, ascending
     counters_.peak_queue = std::max(counters_.peak_queue, held);
     counters_.dense_updates += m.st_.v.size();
     counters_.steps = t;

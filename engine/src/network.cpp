@@ -18,6 +18,22 @@ namespace spikeworm {
 
 network::network(std::vector<population> pops, std::vector<projection_desc> projs, double dt_ms, std::uint64_t seed)
     : pops_(std::move(pops)), dt_ms_(dt_ms) {
+  init(std::move(projs));
+  keep_end_ = static_cast<neuron_id>(num_neurons_);
+  build(seed);
+}
+
+network::network(const network_desc& d, neuron_id keep_begin, neuron_id keep_end)
+    : pops_(d.populations), dt_ms_(d.sim.dt_ms) {
+  init(d.projections);
+  if (!(keep_begin <= keep_end && keep_end <= num_neurons_))
+    throw error(fmt::format("network part [{}, {}) is not within the {} neurons", keep_begin, keep_end, num_neurons_));
+  keep_begin_ = keep_begin;
+  keep_end_ = keep_end;
+  build(d.sim.seed);
+}
+
+void network::init(std::vector<projection_desc> projs) {
   if (pops_.empty()) throw error("empty network: no populations");
   neuron_id next = 0;
   for (auto& p : pops_) {
@@ -40,7 +56,6 @@ network::network(std::vector<population> pops, std::vector<projection_desc> proj
     for (const double c : p.currents)
       if (!std::isfinite(c)) throw error(fmt::format("population '{}': a current is not finite ({})", p.name, c));
   }
-  build(seed);
 }
 
 // A from_list projection's arrays: equal lengths, indices inside their populations, finite weights,
@@ -186,12 +201,16 @@ void check_expected_synapses(const std::vector<population>& pops, const std::vec
 
 // fixed_indegree (target-centric): k distinct sources per target (Floyd's sampling), kept sorted in one flat
 // array ([t_local * k, (t_local + 1) * k)); the fill pass draws the weights and scatters the edges into rows.
+// Only targets [first_local, end_local) of tgt (a network part): target t_local's sources are at
+// [(t_local - first_local) * k, ...).
 std::vector<neuron_id> sample_indegree_sources(const projection_info& pr, const population& src,
-                                               const population& tgt, std::uint64_t seed, std::size_t j) {
+                                               const population&, std::uint64_t seed, std::size_t j,
+                                               neuron_id first_local, neuron_id end_local) {
   const bool same = pr.source_pop == pr.target_pop;
   const auto k = static_cast<std::size_t>(pr.desc.k);
-  std::vector<neuron_id> chosen_all(std::size_t{tgt.size} * k);
-  parallel_for_chunks<neuron_id>(tgt.size, row_grain, [&](neuron_id lo, neuron_id hi) {
+  std::vector<neuron_id> chosen_all(std::size_t{end_local - first_local} * k);
+  parallel_for_chunks<neuron_id>(end_local - first_local, row_grain, [&](neuron_id lo0, neuron_id hi0) {
+    const neuron_id lo = lo0 + first_local, hi = hi0 + first_local;
     const bool skip_self = !pr.desc.autapses && same;
     const std::int64_t n = src.size - (skip_self ? 1 : 0);
     // Membership: a linear scan for small k (vectorised), a bitmap over the sources otherwise.
@@ -199,7 +218,7 @@ std::vector<neuron_id> sample_indegree_sources(const projection_info& pr, const 
     std::vector<std::uint64_t> bits(small ? 0 : (static_cast<std::size_t>(n) + 63) / 64);
     for (neuron_id t_local = lo; t_local < hi; ++t_local) {
       rng r(seed, stream_kind::connectivity, j, t_local);
-      neuron_id* chosen = chosen_all.data() + std::size_t{t_local} * k;
+      neuron_id* chosen = chosen_all.data() + std::size_t{t_local - first_local} * k;
       std::size_t m = 0;
       auto has = [&](std::int64_t x) {
         if (small) return std::find(chosen, chosen + m, static_cast<neuron_id>(x)) != chosen + m;
@@ -234,12 +253,13 @@ struct edge_arrays {
 // fixed_indegree: targets in ascending order, so each row segment comes out sorted by target. cur: the
 // segment start of each source row (advanced as edges are placed).
 void fill_indegree(const projection_info& pr, const population& tgt, std::uint64_t seed, std::size_t j,
-                   std::span<const neuron_id> chosen_all, std::vector<edge_id> cur, const edge_arrays& a) {
+                   std::span<const neuron_id> chosen_all, std::vector<edge_id> cur, const edge_arrays& a,
+                   neuron_id first_local, neuron_id end_local) {
   const auto k = static_cast<std::size_t>(pr.desc.k);
-  for (neuron_id t_local = 0; t_local < tgt.size; ++t_local) {
+  for (neuron_id t_local = first_local; t_local < end_local; ++t_local) {
     edge_sampler es(seed, j, t_local, pr.desc);
     for (std::size_t q = 0; q < k; ++q) {
-      const edge_id at = cur[chosen_all[std::size_t{t_local} * k + q]]++;
+      const edge_id at = cur[chosen_all[std::size_t{t_local - first_local} * k + q]]++;
       a.column[at] = tgt.first + t_local;
       a.weights[at] = es.weight();
       a.delays[at] = es.delay();
@@ -249,16 +269,21 @@ void fill_indegree(const projection_info& pr, const population& tgt, std::uint64
 }
 
 // Row-centric rules: replays the streams of the counting pass into each source's segment (seg[s]).
+// Synapses onto targets outside [keep_begin, keep_end) (a network part) are drawn and dropped.
 void fill_rows(const projection_info& pr, const population& src, const population& tgt, std::uint64_t seed,
-               std::size_t j, std::span<const edge_id> seg, const edge_arrays& a) {
+               std::size_t j, std::span<const edge_id> seg, const edge_arrays& a, neuron_id keep_begin,
+               neuron_id keep_end) {
   parallel_for_chunks<neuron_id>(src.size, row_grain, [&](neuron_id lo, neuron_id hi) {
     for (neuron_id s = lo; s < hi; ++s) {
       edge_id at = seg[s];
       edge_sampler es(seed, j, s, pr.desc);
       row_targets(pr, src, tgt, s, seed, j, [&](neuron_id t) {
+        const weight_t w = es.weight();
+        const delay_t d = es.delay();
+        if (t < keep_begin || t >= keep_end) return;
         a.column[at] = t;
-        a.weights[at] = es.weight();
-        a.delays[at] = es.delay();
+        a.weights[at] = w;
+        a.delays[at] = d;
         a.receptors[at] = pr.desc.target_receptor;
         ++at;
       });
@@ -269,9 +294,10 @@ void fill_rows(const projection_info& pr, const population& src, const populatio
 // from_list: the entries in their given order into each source's segment (sort_rows then orders each row by
 // target, keeping the given order among equal targets).
 void fill_list(const projection_info& pr, const population&, const population& tgt, std::vector<edge_id> cur,
-               const edge_arrays& a) {
+               const edge_arrays& a, neuron_id keep_begin, neuron_id keep_end) {
   const auto& l = *pr.desc.list;
   for (std::size_t k = 0; k < l.sources.size(); ++k) {
+    if (tgt.first + l.targets[k] < keep_begin || tgt.first + l.targets[k] >= keep_end) continue;
     const edge_id at = cur[l.sources[k]]++;
     a.column[at] = tgt.first + l.targets[k];
     a.weights[at] = l.weights[k];
@@ -322,18 +348,21 @@ std::vector<std::vector<std::uint32_t>> network::count_synapses(
     const auto& tgt = pops_[pr.target_pop];
     count[j].assign(src.size, 0);
     if (pr.desc.rule == connection_rule::fixed_indegree) {
-      indegree_sources[j] = sample_indegree_sources(pr, src, tgt, seed, j);
+      const auto [lo, hi] = kept_locals(tgt);
+      indegree_sources[j] = sample_indegree_sources(pr, src, tgt, seed, j, lo, hi);
       for (neuron_id sl : indegree_sources[j]) ++count[j][sl];
       continue;
     }
     if (pr.desc.rule == connection_rule::from_list) {
-      for (neuron_id sl : pr.desc.list->sources) ++count[j][sl];
+      const auto& l = *pr.desc.list;
+      for (std::size_t k = 0; k < l.sources.size(); ++k)
+        if (kept(tgt.first + l.targets[k])) ++count[j][l.sources[k]];
       continue;
     }
     parallel_for_chunks<neuron_id>(src.size, row_grain, [&](neuron_id lo, neuron_id hi) {
       for (neuron_id s = lo; s < hi; ++s) {
         std::uint32_t c = 0;
-        row_targets(pr, src, tgt, s, seed, j, [&](neuron_id) { ++c; });
+        row_targets(pr, src, tgt, s, seed, j, [&](neuron_id t) { c += kept(t) ? 1 : 0; });
         count[j][s] = c;
       }
     });
@@ -389,12 +418,13 @@ void network::build(std::uint64_t seed) {
     const auto& src = pops_[pr.source_pop];
     const auto& tgt = pops_[pr.target_pop];
     if (pr.desc.rule == connection_rule::fixed_indegree) {
-      fill_indegree(pr, tgt, seed, j, indegree_sources[j], seg[j], arrays);
+      const auto [lo, hi] = kept_locals(tgt);
+      fill_indegree(pr, tgt, seed, j, indegree_sources[j], seg[j], arrays, lo, hi);
       std::vector<neuron_id>().swap(indegree_sources[j]);
     } else if (pr.desc.rule == connection_rule::from_list) {
-      fill_list(pr, src, tgt, seg[j], arrays);
+      fill_list(pr, src, tgt, seg[j], arrays, keep_begin_, keep_end_);
     } else {
-      fill_rows(pr, src, tgt, seed, j, seg[j], arrays);
+      fill_rows(pr, src, tgt, seed, j, seg[j], arrays, keep_begin_, keep_end_);
     }
   }
   sort_rows(row_start_, num_neurons_, arrays);

@@ -15,19 +15,35 @@ using namespace event_detail;
 // Blocks: each population split into `threads` x pieces_per_thread pieces of equal size, boundaries on whole
 // tiles where the pieces hold several (populations too small for that stay whole). Work group g takes piece g
 // (modulo the group count) of every population: the clock-driven cost is about proportional to neurons, so
-// the groups are balanced, and each thread visits a fired source's row for few blocks.
+// the groups are balanced, and each thread visits a fired source's row for few blocks. In a distributed run
+// only the process's own neurons are split so; the rest of each population is one remote block before and
+// one after (never stepped).
 void event_engine::impl::partition() {
   constexpr std::size_t pieces_per_thread = 1;
   const auto& pops = net_->populations();
   const std::size_t groups = static_cast<std::size_t>(pool_.threads()) * pieces_per_thread;
+  constexpr std::size_t none = static_cast<std::size_t>(-1);
   std::vector<std::size_t> group_of;
   for (std::uint32_t pi = 0; pi < pops.size(); ++pi) {
     const auto& p = pops[pi];
-    const std::size_t pieces = std::max<std::size_t>(1, std::min<std::size_t>(groups, p.size / 256));
-    const bool align = p.size >= pieces * tile_size;
+    const neuron_id lo = std::clamp(owned_begin_, p.first, p.end()), hi = std::clamp(owned_end_, p.first, p.end());
+    auto remote = [&](neuron_id a, neuron_id z) {
+      if (z <= a) return;
+      block b;
+      b.pop = pi;
+      b.begin = a;
+      b.end = z;
+      b.remote = true;
+      blocks_.push_back(std::move(b));
+      group_of.push_back(none);
+    };
+    remote(p.first, lo);
+    const std::size_t size = hi - lo;
+    const std::size_t pieces = std::max<std::size_t>(1, std::min<std::size_t>(groups, size / 256));
+    const bool align = size >= pieces * tile_size;
     auto boundary = [&](std::size_t k) {
-      const std::size_t at = k == pieces ? p.size : p.size * k / pieces;
-      return static_cast<neuron_id>(p.first + (align && k < pieces ? at / tile_size * tile_size : at));
+      const std::size_t at = k == pieces ? size : size * k / pieces;
+      return static_cast<neuron_id>(lo + (align && k < pieces ? at / tile_size * tile_size : at));
     };
     for (std::size_t k = 0; k < pieces; ++k) {
       block b;
@@ -39,9 +55,11 @@ void event_engine::impl::partition() {
         group_of.push_back(k % groups);
       }
     }
+    remote(hi, p.end());
   }
   groups_.assign(groups, {});
-  for (std::size_t k = 0; k < blocks_.size(); ++k) groups_[group_of[k]].push_back(k);
+  for (std::size_t k = 0; k < blocks_.size(); ++k)
+    if (group_of[k] != none) groups_[group_of[k]].push_back(k);
   std::erase_if(groups_, [](const auto& g) { return g.empty(); });
 }
 
@@ -140,7 +158,9 @@ void event_engine::impl::reset_blocks() {
     const auto& p = net_->populations()[b.pop];
     b.clocked = decide_clocked(b.pop);
     b.hot.clear();
-    b.tiled = b.clocked && st_.slots == 1;
+    // A distributed run pulls every input through the ring: its remote blocks push nothing (their spikes
+    // arrive through the exchange), and the ring adds the same inputs in the same order as the tiles.
+    b.tiled = b.clocked && st_.slots == 1 && !distributed();
     b.buckets.clear();
     b.acc.clear();
     b.refractory.clear();
@@ -149,6 +169,10 @@ void event_engine::impl::reset_blocks() {
     b.pushed = b.tiled && b.tiles > 1;
     if (b.tiled) b.acc.assign(2 * tile_size, 0.0);
     if (b.pushed) b.buckets.resize(2 * blocks_.size() * b.tiles);
+    if (b.remote) {
+      b.refractory.clear();
+      continue;
+    }
     if (b.clocked) {
       b.uniform_current = std::all_of(st_.current.begin() + b.begin, st_.current.begin() + b.end,
                                       [&](double c) { return c == st_.current[b.begin]; });

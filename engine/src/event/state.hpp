@@ -31,6 +31,9 @@ inline constexpr std::size_t chunk = 64;  // neurons per crossing flag of the de
 struct block {
   std::uint32_t pop = 0;
   neuron_id begin = 0, end = 0;
+  // Another process of a distributed run steps these neurons (docs/scaling.md): never stepped here, their
+  // spikes arrive through the exchange.
+  bool remote = false;
   // Clock-driven blocks step every neuron every step (bit-identical to the reference stepper): no due
   // lists, no crossing predictions.
   bool clocked = false;
@@ -158,6 +161,10 @@ struct event_engine::impl {
   void predict_cuba(block& b, const population& p, neuron_id n, step_t t);
 
   const network* net_;
+  // A distributed run's process steps [owned_begin_, owned_end_) only (docs/scaling.md); else every neuron.
+  neuron_id owned_begin_ = 0, owned_end_ = 0;
+  spike_exchange* exchange_ = nullptr;
+  bool distributed() const noexcept { return exchange_ != nullptr; }
   neuron_state st_;
   std::vector<std::uint8_t> pending_;  // [slot * N + n]: n is in due[slot] of its block
   std::vector<block> blocks_;

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 #include <utility>
+#include <limits>
 #include <vector>
 
 #include "spikeworm/core/common_types.hpp"
@@ -15,10 +16,23 @@
 
 namespace spikeworm {
 
+// A distributed run's spike exchange (docs/scaling.md): called once per step by every process with the spikes
+// of the neurons it steps (ascending), it leaves in `fired` every process's spikes of the step, ascending.
+class spike_exchange {
+ public:
+  virtual ~spike_exchange() = default;
+  virtual void exchange(std::vector<neuron_id>& fired) = 0;
+};
+
 struct engine_options {
   std::uint64_t seed = 1;     // initial state and Poisson streams
   int threads = 1;            // worker threads (results do not depend on it)
   bool record_spikes = true;  // keep every (step, neuron) spike
+  // One process of a distributed run (event engine only; docs/scaling.md): it steps neurons [owned_begin,
+  // owned_end), whose synapses its network part holds, and learns the others' spikes through `exchange`.
+  neuron_id owned_begin = 0;
+  neuron_id owned_end = std::numeric_limits<neuron_id>::max();
+  spike_exchange* exchange = nullptr;
 };
 
 // A spike at step `step` (steps are numbered from 1; step t spans ((t-1) dt, t dt]).

@@ -1,12 +1,14 @@
 // The network: populations of neurons and the synapse graph (CSR arrays with edge-indexed synapse arrays).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "spikeworm/core/common_types.hpp"
@@ -182,8 +184,16 @@ class network {
   // row), so the network is the same whatever the thread count.
   network(std::vector<population> pops, std::vector<projection_desc> projs, double dt_ms, std::uint64_t seed);
   explicit network(const network_desc& d) : network(d.populations, d.projections, d.sim.dt_ms, d.sim.seed) {}
+  // A part of the network for one process of a distributed run (docs/scaling.md): every population and
+  // every row, but only the synapses whose target lies in [keep_begin, keep_end). The streams are drawn as
+  // for the whole network, so the kept synapses are the same, in the same order, with the same values.
+  network(const network_desc& d, neuron_id keep_begin, neuron_id keep_end);
 
   std::size_t num_neurons() const noexcept { return num_neurons_; }
+  // The targets whose synapses this network holds: [0, num_neurons()) unless it is a part.
+  neuron_id keep_begin() const noexcept { return keep_begin_; }
+  neuron_id keep_end() const noexcept { return keep_end_; }
+  bool is_part() const noexcept { return keep_begin_ != 0 || keep_end_ != num_neurons_; }
   std::size_t num_synapses() const noexcept { return weights_.size(); }
   double dt_ms() const noexcept { return dt_ms_; }
   delay_t max_delay() const noexcept { return max_delay_; }
@@ -220,7 +230,14 @@ class network {
                        std::uint64_t seed) const;
 
  private:
+  void init(std::vector<projection_desc> projs);
   void build(std::uint64_t seed);
+  bool kept(neuron_id target) const noexcept { return target >= keep_begin_ && target < keep_end_; }
+  // The local indices [lo, hi) of population p's neurons whose synapses are kept.
+  std::pair<neuron_id, neuron_id> kept_locals(const population& p) const noexcept {
+    const neuron_id lo = std::clamp(keep_begin_, p.first, p.end()), hi = std::clamp(keep_end_, p.first, p.end());
+    return {lo - p.first, hi - p.first};
+  }
   void check_list(const projection_info& pr) const;
   std::vector<std::vector<std::uint32_t>> count_synapses(std::uint64_t seed,
                                                          std::vector<std::vector<neuron_id>>& indegree_sources) const;
@@ -230,6 +247,7 @@ class network {
   std::vector<projection_info> projs_;
   double dt_ms_;
   std::size_t num_neurons_ = 0;
+  neuron_id keep_begin_ = 0, keep_end_ = 0;
   std::vector<edge_id> row_start_;
   std::vector<neuron_id> targets_;
   std::vector<weight_t> weights_;
