@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/app/eval.hpp"
 #include "spikeworm/core/progress.hpp"
 
@@ -159,6 +160,7 @@ int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
     bar.update(run.weights.size());
     bar.finish();
   }
+  if (mpi::rank() != 0) return 0;  // rank 0 holds the merged result (docs/scaling.md)
   print_eval(r.result, out);
   std::vector<std::string> names;
   for (const auto& w : run.weights) names.push_back(std::filesystem::path(w).stem().string());

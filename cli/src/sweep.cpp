@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "spikeworm/app/sweep.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/core/progress.hpp"
 #include "spikeworm/core/units.hpp"
 
@@ -98,6 +99,7 @@ int sweep(const sweep_args& a, std::ostream& out, std::ostream& err) {
     return 2;
   }
   bar.reset();
+  if (mpi::rank() != 0) return 0;  // rank 0 holds the points, prints and draws (docs/scaling.md)
   print_sweep(a, s, out);
   out << fmt::format("wrote {}/{{sweep.json, sweep.csv, pNNN/}}\n", s.dir);
   if (!a.no_plot) {
