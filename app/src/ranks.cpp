@@ -2,6 +2,7 @@
 #include "ranks.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -25,9 +26,13 @@ static_assert(sizeof(session_metrics) == 96);
 static_assert(sizeof(session_result) == 360);
 static_assert(sizeof(sweep_point) == 328);
 
-scratch_dir::scratch_dir()
-    : path_(fs::temp_directory_path() / fmt::format("spikeworm-{}-rank{}", ::getpid(), mpi::rank())) {
+scratch_dir::scratch_dir() {
   std::error_code ec;
+  const fs::path tmp = fs::temp_directory_path(ec);
+  if (ec)
+    throw error(fmt::format("no folder for this rank's scratch files: the temporary folder (TMPDIR='{}'): {}",
+                            std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "", ec.message()));
+  path_ = tmp / fmt::format("spikeworm-{}-rank{}", ::getpid(), mpi::rank());
   fs::remove_all(path_, ec);  // a folder of an earlier process with the same pid
   ensure_directory(path_);
 }

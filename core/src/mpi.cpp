@@ -2,8 +2,10 @@
 #include "spikeworm/core/mpi.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <thread>
 
 #ifdef SPIKEWORM_HAVE_MPI
 #include <mpi.h>
@@ -39,6 +41,18 @@ constexpr std::size_t chunk = std::size_t{1} << 30;  // MPI counts are int: buff
 
 void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw error(std::string("MPI: ") + what + " failed");
+}
+
+// Completes a non-blocking operation without spinning: Open MPI's blocking calls poll at full speed, so a rank
+// that waits for the others (one whose sessions are done) would take a core from them. Testing every
+// millisecond costs a negligible delay on operations that end minutes of work.
+void finish(MPI_Request& request, const char* what) {
+  using namespace std::chrono_literals;
+  for (int done = 0;;) {
+    check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), what);
+    if (done) return;
+    std::this_thread::sleep_for(1ms);
+  }
 }
 #endif
 }  // namespace
@@ -80,7 +94,10 @@ int size() noexcept { return g_size; }
 
 void barrier() {
 #ifdef SPIKEWORM_HAVE_MPI
-  if (g_active) check(MPI_Barrier(world()), "MPI_Barrier");
+  if (!g_active) return;
+  MPI_Request q;
+  check(MPI_Ibarrier(world(), &q), "MPI_Ibarrier");
+  finish(q, "MPI_Ibarrier");
 #endif
 }
 
@@ -90,7 +107,9 @@ std::vector<std::string> gather(std::string_view mine) {
   // The sizes first, then each rank's bytes to rank 0 in chunks, rank by rank.
   std::uint64_t n = mine.size();
   std::vector<std::uint64_t> sizes(static_cast<std::size_t>(g_size));
-  check(MPI_Gather(&n, 1, u64_type(), sizes.data(), 1, u64_type(), 0, world()), "MPI_Gather");
+  MPI_Request q;
+  check(MPI_Igather(&n, 1, u64_type(), sizes.data(), 1, u64_type(), 0, world(), &q), "MPI_Igather");
+  finish(q, "MPI_Igather");
   std::vector<std::string> all;
   if (g_rank == 0) {
     all.resize(sizes.size());
@@ -98,16 +117,20 @@ std::vector<std::string> gather(std::string_view mine) {
     for (int r = 1; r < g_size; ++r) {
       auto& b = all[static_cast<std::size_t>(r)];
       b.resize(sizes[static_cast<std::size_t>(r)]);
-      for (std::size_t at = 0; at < b.size(); at += chunk)
-        check(MPI_Recv(b.data() + at, static_cast<int>(std::min(chunk, b.size() - at)), bytes_type(), r, 0, world(),
-                       MPI_STATUS_IGNORE),
-              "MPI_Recv");
+      for (std::size_t at = 0; at < b.size(); at += chunk) {
+        check(MPI_Irecv(b.data() + at, static_cast<int>(std::min(chunk, b.size() - at)), bytes_type(), r, 0, world(),
+                        &q),
+              "MPI_Irecv");
+        finish(q, "MPI_Irecv");
+      }
     }
   } else {
-    for (std::size_t at = 0; at < mine.size(); at += chunk)
-      check(MPI_Send(mine.data() + at, static_cast<int>(std::min(chunk, mine.size() - at)), bytes_type(), 0, 0,
-                     world()),
-            "MPI_Send");
+    for (std::size_t at = 0; at < mine.size(); at += chunk) {
+      check(MPI_Isend(mine.data() + at, static_cast<int>(std::min(chunk, mine.size() - at)), bytes_type(), 0, 0,
+                      world(), &q),
+            "MPI_Isend");
+      finish(q, "MPI_Isend");
+    }
   }
   return all;
 #else
@@ -119,11 +142,16 @@ void broadcast(std::string& bytes) {
 #ifdef SPIKEWORM_HAVE_MPI
   if (!g_active || g_size == 1) return;
   std::uint64_t n = bytes.size();
-  check(MPI_Bcast(&n, 1, u64_type(), 0, world()), "MPI_Bcast");
+  MPI_Request q;
+  check(MPI_Ibcast(&n, 1, u64_type(), 0, world(), &q), "MPI_Ibcast");
+  finish(q, "MPI_Ibcast");
   bytes.resize(n);
-  for (std::size_t at = 0; at < bytes.size(); at += chunk)
-    check(MPI_Bcast(bytes.data() + at, static_cast<int>(std::min(chunk, bytes.size() - at)), bytes_type(), 0, world()),
-          "MPI_Bcast");
+  for (std::size_t at = 0; at < bytes.size(); at += chunk) {
+    check(MPI_Ibcast(bytes.data() + at, static_cast<int>(std::min(chunk, bytes.size() - at)), bytes_type(), 0, world(),
+                     &q),
+          "MPI_Ibcast");
+    finish(q, "MPI_Ibcast");
+  }
 #else
   (void)bytes;
 #endif
@@ -131,7 +159,11 @@ void broadcast(std::string& bytes) {
 
 int broadcast(int value) {
 #ifdef SPIKEWORM_HAVE_MPI
-  if (g_active && g_size > 1) check(MPI_Bcast(&value, 1, int_type(), 0, world()), "MPI_Bcast");
+  if (g_active && g_size > 1) {
+    MPI_Request q;
+    check(MPI_Ibcast(&value, 1, int_type(), 0, world(), &q), "MPI_Ibcast");
+    finish(q, "MPI_Ibcast");
+  }
 #endif
   return value;
 }
@@ -139,7 +171,11 @@ int broadcast(int value) {
 int max_over_ranks(int value) {
 #ifdef SPIKEWORM_HAVE_MPI
   int out = value;
-  if (g_active && g_size > 1) check(MPI_Allreduce(&value, &out, 1, int_type(), max_op(), world()), "MPI_Allreduce");
+  if (g_active && g_size > 1) {
+    MPI_Request q;
+    check(MPI_Iallreduce(&value, &out, 1, int_type(), max_op(), world(), &q), "MPI_Iallreduce");
+    finish(q, "MPI_Iallreduce");
+  }
   return out;
 #else
   return value;
