@@ -19,13 +19,13 @@ namespace {
 bool g_active = false;  // MPI initialised by the guard
 int g_rank = 0, g_size = 1;
 
+#ifdef SPIKEWORM_HAVE_MPI
 bool launched_by_mpirun() noexcept {
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
     if (const char* s = std::getenv(v); s && *s) return true;
   return false;
 }
 
-#ifdef SPIKEWORM_HAVE_MPI
 // Open MPI's handles are macros with C casts (MPI_COMM_WORLD, MPI_BYTE): named once here, under the one
 // suppression they need.
 #pragma GCC diagnostic push
