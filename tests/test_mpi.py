@@ -162,6 +162,17 @@ def test_eval_over_2_ranks_writes_the_file_of_one_process(tmp_path):
     assert_same_outputs(dirs[1], dirs[2])
 
 
+def test_energy_runs_on_rank_0_alone_with_its_evaluation(tmp_path):
+    # energy's evaluation is its own (no other rank takes part): over 2 ranks it ends, and prints once.
+    assert run([spikeworm(), "train", TRAIN_CONFIG, "--sessions", "2", "--episodes", "5", "--final-eval", "0",
+                "--out", "run", "-q"], tmp_path).returncode == 0
+    p = run(mpirun(2) + [spikeworm(), "energy", "run", "--episodes", "3", "--no-plot", "-q"], tmp_path, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count("wrote run/eval.json") == 1, p.stdout
+    assert json.loads((tmp_path / "run" / "eval.json").read_text())["agents"] == 2
+    assert (tmp_path / "run" / "energy.json").is_file()
+
+
 FINISHED = {"summary.json", "sessions.csv", "episodes.csv"}  # what only a finished run writes
 
 

@@ -34,7 +34,7 @@ eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<in
   const int threads = worker_threads(req.threads);
   // Over MPI ranks, rank 0 alone writes (and locks, and checks the output); every rank evaluates its agents
   // (docs/scaling.md).
-  const bool writer = mpi::rank() == 0;
+  const bool writer = !req.spread || mpi::rank() == 0;
   const bool folder = fs::is_directory(fs::path(req.run));
   std::optional<folder_lock> lock;  // eval.json's writer owns the run folder (docs/training.md, "The run folder")
   if (folder && writer) lock.emplace(fs::path(req.run));
@@ -47,7 +47,8 @@ eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<in
     check_output_writable(o.written);  // before the work (docs/reliability.md)
     if (folder) remove_stale_temporaries(req.run);
   }
-  o.result = evaluate_over_ranks(run.cfg, run.weights, req.options, threads, done);
+  o.result = req.spread ? evaluate_over_ranks(run.cfg, run.weights, req.options, threads, done)
+                        : evaluate_files(run.cfg, run.weights, req.options, threads, done);
   if (writer) write_file_atomically(o.written, json_text(eval_json(o.result, run, req.options)));
   return o;
 }

@@ -152,6 +152,7 @@ int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
   req.options.seed = static_cast<std::uint64_t>(a.seed);
   req.options.policy = a.sample ? eval_policy::sampled : parse_eval_policy(a.policy);
   req.threads = a.threads;
+  req.spread = a.spread;
   std::atomic<int> done{0};
   app::eval_outcome r;
   {
@@ -160,7 +161,7 @@ int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
     bar.update(run.weights.size());
     bar.finish();
   }
-  if (mpi::rank() != 0) return 0;  // rank 0 holds the merged result (docs/scaling.md)
+  if (a.spread && mpi::rank() != 0) return 0;  // rank 0 holds the merged result (docs/scaling.md)
   print_eval(r.result, out);
   std::vector<std::string> names;
   for (const auto& w : run.weights) names.push_back(std::filesystem::path(w).stem().string());
