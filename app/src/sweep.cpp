@@ -306,6 +306,7 @@ point_run run_point(const sweep_options& opt, const sweep_result& s, std::size_t
     if (!pr.failures.empty()) return pr;
     write_file_atomically(out / "train.log", train_report(tr));
   }
+  ensure_directory(out);  // a reused point's stage holds only what is measured again
   measure(opt, s.tables, threads, pr.reused ? run : out, run, out, p);
   if (!pr.reused) write_file_atomically(out / "sweep_point.json", made_under);
   return pr;
