@@ -1,8 +1,6 @@
 // spikeworm train: parse, app::train, print the tables.
 #include <atomic>
 #include <csignal>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 
 #include <fmt/format.h>
@@ -64,15 +62,6 @@ struct stop_on_signals {
   void (*old_term)(int);
 };
 
-// SPIKEWORM_TEST_KILL=R:N, a hook of the fault test (tests/test_mpi.py): rank R kills itself with SIGKILL after
-// its Nth episode. 0 when unset or meant for another rank.
-int kill_after_episodes() {
-  const char* v = std::getenv("SPIKEWORM_TEST_KILL");
-  int rank = -1, n = 0;
-  if (!v || std::sscanf(v, "%d:%d", &rank, &n) != 2 || rank != mpi::rank()) return 0;
-  return n;
-}
-
 }  // namespace
 
 int train(const train_args& a, std::ostream& out, std::ostream& err) {
@@ -81,10 +70,7 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
   opt.stop = &g_signal;
   std::optional<progress_bar> bar;
   const auto mode = a.quiet || a.verbose ? progress_bar::mode::off : progress_bar::mode::automatic;
-  const int kill_after = kill_after_episodes();
-  int episodes_here = 0;
   const auto r = app::train(opt, [&](const app::train_progress& p) {
-    if (p.record && kill_after > 0 && ++episodes_here == kill_after) std::raise(SIGKILL);
     if (!bar) bar.emplace(err, "train", p.total, mode);
     if (a.verbose && p.record) {
       const auto& e = *p.record;
