@@ -17,6 +17,7 @@ void add_eval(CLI::App& app, eval_args& a) {
   auto* c = app.add_subcommand("eval",
                                "Replay trained agents greedy and sampled: task success and steps per agent, spikes, "
                                "firing rates, SOPs, neuron updates and events per layer and decision, next to dense MACs");
+  c->footer("mpirun -np R spikeworm eval ...: agent k on rank k mod R, the eval.json of one process (docs/scaling.md)");
   c->add_option("run", a.run, "a training run folder (every session's weights) or one weights file")->required();
   c->add_option("--engine", a.engine, "event (default), clock (reference stepper) or dense (the trainer's pass)")
       ->check(CLI::IsMember({"event", "clock", "dense"}));

@@ -20,6 +20,7 @@ void add_sweep(CLI::App& app, sweep_args& a) {
   auto* c = app.add_subcommand("sweep",
                                "Train, evaluate and cost a grid of configurations (--set key=v1,v2,...), with an "
                                "energy-accuracy Pareto report and plot");
+  c->footer("mpirun -np R spikeworm sweep ...: point k on rank k mod R, the files of one process (docs/scaling.md)");
   c->add_option("config", a.opt.config, "base experiment configuration (TOML)")->required();
   c->add_option("--set", a.opt.sets, "KEY=V1,V2,...: a dotted config key (e.g. brain.hidden, train.activity_l1) and its "
                                  "values; repeatable, the grid is every combination")

@@ -14,6 +14,8 @@ namespace spikeworm::cli {
 
 void add_train(CLI::App& app, train_args& a) {
   auto* c = app.add_subcommand("train", "Train spiking or MLP brains with REINFORCE or CMA-ES on a navigation task");
+  c->footer("mpirun -np R spikeworm train ...: session k on rank k mod R, the files of one process; --threads is per "
+            "rank (docs/scaling.md)");
   c->add_option("config", a.opt.config, "experiment configuration (TOML with [env], [brain], [train])");
   c->add_option("--sessions", a.opt.sessions, "independent sessions, seeds S..S+K-1 (default: [train] sessions)")
       ->check(CLI::Range(1, 10000));
