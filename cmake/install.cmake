@@ -71,4 +71,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "python3, python3-matplotlib")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, g++, libboost-graph-dev, libtbb-dev, libfmt-dev, libtomlplusplus-dev, \
 libcli11-dev, nlohmann-json3-dev, libeigen3-dev, libmetis-dev, libhdf5-dev")
+if(SPIKEWORM_HAVE_MPI)  # mpirun, and the headers a program building against the libraries needs (docs/scaling.md)
+  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "${CPACK_DEBIAN_PACKAGE_RECOMMENDS}, openmpi-bin")
+  set(CPACK_DEBIAN_PACKAGE_SUGGESTS "${CPACK_DEBIAN_PACKAGE_SUGGESTS}, libopenmpi-dev")
+endif()
 include(CPack)

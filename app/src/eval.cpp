@@ -9,9 +9,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ranks.hpp"
 #include "spikeworm/app/data_dir.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/lock.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/parallel.hpp"
 
@@ -30,17 +32,24 @@ nlohmann::json eval_json(const eval_result& r, const loaded_run& run, const eval
 
 eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<int>* done) {
   const int threads = worker_threads(req.threads);
+  // Over MPI ranks, rank 0 alone writes (and locks, and checks the output); every rank evaluates its agents
+  // (docs/scaling.md).
+  const bool writer = !req.spread || mpi::rank() == 0;
+  const bool folder = fs::is_directory(fs::path(req.run));
   std::optional<folder_lock> lock;  // eval.json's writer owns the run folder (docs/training.md, "The run folder")
-  if (fs::is_directory(fs::path(req.run))) lock.emplace(fs::path(req.run));
+  if (folder && writer) lock.emplace(fs::path(req.run));
   eval_outcome o;
-  o.written = !req.out.empty()                       ? fs::path(req.out)
-              : fs::is_directory(fs::path(req.run)) ? fs::path(req.run) / "eval.json"
-                                                     : fs::path(req.run + ".eval.json");
-  if (o.written.has_parent_path()) ensure_directory(o.written.parent_path());  // as deploy does
-  check_output_writable(o.written);  // before the work (docs/reliability.md)
-  if (fs::is_directory(fs::path(req.run))) remove_stale_temporaries(req.run);
-  o.result = evaluate_files(run.cfg, run.weights, req.options, threads, done);
-  write_file_atomically(o.written, json_text(eval_json(o.result, run, req.options)));
+  o.written = !req.out.empty() ? fs::path(req.out)
+              : folder         ? fs::path(req.run) / "eval.json"
+                               : fs::path(req.run + ".eval.json");
+  if (writer) {
+    if (o.written.has_parent_path()) ensure_directory(o.written.parent_path());  // as deploy does
+    check_output_writable(o.written);  // before the work (docs/reliability.md)
+    if (folder) remove_stale_temporaries(req.run);
+  }
+  o.result = req.spread ? evaluate_over_ranks(run.cfg, run.weights, req.options, threads, done)
+                        : evaluate_files(run.cfg, run.weights, req.options, threads, done);
+  if (writer) write_file_atomically(o.written, json_text(eval_json(o.result, run, req.options)));
   return o;
 }
 

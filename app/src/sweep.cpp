@@ -2,11 +2,13 @@
 #include "spikeworm/app/sweep.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ranks.hpp"
 #include "spikeworm/app/data_dir.hpp"
 #include "spikeworm/app/eval.hpp"
 #include "spikeworm/app/run_dir.hpp"
@@ -15,6 +17,7 @@
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/core/parallel.hpp"
 
 namespace spikeworm::app {
@@ -178,17 +181,24 @@ double mean_of(const nlohmann::json& per_session, const char* key) {
   return n ? s / n : 0.0;
 }
 
-// Evaluates and costs a trained point; its training figures come from its summary.json.
-void measure(const sweep_options& opt, const std::vector<energy_table>& tables, int threads, const fs::path& run,
-             sweep_point& p) {
-  const loaded_run lr = load_run(run.string(), "");
+// Evaluates and costs a trained point; its training figures come from its summary.json. The point's files are
+// read from `from` and eval.json is written into `out`: both are its folder `run`, or (over ranks) a stage that
+// stands for it, whose paths eval.json names as those of `run`.
+void measure(const sweep_options& opt, const std::vector<energy_table>& tables, int threads, const fs::path& from,
+             const fs::path& run, const fs::path& out, sweep_point& p) {
+  loaded_run lr = load_run(from.string(), "");
+  const auto files = lr.weights;
+  if (from != run) {
+    lr.dir = run;
+    for (auto& w : lr.weights) w = (run / "weights" / fs::path(w).filename()).string();
+  }
   eval_options eo;
   eo.engine = parse_eval_engine(opt.eval_engine);
   eo.episodes = opt.eval_episodes;
   eo.policy = eval_policy::both;  // the fronts use both (docs/energy.md, "Greedy and sampled")
-  const auto ev = evaluate_files(lr.cfg, lr.weights, eo, threads);
-  write_file_atomically(run / "eval.json", json_text(eval_json(ev, lr, eo)));
-  const auto summary = nlohmann::json::parse(slurp(run / "summary.json"));
+  const auto ev = evaluate_files(lr.cfg, files, eo, threads);
+  write_file_atomically(out / "eval.json", json_text(eval_json(ev, lr, eo)));
+  const auto summary = nlohmann::json::parse(slurp(from / "summary.json"));
   const auto& per = summary["per_session"];
   p.brain = lr.cfg.brain.kind;
   p.last30_success = mean_of(per, "last30_success");
@@ -240,6 +250,122 @@ nlohmann::json point_options(const sweep_options& opt) {
           {"eval_engine", opt.eval_engine}, {"tables", opt.tables}};
 }
 
+std::string point_label(const std::vector<sweep_axis>& axes, const std::vector<std::string>& values) {
+  std::string label;
+  for (std::size_t k = 0; k < axes.size(); ++k) label += fmt::format("{}{}={}", k ? " " : "", axes[k].key, values[k]);
+  return label;
+}
+
+// A finished point is reused only when its config and every option it was made under match (sweep_point.json,
+// written once the point is measured; docs/training.md, "The run folder").
+bool point_done(const fs::path& run, const std::string& text, const std::string& made_under) {
+  return fs::exists(run / "summary.json") && fs::exists(run / "config.toml") && slurp(run / "config.toml") == text &&
+         fs::exists(run / "sweep_point.json") && slurp(run / "sweep_point.json") == made_under;
+}
+
+struct point_run {
+  sweep_point p;
+  bool reused = false;                // a finished point: only measured again
+  std::vector<std::string> failures;  // its training stopped on these: nothing after it runs
+};
+
+// Point i: trained (unless finished before) and measured. Its files go into `out`: its folder in the sweep folder,
+// or over ranks a stage folder that stands for it (its config then already written by rank 0).
+point_run run_point(const sweep_options& opt, const sweep_result& s, std::size_t i,
+                    const std::vector<std::vector<std::string>>& points, const std::vector<std::string>& texts,
+                    int threads, const fs::path& out) {
+  point_run pr;
+  auto& p = pr.p;
+  p.label = point_label(s.axes, points[i]);
+  p.name = fmt::format("p{:03}", i);
+  p.values = points[i];
+  const fs::path dir(s.dir), run = dir / p.name, cfg_path = dir / "configs" / (p.name + ".toml");
+  const std::string made_under = json_text(point_options(opt));
+  pr.reused = point_done(run, texts[i], made_under);
+  if (!pr.reused) {
+    if (out == run) write_file_atomically(cfg_path, texts[i]);
+    train_options to;
+    to.config = cfg_path.string();
+    to.out_dir = run.string();
+    if (out != run) to.stage_dir = out.string();
+    to.spread = false;  // the point is this rank's work
+    to.sessions = opt.sessions;
+    to.episodes = opt.episodes;
+    to.threads = threads;
+    to.max_memory = opt.max_memory;
+    to.final_eval = 0;  // the point is evaluated below, with both policies
+    to.force = true;  // the point did not finish under this config: its folder is re-run from scratch
+    // The point's config lives in the sweep folder: its init weights resolve against the sweep's config.
+    const auto doc = load_config_string(texts[i], opt.config);
+    const auto init = read_experiment(table_reader::root(doc)).train.init_weights;
+    if (!init.empty()) to.init_weights = resolve_config_path(init, opt.config).string();
+    const auto tr = train(to);
+    for (std::size_t k = 0; k < tr.per_session.size(); ++k)
+      if (tr.per_session[k].failed())
+        pr.failures.push_back(fmt::format("{} (the session stopped; {})", tr.per_session[k].error, failure_note(tr, k)));
+    if (!pr.failures.empty()) return pr;
+    write_file_atomically(out / "train.log", train_report(tr));
+  }
+  ensure_directory(out);  // a reused point's stage holds only what is measured again
+  measure(opt, s.tables, threads, pr.reused ? run : out, run, out, p);
+  if (!pr.reused) write_file_atomically(out / "sweep_point.json", made_under);
+  return pr;
+}
+
+// Rank 0 writes a round's points, sent by their ranks, into the sweep folder in point order, as one process
+// would have; true when a point's training failed (the points after it are dropped).
+bool commit_round(sweep_result& s, const std::vector<std::string>& sent, std::size_t first, std::size_t n) {
+  for (std::size_t r = 0; r < sent.size() && first + r < n; ++r) {
+    point_run pr;
+    folder_files files;
+    byte_reader in(sent[r]);
+    in(pr.p, pr.reused, pr.failures, files);
+    const fs::path run = fs::path(s.dir) / pr.p.name;
+    ensure_directory(run);
+    const folder_lock lock(run);  // as train takes it
+    if (!pr.reused) clear_run_outputs(run);
+    write_folder(files, run);
+    if (!pr.failures.empty()) {
+      s.train_failures = pr.failures;
+      return true;
+    }
+    s.points.push_back(std::move(pr.p));
+  }
+  return false;
+}
+
+// The points over ranks (docs/scaling.md): in rounds of R points, point i on rank i mod R, each rank writing into
+// its scratch folder; after each round rank 0 writes the round's points into the sweep folder. False when a
+// point's training failed.
+bool sweep_over_ranks(const sweep_options& opt, sweep_result& s, const std::vector<std::vector<std::string>>& points,
+                      const std::vector<std::string>& texts, int threads, const sweep_callback& progress) {
+  const fs::path dir(s.dir);
+  const std::string made_under = json_text(point_options(opt));
+  const std::size_t n = points.size(), ranks = static_cast<std::size_t>(mpi::size());
+  if (mpi::rank() == 0)
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto name = fmt::format("p{:03}", i);
+      if (!point_done(dir / name, texts[i], made_under)) write_file_atomically(dir / "configs" / (name + ".toml"), texts[i]);
+    }
+  mpi::barrier();  // the configs are there before any rank trains from them
+  const scratch_dir scratch;
+  for (std::size_t first = 0; first < n; first += ranks) {
+    if (progress && mpi::rank() == 0) progress(first, n, point_label(s.axes, points[first]));
+    std::string mine;
+    if (const std::size_t i = first + static_cast<std::size_t>(mpi::rank()); i < n) {
+      const fs::path stage = scratch.path() / fmt::format("p{:03}", i);
+      const point_run pr = run_point(opt, s, i, points, texts, threads, stage);
+      byte_writer w;
+      w(pr.p, pr.reused, pr.failures, read_folder(stage));
+      mine = std::move(w.bytes());
+      fs::remove_all(stage);
+    }
+    const auto sent = mpi::gather(mine);
+    if (mpi::broadcast(mpi::rank() == 0 && commit_round(s, sent, first, n) ? 1 : 0) != 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
@@ -252,51 +378,29 @@ sweep_result sweep(const sweep_options& opt, const sweep_callback& progress) {
   const auto points = grid(s.axes);
   const int threads = worker_threads(opt.threads);
   const auto texts = point_configs(opt, base, s.axes, points, threads);
-  ensure_directory(dir);
-  const folder_lock lock(dir);  // one sweep per folder (docs/training.md, "The run folder")
-  ensure_directory(dir / "configs");
-  remove_stale_temporaries(dir);  // docs/reliability.md
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    sweep_point p;
-    for (std::size_t k = 0; k < s.axes.size(); ++k) p.label += fmt::format("{}{}={}", k ? " " : "", s.axes[k].key, points[i][k]);
-    if (progress) progress(i, points.size(), p.label);
-    p.name = fmt::format("p{:03}", i);
-    p.values = points[i];
-    const fs::path cfg_path = dir / "configs" / (p.name + ".toml");
-    const fs::path run = dir / p.name;
-    // A finished point is reused only when its config and every option it was made under match
-    // (sweep_point.json, written once the point is measured; docs/training.md, "The run folder").
-    const std::string made_under = json_text(point_options(opt));
-    const bool done = fs::exists(run / "summary.json") && fs::exists(run / "config.toml") &&
-                      slurp(run / "config.toml") == texts[i] && fs::exists(run / "sweep_point.json") &&
-                      slurp(run / "sweep_point.json") == made_under;
-    if (!done) {
-      write_file_atomically(cfg_path, texts[i]);
-      train_options to;
-      to.config = cfg_path.string();
-      to.out_dir = run.string();
-      to.sessions = opt.sessions;
-      to.episodes = opt.episodes;
-      to.threads = threads;
-      to.max_memory = opt.max_memory;
-      to.final_eval = 0;  // the point is evaluated below, with both policies
-      to.force = true;  // the point did not finish under this config: its folder is re-run from scratch
-      // The point's config lives in the sweep folder: its init weights resolve against the sweep's config.
-      const auto doc = load_config_string(texts[i], opt.config);
-      const auto init = read_experiment(table_reader::root(doc)).train.init_weights;
-      if (!init.empty()) to.init_weights = resolve_config_path(init, opt.config).string();
-      const auto tr = train(to);
-      for (std::size_t k = 0; k < tr.per_session.size(); ++k)
-        if (tr.per_session[k].failed())
-          s.train_failures.push_back(fmt::format("{} (the session stopped; {})", tr.per_session[k].error,
-                                                 failure_note(tr, k)));
-      if (!s.train_failures.empty()) return s;
-      write_file_atomically(run / "train.log", train_report(tr));
-    }
-    measure(opt, s.tables, threads, run, p);
-    if (!done) write_file_atomically(run / "sweep_point.json", made_under);
-    s.points.push_back(std::move(p));
+  // Over MPI ranks, rank 0 alone writes into the sweep folder (docs/scaling.md).
+  const bool writer = mpi::rank() == 0;
+  std::optional<folder_lock> lock;
+  if (writer) {
+    ensure_directory(dir);
+    lock.emplace(dir);  // one sweep per folder (docs/training.md, "The run folder")
+    ensure_directory(dir / "configs");
+    remove_stale_temporaries(dir);  // docs/reliability.md
   }
+  if (mpi::spread()) {
+    if (!sweep_over_ranks(opt, s, points, texts, threads, progress)) return s;
+  } else {
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      if (progress) progress(i, points.size(), point_label(s.axes, points[i]));
+      auto pr = run_point(opt, s, i, points, texts, threads, dir / fmt::format("p{:03}", i));
+      if (!pr.failures.empty()) {
+        s.train_failures = std::move(pr.failures);
+        return s;
+      }
+      s.points.push_back(std::move(pr.p));
+    }
+  }
+  if (!writer) return s;
   if (progress) progress(points.size(), points.size(), "");
   mark_pareto(s.points, s.tables.size());
   write_outputs(opt, s);

@@ -7,16 +7,19 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ranks.hpp"
 #include "spikeworm/app/run_dir.hpp"
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/checksum.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/lock.hpp"
 #include "spikeworm/core/io.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/core/parallel.hpp"
 
 namespace spikeworm::app {
@@ -40,6 +43,8 @@ struct run_meta {
   std::uint64_t config_hash = 0;  // written into every checkpoint; load() refuses another (docs/training.md)
   std::string init_weights;       // absolute; empty: the sessions start from the initialisation
   std::string init_label;         // where it was given, for errors: --init-weights, [train] init_weights, run.json
+  fs::path out;                   // where this process writes: the run folder, a stage or a rank's scratch folder
+  std::vector<std::size_t> mine;  // the sessions this process runs: all, or those of its rank (docs/scaling.md)
 };
 
 // The weights the sessions start from (docs/training.md, "Transfer"): session k takes files[k mod n].
@@ -61,7 +66,7 @@ run_meta resolve(const train_options& opt, train_result& r, std::string& config_
   const auto doc = load_config_string(config_text, r.config_path.string());
   r.cfg = read_experiment(table_reader::root(doc));
   run_meta meta{r.cfg.train.sessions, r.cfg.train.episodes, r.cfg.train.seed, opt.checkpoint_every,
-                std::max(0, opt.final_eval), opt.stop, 0, {}, {}};
+                std::max(0, opt.final_eval), opt.stop, 0, {}, {}, {}, {}};
   if (resume) {
     const run_record rec = read_run_json(r.dir);  // range-checked (docs/training.md, "File formats")
     meta.sessions = rec.sessions;
@@ -134,13 +139,14 @@ fs::path checkpoint_of(const fs::path& dir, std::size_t k) {
   return dir / "checkpoints" / fmt::format("session_{}.ckpt", k);
 }
 
-// Plays every session to meta.episodes on `threads` threads; a session's error stops only that session.
+// Plays this process's sessions (meta.mine) to meta.episodes on `threads` threads, writing their checkpoints and
+// weights under meta.out; a session's error stops only that session.
 // Sessions are built lazily, at most `threads` at a time, and released when they end, keeping only their
 // records; a finished session exports its weights then (docs/training.md, "Failure").
 void run_sessions(std::vector<std::vector<episode_record>>& records, const run_meta& meta, train_result& r,
                   bool resume, const init_source& init, const train_callback& progress) {
   std::uint64_t done = 0;
-  const std::uint64_t total = static_cast<std::uint64_t>(meta.sessions) * static_cast<std::uint64_t>(meta.episodes);
+  const std::uint64_t total = meta.mine.size() * static_cast<std::uint64_t>(meta.episodes);
   std::mutex report;  // progress calls, one at a time, and the count they carry
   if (progress) progress({0, nullptr, done, total});
   auto body = [&](std::size_t k) {
@@ -151,7 +157,7 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
       auto& s = *owned;
       s.set_config_hash(meta.config_hash);
       const bool cma = r.cfg.train.algorithm == train_algorithm::cmaes;  // no checkpoints (docs/training.md)
-      s.set_threads(std::max(1, r.threads / std::max(1, std::min(r.threads, meta.sessions))));
+      s.set_threads(std::max(1, r.threads / std::max(1, std::min(r.threads, static_cast<int>(meta.mine.size())))));
       // Transfer: the trained-from weights replace the initialisation; Adam starts from zero moments.
       if (!init.empty()) assign_weights(init.values[k % init.values.size()], s.policy().params());
       if (resume && fs::exists(checkpoint_of(r.dir, k))) {
@@ -169,16 +175,16 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
           if (progress) progress({k, &rec, done, total});
         }
         if (meta.checkpoint_every > 0 && s.episodes_done() % meta.checkpoint_every == 0) {
-          s.save(checkpoint_of(r.dir, k));
+          s.save(checkpoint_of(meta.out, k));
           r.per_session[k].checkpoint_episode = s.episodes_done();
         }
       }
       if (!cma && s.episodes_done() > std::max(0, r.per_session[k].checkpoint_episode)) {
-        s.save(checkpoint_of(r.dir, k));
+        s.save(checkpoint_of(meta.out, k));
         r.per_session[k].checkpoint_episode = s.episodes_done();
       }
       if (s.episodes_done() == meta.episodes) {
-        write_weights(r.dir / "weights" / fmt::format("session_{}.bin", k), s.policy().params());
+        write_weights(meta.out / "weights" / fmt::format("session_{}.bin", k), s.policy().params());
         r.per_session[k].weights_written = true;
         if (meta.final_eval > 0) {  // docs/training.md, "Outputs"
           const auto e0 = std::chrono::steady_clock::now();
@@ -204,7 +210,7 @@ void run_sessions(std::vector<std::vector<episode_record>>& records, const run_m
   };
   const auto start = std::chrono::steady_clock::now();
   worker_pool pool(r.threads);
-  pool.for_each(records.size(), body);
+  pool.for_each(meta.mine.size(), [&](std::size_t i) { body(meta.mine[i]); });
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -217,8 +223,9 @@ void layer_columns(std::ostream& o, const brain_config& b, const char* prefix) {
   for (int l = 0; l < b.layers; ++l) o << "," << prefix << (l + 1);
 }
 
-void write_episodes_csv(const train_result& r, const std::vector<std::vector<episode_record>>& records) {
-  atomic_file f(r.dir / "episodes.csv");
+void write_episodes_csv(const train_result& r, const std::vector<std::vector<episode_record>>& records,
+                        const fs::path& out) {
+  atomic_file f(out / "episodes.csv");
   auto& o = f.stream();
   o << "session,seed,episode,success,steps,outcome,reward,loss,learning_rate,beta,entropy,grad_norm,foods,"
        "distance_efficiency,sops";
@@ -237,9 +244,9 @@ void write_episodes_csv(const train_result& r, const std::vector<std::vector<epi
 }
 
 // sessions.csv, and the per-session entries of summary.json.
-nlohmann::json write_sessions_csv(const train_result& r) {
+nlohmann::json write_sessions_csv(const train_result& r, const fs::path& out) {
   nlohmann::json js = nlohmann::json::array();
-  atomic_file f(r.dir / "sessions.csv");
+  atomic_file f(out / "sessions.csv");
   auto& o = f.stream();
   o << "session,seed,episodes,success_rate,last30_success,last30_steps,path_efficiency,convergence_run,"
        "post_success,post_variance,composite,mean_foods,wall_seconds,episodes_per_second";
@@ -356,52 +363,43 @@ memory_estimate training_memory(const experiment_config& cfg, int concurrent_ses
   return e;
 }
 
-train_result train(const train_options& opt, const train_callback& progress) {
-  train_result r;
-  std::string config_text;
-  run_meta meta = resolve(opt, r, config_text);
-  // The checkpoints' config hash: the config text and the run's shape (sessions, seed), and the init weights'
-  // bytes when the run starts from some.
-  const init_source init = load_init(meta, r);  // before any work and before the run folder is written
-  meta.config_hash = init.empty() ? fnv1a(fmt::format("{}\n{} {}", config_text, meta.sessions, meta.seed))
-                                  : fnv1a(fmt::format("{}\n{} {}\ninit {:016x}", config_text, meta.sessions,
-                                                      meta.seed, init.hash));
-  r.threads = worker_threads(opt.threads);
-  check_memory("training", training_memory(r.cfg, std::min(r.threads, meta.sessions)), opt.max_memory);
-  ensure_directory(r.dir);
-  const folder_lock lock(r.dir);  // one writer per run folder (docs/training.md, "The run folder")
-  if (opt.resume.empty()) claim_fresh_folder(r.dir, opt.force);
-  ensure_directory(r.dir / "checkpoints");
-  ensure_directory(r.dir / "weights");
-  for (const char* sub : {"", "checkpoints", "weights"}) remove_stale_temporaries(r.dir / sub);  // docs/reliability.md
+namespace {
+
+// The run folder before any session starts (or the stage that stands for it): locked, cleared for a fresh run,
+// checked against the checkpoints when resuming, and origin.json, config.toml and run.json written.
+void prepare_folder(const train_options& opt, const train_result& r, const run_meta& meta, const init_source& init,
+                    const std::string& config_text, std::optional<folder_lock>& lock) {
+  const fs::path& out = meta.out;
+  ensure_directory(out);
+  lock.emplace(out);  // one writer per run folder (docs/training.md, "The run folder")
+  if (opt.resume.empty()) claim_fresh_folder(out, opt.force);
+  ensure_directory(out / "checkpoints");
+  ensure_directory(out / "weights");
+  for (const char* sub : {"", "checkpoints", "weights"}) remove_stale_temporaries(out / sub);  // docs/reliability.md
   const auto origin = origin_of(r, meta, init, config_text);
   if (!opt.resume.empty()) check_origin(r, origin);
-  write_file_atomically(r.dir / "checkpoints" / "origin.json", json_text(origin));
-  if (opt.resume.empty()) write_file_atomically(r.dir / "config.toml", config_text);
+  write_file_atomically(out / "checkpoints" / "origin.json", json_text(origin));
+  if (opt.resume.empty()) write_file_atomically(out / "config.toml", config_text);
   nlohmann::json run_json{{"config", r.config_path.string()},
                           {"sessions", meta.sessions},
                           {"episodes", meta.episodes},
                           {"seed", meta.seed},
                           {"checkpoint_every", meta.checkpoint_every}};
   if (!init.empty()) run_json["init_weights"] = meta.init_weights;  // what train --resume starts from
-  write_file_atomically(r.dir / "run.json", json_text(run_json));
-  std::vector<std::vector<episode_record>> records(static_cast<std::size_t>(meta.sessions));
-  r.per_session.resize(records.size());
-  run_sessions(records, meta, r, !opt.resume.empty(), init, progress);
-  if (opt.stop && opt.stop->load() != 0) {
-    r.interrupted = opt.stop->load();
-    return r;  // checkpoints only: train --resume continues exactly (docs/training.md)
-  }
+  write_file_atomically(out / "run.json", json_text(run_json));
+}
 
+// episodes.csv, sessions.csv and summary.json from every session's records.
+void write_results(train_result& r, const run_meta& meta, const std::vector<std::vector<episode_record>>& records) {
   r.foraging = r.cfg.env.kind != envs::env_kind::static_goal;
   r.optimum = envs::environment(r.cfg.env).optimal_steps();
-  write_episodes_csv(r, records);
+  write_episodes_csv(r, records, meta.out);
   for (std::size_t k = 0; k < records.size(); ++k) {
     auto& s = r.per_session[k];
     s.episodes = static_cast<int>(records[k].size());
     s.metrics = compute_metrics(records[k], r.optimum, r.foraging, r.cfg.brain);
   }
-  const nlohmann::json per_session = write_sessions_csv(r);
+  const nlohmann::json per_session = write_sessions_csv(r, meta.out);
   nlohmann::json summary{{"config", r.config_path.string()}, {"brain", std::string(brain_kind_name(r.cfg.brain.kind))},
                          {"algorithm", std::string(train_algorithm_name(r.cfg.train.algorithm))},
                          {"env", envs::kind_name(r.cfg.env.kind)}, {"preset", r.cfg.env.preset},
@@ -420,7 +418,61 @@ train_result train(const train_options& opt, const train_callback& progress) {
       if (r.per_session[k].failed()) failed.push_back(k);
     summary["failed_sessions"] = failed;  // excluded from the means of the printed summary
   }
-  write_file_atomically(r.dir / "summary.json", json_text(summary));
+  write_file_atomically(meta.out / "summary.json", json_text(summary));
+}
+
+}  // namespace
+
+void clear_run_outputs(const fs::path& dir) {
+  ensure_directory(dir);
+  claim_fresh_folder(dir, true);
+}
+
+train_result train(const train_options& opt, const train_callback& progress) {
+  train_result r;
+  std::string config_text;
+  run_meta meta = resolve(opt, r, config_text);
+  if (!opt.stage_dir.empty() && !opt.resume.empty()) throw internal_error("train: a stage folder with --resume");
+  // The checkpoints' config hash: the config text and the run's shape (sessions, seed), and the init weights'
+  // bytes when the run starts from some.
+  const init_source init = load_init(meta, r);  // before any work and before the run folder is written
+  meta.config_hash = init.empty() ? fnv1a(fmt::format("{}\n{} {}", config_text, meta.sessions, meta.seed))
+                                  : fnv1a(fmt::format("{}\n{} {}\ninit {:016x}", config_text, meta.sessions,
+                                                      meta.seed, init.hash));
+  // Over ranks, session k runs on rank k mod R and rank 0 alone writes the run folder; the other ranks write
+  // their sessions' checkpoints and weights into a scratch folder and send them to rank 0 (docs/scaling.md).
+  const bool spread = opt.spread && mpi::spread();
+  const bool writer = !spread || mpi::rank() == 0;
+  for (std::size_t k = 0; k < static_cast<std::size_t>(meta.sessions); ++k)
+    if (!spread || mpi::owner(k) == mpi::rank()) meta.mine.push_back(k);
+  std::optional<scratch_dir> scratch;
+  if (!writer) scratch.emplace();
+  meta.out = scratch ? scratch->path() : opt.stage_dir.empty() ? r.dir : fs::path(opt.stage_dir);
+  r.threads = worker_threads(opt.threads);
+  const int concurrent = std::min(r.threads, static_cast<int>(meta.mine.size()));
+  check_memory("training", training_memory(r.cfg, std::max(1, concurrent)), opt.max_memory);
+  std::optional<folder_lock> lock;
+  if (writer) {
+    prepare_folder(opt, r, meta, init, config_text, lock);
+  } else {
+    ensure_directory(meta.out / "checkpoints");
+    ensure_directory(meta.out / "weights");
+  }
+  std::vector<std::vector<episode_record>> records(static_cast<std::size_t>(meta.sessions));
+  r.per_session.resize(records.size());
+  const auto start = std::chrono::steady_clock::now();
+  run_sessions(records, meta, r, !opt.resume.empty(), init, progress);
+  int stopped = opt.stop ? opt.stop->load() : 0;
+  if (spread) {
+    gather_sessions(records, r.per_session, meta.mine, meta.out, r.dir);
+    stopped = mpi::max_over_ranks(stopped);
+    r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();  // every rank's
+  }
+  if (stopped != 0) {
+    r.interrupted = stopped;
+    return r;  // checkpoints only: train --resume continues exactly (docs/training.md)
+  }
+  if (writer) write_results(r, meta, records);
   return r;
 }
 

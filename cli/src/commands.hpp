@@ -89,6 +89,7 @@ struct eval_args {
   std::string config;
   std::string out;
   bool quiet = false;
+  bool spread = true;  // false: every agent in this process (energy's evaluation runs on rank 0 alone)
 };
 void add_eval(CLI::App& app, eval_args& a);
 int eval(const eval_args& a, std::ostream& out, std::ostream& err);

@@ -53,6 +53,7 @@ int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
     if (!a.out.empty()) ea.out = (dir / "eval.json").string();
     ea.episodes = a.episodes;
     ea.quiet = a.quiet;
+    ea.spread = false;  // energy runs on rank 0 alone (docs/scaling.md)
     if (const int rc = eval(ea, out, err); rc != 0) return rc;
     out << "\n";
   }

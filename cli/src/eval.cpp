@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/app/eval.hpp"
 #include "spikeworm/core/progress.hpp"
 
@@ -16,6 +17,7 @@ void add_eval(CLI::App& app, eval_args& a) {
   auto* c = app.add_subcommand("eval",
                                "Replay trained agents greedy and sampled: task success and steps per agent, spikes, "
                                "firing rates, SOPs, neuron updates and events per layer and decision, next to dense MACs");
+  c->footer("mpirun -np R spikeworm eval ...: agent k on rank k mod R, the eval.json of one process (docs/scaling.md)");
   c->add_option("run", a.run, "a training run folder (every session's weights) or one weights file")->required();
   c->add_option("--engine", a.engine, "event (default), clock (reference stepper) or dense (the trainer's pass)")
       ->check(CLI::IsMember({"event", "clock", "dense"}));
@@ -151,6 +153,7 @@ int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
   req.options.seed = static_cast<std::uint64_t>(a.seed);
   req.options.policy = a.sample ? eval_policy::sampled : parse_eval_policy(a.policy);
   req.threads = a.threads;
+  req.spread = a.spread;
   std::atomic<int> done{0};
   app::eval_outcome r;
   {
@@ -159,6 +162,7 @@ int eval(const eval_args& a, std::ostream& out, std::ostream& err) {
     bar.update(run.weights.size());
     bar.finish();
   }
+  if (a.spread && mpi::rank() != 0) return 0;  // rank 0 holds the merged result (docs/scaling.md)
   print_eval(r.result, out);
   std::vector<std::string> names;
   for (const auto& w : run.weights) names.push_back(std::filesystem::path(w).stem().string());

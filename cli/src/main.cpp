@@ -4,6 +4,7 @@
 #include <malloc.h>
 
 #include "spikeworm/cli/cli.hpp"
+#include "spikeworm/core/mpi.hpp"
 
 int main(int argc, char** argv) {
   // Keep freed mid-size blocks (Eigen's GEMM workspace, per-decision buffers) in the heap instead of
@@ -11,6 +12,8 @@ int main(int argc, char** argv) {
   // quarter of the training time.
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  // Under mpirun, MPI for the life of main; every rank ends with rank 0's exit code (docs/scaling.md).
+  const spikeworm::mpi::guard mpi(argc, argv);
   std::vector<std::string> args(argv + 1, argv + argc);
-  return spikeworm::cli::run(args, std::cout, std::cerr);
+  return spikeworm::mpi::broadcast(spikeworm::cli::run(args, std::cout, std::cerr));
 }

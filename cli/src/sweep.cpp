@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "spikeworm/app/sweep.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/core/progress.hpp"
 #include "spikeworm/core/units.hpp"
 
@@ -19,6 +20,7 @@ void add_sweep(CLI::App& app, sweep_args& a) {
   auto* c = app.add_subcommand("sweep",
                                "Train, evaluate and cost a grid of configurations (--set key=v1,v2,...), with an "
                                "energy-accuracy Pareto report and plot");
+  c->footer("mpirun -np R spikeworm sweep ...: point k on rank k mod R, the files of one process (docs/scaling.md)");
   c->add_option("config", a.opt.config, "base experiment configuration (TOML)")->required();
   c->add_option("--set", a.opt.sets, "KEY=V1,V2,...: a dotted config key (e.g. brain.hidden, train.activity_l1) and its "
                                  "values; repeatable, the grid is every combination")
@@ -98,6 +100,7 @@ int sweep(const sweep_args& a, std::ostream& out, std::ostream& err) {
     return 2;
   }
   bar.reset();
+  if (mpi::rank() != 0) return 0;  // rank 0 holds the points, prints and draws (docs/scaling.md)
   print_sweep(a, s, out);
   out << fmt::format("wrote {}/{{sweep.json, sweep.csv, pNNN/}}\n", s.dir);
   if (!a.no_plot) {

@@ -7,12 +7,15 @@
 
 #include "commands.hpp"
 #include "spikeworm/app/train.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/core/progress.hpp"
 
 namespace spikeworm::cli {
 
 void add_train(CLI::App& app, train_args& a) {
   auto* c = app.add_subcommand("train", "Train spiking or MLP brains with REINFORCE or CMA-ES on a navigation task");
+  c->footer("mpirun -np R spikeworm train ...: session k on rank k mod R, the files of one process; --threads is per "
+            "rank (docs/scaling.md)");
   c->add_option("config", a.opt.config, "experiment configuration (TOML with [env], [brain], [train])");
   c->add_option("--sessions", a.opt.sessions, "independent sessions, seeds S..S+K-1 (default: [train] sessions)")
       ->check(CLI::Range(1, 10000));
@@ -92,6 +95,7 @@ int train(const train_args& a, std::ostream& out, std::ostream& err) {
                        r.interrupted, r.dir.string());
     return 128 + r.interrupted;  // 130 for SIGINT, 143 for SIGTERM
   }
+  if (mpi::rank() != 0) return 0;  // rank 0 holds every session's figures (docs/scaling.md)
   out << app::train_report(r);
   for (std::size_t k = 0; k < r.per_session.size(); ++k)
     if (r.per_session[k].failed())

@@ -358,24 +358,32 @@ void merge(eval_result& a, const eval_result& b) {
   a.seconds += b.seconds;
 }
 
+std::vector<eval_result> evaluate_agents(const experiment_config& cfg, const std::vector<std::string>& files,
+                                        const std::vector<std::size_t>& which, const eval_options& opt, int threads,
+                                        std::atomic<int>* done) {
+  std::vector<eval_result> parts(which.size());
+  std::vector<std::unique_ptr<brain>> brains;
+  for (const std::size_t k : which) {
+    brains.push_back(make_brain(cfg.brain, 1));
+    read_weights(files.at(k), brains.back()->params());
+  }
+  worker_pool pool(threads);
+  pool.for_each(which.size(), [&](std::size_t i) {
+    eval_options own = opt;
+    own.agent = which[i];
+    parts[i] = evaluate(cfg, *brains[i], own);
+    if (done) done->fetch_add(1);
+  });
+  return parts;
+}
+
 eval_result evaluate_files(const experiment_config& cfg, const std::vector<std::string>& files,
                            const eval_options& opt, int threads, std::atomic<int>* done) {
   if (files.empty()) throw error("eval: no weight files");
-  std::vector<eval_result> parts(files.size());
-  std::vector<std::unique_ptr<brain>> brains;
-  for (std::size_t k = 0; k < files.size(); ++k) {
-    brains.push_back(make_brain(cfg.brain, 1));
-    read_weights(files[k], brains.back()->params());
-  }
-  worker_pool pool(threads);
-  pool.for_each(files.size(), [&](std::size_t k) {
-    eval_options own = opt;
-    own.agent = k;
-    parts[k] = evaluate(cfg, *brains[k], own);
-    if (done) done->fetch_add(1);
-  });
+  std::vector<std::size_t> all(files.size());
+  for (std::size_t k = 0; k < all.size(); ++k) all[k] = k;
   eval_result r;
-  for (const auto& p : parts) merge(r, p);
+  for (const auto& p : evaluate_agents(cfg, files, all, opt, threads, done)) merge(r, p);
   return r;
 }
 

@@ -19,6 +19,9 @@ struct eval_request {
   std::string out;          // default: RUN/eval.json, or WEIGHTS.eval.json for a weights file
   eval_options options;
   int threads = 0;          // agents in parallel; 0: worker_threads' default
+  // Over MPI ranks (docs/scaling.md): share the agents between the ranks, every rank calling eval; false: this
+  // process evaluates every agent (energy's evaluation, which runs on rank 0 alone).
+  bool spread = true;
 };
 
 struct eval_outcome {

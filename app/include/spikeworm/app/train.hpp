@@ -32,6 +32,12 @@ struct train_options {
   int final_eval = 20;
   bool force = false;        // --out may hold files: clear what the run writes first (docs/training.md)
   std::uint64_t max_memory = 0;  // refuse a run whose estimated peak memory exceeds it (0: the machine's)
+  // Over MPI ranks (docs/scaling.md): with `spread` the sessions are shared between the ranks (session k on rank
+  // k mod R) and rank 0 writes the run folder; without, this process runs every session itself (a sweep point on
+  // one rank). `stage_dir`, when given, receives every file the run writes instead of out_dir, which still names
+  // the run in what is written (the files and the report); a fresh run only, no --resume.
+  bool spread = true;
+  std::string stage_dir;
   // Set (to the signal number) by a signal handler: every running session checkpoints at its next episode
   // boundary and train returns with train_result::interrupted (docs/training.md, "Interrupting a run").
   const std::atomic<int>* stop = nullptr;
@@ -84,6 +90,10 @@ std::filesystem::path resolve_config_path(const std::string& value, const std::f
 
 // Trains, writes the run folder and returns the figures; throws error for bad options or configs.
 train_result train(const train_options& opt, const train_callback& progress = {});
+
+// What --force clears in a run folder before a fresh run: weights/, checkpoints/, plots/, *.json, *.csv, *.png,
+// config.toml and train.log, nothing else (docs/training.md, "The run folder"). A missing folder is created.
+void clear_run_outputs(const std::filesystem::path& dir);
 
 // The tables spikeworm train prints (also written as train.log by sweep).
 std::string train_report(const train_result& r);

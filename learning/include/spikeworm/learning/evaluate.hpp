@@ -180,5 +180,10 @@ void merge(eval_result& a, const eval_result& b);
 // does not depend on it. `done` (may be null) is incremented after every episode.
 eval_result evaluate_files(const experiment_config& cfg, const std::vector<std::string>& weight_files,
                            const eval_options& opt, int threads, std::atomic<int>* done = nullptr);
+// The agents `which` (indices into weight_files) alone, each with opt.agent = its index: one result per agent,
+// in the order of `which`; merged in ascending index they give evaluate_files' result (docs/scaling.md).
+std::vector<eval_result> evaluate_agents(const experiment_config& cfg, const std::vector<std::string>& weight_files,
+                                        const std::vector<std::size_t>& which, const eval_options& opt, int threads,
+                                        std::atomic<int>* done = nullptr);
 
 }  // namespace spikeworm

@@ -1,0 +1,48 @@
+// The MPI layer (docs/scaling.md): one guard that initialises and finalises MPI, the rank and the number of
+// ranks, and the few collectives the commands use, over byte buffers. Without MPI in the build, or when the
+// program was not started by mpirun, the same calls are those of a single rank, so callers need no #ifdef.
+// MPI's own header stays in core/src/mpi.cpp.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spikeworm::mpi {
+
+// Initialises MPI for the life of the object when the process was started by an MPI launcher (mpirun sets
+// OMPI_COMM_WORLD_SIZE, PMI_SIZE or PMIX_RANK), and finalises it at the end; otherwise does nothing. MPI is
+// called from the thread that made the guard only (MPI_THREAD_FUNNELED). One guard per process.
+class guard {
+ public:
+  guard(int& argc, char**& argv);
+  ~guard();
+  guard(const guard&) = delete;
+  guard& operator=(const guard&) = delete;
+
+ private:
+  bool active_ = false;
+};
+
+bool built_with_mpi() noexcept;  // whether this build has MPI at all
+int rank() noexcept;             // 0 without MPI
+int size() noexcept;             // 1 without MPI
+inline bool spread() noexcept { return size() > 1; }  // work is shared between ranks
+// The rank that does item k of a list shared between ranks: k mod size(), so every rank gets every R-th item
+// (docs/scaling.md, "Training, sweeps and evaluation over ranks").
+inline int owner(std::size_t k) noexcept { return static_cast<int>(k % static_cast<std::size_t>(size())); }
+
+void barrier();
+// Every rank's buffer on rank 0, in rank order (other ranks get an empty list). Buffers of any size.
+std::vector<std::string> gather(std::string_view mine);
+// Rank 0's `bytes` on every rank.
+void broadcast(std::string& bytes);
+// Rank 0's value on every rank.
+int broadcast(int value);
+// The largest of every rank's value, on every rank.
+int max_over_ranks(int value);
+// Ends every rank of the job with `code` (MPI_Abort); without MPI, this process alone (std::_Exit).
+[[noreturn]] void abort(int code) noexcept;
+
+}  // namespace spikeworm::mpi
