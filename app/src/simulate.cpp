@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -12,6 +13,7 @@
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/memory.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/core/parallel.hpp"
 #include "spikeworm/engine/event_engine.hpp"
 #include "spikeworm/engine/recording.hpp"
@@ -63,6 +65,82 @@ void open_recorders(recorders& rec, const network_desc& desc, const network& net
   if (!eng.traces().empty()) rec.traces.emplace(r.traces_h5 = dir / "traces.h5", eng);
 }
 
+// A distributed run (docs/scaling.md): rank r steps neurons [N r / R, N (r + 1) / R) and holds the synapses
+// into them; the spikes of every step go to every rank.
+struct ranks_run {
+  struct mpi_exchange final : spike_exchange {
+    mpi::allgatherer gather;
+    void exchange(std::vector<neuron_id>& fired) override { gather(fired); }
+  };
+  mpi_exchange ex;
+  std::vector<neuron_id> bounds;  // rank r owns [bounds[r], bounds[r + 1])
+
+  explicit ranks_run(std::size_t n) {
+    const auto ranks = static_cast<std::size_t>(mpi::size());
+    for (std::size_t r = 0; r <= ranks; ++r) bounds.push_back(static_cast<neuron_id>(n * r / ranks));
+  }
+  neuron_id begin() const { return bounds[static_cast<std::size_t>(mpi::rank())]; }
+  neuron_id end() const { return bounds[static_cast<std::size_t>(mpi::rank()) + 1]; }
+  int owner(neuron_id n) const {
+    return static_cast<int>(std::upper_bound(bounds.begin(), bounds.end(), n) - bounds.begin()) - 1;
+  }
+
+  // Rank 0's traces get every column from the rank that steps its neuron (the others' copies of it were
+  // never updated).
+  void merge_traces(engine& eng) const {
+    for (std::size_t k = 0; k < eng.traces().size(); ++k) {
+      auto mine = eng.take_trace_values(k);
+      const auto all = mpi::gather(std::string_view(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(state_t)));
+      if (mpi::rank() != 0) continue;
+      const auto& cols = eng.traces()[k].neurons;
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        const auto& from = all[static_cast<std::size_t>(owner(cols[c]))];
+        for (std::size_t i = c; i < mine.size(); i += cols.size())
+          std::memcpy(&mine[i], from.data() + i * sizeof(state_t), sizeof(state_t));
+      }
+      eng.set_trace_values(k, std::move(mine));
+    }
+  }
+
+  // The counters summed over ranks (spikes, the raster and its digest are every rank's already), the
+  // partition and the exchange figures.
+  void finish(const network& part, const run_counters& c, run_report& report, run_counters& total, double run_s) const {
+    total = c;
+    const std::size_t np = c.sops_per_population.size();
+    std::vector<std::uint64_t> v;
+    for (const auto* per : {&c.sops_per_population, &c.updates_per_population, &c.events_per_population})
+      v.insert(v.end(), per->begin(), per->end());
+    v.insert(v.end(), {c.sops, c.neuron_updates, c.events_queued, ex.gather.bytes_received});
+    const auto ranks = static_cast<std::size_t>(mpi::size());
+    std::vector<std::uint64_t> mine(2 * ranks, 0);
+    mine[static_cast<std::size_t>(mpi::rank())] = part.num_synapses();
+    mine[ranks + static_cast<std::size_t>(mpi::rank())] = end() - begin();
+    v.insert(v.end(), mine.begin(), mine.end());
+    const auto s = mpi::sum_over_ranks(std::move(v));
+    auto at = s.begin();
+    for (auto* per : {&total.sops_per_population, &total.updates_per_population, &total.events_per_population}) {
+      std::copy(at, at + static_cast<std::ptrdiff_t>(np), per->begin());
+      at += static_cast<std::ptrdiff_t>(np);
+    }
+    ranks_report rr;
+    rr.ranks = mpi::size();
+    total.sops = *at++;
+    total.neuron_updates = *at++;
+    total.events_queued = *at++;
+    const std::uint64_t received = *at++;
+    rr.synapses.assign(at, at + static_cast<std::ptrdiff_t>(ranks));
+    rr.neurons.assign(at + static_cast<std::ptrdiff_t>(ranks), s.end());
+    total.peak_queue = mpi::max_u64_over_ranks(c.peak_queue);
+    rr.epochs = ex.gather.calls;
+    rr.bytes_per_epoch = rr.epochs ? static_cast<double>(received) / static_cast<double>(rr.epochs * ranks) : 0.0;
+    // Seconds as integer nanoseconds, for the integer reduction.
+    rr.exchange_seconds = 1e-9 * static_cast<double>(mpi::max_u64_over_ranks(static_cast<std::uint64_t>(ex.gather.seconds * 1e9)));
+    rr.compute_seconds = 1e-9 * static_cast<double>(mpi::max_u64_over_ranks(
+                                    static_cast<std::uint64_t>(std::max(0.0, run_s - ex.gather.seconds) * 1e9)));
+    report.ranks = std::move(rr);
+  }
+};
+
 bool records_traces(const network_desc& desc) {
   return std::any_of(desc.populations.begin(), desc.populations.end(),
                      [](const population& p) { return !p.record.variables.empty(); });
@@ -87,8 +165,15 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   const auto steps = step_count(desc.sim.duration_s, desc.sim.dt_ms, opt.duration >= 0 ? "--duration" : "duration");
   check_memory(fmt::format("network {}", opt.config), estimate_memory(desc), opt.max_memory);
   const std::filesystem::path dir(opt.out_dir);
-  const bool out = !opt.out_dir.empty();
-  const bool stream = out && desc.sim.record_spikes;
+  // Over MPI ranks every rank runs its part and rank 0 alone writes (docs/scaling.md).
+  const bool spread = mpi::spread();
+  if (spread && desc.sim.engine != "event")
+    throw error(fmt::format("engine '{}' runs in one process: a run over {} MPI ranks needs the event engine",
+                            desc.sim.engine, mpi::size()));
+  const bool writer = !opt.out_dir.empty() && mpi::rank() == 0;
+  const bool out = writer;
+  // The same on every rank: the chunks of steps, and so the trace merges, must match.
+  const bool stream = !opt.out_dir.empty() && desc.sim.record_spikes;
   if (out) {
     ensure_directory(dir);
     remove_stale_temporaries(dir);
@@ -98,10 +183,22 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   using clock = std::chrono::steady_clock;
   simulate_result r;
   const auto t0 = clock::now();
-  r.net = std::make_unique<network>(desc);
+  std::optional<ranks_run> parts;
+  if (spread) {
+    std::size_t n = 0;
+    for (const auto& p : desc.populations) n += p.size;
+    parts.emplace(n);
+  }
+  r.net = parts ? std::make_unique<network>(desc, parts->begin(), parts->end()) : std::make_unique<network>(desc);
   const auto t1 = clock::now();
-  r.eng = make_engine(desc.sim.engine, *r.net, {desc.sim.seed, std::max(1, threads), stream || opt.keep_spikes});
-  if (out && records_traces(desc)) r.eng->record_traces();
+  engine_options eo{desc.sim.seed, std::max(1, threads), stream || opt.keep_spikes};
+  if (parts) {
+    eo.owned_begin = parts->begin();
+    eo.owned_end = parts->end();
+    eo.exchange = &parts->ex;
+  }
+  r.eng = make_engine(desc.sim.engine, *r.net, eo);
+  if ((out || (spread && !opt.out_dir.empty())) && records_traces(desc)) r.eng->record_traces();
   recorders rec;
   if (out) open_recorders(rec, desc, *r.net, *r.eng, dir, r);
   // Streaming: chunks of at most ~4M neuron-steps, so the buffered spikes stay below 64 MB even if every
@@ -118,7 +215,11 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   clock::duration writing{};
   const auto t2 = clock::now();
   run_chunked(*r.eng, steps, progress, max_chunk, [&] {
-    if (!rec.csv && !rec.spikes && !rec.traces) return;
+    if (parts && !r.eng->traces().empty()) parts->merge_traces(*r.eng);
+    if (!rec.csv && !rec.spikes && !rec.traces) {
+      if (!opt.keep_spikes) r.eng->clear_spike_record();
+      return;
+    }
     const auto w0 = clock::now();
     const auto& all = r.eng->spikes();
     const auto fresh = std::span(all).subspan(written);
@@ -141,6 +242,8 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   r.report.build_seconds = std::chrono::duration<double>(t1 - t0).count();
   r.report.wall_seconds = std::chrono::duration<double>(t3 - t2 - writing).count();
   r.record_spikes = desc.sim.record_spikes;
+  r.counters = r.eng->counters();
+  if (parts) parts->finish(*r.net, r.eng->counters(), r.report, r.counters, r.report.wall_seconds);
   for (std::size_t p = 0; p < r.net->populations().size(); ++p)
     if (const auto* ev = dynamic_cast<const event_engine*>(r.eng.get()))
       r.report.stepping.push_back(ev->stepping(p));
@@ -154,7 +257,7 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
     writing += clock::now() - w0;
     r.report.write_seconds = std::chrono::duration<double>(writing).count();
     r.summary_json = dir / "summary.json";
-    write_file_atomically(r.summary_json, json_text(summary_json(*r.net, r.eng->counters(), r.report)));
+    write_file_atomically(r.summary_json, json_text(summary_json(*r.net, r.counters, r.report)));
   }
   return r;
 }

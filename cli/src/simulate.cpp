@@ -46,7 +46,7 @@ int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
     bar->update(done);
   });
   bar.reset();
-  out << summary_table(*r.net, r.eng->counters(), r.report);
+  out << summary_table(*r.net, r.counters, r.report);
   if (!r.summary_json.empty()) {
     std::string files;
     for (const auto* f : {&r.spikes_h5, &r.spikes_csv, &r.traces_h5, &r.summary_json})

@@ -35,6 +35,8 @@ MPI_Datatype bytes_type() noexcept { return MPI_BYTE; }
 MPI_Datatype u64_type() noexcept { return MPI_UINT64_T; }
 MPI_Datatype int_type() noexcept { return MPI_INT; }
 MPI_Op max_op() noexcept { return MPI_MAX; }
+MPI_Op sum_op() noexcept { return MPI_SUM; }
+MPI_Datatype u32_type() noexcept { return MPI_UINT32_T; }
 #pragma GCC diagnostic pop
 
 constexpr std::size_t chunk = std::size_t{1} << 30;  // MPI counts are int: buffers go in chunks of 1 GiB
@@ -179,6 +181,55 @@ int max_over_ranks(int value) {
   return out;
 #else
   return value;
+#endif
+}
+
+std::vector<std::uint64_t> sum_over_ranks(std::vector<std::uint64_t> values) {
+#ifdef SPIKEWORM_HAVE_MPI
+  if (g_active && g_size > 1 && !values.empty()) {
+    std::vector<std::uint64_t> out(values.size());
+    check(MPI_Allreduce(values.data(), out.data(), static_cast<int>(values.size()), u64_type(), sum_op(), world()),
+          "MPI_Allreduce");
+    return out;
+  }
+#endif
+  return values;
+}
+
+std::uint64_t max_u64_over_ranks(std::uint64_t value) {
+#ifdef SPIKEWORM_HAVE_MPI
+  if (g_active && g_size > 1) {
+    std::uint64_t out = 0;
+    check(MPI_Allreduce(&value, &out, 1, u64_type(), max_op(), world()), "MPI_Allreduce");
+    return out;
+  }
+#endif
+  return value;
+}
+
+void allgatherer::operator()(std::vector<std::uint32_t>& values) {
+  ++calls;
+  if (!g_active || g_size == 1) return;
+#ifdef SPIKEWORM_HAVE_MPI
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto ranks = static_cast<std::size_t>(g_size);
+  counts_.resize(ranks);
+  displs_.resize(ranks);
+  const int mine = static_cast<int>(values.size());
+  check(MPI_Allgather(&mine, 1, int_type(), counts_.data(), 1, int_type(), world()), "MPI_Allgather");
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < ranks; ++r) {
+    displs_[r] = static_cast<int>(total);
+    total += static_cast<std::size_t>(counts_[r]);
+  }
+  all_.resize(total);
+  check(MPI_Allgatherv(values.data(), mine, u32_type(), all_.data(), counts_.data(), displs_.data(), u32_type(),
+                       world()),
+        "MPI_Allgatherv");
+  values.swap(all_);
+  bytes_sent += sizeof(int) + static_cast<std::uint64_t>(mine) * sizeof(std::uint32_t);
+  bytes_received += ranks * sizeof(int) + total * sizeof(std::uint32_t);
+  seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 #endif
 }
 

@@ -338,7 +338,7 @@ void sort_rows(std::span<const edge_id> rowstart, std::size_t num_neurons, const
 // Pass 1: per projection, the out-degree of each source neuron (local index); fixed_indegree projections
 // also keep their sampled sources (indegree_sources[j]) for the fill pass.
 std::vector<std::vector<std::uint32_t>> network::count_synapses(
-    std::uint64_t seed, std::vector<std::vector<neuron_id>>& indegree_sources) const {
+    std::uint64_t seed, std::vector<std::vector<neuron_id>>& indegree_sources) {
   const std::size_t np = projs_.size();
   std::vector<std::vector<std::uint32_t>> count(np);
   indegree_sources.assign(np, {});
@@ -349,23 +349,31 @@ std::vector<std::vector<std::uint32_t>> network::count_synapses(
     count[j].assign(src.size, 0);
     if (pr.desc.rule == connection_rule::fixed_indegree) {
       const auto [lo, hi] = kept_locals(tgt);
+      projs_[j].synapses_whole = static_cast<std::uint64_t>(pr.desc.k) * tgt.size;
       indegree_sources[j] = sample_indegree_sources(pr, src, tgt, seed, j, lo, hi);
       for (neuron_id sl : indegree_sources[j]) ++count[j][sl];
       continue;
     }
     if (pr.desc.rule == connection_rule::from_list) {
       const auto& l = *pr.desc.list;
+      projs_[j].synapses_whole = l.sources.size();
       for (std::size_t k = 0; k < l.sources.size(); ++k)
         if (kept(tgt.first + l.targets[k])) ++count[j][l.sources[k]];
       continue;
     }
+    std::vector<std::uint32_t> drawn(src.size, 0);  // kept or not
     parallel_for_chunks<neuron_id>(src.size, row_grain, [&](neuron_id lo, neuron_id hi) {
       for (neuron_id s = lo; s < hi; ++s) {
-        std::uint32_t c = 0;
-        row_targets(pr, src, tgt, s, seed, j, [&](neuron_id t) { c += kept(t) ? 1 : 0; });
+        std::uint32_t c = 0, all = 0;
+        row_targets(pr, src, tgt, s, seed, j, [&](neuron_id t) {
+          c += kept(t) ? 1 : 0;
+          ++all;
+        });
         count[j][s] = c;
+        drawn[s] = all;
       }
     });
+    projs_[j].synapses_whole = std::accumulate(drawn.begin(), drawn.end(), std::uint64_t{0});
   }
   return count;
 }

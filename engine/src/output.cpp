@@ -2,6 +2,7 @@
 #include "spikeworm/engine/output.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "spikeworm/core/io.hpp"
 
@@ -17,7 +18,13 @@ namespace {
 std::uint64_t outgoing(const network& net, std::size_t p) {
   std::uint64_t s = 0;
   for (const auto& pr : net.projections())
-    if (pr.source_pop == p) s += pr.synapses;
+    if (pr.source_pop == p) s += pr.synapses_whole;  // network-wide, also in a part
+  return s;
+}
+// Synapses of the whole network (a distributed run's part holds only some).
+std::uint64_t synapses(const network& net) {
+  std::uint64_t s = 0;
+  for (const auto& pr : net.projections()) s += pr.synapses_whole;
   return s;
 }
 }  // namespace
@@ -34,12 +41,22 @@ std::string summary_table(const network& net, const run_counters& c, const run_r
   const double all_rate =
       sim_s > 0 ? static_cast<double>(c.total_spikes()) / (static_cast<double>(net.num_neurons()) * sim_s) : 0.0;
   out += fmt::format("{:<16} {:>9} {:>10} {:>12} {:>11} {:>10.3f}\n", "all", "", net.num_neurons(),
-                     net.num_synapses(), c.total_spikes(), all_rate);
+                     synapses(net), c.total_spikes(), all_rate);
   out += "\n";
   auto row = [&](std::string_view k, const std::string& v) { out += fmt::format("{:<34} {}\n", k, v); };
   for (std::size_t p = 0; p < r.stepping.size() && p < pops.size(); ++p)
     row(p == 0 ? "stepping" : "", fmt::format("{}: {}", pops[p].name, r.stepping[p]));
-  row("engine", fmt::format("{} ({} thread{})", r.engine, r.threads, r.threads == 1 ? "" : "s"));
+  row("engine", fmt::format("{} ({} thread{}{})", r.engine, r.threads, r.threads == 1 ? "" : "s",
+                            r.ranks ? fmt::format(" in each of {} MPI ranks", r.ranks->ranks) : ""));
+  if (r.ranks) {
+    row("neurons per rank", fmt::format("{}", fmt::join(r.ranks->neurons, " ")));
+    row("synapses per rank", fmt::format("{}", fmt::join(r.ranks->synapses, " ")));
+    row("spike exchange", fmt::format("{} epochs of one step, {:.0f} bytes received per rank and epoch",
+                                      r.ranks->epochs, r.ranks->bytes_per_epoch));
+    const double all = r.ranks->exchange_seconds + r.ranks->compute_seconds;
+    row("time in the exchange", fmt::format("{:.3f} s ({:.1f}% of the slowest rank's run)", r.ranks->exchange_seconds,
+                                            all > 0 ? 100.0 * r.ranks->exchange_seconds / all : 0.0));
+  }
   row("simulated time", fmt::format("{:.4g} s ({} steps of {} ms)", sim_s, c.steps, net.dt_ms()));
   row("synaptic events delivered (SOPs)", fmt::format("{}", c.sops));
   const double frac = c.dense_updates ? 100.0 * static_cast<double>(c.neuron_updates) / static_cast<double>(c.dense_updates) : 0.0;
@@ -69,7 +86,7 @@ nlohmann::json summary_json(const network& net, const run_counters& c, const run
     if (p < r.stepping.size()) pops.back()["stepping"] = r.stepping[p];
   }
   const double sim_s = static_cast<double>(c.steps) * net.dt_ms() * 1e-3;
-  return json{{"config", r.config},
+  json j{{"config", r.config},
               {"engine", r.engine},
               {"threads", r.threads},
               {"seed", r.seed},
@@ -77,7 +94,7 @@ nlohmann::json summary_json(const network& net, const run_counters& c, const run
               {"steps", c.steps},
               {"simulated_seconds", sim_s},
               {"neurons", net.num_neurons()},
-              {"synapses", net.num_synapses()},
+              {"synapses", synapses(net)},
               {"populations", pops},
               {"spikes", c.total_spikes()},
               {"sops", c.sops},
@@ -90,6 +107,20 @@ nlohmann::json summary_json(const network& net, const run_counters& c, const run
               {"wall_seconds", r.wall_seconds},
               {"write_seconds", r.write_seconds},
               {"sim_over_wall", r.wall_seconds > 0 ? sim_s / r.wall_seconds : 0.0}};
+  if (r.ranks) {
+    const double all = r.ranks->exchange_seconds + r.ranks->compute_seconds;
+    j["ranks"] = {{"count", r.ranks->ranks},
+                  {"partition", "contiguous"},
+                  {"neurons", r.ranks->neurons},
+                  {"synapses", r.ranks->synapses},
+                  {"epochs", r.ranks->epochs},
+                  {"epoch_steps", 1},
+                  {"bytes_per_epoch", r.ranks->bytes_per_epoch},
+                  {"exchange_seconds", r.ranks->exchange_seconds},
+                  {"compute_seconds", r.ranks->compute_seconds},
+                  {"exchange_share", all > 0 ? r.ranks->exchange_seconds / all : 0.0}};
+  }
+  return j;
 }
 
 spike_csv_writer::spike_csv_writer(const std::filesystem::path& path, const network& net) : net_(&net), file_(path) {

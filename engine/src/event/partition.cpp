@@ -98,7 +98,7 @@ void event_engine::impl::find_edge_offsets() {
 
 bool event_engine::impl::receives_synapses(std::uint32_t pi) const {
   for (const auto& pr : net_->projections())
-    if (pr.target_pop == pi && pr.synapses > 0) return true;
+    if (pr.target_pop == pi && pr.synapses_whole > 0) return true;  // network-wide, also in a part
   return false;
 }
 

@@ -42,6 +42,7 @@ struct simulate_result {
   std::unique_ptr<network> net;
   std::unique_ptr<engine> eng;
   run_report report;
+  run_counters counters;  // the engine's; in a distributed run the sums over ranks (docs/scaling.md)
   bool record_spikes = false;
   std::filesystem::path spikes_csv, spikes_h5, traces_h5, summary_json;  // empty when not written
 };

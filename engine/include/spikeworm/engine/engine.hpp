@@ -137,6 +137,8 @@ class engine {
   }
   // Hands over trace k's samples taken so far (no copy), leaving it empty.
   std::vector<state_t> take_trace_values(std::size_t k) noexcept { return std::exchange(traces_[k].values, {}); }
+  // Replaces trace k's samples (a distributed run's rank 0 puts in the owners' columns; docs/scaling.md).
+  void set_trace_values(std::size_t k, std::vector<state_t> values) noexcept { traces_[k].values = std::move(values); }
 
  protected:
   engine(const network& net, engine_options opt) : net_(&net), opt_(opt) {}

@@ -132,7 +132,8 @@ struct projection_desc {
 struct projection_info {
   projection_desc desc;
   std::uint32_t source_pop = 0, target_pop = 0;
-  std::uint64_t synapses = 0;
+  std::uint64_t synapses = 0;         // held by this network (a part holds those into its own neurons)
+  std::uint64_t synapses_whole = 0;   // in the whole network (equal to synapses unless this is a part)
   // All-to-all projections that are their source's only projection occupy one contiguous edge range,
   // row-major [source][target]: a matrix view for the trainer.
   bool contiguous = false;
@@ -240,7 +241,7 @@ class network {
   }
   void check_list(const projection_info& pr) const;
   std::vector<std::vector<std::uint32_t>> count_synapses(std::uint64_t seed,
-                                                         std::vector<std::vector<neuron_id>>& indegree_sources) const;
+                                                         std::vector<std::vector<neuron_id>>& indegree_sources);
   void mark_contiguous();
 
   std::vector<population> pops_;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <span>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,16 @@
 
 namespace spikeworm {
 
+// A run spread over MPI ranks (docs/scaling.md): the partition and the spike exchange.
+struct ranks_report {
+  int ranks = 1;
+  std::vector<std::uint64_t> neurons, synapses;  // per rank
+  std::uint64_t epochs = 0;                      // exchanges (one per step)
+  double bytes_per_epoch = 0;                    // received by a rank, mean over ranks and epochs
+  double exchange_seconds = 0;                   // in the exchange, the most of any rank
+  double compute_seconds = 0;                    // the run without the exchange, the most of any rank
+};
+
 struct run_report {
   std::string config;
   std::string engine;
@@ -22,6 +33,7 @@ struct run_report {
   double wall_seconds = 0.0;   // the simulation loop, without write_seconds
   double write_seconds = 0.0;  // writing spikes.csv while the run went on
   std::vector<std::string> stepping;  // per population: how it was stepped and why (empty: not reported)
+  std::optional<ranks_report> ranks;  // a distributed run: its counters are the sums over ranks
 };
 
 // Mean firing rate [Hz] of population p over the run.
