@@ -8,6 +8,8 @@
 #include <optional>
 #include <span>
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 
 #include "spikeworm/core/config.hpp"
@@ -112,9 +114,13 @@ struct ranks_run {
       v.insert(v.end(), per->begin(), per->end());
     v.insert(v.end(), {c.sops, c.neuron_updates, c.events_queued, ex.gather.bytes_received});
     const auto ranks = static_cast<std::size_t>(mpi::size());
-    std::vector<std::uint64_t> mine(2 * ranks, 0);
-    mine[static_cast<std::size_t>(mpi::rank())] = part.num_synapses();
-    mine[ranks + static_cast<std::size_t>(mpi::rank())] = end() - begin();
+    std::vector<std::uint64_t> mine(3 * ranks, 0);
+    const auto me = static_cast<std::size_t>(mpi::rank());
+    mine[me] = part.num_synapses();
+    mine[ranks + me] = end() - begin();
+    rusage use{};
+    getrusage(RUSAGE_SELF, &use);
+    mine[2 * ranks + me] = static_cast<std::uint64_t>(use.ru_maxrss) * 1024;  // kB on Linux
     v.insert(v.end(), mine.begin(), mine.end());
     const auto s = mpi::sum_over_ranks(std::move(v));
     auto at = s.begin();
@@ -129,7 +135,8 @@ struct ranks_run {
     total.events_queued = *at++;
     const std::uint64_t received = *at++;
     rr.synapses.assign(at, at + static_cast<std::ptrdiff_t>(ranks));
-    rr.neurons.assign(at + static_cast<std::ptrdiff_t>(ranks), s.end());
+    rr.neurons.assign(at + static_cast<std::ptrdiff_t>(ranks), at + static_cast<std::ptrdiff_t>(2 * ranks));
+    rr.peak_rss_bytes.assign(at + static_cast<std::ptrdiff_t>(2 * ranks), s.end());
     total.peak_queue = mpi::max_u64_over_ranks(c.peak_queue);
     rr.epochs = ex.gather.calls;
     rr.bytes_per_epoch = rr.epochs ? static_cast<double>(received) / static_cast<double>(rr.epochs * ranks) : 0.0;
@@ -146,9 +153,14 @@ bool records_traces(const network_desc& desc) {
                      [](const population& p) { return !p.record.variables.empty(); });
 }
 
-}  // namespace
+std::size_t neuron_count(const network_desc& desc) {
+  std::size_t n = 0;
+  for (const auto& p : desc.populations) n += p.size;
+  return n;
+}
 
-simulate_result simulate(const simulate_options& opt, const step_callback& progress) {
+// The config with the options' overrides.
+network_desc configured(const simulate_options& opt) {
   network_desc desc = read_network_file(opt.config);
   if (opt.duration >= 0) desc.sim.duration_s = opt.duration;
   if (opt.threads >= 0) desc.sim.threads = opt.threads;
@@ -161,6 +173,13 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
                             : opt.spike_format == "both" ? spike_format::both
                                                          : spike_format::hdf5;
   }
+  return desc;
+}
+
+}  // namespace
+
+simulate_result simulate(const simulate_options& opt, const step_callback& progress) {
+  const network_desc desc = configured(opt);
   const int threads = worker_threads(desc.sim.threads);
   const auto steps = step_count(desc.sim.duration_s, desc.sim.dt_ms, opt.duration >= 0 ? "--duration" : "duration");
   check_memory(fmt::format("network {}", opt.config), estimate_memory(desc), opt.max_memory);
@@ -184,11 +203,7 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   simulate_result r;
   const auto t0 = clock::now();
   std::optional<ranks_run> parts;
-  if (spread) {
-    std::size_t n = 0;
-    for (const auto& p : desc.populations) n += p.size;
-    parts.emplace(n);
-  }
+  if (spread) parts.emplace(neuron_count(desc));
   r.net = parts ? std::make_unique<network>(desc, parts->begin(), parts->end()) : std::make_unique<network>(desc);
   const auto t1 = clock::now();
   engine_options eo{desc.sim.seed, std::max(1, threads), stream || opt.keep_spikes};

@@ -51,6 +51,9 @@ std::string summary_table(const network& net, const run_counters& c, const run_r
   if (r.ranks) {
     row("neurons per rank", fmt::format("{}", fmt::join(r.ranks->neurons, " ")));
     row("synapses per rank", fmt::format("{}", fmt::join(r.ranks->synapses, " ")));
+    std::vector<double> mb;
+    for (auto b : r.ranks->peak_rss_bytes) mb.push_back(static_cast<double>(b) / 1048576.0);
+    row("peak memory per rank [MB]", fmt::format("{:.0f}", fmt::join(mb, " ")));
     row("spike exchange", fmt::format("{} epochs of one step, {:.0f} bytes received per rank and epoch",
                                       r.ranks->epochs, r.ranks->bytes_per_epoch));
     const double all = r.ranks->exchange_seconds + r.ranks->compute_seconds;
@@ -113,6 +116,7 @@ nlohmann::json summary_json(const network& net, const run_counters& c, const run
                   {"partition", "contiguous"},
                   {"neurons", r.ranks->neurons},
                   {"synapses", r.ranks->synapses},
+                  {"peak_rss_bytes", r.ranks->peak_rss_bytes},
                   {"epochs", r.ranks->epochs},
                   {"epoch_steps", 1},
                   {"bytes_per_epoch", r.ranks->bytes_per_epoch},

@@ -18,6 +18,7 @@ namespace spikeworm {
 struct ranks_report {
   int ranks = 1;
   std::vector<std::uint64_t> neurons, synapses;  // per rank
+  std::vector<std::uint64_t> peak_rss_bytes;     // per rank: its peak resident memory so far
   std::uint64_t epochs = 0;                      // exchanges (one per step)
   double bytes_per_epoch = 0;                    // received by a rank, mean over ranks and epochs
   double exchange_seconds = 0;                   // in the exchange, the most of any rank
