@@ -67,8 +67,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   CLI::App app{"spikeworm: an event-driven spiking-network simulator, trainer and energy/deployment modeller",
                "spikeworm"};
   app.require_subcommand(1);
-  app.footer("Over MPI ranks, `mpirun -np R spikeworm train|sweep|eval ...` shares sessions, sweep points or agents "
-             "between the ranks and writes what one process writes (docs/scaling.md).");
+  app.footer("Over MPI ranks, `mpirun -np R spikeworm simulate ...` runs one network split between the ranks, and "
+             "`train|sweep|eval ...` share sessions, sweep points or agents; both write what one process writes "
+             "(docs/scaling.md).");
   app.set_version_flag("--version", "spikeworm " SPIKEWORM_VERSION);
   simulate_args sim;
   add_simulate(app, sim);

@@ -11,6 +11,9 @@ namespace spikeworm::cli {
 
 void add_simulate(CLI::App& app, simulate_args& a) {
   auto* c = app.add_subcommand("simulate", "Run a network described in TOML and print its summary table");
+  c->footer("Under `mpirun -np R` the network is split between the ranks (contiguous blocks of neurons, each rank "
+            "holding the synapses into its own); spikes and state are bit-identical to one process, and rank 0 "
+            "writes the files (docs/scaling.md).");
   c->add_option("config", a.config, "network configuration (TOML)")->required();
   c->add_option("--duration", a.duration, "simulated time [s] (default: [simulation] duration)")
       ->check(finite_range(0.0, 1e6));

@@ -146,10 +146,14 @@ void event_engine::run(step_t steps) {
     m.fired_.clear();
     std::uint64_t held = 0;
     for (auto& b : m.blocks_) {
+      if (b.remote) continue;  // its fired list holds the last step's spikes of another process (push_remote)
       m.fired_.insert(m.fired_.end(), b.fired.begin(), b.fired.end());
       held += b.pending + b.wheel_entries + b.crossings.size();
     }
-    if (m.exchange_) m.exchange_->exchange(m.fired_);  // every process's spikes of step t, ascending
+    if (m.exchange_) {
+      m.exchange_->exchange(m.fired_);  // every process's spikes of step t, ascending
+      if (!m.pushed_.empty()) m.push_remote(t);
+    }
     counters_.peak_queue = std::max(counters_.peak_queue, held);
     counters_.dense_updates += m.st_.v.size();
     counters_.steps = t;

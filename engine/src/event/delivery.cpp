@@ -2,6 +2,8 @@
 // the input ring (pulled at the next step: one slot per delay, due entries for lazy blocks), the tile
 // scratch of a one-tile tiled block (pulled), and per-(source block, tile) buckets of pushed blocks (pushed
 // by the thread that stepped the source). Each path adds a target's inputs in ascending source order.
+#include <algorithm>
+
 #include "state.hpp"
 
 namespace spikeworm {
@@ -77,6 +79,19 @@ void event_engine::impl::push(const block& src, step_t t) {
       }
     }
   }
+}
+
+void event_engine::impl::push_remote(step_t t) {
+  remote_.clear();
+  for (std::size_t k = 0; k < blocks_.size(); ++k) {
+    auto& b = blocks_[k];
+    if (!b.remote) continue;
+    const auto lo = std::lower_bound(fired_.begin(), fired_.end(), b.begin);
+    const auto hi = std::lower_bound(lo, fired_.end(), b.end);
+    b.fired.assign(lo, hi);
+    if (!b.fired.empty()) remote_.push_back(k);
+  }
+  pool_.for_each(remote_.size(), [&](std::size_t i) { push(blocks_[remote_[i]], t); });
 }
 
 // Pre: fired_ holds the spikes of step t_spike in ascending order.

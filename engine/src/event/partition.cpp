@@ -158,9 +158,7 @@ void event_engine::impl::reset_blocks() {
     const auto& p = net_->populations()[b.pop];
     b.clocked = decide_clocked(b.pop);
     b.hot.clear();
-    // A distributed run pulls every input through the ring: its remote blocks push nothing (their spikes
-    // arrive through the exchange), and the ring adds the same inputs in the same order as the tiles.
-    b.tiled = b.clocked && st_.slots == 1 && !distributed();
+    b.tiled = b.clocked && st_.slots == 1 && !b.remote;  // remote blocks take no input here
     b.buckets.clear();
     b.acc.clear();
     b.refractory.clear();

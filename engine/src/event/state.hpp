@@ -152,6 +152,9 @@ struct event_engine::impl {
   void deliver_from(block& b, step_t t_spike, std::span<const neuron_id> fired, delays_taken which);
   void deliver_tiled(block& b);
   void push(const block& src, step_t t);
+  // A distributed run: the other processes' spikes of step t (in fired_ after the exchange) pushed into this
+  // process's pushed blocks, each remote block's by one task, as its own process would have.
+  void push_remote(step_t t);
   // dense.cpp
   void step_clocked(block& b, const population& p, step_t t);
   void collect_crossings(block& b, const population& p, step_t t, std::size_t c0, std::size_t c1);
@@ -169,6 +172,7 @@ struct event_engine::impl {
   std::vector<std::uint8_t> pending_;  // [slot * N + n]: n is in due[slot] of its block
   std::vector<block> blocks_;
   std::vector<std::size_t> pushed_;  // the pushed blocks, ascending
+  std::vector<std::size_t> remote_;  // push_remote(): the remote blocks with spikes in the step
   std::vector<std::vector<std::size_t>> groups_;  // the blocks each parallel task steps, in order
   std::vector<neuron_id> fired_;      // spikes of the last step, ascending
   // With zero delays (docs/nir.md): the blocks of each population, stepped population after population, and
