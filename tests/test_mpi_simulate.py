@@ -205,3 +205,30 @@ def test_a_rank_killed_mid_run_ends_every_rank_within_10_s_and_leaves_no_finishe
     assert job.returncode != 0
     left = set(os.listdir(out)) if out.is_dir() else set()
     assert not left & {"spikes.csv", "spikes.h5", "summary.json", "traces.h5"}, sorted(left)
+
+
+def test_python_simulate_over_2_ranks_with_mpi4py_matches_one_process(tmp_path):
+    import importlib.util
+    if not importlib.util.find_spec("mpi4py"):
+        import pytest
+        pytest.skip("needs python3-mpi4py")
+    config = os.path.join(CONFIGS, "cuba.toml")
+    one = simulate(tmp_path, "one", config, 0, 1)
+    module = os.path.join(os.path.dirname(os.path.dirname(os.environ["SPIKEWORM_BIN"])), "python")
+    script = tmp_path / "sim.py"
+    script.write_text(
+        "import json, sys\n"
+        "from mpi4py import MPI\n"
+        "import spikeworm\n"
+        "s = spikeworm.simulate(sys.argv[1], threads=1, out=sys.argv[2], spike_format='both')\n"
+        "assert (s['rank'], s['ranks']) == (MPI.COMM_WORLD.Get_rank(), 2), (s['rank'], s['ranks'])\n"
+        "json.dump(s, open(sys.argv[2] + f'.{s[\"rank\"]}.json', 'w'))\n")
+    out = tmp_path / "py"
+    p = subprocess.run([os.environ["SPIKEWORM_MPIRUN"], "--oversubscribe", "--allow-run-as-root", "-np", "2",
+                        "/usr/bin/python3", str(script), config, str(out)], capture_output=True, text=True,
+                       timeout=300, env=dict(os.environ, PYTHONPATH=module))
+    assert p.returncode == 0, p.stderr
+    assert_identical(one, out, 2)
+    returned = [json.load(open(f"{out}.{r}.json")) for r in (0, 1)]
+    assert returned[0]["spikes"] == returned[1]["spikes"] == summary(one)["spikes"]
+    assert returned[0]["raster_digest"] == summary(one)["raster_digest"]

@@ -83,6 +83,22 @@ guard::~guard() {
 #endif
 }
 
+bool adopt() noexcept {
+#ifdef SPIKEWORM_HAVE_MPI
+  if (g_active) return true;
+  int initialised = 0, finalised = 0;
+  MPI_Initialized(&initialised);
+  MPI_Finalized(&finalised);
+  if (!initialised || finalised) return false;
+  MPI_Comm_rank(world(), &g_rank);
+  MPI_Comm_size(world(), &g_size);
+  g_active = true;
+  return true;
+#else
+  return false;
+#endif
+}
+
 bool built_with_mpi() noexcept {
 #ifdef SPIKEWORM_HAVE_MPI
   return true;
@@ -207,7 +223,7 @@ std::uint64_t max_u64_over_ranks(std::uint64_t value) {
   return value;
 }
 
-void allgatherer::operator()(std::vector<std::uint32_t>& values) {
+void allgatherer::operator()([[maybe_unused]] std::vector<std::uint32_t>& values) {
   ++calls;
   if (!g_active || g_size == 1) return;
 #ifdef SPIKEWORM_HAVE_MPI

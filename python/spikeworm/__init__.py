@@ -20,7 +20,7 @@ import numpy as _np
 from ._spikeworm import ConfigError, Error
 from . import _spikeworm
 
-__all__ = ["Network", "train", "eval", "energy", "sweep", "deploy", "map", "to_toml", "ConfigError", "Error"]
+__all__ = ["Network", "simulate", "train", "eval", "energy", "sweep", "deploy", "map", "to_toml", "ConfigError", "Error"]
 
 
 def _toml_value(v, where):
@@ -231,6 +231,25 @@ def _from_arrays(cls, populations, projections=(), dt_ms=1.0, seed=1, engine="ev
     return net
 
 
+def simulate(config, duration=None, threads=None, seed=None, engine=None, out=None, spike_format=None):
+    """Run a network config as `spikeworm simulate` does; returns the summary (summary.json's content) as a dict.
+
+    None keeps the config's value. With `out`, writes spikes.h5/spikes.csv, traces.h5 and summary.json there.
+    Under `mpirun -np R python3 script.py` with mpi4py imported (`from mpi4py import MPI`) the network is split
+    between the ranks, bit-identical to one process (docs/scaling.md): every rank calls simulate with the same
+    arguments and gets the same summary, and rank 0 writes the files. The dict's "rank" and "ranks" say which."""
+    config = _path(config, "config")
+    duration = -1.0 if duration is None else _float(duration, "duration", 0.0, 1e6)
+    threads = -1 if threads is None else _int(threads, "threads", 0, 1024)
+    seed = -1 if seed is None else _int(seed, "seed", 0)
+    if engine is not None and engine not in ("event", "clock"):
+        raise ValueError(f"engine: expected 'event' or 'clock', got {engine!r}")
+    if spike_format is not None and spike_format not in ("hdf5", "csv", "both"):
+        raise ValueError(f"spike_format: expected 'hdf5', 'csv' or 'both', got {spike_format!r}")
+    out = _path(out, "out", empty_ok=True)
+    return _spikeworm.simulate(config, duration, threads, seed, engine or "", out, spike_format or "")
+
+
 def train(config, sessions=0, episodes=0, threads=0, seed=-1, out="", force=False, final_eval=20, progress=None):
     """Train an experiment config ([env], [brain], [train]) into the run folder `out` (default runs/train).
 
@@ -269,6 +288,15 @@ def _int(value, name, lo, hi=2**63 - 1):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
     value = int(value)
     if not lo <= value <= hi:
+        raise ValueError(f"{name}: must be in [{lo}, {hi}], got {value}")
+    return value
+
+
+def _float(value, name, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
+    value = float(value)
+    if not (lo <= value <= hi):  # also refuses NaN
         raise ValueError(f"{name}: must be in [{lo}, {hi}], got {value}")
     return value
 

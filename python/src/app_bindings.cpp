@@ -34,8 +34,10 @@
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/core/io.hpp"
 #include "spikeworm/core/memory.hpp"
+#include "spikeworm/core/mpi.hpp"
 #include "spikeworm/deploy/chip.hpp"
 #include "spikeworm/deploy/mapper.hpp"
+#include "spikeworm/engine/output.hpp"
 
 namespace py = pybind11;
 namespace fs = std::filesystem;
@@ -439,7 +441,34 @@ py::dict map(const std::string& config, bool is_text, const std::string& name, c
 
 }  // namespace
 
+// simulate: app::simulate, the summary as a dict. Under mpirun with mpi4py the network is split between the
+// ranks (docs/scaling.md), and every rank returns the same summary; rank 0 writes the files.
+py::dict simulate(const std::string& config, double duration, int threads, long long seed, const std::string& engine,
+                  const std::string& out, const std::string& spike_format) {
+  mpi::adopt();
+  app::simulate_options o;
+  o.config = config;
+  o.duration = duration;
+  o.threads = threads;
+  o.seed = seed;
+  o.engine = engine;
+  o.out_dir = out;
+  o.spike_format = spike_format;
+  app::simulate_result r;
+  {
+    py::gil_scoped_release free;
+    r = app::simulate(o);
+  }
+  py::dict d = to_python(summary_json(*r.net, r.counters, r.report));
+  d["ranks"] = mpi::size();
+  d["rank"] = mpi::rank();
+  return d;
+}
+
 void bind_app(py::module_& m) {
+  m.def("simulate", &simulate, py::arg("config"), py::arg("duration") = -1.0, py::arg("threads") = -1,
+        py::arg("seed") = -1, py::arg("engine") = "", py::arg("out") = "", py::arg("spike_format") = "",
+        "simulate (the package checks the arguments).");
   // What the command line reports as input errors besides spikeworm::error (cli/src/cli.cpp) is
   // spikeworm.Error here too, with the same text.
   // A reference held for the interpreter's life: a static py::object would be released after it ends.

@@ -217,7 +217,9 @@ void nir_dense(const nir_lowered& m, const nir_lowered* per, std::size_t n, doub
 // neurons per instruction. Without contraction into FMA (the build's -ffp-contract=off) every operation is the
 // same IEEE operation in both, so they give the same bits as each other and as the reference stepper. The
 // kernels above are always inlined into it, so each version holds its own copy of them.
+#ifndef SPIKEWORM_NO_TARGET_CLONES  // ThreadSanitizer builds (CMakeLists.txt): the baseline version only
 __attribute__((target_clones("arch=x86-64-v4", "default")))
+#endif
 void event_engine::impl::step_clocked(block& b, const population& p, step_t t) {
   const std::size_t n = b.end - b.begin;
   b.hot.resize((n + chunk - 1) / chunk);

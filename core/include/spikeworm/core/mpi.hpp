@@ -26,6 +26,11 @@ class guard {
   bool active_ = false;
 };
 
+// A library user (the Python module under mpi4py) that initialised MPI itself: from now on rank(), size() and
+// the collectives are those of MPI_COMM_WORLD; MPI is finalised by whoever initialised it. Returns whether MPI is
+// in use (false without MPI, or when it is not initialised).
+bool adopt() noexcept;
+
 bool built_with_mpi() noexcept;  // whether this build has MPI at all
 int rank() noexcept;             // 0 without MPI
 int size() noexcept;             // 1 without MPI
