@@ -20,7 +20,6 @@
 namespace spikeworm {
 namespace {
 
-using test::desc_from;
 
 // Allgather of every part's spikes of a step, parts in rank order (their neuron ranges ascend).
 class thread_exchange {
@@ -124,69 +123,22 @@ void expect_identical_to_one_engine(const network_desc& d, step_t steps, std::si
     }
 }
 
-network_desc config(const char* name) {
-  const auto doc = load_config_file((test::source_dir() / "configs" / name).string());
+network_desc read_desc(const std::filesystem::path& path) {
+  const auto doc = load_config_file(path.string());
   return read_network_desc(table_reader::root(doc));
 }
+network_desc config(const char* name) { return read_desc(test::source_dir() / "configs" / name); }
+network_desc load_network(const char* fixture) { return read_desc(test::source_dir() / "tests" / "fixtures" / fixture); }
 
 TEST(distributed, cuba_benchmark_parts_are_bit_identical_to_one_engine) {
   expect_identical_to_one_engine(config("cuba.toml"), 10000, 10000);  // 1 s
 }
 
-// Random recurrent network with delays of 1-5 steps, lazy and clock-driven populations, Poisson input,
-// fixed in-degree and fixed probability, excitatory and inhibitory.
+// tests/fixtures/recurrent_delays.toml: delays of 1-5 steps, lazy and clock-driven populations, Poisson input,
+// fixed in-degree and fixed probability, excitatory and inhibitory (its records are not read here).
 TEST(distributed, random_recurrent_network_with_delays_is_bit_identical_to_one_engine) {
   for (std::uint64_t seed : {3u, 17u}) {
-    auto d = desc_from(R"(
-[simulation]
-dt = 0.1
-units = "ms"
-[[population]]
-name = "in"
-size = 150
-model = "poisson"
-params = { rate = 40.0 }
-[[population]]
-name = "lazy"
-size = 700
-model = "cuba_lif"
-init = { v = { dist = "uniform", low = -60.0, high = -50.0 } }
-[[population]]
-name = "driven"
-size = 333
-model = "cuba_lif"
-current = 12.0
-init = { v = { dist = "uniform", low = -60.0, high = -50.0 } }
-[[projection]]
-source = "in"
-target = "lazy"
-rule = "fixed_indegree"
-k = 25
-weight = { dist = "uniform", low = 0.5, high = 1.5 }
-delay = { dist = "uniform", low = 0.1, high = 0.5 }
-[[projection]]
-source = "lazy"
-target = "driven"
-rule = "fixed_probability"
-p = 0.05
-weight = { dist = "normal", mean = 1.2, std = 0.3 }
-delay = { dist = "uniform", low = 0.1, high = 0.5 }
-[[projection]]
-source = "driven"
-target = "lazy"
-rule = "fixed_probability"
-p = 0.04
-weight = { dist = "uniform", low = 2.0, high = 6.0 }
-delay = { dist = "uniform", low = 0.1, high = 0.5 }
-receptor = "inhibitory"
-[[projection]]
-source = "driven"
-target = "driven"
-rule = "fixed_probability"
-p = 0.03
-weight = 0.7
-delay = 0.3
-)");
+    auto d = load_network("recurrent_delays.toml");
     d.sim.seed = seed;
     expect_identical_to_one_engine(d, 3000, 500);
   }

@@ -21,67 +21,22 @@ if __name__ == "__main__":
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
+from test_mpi import ended  # noqa: E402  (the same process check)
+
 CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs")
 
 # Keys of summary.json that differ between any two runs (times) or describe the ranks and threads.
 VARYING = {"build_seconds", "wall_seconds", "write_seconds", "sim_over_wall", "ranks", "threads"}
 
-# A random recurrent network: Poisson input, a lazy and a clock-driven population, delays of 1-5 steps,
-# fixed in-degree and fixed probability, both receptors; v, ge and gi of every neuron recorded at every step.
-RECURRENT = """
-[simulation]
-dt = 0.1
-units = "ms"
-duration = 0.3
-seed = {seed}
-[[population]]
-name = "in"
-size = 150
-model = "poisson"
-params = {{ rate = 40.0 }}
-[[population]]
-name = "lazy"
-size = 700
-model = "cuba_lif"
-init = {{ v = {{ dist = "uniform", low = -60.0, high = -50.0 }} }}
-record = {{ variables = ["v", "ge", "gi"] }}
-[[population]]
-name = "driven"
-size = 333
-model = "cuba_lif"
-current = 12.0
-init = {{ v = {{ dist = "uniform", low = -60.0, high = -50.0 }} }}
-record = {{ variables = ["v", "ge", "gi"] }}
-[[projection]]
-source = "in"
-target = "lazy"
-rule = "fixed_indegree"
-k = 25
-weight = {{ dist = "uniform", low = 0.5, high = 1.5 }}
-delay = {{ dist = "uniform", low = 0.1, high = 0.5 }}
-[[projection]]
-source = "lazy"
-target = "driven"
-rule = "fixed_probability"
-p = 0.05
-weight = {{ dist = "normal", mean = 1.2, std = 0.3 }}
-delay = {{ dist = "uniform", low = 0.1, high = 0.5 }}
-[[projection]]
-source = "driven"
-target = "lazy"
-rule = "fixed_probability"
-p = 0.04
-weight = {{ dist = "uniform", low = 2.0, high = 6.0 }}
-delay = {{ dist = "uniform", low = 0.1, high = 0.5 }}
-receptor = "inhibitory"
-[[projection]]
-source = "driven"
-target = "driven"
-rule = "fixed_probability"
-p = 0.03
-weight = 0.7
-delay = 0.3
-"""
+RECURRENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "recurrent_delays.toml")
+
+
+def recurrent_config(tmp_path, seed):
+    text = open(RECURRENT).read()
+    assert text.count("[simulation]\n") == 1
+    config = tmp_path / f"net{seed}.toml"
+    config.write_text(text.replace("[simulation]\n", f"[simulation]\nseed = {seed}\n"))
+    return str(config)
 
 
 def simulate(tmp_path, name, config, ranks, threads, *extra):
@@ -154,26 +109,17 @@ def test_cuba_40k_over_2_to_4_ranks_is_bit_identical_to_one_process(tmp_path):
 
 def test_recurrent_network_with_delays_spikes_and_state_are_bit_identical(tmp_path):
     for seed in (5, 23):
-        config = tmp_path / f"net{seed}.toml"
-        config.write_text(RECURRENT.format(seed=seed))
-        one = simulate(tmp_path, f"one{seed}", str(config), 0, 1)
+        config = recurrent_config(tmp_path, seed)
+        one = simulate(tmp_path, f"one{seed}", config, 0, 1)
         assert summary(one)["spikes"] > 300
         for ranks in (2, 3, 4):
             for threads in (1, 2):
-                many = simulate(tmp_path, f"s{seed}r{ranks}t{threads}", str(config), ranks, threads)
+                many = simulate(tmp_path, f"s{seed}r{ranks}t{threads}", config, ranks, threads)
                 assert_identical(one, many, ranks)
                 a, b = datasets(one / "traces.h5"), datasets(many / "traces.h5")
                 assert len(a) >= 6
                 for n in a:
                     assert a[n] == b[n], f"{n} differs over {ranks} ranks x {threads} threads"
-
-
-def ended(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 def test_a_rank_killed_mid_run_ends_every_rank_within_10_s_and_leaves_no_finished_file(tmp_path):
