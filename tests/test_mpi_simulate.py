@@ -98,7 +98,7 @@ def cuba_40k_recording_spikes(tmp_path):
     return str(config)
 
 
-def test_cuba_40k_over_2_to_4_ranks_is_bit_identical_to_one_process(tmp_path):
+def test_cuba_40k_over_1_to_4_ranks_is_bit_identical_to_one_process(tmp_path):
     config = cuba_40k_recording_spikes(tmp_path)
     one = simulate(tmp_path, "one", config, 0, 2, "--duration", "0.1")
     for ranks in (1, 2, 3, 4):
