@@ -1,6 +1,10 @@
 // The synapse graph: connection rules, edge-indexed arrays, the Boost CSR structure, determinism.
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "net_helpers.hpp"
@@ -120,6 +124,127 @@ delay = { dist = "uniform", low = 1, high = 5 }
     }
   EXPECT_EQ(seen_delays.size(), 5u);
   EXPECT_EQ(net.max_delay(), 5);
+}
+
+// Every target column of a fixed_probability projection is drawn with probability p from every source: at
+// p = 0.5 each column's in-degree is Binomial(2000, 0.5) (sd 22.4), within 6 sd of 1000 (a column never drawn,
+// as the first or last target of every row, falls far outside); p = 1 gives every pair once, p = 0 none.
+TEST(network, fixed_probability_draws_every_target_column_binomially) {
+  const std::string pops = R"(
+[[population]]
+name = "s"
+size = 2000
+model = "lif"
+[[population]]
+name = "t"
+size = 50
+model = "lif"
+)";
+  for (double p : {0.5, 1.0, 0.0}) {
+    auto net = net_from(pops + fmt::format(R"(
+[[projection]]
+source = "s"
+target = "t"
+rule = "fixed_probability"
+p = {}
+weight = 1.0
+)", p));
+    std::vector<int> column(50, 0);
+    const auto rows = net.row_start();
+    for (neuron_id n = 0; n < 2000; ++n) {
+      std::set<neuron_id> row;
+      for (edge_id e = rows[n]; e < rows[n + 1]; ++e) {
+        ASSERT_TRUE(row.insert(net.targets()[e]).second) << "a pair drawn twice";
+        ++column[net.targets()[e] - 2000];
+      }
+    }
+    for (int t = 0; t < 50; ++t) {
+      if (p == 0.5) {
+        EXPECT_NEAR(column[static_cast<std::size_t>(t)], 1000, 6 * 22.4) << "target " << t;
+      } else {
+        EXPECT_EQ(column[static_cast<std::size_t>(t)], p == 1.0 ? 2000 : 0) << "target " << t;
+      }
+    }
+  }
+}
+
+// A network part (docs/scaling.md) holds exactly the whole network's synapses into its targets: the same
+// targets, weights, delays and receptors, in the same order in every row, for every rule, and for parts that
+// cut populations anywhere.
+TEST(network, a_part_holds_exactly_the_whole_networks_synapses_into_its_targets) {
+  const auto d = test::desc_from(R"(
+[[population]]
+name = "a"
+size = 300
+model = "lif"
+[[population]]
+name = "b"
+size = 200
+model = "cuba_lif"
+[[projection]]
+source = "a"
+target = "b"
+rule = "fixed_probability"
+p = 0.2
+weight = { dist = "normal", mean = 1.0, std = 0.5 }
+delay = { dist = "uniform", low = 1, high = 4 }
+[[projection]]
+source = "b"
+target = "a"
+rule = "fixed_indegree"
+k = 9
+weight = { dist = "uniform", low = -2.0, high = -1.0 }
+receptor = "inhibitory"
+[[projection]]
+source = "a"
+target = "a"
+rule = "one_to_one"
+weight = 0.25
+autapses = true
+[[projection]]
+source = "b"
+target = "b"
+rule = "all_to_all"
+autapses = false
+weight = 0.125
+delay = 2
+[[projection]]
+source = "a"
+target = "b"
+rule = "from_list"
+sources = [0, 5, 299, 7, 5]
+targets = [199, 0, 100, 150, 0]
+weights = [1.5, 2.5, 3.5, 4.5, 5.5]
+delays = [1, 2, 3, 1, 1]
+)");
+  const network whole(d);
+  struct edge {
+    neuron_id target;
+    weight_t w;
+    delay_t delay;
+    receptor r;
+    bool operator==(const edge&) const = default;
+  };
+  auto row = [](const network& n, neuron_id s, neuron_id lo, neuron_id hi) {
+    std::vector<edge> out;
+    for (edge_id e = n.row_start()[s]; e < n.row_start()[s + 1]; ++e)
+      if (n.targets()[e] >= lo && n.targets()[e] < hi)
+        out.push_back({n.targets()[e], n.weights()[e], n.delays()[e], n.receptors()[e]});
+    return out;
+  };
+  for (auto [lo, hi] : {std::pair<neuron_id, neuron_id>{0, 500}, {0, 137}, {137, 300}, {300, 433}, {433, 500},
+                        {250, 350}, {0, 0}}) {
+    const network part(d, lo, hi);
+    std::uint64_t held = 0;
+    for (neuron_id s = 0; s < 500; ++s) {
+      const auto want = row(whole, s, lo, hi);
+      ASSERT_EQ(row(part, s, 0, 500), want) << "row " << s << " of part [" << lo << ", " << hi << ")";
+      held += want.size();
+    }
+    EXPECT_EQ(part.num_synapses(), held);
+    for (std::size_t j = 0; j < whole.projections().size(); ++j)
+      EXPECT_EQ(part.projections()[j].synapses_whole, whole.projections()[j].synapses) << "projection " << j;
+  }
 }
 
 TEST(network, one_to_one_and_fixed_indegree) {
