@@ -189,8 +189,7 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   if (spread && desc.sim.engine != "event")
     throw error(fmt::format("engine '{}' runs in one process: a run over {} MPI ranks needs the event engine",
                             desc.sim.engine, mpi::size()));
-  const bool writer = !opt.out_dir.empty() && mpi::rank() == 0;
-  const bool out = writer;
+  const bool out = !opt.out_dir.empty() && mpi::rank() == 0;  // this rank writes the files
   // The same on every rank: the chunks of steps, and so the trace merges, must match.
   const bool stream = !opt.out_dir.empty() && desc.sim.record_spikes;
   if (out) {
@@ -213,7 +212,7 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
     eo.exchange = &parts->ex;
   }
   r.eng = make_engine(desc.sim.engine, *r.net, eo);
-  if ((out || (spread && !opt.out_dir.empty())) && records_traces(desc)) r.eng->record_traces();
+  if (!opt.out_dir.empty() && records_traces(desc)) r.eng->record_traces();  // every rank: merged on rank 0
   recorders rec;
   if (out) open_recorders(rec, desc, *r.net, *r.eng, dir, r);
   // Streaming: chunks of at most ~4M neuron-steps, so the buffered spikes stay below 64 MB even if every
