@@ -44,9 +44,8 @@ void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, 
 }
 
 // The same for coba_lif (docs/models.md): coba_v_step, the reference stepper's function, per neuron. A first
-// pass over a chunk adds the arrivals (in_e, in_i then hold the conductances of the step) and checks whether
-// every neuron's phi comes from the series; if so the second pass uses the series alone (fused multiply-adds,
-// no division), else coba_v_step's per-neuron choice. Both are plain arithmetic (coba_expm1 included), so the
+// pass over a chunk, which only reads, checks whether every neuron's phi comes from the series; if so the
+// second pass uses the series alone (fused multiply-adds, no division), else coba_v_step's per-neuron choice. Both are plain arithmetic (coba_expm1 included), so the
 // loops vectorise and still give the reference's bits.
 template <bool Series, bool Uniform>
 [[gnu::always_inline]] inline
@@ -56,7 +55,7 @@ std::int64_t coba_chunk(const coba_lif_lowered& m, std::size_t lo, std::size_t h
   const double be = m.be, bi = m.bi, th = m.v_th, el = m.e_l;
   std::int64_t any = 0;
   for (std::size_t i = lo; i < hi; ++i) {
-    const double e = in_e[i], g = in_i[i];
+    const double e = ge[i] + in_e[i], g = gi[i] + in_i[i];
     in_e[i] = 0.0;
     in_i[i] = 0.0;
     const double vs = Uniform ? el0 : el + current[i];
@@ -80,15 +79,14 @@ template <bool Uniform>
 void coba_dense(const coba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
                 double* __restrict gi, double* __restrict in_e, double* __restrict in_i,
                 const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
-  const double el0 = m.e_l + c0, h = m.h;
+  const double el0 = m.e_l + c0, g_series = m.g_series;
   for (std::size_t lo = 0; lo < n; lo += chunk) {
     const std::size_t hi = std::min(n, lo + chunk);
     std::int64_t other = 0;
-    for (std::size_t i = lo; i < hi; ++i) {
+    for (std::size_t i = lo; i < hi; ++i) {  // reads only: the stores, not the arithmetic, bound this kernel
       const double e = ge[i] + in_e[i], g = gi[i] + in_i[i];
-      in_e[i] = e;
-      in_i[i] = g;
-      other |= static_cast<std::int64_t>(!(std::abs(h * (1.0 + e + g)) <= coba_series_limit));  // coba_series_applies
+      const double G = 1.0 + e + g;
+      other |= static_cast<std::int64_t>(!(G >= 0.0 && G <= g_series));  // !coba_series_applies
     }
     const std::int64_t any = other ? coba_chunk<false, Uniform>(m, lo, hi, v, ge, gi, in_e, in_i, current, el0)
                                    : coba_chunk<true, Uniform>(m, lo, hi, v, ge, gi, in_e, in_i, current, el0);
