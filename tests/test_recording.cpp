@@ -202,6 +202,52 @@ record = )" + record + "\n";
   }
 }
 
+// A built network given other populations' settings (recording, initial values, currents, parameters) runs
+// as a network built with them from the start: same synapses, same spikes, same traces, both engines. What the
+// synapses or the engine's layout depend on (name, model, size, update mode) is refused, and the network is
+// left as it was.
+TEST(recording, replaced_populations_run_as_a_network_built_with_them) {
+  auto changed = desc_from(mixed);
+  for (auto& p : changed.populations) {
+    p.record = {};
+    p.init_v = value_spec::constant(-52.0);
+    p.current = 0.0;
+  }
+  changed.populations[1].lif.v_th = 2.0;
+  const network fresh = net_from(mixed);
+  network reused(changed);
+  const std::size_t synapses = reused.num_synapses();
+  reused.replace_populations(desc_from(mixed).populations);
+  EXPECT_EQ(reused.num_synapses(), synapses);
+  for (const char* kind : {"event", "clock"}) {
+    const auto a = run_recording(kind, reused, 997);
+    const auto b = run_recording(kind, fresh, 997);
+    EXPECT_GT(a->spikes().size(), 50u) << kind;
+    EXPECT_EQ(a->spikes(), b->spikes()) << kind;
+    ASSERT_EQ(a->traces().size(), 5u) << kind;
+    EXPECT_TRUE(same_bits(a->traces(), b->traces())) << kind;
+  }
+  const auto before = run_recording("event", reused, 500)->spikes();
+  for (const auto& [field, change] : std::vector<std::pair<std::string, void (*)(population&)>>{
+           {"size", [](population& p) { p.size += 1; }},
+           {"model", [](population& p) { p.model = model_kind::cuba_lif; }},
+           {"name", [](population& p) { p.name = "other"; }},
+           {"update", [](population& p) { p.update = update_mode::clock; }}}) {
+    auto pops = reused.populations();
+    change(pops[1]);
+    try {
+      reused.replace_populations(pops);
+      ADD_FAILURE() << field << " changed without an error";
+    } catch (const error& e) {
+      EXPECT_NE(std::string(e.what()).find("population 'l': its " + field), std::string::npos) << e.what();
+    }
+  }
+  auto short_list = reused.populations();
+  short_list.pop_back();
+  EXPECT_THROW(reused.replace_populations(short_list), error);
+  EXPECT_EQ(run_recording("event", reused, 500)->spikes(), before);
+}
+
 TEST(recording, bad_record_keys_are_one_error_naming_the_key) {
   expect_config_error(R"({ variables = ["v", "i_syn"] })", "population[0].record.variables",
                       "unknown variable 'i_syn' of a cuba_lif population (its variables: v, ge, gi)");

@@ -33,6 +33,35 @@ network::network(const network_desc& d, neuron_id keep_begin, neuron_id keep_end
   build(d.sim.seed);
 }
 
+void network::replace_populations(std::vector<population> pops) {
+  if (pops.size() != pops_.size())
+    throw error(fmt::format("replace_populations: {} populations for a network of {}", pops.size(), pops_.size()));
+  for (std::size_t i = 0; i < pops.size(); ++i) {
+    const population &was = pops_[i], &now = pops[i];
+    const char* changed = now.name != was.name     ? "name"
+                          : now.model != was.model ? "model"
+                          : now.size != was.size   ? "size"
+                          : now.update != was.update ? "update"
+                                                     : nullptr;
+    if (changed)
+      throw error(fmt::format("population '{}': its {} cannot change without rebuilding the network", was.name, changed));
+    check_values(now);
+  }
+  for (std::size_t i = 0; i < pops.size(); ++i) {
+    pops[i].first = pops_[i].first;
+    pops_[i] = std::move(pops[i]);
+  }
+}
+
+// Per-neuron values: one per neuron, currents finite.
+void network::check_values(const population& p) {
+  for (const auto* v : {&p.currents, &p.init_v_values, &p.init_ge_values, &p.init_gi_values})
+    if (!v->empty() && v->size() != p.size)
+      throw error(fmt::format("population '{}': {} per-neuron values for {} neurons", p.name, v->size(), p.size));
+  for (const double c : p.currents)
+    if (!std::isfinite(c)) throw error(fmt::format("population '{}': a current is not finite ({})", p.name, c));
+}
+
 void network::init(std::vector<projection_desc> projs) {
   if (pops_.empty()) throw error("empty network: no populations");
   neuron_id next = 0;
@@ -49,13 +78,7 @@ void network::init(std::vector<projection_desc> projs) {
     check_list(info);
     projs_.push_back(std::move(info));
   }
-  for (const auto& p : pops_) {
-    for (const auto* v : {&p.currents, &p.init_v_values, &p.init_ge_values, &p.init_gi_values})
-      if (!v->empty() && v->size() != p.size)
-        throw error(fmt::format("population '{}': {} per-neuron values for {} neurons", p.name, v->size(), p.size));
-    for (const double c : p.currents)
-      if (!std::isfinite(c)) throw error(fmt::format("population '{}': a current is not finite ({})", p.name, c));
-  }
+  for (const auto& p : pops_) check_values(p);
 }
 
 // A from_list projection's arrays: equal lengths, indices inside their populations, finite weights,

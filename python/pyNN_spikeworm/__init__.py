@@ -40,7 +40,10 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
     extra_params: max_delay; threads (spikeworm worker threads, results do not depend on them);
     rng_seeds (a list: the first is used) or rng_seeds_seed: the seed of the Poisson sources;
-    engine ("event" or "clock"). Other keys (e.g. VAbenchmarks' filename, label) are ignored.
+    engine ("event" or "clock"); build: when the spikeworm network is built, "auto" (as each Projection is
+    made while the network has at most simulator.EAGER_BUILD_SYNAPSES synapses, else at the first run),
+    "eager" (as each Projection is made) or "run" (at the first run). Other keys (e.g. VAbenchmarks'
+    filename, label) are ignored.
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
     common.setup(timestep, min_delay, **extra_params)
@@ -56,6 +59,10 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state.num_processes = 1
     state.threads = int(extra_params.get("threads", 1))
     state.engine = extra_params.get("engine", "event")
+    state.build_mode = extra_params.get("build", "auto")
+    if state.build_mode not in simulator.BUILD_MODES:
+        raise ValueError(f"pyNN.spikeworm: build must be one of {', '.join(simulator.BUILD_MODES)}, "
+                         f"got {state.build_mode!r}")
     seeds = extra_params.get("rng_seeds")
     if seeds is not None:
         seeds = list(seeds)

@@ -141,7 +141,7 @@ class Population(common.Population):
             initial_values.base_value = np.array(values, dtype=float).reshape(self.size)
             initial_values.operations = []
         if self._index is not None and hasattr(self, "initial_values"):
-            state.changed(f"initialize({variable}=...) of population {self.label!r}")
+            state.changed(f"initialize({variable}=...) of population {self.label!r}", synapses=False)
 
     # --- what the spikeworm network is built from ----------------------------------------------
 

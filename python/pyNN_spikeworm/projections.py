@@ -86,6 +86,7 @@ class Projection(common.Projection):
         connector.connect(self)
         state.projections.append(self)
         self._split()  # the connections in spikeworm's layout now, as the connector made them, not at run()
+        state.projection_made()
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index, **connection_parameters):
         pre = np.asarray(presynaptic_indices, dtype=np.int64).reshape(-1)

@@ -19,7 +19,7 @@ class Recorder(recording.Recorder):
         if sampling_interval is not None:
             self.sampling_interval = sampling_interval
         if variable != "spikes" and new_ids:
-            state.changed(f"recording {variable} of population {self.population.label!r}")
+            state.changed(f"recording {variable} of population {self.population.label!r}", synapses=False)
 
     def _start_ms(self):
         return float(self._recording_start_time.rescale("ms").magnitude)

@@ -1,9 +1,13 @@
 """The state of a pyNN.spikeworm simulation (docs/python.md#pynn).
 
 PyNN builds a network piece by piece; spikeworm.Network.from_arrays takes it whole. The state keeps the
-PyNN objects and builds the spikeworm network at the first run() (again at t = 0 after anything that
-changes it). Between runs it feeds the spike sources (add_inputs) and the injected currents
-(set_currents), splitting a run at every change of an electrode's current.
+PyNN objects and builds the spikeworm network as each Projection is made, as NEST connects a projection when
+it is made, while the network has at most EAGER_BUILD_SYNAPSES synapses (setup's build="auto"; "eager"
+always, "run" never); otherwise, and after anything else that changes the synapses, at the next run()
+(at t = 0). Changes that leave the synapses alone (recording, initial values, i_offset at t = 0) replace the
+populations of the built network (Network.set_populations) at the next run(). Between runs it feeds the
+spike sources (add_inputs) and the injected currents (set_currents), splitting a run at every change of an
+electrode's current.
 """
 import numpy as np
 
@@ -17,6 +21,12 @@ POISSON_CHUNK_STEPS = 10000
 
 # A run with electrodes computes their currents for this many segments (between two changes) at a time.
 CURRENT_BLOCK_SEGMENTS = 4096
+
+# build="auto" builds the network as each projection is made while it has at most this many synapses (a
+# build of that size takes about 0.1 s; building again for every projection of a larger network would cost
+# more than building it once at run()).
+EAGER_BUILD_SYNAPSES = 1 << 20
+BUILD_MODES = ("auto", "eager", "run")
 
 
 class ID(int, common.IDMixin):
@@ -48,6 +58,7 @@ class State(common.control.BaseState):
         self.seed = 1
         self.threads = 1
         self.engine = "event"
+        self.build_mode = "auto"
         self.clear()
 
     # --- the PyNN objects -------------------------------------------------------------------------
@@ -60,27 +71,41 @@ class State(common.control.BaseState):
         self.id_counter = 0
         self.segment_counter = -1
         self.net = None
+        self.builds = 0            # spikeworm networks built (synapses included) since setup()
         self.rebuild_at_reset = False
         self.dirty = True          # the spikeworm network must be (re)built before the next run
+        self.populations_dirty = False  # only its populations must be replaced (set_populations)
         self.currents_dirty = True
         self._spikes = None
         self.step = 0
         self.running = False
         self.reset()
 
-    def changed(self, what):
-        """Something the spikeworm network is built from has changed: rebuild at t = 0, refuse later."""
+    def changed(self, what, synapses=True):
+        """Something the spikeworm network is built from has changed: rebuild at t = 0, refuse later.
+        synapses=False: only the populations' settings changed, which a built network takes without
+        building its synapses again."""
         if self.step > 0:
             raise NotImplementedError(
                 f"pyNN.spikeworm: {what} after run() takes effect only after reset() (the spikeworm network is "
                 "built once per t = 0)")
-        self.dirty = True
+        if synapses:
+            self.dirty = True
+        else:
+            self.populations_dirty = True
+
+    def projection_made(self):
+        """A projection has its connections: build the network now if the build mode says so."""
+        if self.build_mode == "eager" or (
+                self.build_mode == "auto"
+                and sum(len(prj) for prj in self.projections) <= EAGER_BUILD_SYNAPSES):
+            self._build()
 
     def i_offset_changed(self):
-        """i_offset changed: at t = 0 rebuild; later give the new currents at the next run (and rebuild at
-        the next reset, which would restore the built ones)."""
+        """i_offset changed: at t = 0 give the built network its new populations; later give the new
+        currents at the next run (and rebuild at the next reset, which would restore the built ones)."""
         if self.step == 0:
-            self.dirty = True
+            self.populations_dirty = True
         else:
             self.currents_dirty = True
             self.rebuild_at_reset = True
@@ -101,6 +126,10 @@ class State(common.control.BaseState):
             return
         if self.dirty or self.net is None:
             self._build()
+        elif self.populations_dirty:
+            self.net.set_populations([p._spikeworm_population() for p in self.populations])
+            self.populations_dirty = False
+            self.currents_dirty = False
         self.running = True
         self._feed_sources(self.step, end)
         if not (self.currents_dirty or self.current_sources):
@@ -165,14 +194,17 @@ class State(common.control.BaseState):
         projs = []
         for prj in self.projections:
             projs.extend(prj._spikeworm_projections(scales))
+        self.net = None  # the previous network's memory is free for the new one
         self.net = sw.Network.from_arrays(populations=pops, projections=projs, dt_ms=self.dt, seed=self.seed,
                                           engine=self.engine, threads=self.threads)
+        self.builds += 1
         for p, info in zip(self.populations, self.net.populations()):
             first = info["first"]
             if first != int(p.first_id):
                 raise errors.InvalidModelError(
                     f"pyNN.spikeworm: population {p.label!r} starts at spikeworm id {first}, PyNN id {p.first_id}")
         self.dirty = False
+        self.populations_dirty = False
         self.currents_dirty = False
         self._spikes = None
 

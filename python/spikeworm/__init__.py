@@ -96,6 +96,18 @@ class Network(_spikeworm.Network):
         receptor ("excitatory" or "inhibitory"). Synapses keep their given order among equal targets."""
         return _from_arrays(cls, populations, projections, dt_ms, seed, engine, threads)
 
+    def set_populations(self, populations):
+        """Replace the populations' parameters, currents, initial values and recording, keeping the synapses.
+
+        populations: one dict per population, as for from_arrays, with the same names, models, sizes and update
+        modes in the same order. The network goes back to t = 0 (recorded spikes and samples are dropped), as
+        a new network built with these populations would start; building the synapses again is what it saves."""
+        if not isinstance(populations, (list, tuple)) or not populations:
+            raise TypeError("populations: expected a non-empty list of dicts")
+        tables, arrays = zip(*(_population_table(i, p) for i, p in enumerate(populations)))
+        text = to_toml({"simulation": {"dt": float(self.dt_ms), "units": "ms"}, "population": list(tables)})
+        super().set_populations(text, list(arrays))
+
     def set_currents(self, currents):
         """Injected current per neuron (size self.size; mV for cuba_lif and coba_lif, per step for lif) from
         the next step on. Lazily updated (event-driven) populations refuse a change: give them update="clock"."""

@@ -73,6 +73,33 @@ py::array_t<T> view_of(const std::shared_ptr<B>& buffer, const T* data, std::vec
 }
 
 // A network and its engine: build once, run for a while, read the spikes, run on or reset.
+// Network.from_arrays's per-neuron arrays into the populations read from its config text.
+void attach_arrays(network_desc& d, std::vector<population_arrays> arrays) {
+  if (arrays.size() != d.populations.size())
+    throw py::value_error(fmt::format("populations: {} array sets for {} populations", arrays.size(),
+                                      d.populations.size()));
+  for (std::size_t i = 0; i < arrays.size(); ++i) {
+    auto& p = d.populations[i];
+    auto& a = arrays[i];
+    auto attach = [&](std::vector<double>& from, std::vector<double>& to, const char* key) {
+      if (from.empty()) return;
+      if (from.size() != p.size)
+        throw py::value_error(fmt::format("populations[{}]['{}']: {} values for {} neurons", i, key, from.size(), p.size));
+      for (std::size_t k = 0; k < from.size(); ++k)
+        if (!std::isfinite(from[k]))
+          throw py::value_error(fmt::format("populations[{}]['{}'][{}] = {} is not finite", i, key, k, from[k]));
+      if (is_source(p.model)) throw py::value_error(fmt::format("populations[{}]['{}']: a {} has no state or current", i, key, to_string(p.model)));
+      to = std::move(from);
+    };
+    attach(a.current, p.currents, "current");
+    attach(a.init_v, p.init_v_values, "init_v");
+    if ((!a.init_ge.empty() || !a.init_gi.empty()) && !has_synaptic_state(p.model))
+      throw py::value_error(fmt::format("populations[{}]: a {} population has no ge or gi", i, to_string(p.model)));
+    attach(a.init_ge, p.init_ge_values, "init_ge");
+    attach(a.init_gi, p.init_gi_values, "init_gi");
+  }
+}
+
 class py_network {
  public:
   py_network(const std::string& config, bool is_text, const std::string& name, const std::string& engine_kind,
@@ -85,29 +112,7 @@ class py_network {
   py_network(const std::string& config, const std::string& engine_kind, int threads, long long seed,
              std::vector<population_arrays> arrays, std::vector<list_projection> lists) {
     desc_ = app::read_network_text(config, "<arrays>");
-    if (arrays.size() != desc_.populations.size())
-      throw py::value_error(fmt::format("populations: {} array sets for {} populations", arrays.size(),
-                                        desc_.populations.size()));
-    for (std::size_t i = 0; i < arrays.size(); ++i) {
-      auto& p = desc_.populations[i];
-      auto& a = arrays[i];
-      auto attach = [&](std::vector<double>& from, std::vector<double>& to, const char* key) {
-        if (from.empty()) return;
-        if (from.size() != p.size)
-          throw py::value_error(fmt::format("populations[{}]['{}']: {} values for {} neurons", i, key, from.size(), p.size));
-        for (std::size_t k = 0; k < from.size(); ++k)
-          if (!std::isfinite(from[k]))
-            throw py::value_error(fmt::format("populations[{}]['{}'][{}] = {} is not finite", i, key, k, from[k]));
-        if (is_source(p.model)) throw py::value_error(fmt::format("populations[{}]['{}']: a {} has no state or current", i, key, to_string(p.model)));
-        to = std::move(from);
-      };
-      attach(a.current, p.currents, "current");
-      attach(a.init_v, p.init_v_values, "init_v");
-      if ((!a.init_ge.empty() || !a.init_gi.empty()) && !has_synaptic_state(p.model))
-        throw py::value_error(fmt::format("populations[{}]: a {} population has no ge or gi", i, to_string(p.model)));
-      attach(a.init_ge, p.init_ge_values, "init_ge");
-      attach(a.init_gi, p.init_gi_values, "init_gi");
-    }
+    attach_arrays(desc_, std::move(arrays));
     for (std::size_t j = 0; j < lists.size(); ++j) {
       auto& l = lists[j];
       projection_desc d;
@@ -267,6 +272,26 @@ class py_network {
     return out;
   }
 
+  // Network.set_populations: the populations of `config` with their arrays replace the network's (the same
+  // names, models, sizes and update modes); the synapses stay, the engine is rebuilt at t = 0.
+  void set_populations(const std::string& config, std::vector<population_arrays> arrays) {
+    network_desc d = app::read_network_text(config, "<arrays>");
+    attach_arrays(d, std::move(arrays));
+    {
+      py::gil_scoped_release free;
+      eng_.reset();
+      try {
+        net_->replace_populations(d.populations);
+      } catch (...) {
+        make_engine_now();  // the network is unchanged: it keeps a working engine
+        throw;
+      }
+      desc_.populations = std::move(d.populations);
+      make_engine_now();
+    }
+    spike_chunks_.clear();
+  }
+
  private:
   void build(const std::string& name, const std::string& engine_kind, int threads, long long seed) {
     if (seed >= 0) desc_.sim.seed = static_cast<std::uint64_t>(seed);
@@ -275,6 +300,10 @@ class py_network {
     check_memory(fmt::format("network {}", name), estimate_memory(desc_), 0);
     py::gil_scoped_release free;
     net_ = std::make_unique<network>(desc_);
+    make_engine_now();
+  }
+
+  void make_engine_now() {
     eng_ = make_engine(desc_.sim.engine, *net_,
                        {desc_.sim.seed, std::max(1, worker_threads(desc_.sim.threads)), true});
     bool traced = false;
@@ -436,6 +465,11 @@ PYBIND11_MODULE(_spikeworm, m) {
            }),
            py::arg("config"), py::arg("arrays"), py::arg("lists"), py::arg("engine") = "", py::arg("threads") = -1,
            py::arg("seed") = -1, "Network.from_arrays (the package checks and converts the arrays).")
+      .def("set_populations",
+           [](py_network& n, const std::string& config, const py::list& arrays) {
+             n.set_populations(config, spikeworm::python::population_arrays_of(arrays));
+           },
+           py::arg("config"), py::arg("arrays"), "Network.set_populations (the package checks and converts the arrays).")
       .def("run", &py_network::run, py::arg("duration_ms"),
            "Advance the simulation by duration_ms, without the GIL; Ctrl-C stops it cleanly.")
       .def("reset", &py_network::reset, "Back to the initial state (the same for the same seed).")

@@ -179,3 +179,31 @@ def test_bad_populations_and_inputs_raise_naming_the_argument():
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
+
+
+@pytest.mark.parametrize("engine", ["event", "clock"])
+def test_set_populations_runs_as_a_network_built_with_them(engine):
+    record = dict(spikes=True, variables=["v", "ge"], neurons=[0, 1, 2], interval=0.2)
+    fresh = one_neuron(record, engine)
+    reused = one_neuron({"spikes": True}, engine, current=np.array([1.0, 2.0, 3.0]))
+    want = [dict(name="in", model="spike_source", size=2),
+            dict(name="n", model="cuba_lif", size=3, update="clock", init_v=np.array([-60.0, -55.0, -52.0]),
+                 params=dict(tau_m=10.0, tau_e=2.0, tau_i=4.0, v_th=-50.0, v_reset=-65.0, e_l=-60.0, t_ref=2.0),
+                 record=record)]
+    reused.run(3.0)
+    reused.set_populations(want)
+    assert reused.time_ms == 0.0 and reused.spikes()[0].size == 0
+    for net in (fresh, reused):
+        net.add_inputs([5, 9, 30], [0, 1, 0])
+        net.set_currents([0.0, 0.0, 0.0, 6.0, 0.0])
+        net.run(20.0)
+    assert np.array_equal(fresh.spikes()[0], reused.spikes()[0]) and fresh.spikes()[0].size > 0
+    for a, b in zip(fresh.traces(), reused.traces()):
+        assert np.array_equal(a["values"], b["values"])
+    bad = [dict(p) for p in want]
+    bad[1]["model"] = "coba_lif"
+    bad[1]["params"] = {}
+    with pytest.raises(spikeworm.Error, match="population 'n': its model cannot change"):
+        reused.set_populations(bad)
+    reused.reset()
+    reused.run(1.0)  # still usable

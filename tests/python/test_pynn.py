@@ -462,3 +462,58 @@ def test_changing_the_network_after_a_run_needs_reset():
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
+
+
+def balanced_run(build):
+    """balanced_net with v recorded and initialised after its projections, built in mode `build`; returns
+    (spike trains, v, builds before run, builds after run)."""
+    sim.setup(timestep=DT, min_delay=DT, rng_seeds_seed=7, build=build)
+    stim, exc, inh = balanced_net()
+    exc.record(["spikes", "v"])
+    inh.record("spikes")
+    inh.initialize(v=-55.0)
+    before = sim.simulator.state.builds
+    sim.run(100.0)
+    after = sim.simulator.state.builds
+    seg = exc.get_data().segments[-1]
+    return [np.asarray(s.magnitude) for s in seg.spiketrains], np.asarray(seg.analogsignals[0].magnitude), \
+        before, after
+
+
+def test_build_modes_give_identical_results_and_build_when_they_say():
+    trains, v, before, after = balanced_run("run")
+    assert (before, after) == (0, 1)  # at the first run
+    assert sum(map(len, trains)) > 0
+    for mode in ("auto", "eager"):
+        t2, v2, before, after = balanced_run(mode)
+        # one build per projection, none at run(): recording and initialize() after the projections replace
+        # the built network's populations instead
+        assert (before, after) == (4, 4), mode
+        assert all(np.array_equal(a, b) for a, b in zip(trains, t2)), mode
+        assert np.array_equal(v, v2), mode
+    with pytest.raises(ValueError, match="build must be one of auto, eager, run, got 'later'"):
+        sim.setup(timestep=DT, build="later")
+
+
+def test_auto_build_waits_for_run_above_the_eager_size(monkeypatch):
+    monkeypatch.setattr(sim.simulator, "EAGER_BUILD_SYNAPSES", 300)
+    stim, exc, inh = balanced_net()  # about 800 + 200 + 160 + 480 synapses
+    assert sim.simulator.state.builds == 0
+    sim.run(10.0)
+    assert sim.simulator.state.builds == 1
+
+
+def test_changing_synapses_after_an_eager_build_rebuilds_at_run():
+    counts = {}
+    for mode in ("run", "auto"):
+        sim.setup(timestep=DT, min_delay=DT, rng_seeds_seed=7, build=mode)
+        stim, exc, inh = balanced_net()
+        built = sim.simulator.state.builds
+        prj = sim.Projection(exc, exc, sim.OneToOneConnector(), sim.StaticSynapse(weight=20.0, delay=1.0))
+        assert sim.simulator.state.builds == built + (mode == "auto")
+        prj.set(weight=0.0)  # after the eager build: the network must be built again before it runs
+        exc.record("spikes")
+        sim.run(100.0)
+        assert sim.simulator.state.builds == built + 1 + (mode == "auto")
+        counts[mode] = exc.get_spike_counts()
+    assert counts["auto"] == counts["run"] and sum(counts["run"].values()) > 0

@@ -23,11 +23,17 @@ void event_engine::impl::deliver_tiled(block& b) {
     const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
     const edge_id e0 = off[0], len = off[1] - off[0];
     if (len == 0) continue;
-    if (contiguous_[std::size_t{s} * blocks_.size() + k]) {
+    const std::uint8_t kind = segment_[std::size_t{s} * blocks_.size() + k];
+    if (kind == segment_row) {
       // The same additions in the same order as below, as one row: bit-identical, vectorised.
       double* __restrict dst = acc + (rc[e0] == receptor::excitatory ? 0 : tile_size) + (tgt[e0] - first);
       const float* __restrict ws = w.data() + e0;
       for (edge_id j = 0; j < len; ++j) dst[j] += static_cast<double>(ws[j]);
+      continue;
+    }
+    if (kind == segment_uniform) {  // one receptor: the same additions, without reading it per synapse
+      double* dst = acc + (rc[e0] == receptor::excitatory ? 0 : tile_size) - first;
+      for (edge_id e = e0, end = off[1]; e < end; ++e) dst[tgt[e]] += static_cast<double>(w[e]);
       continue;
     }
     for (edge_id e = e0, end = off[1]; e < end; ++e)
@@ -128,13 +134,21 @@ void event_engine::impl::deliver_from(block& b, step_t t_spike, std::span<const 
     const bool prefetch = 2 * slots * N * sizeof(double) > (std::size_t{512} << 10);
     for (neuron_id s : fired) {
       const edge_id* off = offsets_.data() + std::size_t{s} * stride_ + k;
-      if (contiguous_[std::size_t{s} * blocks_.size() + k]) {
+      const std::uint8_t kind = segment_[std::size_t{s} * blocks_.size() + k];
+      if (kind == segment_row) {
         // The same additions in the same order as below, as one row: bit-identical, vectorised.
         const edge_id e0 = off[0], len = off[1] - off[0];
         if (len == 0 || !taken(e0)) continue;  // one delay for the whole row
         double* __restrict dst = (rc[e0] == receptor::excitatory ? in_e : in_i) + slot_of(e0) * N + tgt[e0];
         const float* __restrict ws = w.data() + e0;
         for (edge_id j = 0; j < len; ++j) dst[j] += static_cast<double>(ws[j]);
+        continue;
+      }
+      if (kind == segment_uniform && !prefetch) {  // one delay, one receptor: one slot, read once
+        const edge_id e0 = off[0], end = off[1];
+        if (e0 == end || !taken(e0)) continue;
+        double* dst = (rc[e0] == receptor::excitatory ? in_e : in_i) + slot_of(e0) * N;
+        for (edge_id e = e0; e < end; ++e) dst[tgt[e]] += static_cast<double>(w[e]);
         continue;
       }
       if (which != delays_taken::all) {  // with zero delays in the network: every edge checked

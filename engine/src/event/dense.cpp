@@ -3,6 +3,7 @@
 // lif, fixed_lif), the tile loop that feeds them their input (ring slot, tile scratch or pushed buckets) and
 // holds refractory neurons at v_reset from per-tile queues, and the collection of threshold crossings.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "state.hpp"
@@ -309,19 +310,30 @@ void event_engine::impl::collect_crossings(block& b, const population& p, step_t
   const std::int32_t t_ref = model_refractory(p);
   const bool nir_subtract = p.model == model_kind::nir && p.nir.subtract;
   const bool nir_each = p.model == model_kind::nir && !p.nir_neurons.empty();
+  static_assert(chunk == 64, "a chunk's crossings are one 64-bit mask");
   for (std::size_t c = c0; c < c1; ++c) {
     if (!b.hot[c]) continue;
     const neuron_id lo = b.begin + static_cast<neuron_id>(c * chunk);
     const neuron_id hi = std::min<neuron_id>(b.end, lo + static_cast<neuron_id>(chunk));
-    for (neuron_id j = lo; j < hi; ++j) {
-      if (nir_each) {  // nir with per-neuron models: each neuron's threshold and reset (docs/nir.md)
+    if (nir_each) {  // nir with per-neuron models: each neuron's threshold and reset (docs/nir.md)
+      for (neuron_id j = lo; j < hi; ++j) {
         const nir_lowered& m = p.nir_neurons[j - p.first];
         if (!m.fires(st_.v[j])) continue;
         b.fired.push_back(j);
         st_.v[j] = m.after_spike(st_.v[j]);
-        continue;
       }
-      if (!(strict ? st_.v[j] > th : st_.v[j] >= th)) continue;
+      continue;
+    }
+    // The chunk's crossings as a bit mask (compares without branches), then its set bits in ascending order.
+    const double* v = st_.v.data() + lo;
+    std::uint64_t mask = 0;
+    if (strict) {
+      for (neuron_id j = 0; j < hi - lo; ++j) mask |= static_cast<std::uint64_t>(v[j] > th) << j;
+    } else {
+      for (neuron_id j = 0; j < hi - lo; ++j) mask |= static_cast<std::uint64_t>(v[j] >= th) << j;
+    }
+    for (; mask != 0; mask &= mask - 1) {
+      const neuron_id j = lo + static_cast<neuron_id>(std::countr_zero(mask));
       b.fired.push_back(j);
       st_.v[j] = nir_subtract ? p.nir.after_spike(st_.v[j]) : v_reset;
       st_.ref_until[j] = t + t_ref;

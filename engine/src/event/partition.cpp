@@ -73,7 +73,7 @@ void event_engine::impl::find_edge_offsets() {
   const auto d = net.delays();
   const auto rc = net.receptors();
   resize_huge(offsets_, net.num_neurons() * stride_);
-  contiguous_.resize(net.num_neurons() * blocks_.size());
+  segment_.resize(net.num_neurons() * blocks_.size());
   pool_.for_each((net.num_neurons() + 4095) / 4096, [&](std::size_t chunk_index) {
     const std::size_t lo = chunk_index * 4096, hi = std::min(net.num_neurons(), lo + 4096);
     for (std::size_t s = lo; s < hi; ++s) {
@@ -84,13 +84,16 @@ void event_engine::impl::find_edge_offsets() {
         off[k] = e;
       }
       off[blocks_.size()] = rows[s + 1];
-      // A segment whose targets are consecutive, with one delay and one receptor (all_to_all projections),
-      // is delivered into clock-driven blocks as one vectorisable row addition.
+      // A segment with one delay and one receptor (one projection's synapses, in most networks) is delivered
+      // without reading them per synapse; if its targets are also consecutive (all_to_all projections), as
+      // one vectorisable row addition.
       for (std::size_t k = 0; k < blocks_.size(); ++k) {
-        bool run = true;
-        for (edge_id x = off[k]; run && x + 1 < off[k + 1]; ++x)
-          run = tgt[x + 1] == tgt[x] + 1 && d[x + 1] == d[x] && rc[x + 1] == rc[x];
-        contiguous_[s * blocks_.size() + k] = static_cast<std::uint8_t>(run);
+        bool uniform = true, row = true;
+        for (edge_id x = off[k]; uniform && x + 1 < off[k + 1]; ++x) {
+          uniform = d[x + 1] == d[x] && rc[x + 1] == rc[x];
+          row = row && tgt[x + 1] == tgt[x] + 1;
+        }
+        segment_[s * blocks_.size() + k] = !uniform ? segment_mixed : row ? segment_row : segment_uniform;
       }
     }
   });

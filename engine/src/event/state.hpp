@@ -187,7 +187,10 @@ struct event_engine::impl {
   // Delivery: the out-edges of source s into block k are [offsets_[s * stride_ + k], offsets_[s * stride_ + k + 1]).
   std::vector<edge_id> offsets_;
   std::size_t stride_ = 0;
-  std::vector<std::uint8_t> contiguous_;  // [s * blocks + k]: segment (s, k) is one row (consecutive targets)
+  // [s * blocks + k]: what segment (s, k) is. segment_uniform: one delay and one receptor; segment_row: also
+  // consecutive targets (one row, added as a vector). Either way the same additions in the same order.
+  static constexpr std::uint8_t segment_mixed = 0, segment_uniform = 1, segment_row = 3;
+  std::vector<std::uint8_t> segment_;
   worker_pool pool_;
 };
 

@@ -221,6 +221,10 @@ class network {
   std::span<const receptor> receptors() const noexcept { return receptors_; }
 
   const std::vector<population>& populations() const noexcept { return pops_; }
+  // Replaces what no synapse depends on: each population's parameters, currents, initial values, spike times
+  // and recording. Names, models, sizes and update modes must stay (error naming the population otherwise);
+  // the synapses are kept as they are. An engine built on this network must be rebuilt after it.
+  void replace_populations(std::vector<population> pops);
   const std::vector<projection_info>& projections() const noexcept { return projs_; }
   std::size_t population_index(const std::string& name) const;  // throws error naming the population
   std::size_t population_of(neuron_id n) const noexcept;
@@ -240,6 +244,7 @@ class network {
     return {lo - p.first, hi - p.first};
   }
   void check_list(const projection_info& pr) const;
+  static void check_values(const population& p);
   std::vector<std::vector<std::uint32_t>> count_synapses(std::uint64_t seed,
                                                          std::vector<std::vector<neuron_id>>& indegree_sources);
   void mark_contiguous();
