@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 
 #include "state.hpp"
 
@@ -44,53 +45,50 @@ void cuba_dense(const cuba_lif_lowered& m, std::size_t n, double* __restrict v, 
   }
 }
 
-// The same for coba_lif (docs/models.md): coba_v_step, the reference stepper's function, per neuron. A first
-// pass over a chunk, which only reads, checks whether every neuron's phi comes from the series; if so the
-// second pass uses the series alone (fused multiply-adds, no division), else coba_v_step's per-neuron choice. Both are plain arithmetic (coba_expm1 included), so the
-// loops vectorise and still give the reference's bits.
-template <bool Series, bool Uniform>
-[[gnu::always_inline]] inline
-std::int64_t coba_chunk(const coba_lif_lowered& m, std::size_t lo, std::size_t hi, double* __restrict v,
-                        double* __restrict ge, double* __restrict gi, double* __restrict in_e,
-                        double* __restrict in_i, const double* __restrict current, double el0) {
-  const double be = m.be, bi = m.bi, th = m.v_th, el = m.e_l;
-  std::int64_t any = 0;
-  for (std::size_t i = lo; i < hi; ++i) {
-    const double e = ge[i] + in_e[i], g = gi[i] + in_i[i];
-    in_e[i] = 0.0;
-    in_i[i] = 0.0;
-    const double vs = Uniform ? el0 : el + current[i];
-    double free;
-    if constexpr (Series) {
-      const double G = 1.0 + e + g;
-      free = coba_v_update(m, vs, v[i], e, g, G, coba_phi_series(m, G));
-    } else {
-      free = coba_v_step(m, vs, v[i], e, g);
-    }
-    v[i] = free;
-    ge[i] = e * be;
-    gi[i] = g * bi;
-    any |= static_cast<std::int64_t>(free > th);
-  }
-  return any;
-}
-
+// The same for coba_lif (docs/models.md): coba_v_step, the reference stepper's function, per neuron. One pass
+// over a chunk steps every neuron whose phi comes from the polynomial (nearly all). Each other neuron keeps
+// its membrane, gets its conductances with this step's arrivals added (not yet decayed) and a NaN in its
+// excitatory input slot as a mark; a second pass, only when some neuron was marked, steps those through
+// coba_v_step. The marks cost no store of their own. Both passes are plain arithmetic and selects, so the
+// first vectorises and every neuron gets the reference's bits. (A separate pass that only decided the chunk's
+// path cost about as much as the step itself: this kernel is bound by its loads and stores.)
 template <bool Uniform>
 [[gnu::always_inline]] inline
-void coba_dense(const coba_lif_lowered& m, std::size_t n, double* __restrict v, double* __restrict ge,
+void coba_dense(const coba_lif_lowered& model, std::size_t n, double* __restrict v, double* __restrict ge,
                 double* __restrict gi, double* __restrict in_e, double* __restrict in_i,
                 const double* __restrict current, double c0, std::uint8_t* __restrict hot) {
-  const double el0 = m.e_l + c0, g_series = m.g_series;
+  const coba_lif_lowered m = model;  // a local copy: the stores below cannot alias it, so the loop vectorises
+  const double el0 = m.e_l + c0, el = m.e_l, g_series = m.g_series, be = m.be, bi = m.bi, th = m.v_th;
+  const double mark = std::numeric_limits<double>::quiet_NaN();
   for (std::size_t lo = 0; lo < n; lo += chunk) {
     const std::size_t hi = std::min(n, lo + chunk);
-    std::int64_t other = 0;
-    for (std::size_t i = lo; i < hi; ++i) {  // reads only: the stores, not the arithmetic, bound this kernel
+    std::int64_t any = 0, other = 0;  // 64-bit, like the compare masks of doubles: no packing in the loop
+    for (std::size_t i = lo; i < hi; ++i) {
       const double e = ge[i] + in_e[i], g = gi[i] + in_i[i];
       const double G = 1.0 + e + g;
-      other |= static_cast<std::int64_t>(!(G >= 0.0 && G <= g_series));  // !coba_series_applies
+      const bool ok = G >= 0.0 && G <= g_series;  // coba_series_applies
+      const double vs = Uniform ? el0 : el + current[i];
+      const double free = coba_v_update(m, vs, v[i], e, g, G, coba_phi_series(m, G));
+      v[i] = ok ? free : v[i];
+      ge[i] = ok ? e * be : e;
+      gi[i] = ok ? g * bi : g;
+      in_e[i] = ok ? 0.0 : mark;
+      in_i[i] = 0.0;
+      other |= static_cast<std::int64_t>(!ok);
+      any |= static_cast<std::int64_t>(ok && free > th);
     }
-    const std::int64_t any = other ? coba_chunk<false, Uniform>(m, lo, hi, v, ge, gi, in_e, in_i, current, el0)
-                                   : coba_chunk<true, Uniform>(m, lo, hi, v, ge, gi, in_e, in_i, current, el0);
+    if (other) {
+      for (std::size_t i = lo; i < hi; ++i) {
+        if (!std::isnan(in_e[i])) continue;
+        const double e = ge[i], g = gi[i];
+        const double free = coba_v_step(m, Uniform ? el0 : el + current[i], v[i], e, g);
+        v[i] = free;
+        ge[i] = e * be;
+        gi[i] = g * bi;
+        in_e[i] = 0.0;
+        any |= static_cast<std::int64_t>(free > th);
+      }
+    }
     hot[lo / chunk] = static_cast<std::uint8_t>(any);
   }
 }
