@@ -544,6 +544,28 @@ TEST(predator_env, proximity_penalty_within_eight_cells) {
   EXPECT_NEAR(env.step(action::stay).reward, -0.005 - 0.1, eps);
 }
 
+// The danger radius is inclusive: a predator that ends the step exactly 8 cells away (Manhattan) costs the
+// penalty, one at 9 or 10 does not. The predator starts 9 away and takes one random step, so over seeds it
+// ends at 8 or at 10; every case is checked against the distance it ended at.
+TEST(predator_env, proximity_penalty_includes_the_radius_itself) {
+  int at_radius = 0, beyond = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    environment env(predators_small());
+    env.reset(seed);
+    env.set_agent({10, 10}, heading::up);
+    env.set_foods(std::vector<cell>{{0, 0}});
+    env.set_predators(std::vector<cell>{{14, 15}});  // Manhattan 9
+    const double reward = env.step(action::stay).reward;
+    const cell q = env.predators().front();
+    const int d = std::abs(q.x - 10) + std::abs(q.y - 10);
+    ASSERT_TRUE(d == 8 || d == 10) << "seed " << seed << ": distance " << d;
+    EXPECT_NEAR(reward, d <= 8 ? -0.005 - 0.1 : -0.005, eps) << "seed " << seed << ": distance " << d;
+    (d == 8 ? at_radius : beyond) += 1;
+  }
+  EXPECT_GT(at_radius, 5);
+  EXPECT_GT(beyond, 5);
+}
+
 TEST(predator_env, observation_adds_the_repulsive_predator_gradient) {
   // Foods at (9,2) and (9,16) cancel from (9,9); the predator at (12,9) pushes with -exp(-3/12) along +x.
   auto env = foraging_at({9, 9}, heading::up, {{9, 2}, {9, 16}}, predators_small());

@@ -73,8 +73,12 @@ void check_case(const nlohmann::json& f, const brain_config& cfg, const nlohmann
         num += (got - ref) * (got - ref);
         den += ref * ref;
       }
-    // float64 on both sides: the only differences are summation orders (~1e-15 relative).
-    EXPECT_LE(std::sqrt(num), 1e-4 * std::sqrt(den)) << c["surrogate"] << " " << p.name << " |g| " << std::sqrt(den);
+    // PyTorch runs in float64. The C++ BPTT keeps its tape of membranes in float and evaluates the surrogate
+    // there (docs/architecture.md, "the tape"), so each surrogate factor carries a float rounding (2^-24 relative) and the
+    // gradients differ from float64 autograd by about 1e-7 relative: 0.9e-7 to 1.04e-6 over these cases and
+    // tensors (the rectangular surrogate, whose window edges the float membranes move, the largest). The bound
+    // is 4e-6, four times the largest seen: a wrong factor or a dropped term is orders of magnitude above it.
+    EXPECT_LE(std::sqrt(num), 4e-6 * std::sqrt(den)) << c["surrogate"] << " " << p.name << " |g| " << std::sqrt(den);
     EXPECT_GT(den, 0.0) << c["surrogate"] << " " << p.name << ": an all-zero gradient would make the check empty";
   }
 }
