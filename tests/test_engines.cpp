@@ -85,6 +85,71 @@ TEST(event_engine, lif_constant_current_spikes_at_closed_form_steps) {
   }
 }
 
+// lif fires at v >= v_th: a membrane that lands exactly on threshold spikes, in both engines and every update
+// mode. With dt = 1 ms and tau_m = 2 ms the decay is exactly 1/2, so from v = 0 with I = 0.5 per step the
+// membrane is 0.5, then exactly 0.75 = v_th: a spike every 2 steps (with v > v_th it would be every 3).
+TEST(event_engine, lif_membrane_exactly_on_threshold_spikes_in_every_update_mode) {
+  for (const char* update : {"clock", "event", "auto"}) {
+    auto net = net_from(fmt::format(R"(
+[simulation]
+dt = 1.0
+units = "ms"
+[[population]]
+name = "n"
+size = 3
+model = "lif"
+update = "{}"
+current = 0.5
+params = {{ tau_m = 2.0, v_th = 0.75 }}
+)",
+                                    update));
+    both r(net, 1, 12);
+    std::vector<spike> expected;
+    for (step_t t = 2; t <= 12; t += 2)
+      for (neuron_id n = 0; n < 3; ++n) expected.push_back({t, n});
+    EXPECT_EQ(r.ev.spikes(), expected) << update;
+    EXPECT_EQ(r.ck.spikes(), expected) << update;
+  }
+}
+
+// cuba_lif and coba_lif under a constant current only: from v_reset the membrane relaxes towards
+// E_L + I as v_k = vs + (v_reset - vs) a^k, a = exp(-dt/tau_m) (the exact solution at the steps, for both
+// models when no conductance is open), so it first exceeds v_th at step k = ceil(ln((v_th - vs)/(v_reset - vs))
+// / ln a); after each spike it is held at v_reset for t_ref, so the spikes fall at k, 2k + r, 3k + 2r, ...
+// (r = t_ref in steps), in both engines. A refractory period off by a step, in the lowering or in the engines,
+// fails it.
+TEST(event_engine, cuba_and_coba_refractory_periods_at_closed_form_steps) {
+  for (const char* model : {"cuba_lif", "coba_lif"})
+    for (const double t_ref : {0.0, 0.1, 2.0, 5.3}) {
+      auto net = net_from(fmt::format(R"(
+[simulation]
+dt = 0.1
+units = "ms"
+[[population]]
+name = "n"
+size = 2
+model = "{}"
+current = 20.0
+init = {{ v = -65.0 }}
+params = {{ tau_m = 20.0, e_l = -65.0, v_reset = -65.0, v_th = -50.0, t_ref = {} }}
+)",
+                                      model, t_ref));
+      const double vs = -45.0, a = std::exp(-0.1 / 20.0);
+      const double x = std::log((-50.0 - vs) / (-65.0 - vs)) / std::log(a);
+      const auto k = static_cast<step_t>(std::ceil(x));
+      ASSERT_GT(static_cast<double>(k) - x, 1e-3) << "oracle too close to threshold";
+      const auto r = static_cast<step_t>(std::lround(t_ref / 0.1));
+      const step_t steps = 3000;
+      both run(net, 1, steps);
+      std::vector<spike> expected;
+      for (step_t t = k; t <= steps; t += k + r)
+        for (neuron_id n = 0; n < 2; ++n) expected.push_back({t, n});
+      ASSERT_GT(expected.size(), 10u);
+      EXPECT_EQ(run.ev.spikes(), expected) << model << " t_ref " << t_ref;
+      EXPECT_EQ(run.ck.spikes(), expected) << model << " t_ref " << t_ref;
+    }
+}
+
 TEST(event_engine, neuron_without_events_is_never_updated) {
   auto net = net_from(R"(
 [[population]]
