@@ -41,6 +41,7 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
   EXPECT_THAT(r.out, HasSubstr("session_1"));
   EXPECT_THAT(r.out, HasSubstr("picked: session"));
   EXPECT_THAT(r.out, HasSubstr("highest greedy success, ties by fewer mean steps of successes, then lower session index"));
+  const std::string src = SPIKEWORM_SOURCE_DIR_FALLBACK;
   for (const char* chip : {"loihi", "truenorth"}) {
     const auto j = read_json(run / fmt::format("deploy_{}.json", chip));
     EXPECT_EQ(j["chip"], chip);
@@ -48,9 +49,31 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
     EXPECT_EQ(j["float"]["episodes"], 3);
     EXPECT_EQ(j["quantized"]["episodes"], 3);
     EXPECT_GE(j["mapping"]["cores_used"].get<int>(), 1);
-    EXPECT_GT(j["per_decision"]["neuron_updates"].get<double>(), 0);
-    EXPECT_GT(j["per_decision"]["latency_us"].get<double>(), 0);
-    EXPECT_TRUE(j["per_decision"]["energy_chip_pj"].is_number());
+    // The per-decision figures, recomputed from the report's own counts and the chip's table
+    // (docs/deploy.md): what the command writes is what the model says, not merely positive numbers.
+    const auto c = app::load_chip(src + "/configs/chips", chip, src + "/configs/energy").chip;
+    const auto& d = j["per_decision"];
+    const auto num = [&](const char* k) { return d[k].get<double>(); };
+    EXPECT_GT(num("synops"), 0);
+    EXPECT_DOUBLE_EQ(num("synops"), j["quantized"]["sops_per_decision"].get<double>()) << chip;
+    EXPECT_DOUBLE_EQ(num("messages"), j["mapping"]["routed_per_decision"].get<double>() +
+                                          j["mapping"]["local_per_decision"].get<double>()) << chip;
+    EXPECT_DOUBLE_EQ(num("hops"), j["mapping"]["hops_per_decision"].get<double>()) << chip;
+    EXPECT_EQ(num("neuron_updates"),
+              j["steps"].get<double>() * (j["hidden"].get<double>() * j["layers"].get<double>() +
+                                          j["mapping"]["splitter_neurons"].get<double>()))
+        << chip << ": every neuron on the chip, splitters included, updated every step";
+    if (c.time_step_us > 0) {
+      EXPECT_DOUBLE_EQ(num("latency_us"), j["steps"].get<double>() * c.time_step_us) << chip;
+    }
+    EXPECT_GT(num("latency_us"), 0) << chip;
+    EXPECT_DOUBLE_EQ(num("energy_static_pj"), c.static_mw * num("latency_us") * 1000.0) << chip;
+    EXPECT_DOUBLE_EQ(num("energy_synop_pj"), num("synops") * c.synop_pj) << chip;
+    EXPECT_DOUBLE_EQ(num("energy_update_pj"), num("neuron_updates") * c.update_pj) << chip;
+    EXPECT_DOUBLE_EQ(num("energy_route_pj"), num("messages") * c.spike_pj + num("hops") * c.hop_pj) << chip;
+    EXPECT_DOUBLE_EQ(num("energy_chip_pj"), num("energy_synop_pj") + num("energy_update_pj") + num("energy_route_pj"))
+        << chip;
+    EXPECT_GT(num("energy_chip_pj"), 0) << chip;
   }
   // A chip with no published energy says so instead of inventing one.
   const auto l2 = test::run_cli({"deploy", run.string(), "--chip", "loihi2", "--episodes", "2", "--no-plot", "-q",
