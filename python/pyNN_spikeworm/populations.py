@@ -127,9 +127,9 @@ class Population(common.Population):
                 pass
             elif names <= {"i_offset"}:
                 state.i_offset_changed()
-            else:
+            else:  # tau_m and cm scale the synaptic weights (tau_m / cm): those need the synapses built again
                 state.changed(f"setting {', '.join(sorted(names - _SOURCE_PARAMETERS - {'i_offset'}))} "
-                              f"of population {self.label!r}")
+                              f"of population {self.label!r}", synapses=bool(names & {"tau_m", "cm"}))
         self._parameters.update(values)
 
     def _set_initial_value_array(self, variable, initial_values):

@@ -4,8 +4,8 @@ PyNN builds a network piece by piece; spikeworm.Network.from_arrays takes it who
 PyNN objects and builds the spikeworm network as each Projection is made, as NEST connects a projection when
 it is made, while the network has at most EAGER_BUILD_SYNAPSES synapses (setup's build="auto"; "eager"
 always, "run" never); otherwise, and after anything else that changes the synapses, at the next run()
-(at t = 0). Changes that leave the synapses alone (recording, initial values, i_offset at t = 0) replace the
-populations of the built network (Network.set_populations) at the next run(). Between runs it feeds the
+(at t = 0). Changes that leave the synapses alone (recording, initial values, neuron parameters but tau_m
+and cm) replace the populations of the built network (Network.set_populations) at the next run(). Between runs it feeds the
 spike sources (add_inputs) and the injected currents (set_currents), splitting a run at every change of an
 electrode's current.
 """

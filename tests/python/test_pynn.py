@@ -517,3 +517,26 @@ def test_changing_synapses_after_an_eager_build_rebuilds_at_run():
         assert sim.simulator.state.builds == built + 1 + (mode == "auto")
         counts[mode] = exc.get_spike_counts()
     assert counts["auto"] == counts["run"] and sum(counts["run"].values()) > 0
+
+
+def test_neuron_parameters_after_an_eager_build_give_a_freshly_built_networks_spikes():
+    counts = {}
+    for mode in ("run", "auto"):
+        sim.setup(timestep=DT, min_delay=DT, rng_seeds_seed=7, build=mode)
+        stim, exc, inh = balanced_net()
+        built = sim.simulator.state.builds
+        exc.set(v_thresh=-52.0, tau_refrac=3.0)  # no weight depends on these: the synapses stay
+        inh.set(tau_m=15.0)  # scales inh's incoming weights: built again
+        exc.record("spikes")
+        inh.record("spikes")
+        sim.run(100.0)
+        assert sim.simulator.state.builds == built + 1, mode
+        counts[mode] = (exc.get_spike_counts(), inh.get_spike_counts())
+    assert counts["auto"] == counts["run"]
+    assert sum(counts["run"][0].values()) > 0 and sum(counts["run"][1].values()) > 0
+    sim.setup(timestep=DT, min_delay=DT, rng_seeds_seed=7)
+    stim, exc, inh = balanced_net()
+    built = sim.simulator.state.builds
+    exc.set(v_thresh=-52.0)
+    sim.run(10.0)
+    assert sim.simulator.state.builds == built  # replaced populations, not a new build

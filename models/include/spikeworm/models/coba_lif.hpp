@@ -49,10 +49,11 @@ struct coba_lif_lowered {
   void set_h(double dt_over_tau_m) noexcept {
     h = dt_over_tau_m;
     g_series = coba_series_limit / h;
-    long double power = h;  // h^(k+1), and each c_k, in long double: c_k is rounded to double once
+    const long double hl = static_cast<long double>(h);
+    long double power = hl;  // h^(k+1), and each c_k, in long double: c_k is rounded to double once
     for (int k = 0; k < coba_series_terms; ++k) {
       phi[static_cast<std::size_t>(k)] = static_cast<double>(coba_minimax_f[static_cast<std::size_t>(k)] * power);
-      power *= h;
+      power *= hl;
     }
   }
   coba_lif_lowered() noexcept { set_h(h); }
