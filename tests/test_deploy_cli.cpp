@@ -50,7 +50,7 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
     EXPECT_EQ(j["quantized"]["episodes"], 3);
     EXPECT_GE(j["mapping"]["cores_used"].get<int>(), 1);
     // The per-decision figures, recomputed from the report's own counts and the chip's table
-    // (docs/deploy.md): what the command writes is what the model says, not merely positive numbers.
+    // (docs/deployment.md): what the command writes is what the model says, not merely positive numbers.
     const auto c = app::load_chip(src + "/configs/chips", chip, src + "/configs/energy").chip;
     const auto& d = j["per_decision"];
     const auto num = [&](const char* k) { return d[k].get<double>(); };
