@@ -142,9 +142,13 @@ config_document load_config_file(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) throw error(fmt::format("{}: not a regular file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw error(fmt::format("{}: cannot open for reading", path));
-  std::string text(max_config_bytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  // Read in blocks up to one byte past the limit (parse() refuses that size): a small file costs a small
+  // buffer, not the limit's worth of zeroed memory.
+  std::string text;
+  char block[65536];
+  while (text.size() <= max_config_bytes && in.read(block, sizeof block).gcount() > 0)
+    text.append(block, static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max_config_bytes + 1) text.resize(max_config_bytes + 1);
   return parse(text, path);
 }
 

@@ -17,7 +17,7 @@ memory_estimate estimate_session_memory(const experiment_config& cfg) {
   if (b.kind == brain_kind::spiking) {
     const double R = b.recurrent ? 1 : 0;  // the recurrent last layer's H x H synapses
     const double Hh = b.readout == readout_kind::dense ? b.head_hidden : 0;  // the hybrid head's units
-    params = H * O + H + H * H + L * H + (Hh ? Hh * (H + 1) + A * Hh : A * H) + A + (L - 1 + R) * H * H;
+    params = H * O + H + H * H + L * H + (Hh > 0 ? Hh * (H + 1) + A * Hh : A * H) + A + (L - 1 + R) * H * H;
     // The tape of one decision: membrane (4 B) and spike flag (1) per layer, step and neuron, the indices
     // of the neurons that fired (4 B, at most every one), and the layer's input and counts.
     per_decision = L * T * H * (4 + 1 + 4) + L * T * 8 + 3 * H * 8;

@@ -8,7 +8,7 @@
 namespace spikeworm {
 
 mlp_brain::mlp_brain(const brain_config& cfg, int n_obs, int n_actions, std::uint64_t seed)
-    : brain(n_actions), n_obs_(n_obs) {
+    : brain(n_actions) {
   widths_.push_back(n_obs);
   for (int k = 0; k < cfg.layers; ++k) widths_.push_back(cfg.hidden);
   widths_.push_back(n_actions);

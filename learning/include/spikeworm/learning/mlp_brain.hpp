@@ -25,7 +25,6 @@ class mlp_brain final : public brain {
   std::uint64_t macs_per_pass() const noexcept;
 
  private:
-  int n_obs_;
   std::vector<int> widths_;  // obs, hidden..., actions
   std::vector<float> storage_;
   std::vector<std::vector<double>> a_;  // activations per layer (post-ReLU; a_[0] = obs)
