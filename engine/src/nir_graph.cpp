@@ -164,6 +164,9 @@ void probe_in_child(const std::filesystem::path& path) {
   if (pid == 0) {  // stderr silenced: the outcome is the exit status and the message on the pipe
     ::close(fds[0]);
     if (const int null = ::open("/dev/null", O_WRONLY); null >= 0) ::dup2(null, 2);
+    // The minute's bound must end the child whatever handler the program had for SIGALRM (a fuzzer's, a
+    // Python program's): the default action, termination, is restored first.
+    ::signal(SIGALRM, SIG_DFL);
     ::alarm(60);
     int status = 0;
     try {
