@@ -122,19 +122,9 @@ params = {{ tau_m = 2.0, v_th = 0.75 }}
 TEST(event_engine, cuba_and_coba_refractory_periods_at_closed_form_steps) {
   for (const char* model : {"cuba_lif", "coba_lif"})
     for (const double t_ref : {0.0, 0.1, 2.0, 5.3}) {
-      auto net = net_from(fmt::format(R"(
-[simulation]
-dt = 0.1
-units = "ms"
-[[population]]
-name = "n"
-size = 2
-model = "{}"
-current = 20.0
-init = {{ v = -65.0 }}
-params = {{ tau_m = 20.0, e_l = -65.0, v_reset = -65.0, v_th = -50.0, t_ref = {} }}
-)",
-                                      model, t_ref));
+      auto net = net_from(test::one_neuron(
+          model, fmt::format("tau_m = 20.0, e_l = -65.0, v_reset = -65.0, v_th = -50.0, t_ref = {}", t_ref),
+          "current = 20.0\ninit = { v = -65.0 }"));
       const double vs = -45.0, a = std::exp(-0.1 / 20.0);
       const double x = std::log((-50.0 - vs) / (-65.0 - vs)) / std::log(a);
       const auto k = static_cast<step_t>(std::ceil(x));
