@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "brain_helpers.hpp"
+#include "helpers.hpp"
 #include "spikeworm/engine/clock_engine.hpp"
 #include "spikeworm/engine/engine.hpp"
 #include "spikeworm/deploy/chip_model.hpp"
@@ -579,6 +580,226 @@ TEST(energy, a_chip_table_is_its_profile_on_its_host_datapath) {
   } catch (const error& e) {
     EXPECT_NE(std::string(e.what()).find("spinnaker1"), std::string::npos) << e.what();  // lists the known tables
   }
+}
+
+// A profile or table with one line changed: the reader refuses it with one message naming the file, the key
+// and what is wrong.
+struct bad_case {
+  std::string edit;     // the line replaced (by its key) or, when the key is absent, appended
+  std::string key;      // the key the message must name
+  std::string message;  // a fragment of the reason
+};
+
+std::string with_edit(std::string text, const std::string& edit) {
+  if (edit.empty()) return text;
+  if (const auto nl = edit.find('\n'); nl != std::string::npos)  // one edit per line
+    return with_edit(with_edit(std::move(text), edit.substr(0, nl)), edit.substr(nl + 1));
+  const auto key = edit.substr(0, edit.find_first_of(" ="));
+  const auto first = text.find('\n' + key + " ");
+  const auto at = first == std::string::npos ? text.find('\n' + key + "=") : first;
+  if (edit.front() == '-') {  // "-key": the key's line removed
+    const auto k = text.find('\n' + edit.substr(1) + " ");
+    return k == std::string::npos ? text : text.erase(k + 1, text.find('\n', k + 1) - k);
+  }
+  if (at == std::string::npos) {
+    const auto section = text.find("\n[");  // appended before the first subtable: a top-level key
+    return section == std::string::npos ? text + edit + "\n" : text.insert(section + 1, edit + "\n");
+  }
+  return text.replace(at + 1, text.find('\n', at + 1) - at - 1, edit);
+}
+
+template <class Read>
+void expect_each_refused(const std::string& base, const std::vector<bad_case>& cases, Read read) {
+  test::temp_dir dir;
+  read(dir.write("good.toml", base).string());  // the base reads
+  int k = 0;
+  for (const auto& c : cases) {
+    const auto path = dir.write("case" + std::to_string(k++) + ".toml", with_edit(base, c.edit)).string();
+    try {
+      read(path);
+      ADD_FAILURE() << "accepted: " << c.edit;
+    } catch (const error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(path), std::string::npos) << c.edit << ": " << what;
+      EXPECT_NE(what.find(c.key), std::string::npos) << c.edit << ": " << what;
+      EXPECT_NE(what.find(c.message), std::string::npos) << c.edit << ": " << what;
+    }
+  }
+}
+
+const std::string chip_base = R"(name = "Test chip"
+cores = 8
+mesh = [2, 2]
+cores_per_tile = 2
+neurons_per_core = 64
+weight_bits = 8
+weight_shift = [-2, 6]
+decay_bits = 12
+time_step_us = 0
+synop_ns = 3.5
+update_ns = 8.4
+synop_pj = 20.0
+update_pj = 50.0
+host = "cmos45_fp32"
+[energy_table]
+id = "testchip"
+name = "Test chip table"
+)";
+
+TEST(chips, every_bad_key_of_a_profile_is_refused_naming_file_key_and_reason) {
+  expect_each_refused(chip_base, {
+      {"cores = 0", "cores", "must be in [1, 16777216], got 0"},
+      {"mesh = [2]", "mesh", "two integers"},
+      {"mesh = [2, 2.5]", "mesh", "two integers"},
+      {"mesh = [0, 2]", "mesh", "must be >= 1"},
+      {"mesh = [1, 2]", "mesh", "hold fewer than the 8 cores"},
+      {"cores_per_tile = 0", "cores_per_tile", "must be in [1, 1024]"},
+      {"neurons_per_core = -1", "neurons_per_core", "must be in [0,"},
+      {"synapse_bits = 0", "synapse_bits", "positive"},
+      {"weights = \"float\"", "weights", "float"},
+      {"weight_bits = 1", "weight_bits", "must be in [2, 24], got 1"},
+      {"weight_shift = [6, -2]", "weight_shift", "-24 <= min <= max <= 24"},
+      {"weight_shift = [-25, 2]", "weight_shift", "-24 <= min <= max <= 24"},
+      {"weight_shift = [2, 25]", "weight_shift", "-24 <= min <= max <= 24"},
+      {"membrane_bits = 33", "membrane_bits", "must be in [4, 32], got 33"},
+      {"decay_bits = 0", "leak_bits", "needs a linear leak"},
+      {"synop_ns = 0\nupdate_ns = 0", "time_step_us", "give a fixed tick"},
+      {"hop_ns = -1", "hop_ns", "must be >= 0, got -1"},
+      {"-synop_pj", "update_pj", "needs synop_pj too"},
+      {"frequency_mhz = 100", "frequency_mhz", ""},
+  }, [](const std::string& p) { read_chip_profile(p); });
+  // With neither energy, a chip may not carry an energy table.
+  test::temp_dir dir;
+  auto no_energy = with_edit(with_edit(chip_base, "-update_pj"), "-synop_pj");
+  const auto p = dir.write("noenergy.toml", no_energy).string();
+  try {
+    read_chip_profile(p);
+    ADD_FAILURE() << "an energy table without energies was accepted";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("energy_table"), std::string::npos) << e.what();
+  }
+  const auto bare = read_chip_profile(dir.write("bare.toml", no_energy.substr(0, no_energy.find("[energy_table]"))).string());
+  EXPECT_FALSE(bare.energy_published);
+  EXPECT_TRUE(bare.energy_table_id.empty());
+}
+
+TEST(chips, defaults_of_an_omitted_mesh_and_energy_table_id_and_the_profile_path) {
+  test::temp_dir dir;
+  auto text = with_edit(with_edit(chip_base, "-mesh"), "-cores_per_tile");
+  text.replace(text.find("id = \"testchip\"\n"), 16, "");
+  const auto p = dir.write("flat.toml", text);
+  const auto c = read_chip_profile(p.string());
+  EXPECT_EQ(c.mesh_w, 8);  // one row of `cores` tiles
+  EXPECT_EQ(c.mesh_h, 1);
+  EXPECT_EQ(c.cores_per_tile, 1);
+  EXPECT_EQ(c.energy_table_id, "flat");  // the file's stem
+  EXPECT_EQ(c.energy_table_name, "Test chip table");
+  EXPECT_EQ(c.weight_shift_min, -2);
+  EXPECT_EQ(c.weight_shift_max, 6);
+  EXPECT_EQ(limits_of(c).axons_per_source, 1);
+  // A name is looked up in the folder; a path to a .toml file is taken as it is.
+  EXPECT_EQ(chip_profile_path(dir.path().string(), "flat"), p.string());
+  EXPECT_EQ(chip_profile_path((dir.path() / "nowhere").string(), p.string()), p.string());
+  EXPECT_EQ(known_chips(dir.path().string()), std::vector<std::string>{"flat"});
+  EXPECT_TRUE(known_chips((dir.path() / "nowhere").string()).empty());
+  try {
+    chip_profile_path((dir.path() / "nowhere").string(), "loihi");
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown chip 'loihi'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("none"), std::string::npos) << e.what();
+  }
+  auto ternary = with_edit(text, "weights = \"ternary\"");
+  EXPECT_EQ(limits_of(read_chip_profile(dir.write("t.toml", ternary).string())).axons_per_source, 2);
+}
+
+const std::string energy_base = R"(name = "test table"
+kind = "cmos"
+sop_pj = 0.9
+neuron_update_pj = 5.5
+mac_pj = 4.6
+weight_bits = 32
+state_bits = 32
+sram_bytes = [8192, 32768, 1048576]
+sram_read_64bit_pj = [10.0, 20.0, 100.0]
+)";
+
+TEST(energy, every_bad_key_of_a_table_is_refused_naming_file_key_and_reason) {
+  expect_each_refused(energy_base, {
+      {"-sram_bytes", "sram_bytes", "required"},
+      {"sram_bytes = []", "sram_bytes", "non-empty array"},
+      {"sram_bytes = 8192", "sram_bytes", "non-empty array"},
+      {"sram_bytes = [8192, 0, 1048576]", "sram_bytes", "positive number"},
+      {"sram_bytes = [8192, \"x\", 1048576]", "sram_bytes", "positive number"},
+      {"sram_bytes = [32768, 8192, 1048576]", "sram_bytes", "ascending"},
+      {"sram_read_64bit_pj = [10.0, 20.0]", "sram_read_64bit_pj", "(3 sizes, 2 energies)"},
+      {"weight_bits = 0", "weight_bits", "must be in [1, 64], got 0"},
+      {"weight_bits = 65", "weight_bits", "must be in [1, 64], got 65"},
+      {"state_bits = 0", "state_bits", "must be in [1, 64], got 0"},
+      {"state_bits = 65", "state_bits", "must be in [1, 64], got 65"},
+      {"kind = \"gpu\"", "kind", "gpu"},
+      {"sop_pj = 0", "sop_pj", "positive"},
+      {"mac_pj = -1", "mac_pj", "positive"},
+      {"sram_size = 4", "sram_size", ""},
+  }, [](const std::string& p) { read_energy_table(p); });
+}
+
+TEST(energy, sram_read_energy_is_log_log_interpolated_and_clamped_at_the_listed_sizes) {
+  test::temp_dir dir;
+  const auto t = read_energy_table(dir.write("t.toml", energy_base).string());
+  EXPECT_EQ(t.read_64bit_pj(100.0), 10.0);  // below the smallest array
+  EXPECT_EQ(t.read_64bit_pj(8192.0), 10.0);
+  EXPECT_EQ(t.read_64bit_pj(32768.0), 20.0);
+  EXPECT_EQ(t.read_64bit_pj(1048576.0), 100.0);
+  EXPECT_EQ(t.read_64bit_pj(1e9), 100.0);  // above the largest
+  // 16 KB is half-way between 8 KB and 32 KB in log size: 10 * (20/10)^(1/2).
+  EXPECT_NEAR(t.read_64bit_pj(16384.0), 10.0 * std::sqrt(2.0), 1e-12);
+  // 2^(15 + 2.5) bytes is half-way between 32 KB and 1 MB: 20 * (100/20)^(1/2).
+  EXPECT_NEAR(t.read_64bit_pj(std::ldexp(1.0, 15) * std::pow(2.0, 2.5)), 20.0 * std::sqrt(5.0), 1e-12);
+  EXPECT_EQ(energy_table{}.read_64bit_pj(16384.0), 0.0);  // no SRAM listed: no SRAM energy
+}
+
+TEST(energy, tables_are_found_by_id_or_path_and_a_missing_one_is_named) {
+  test::temp_dir dir;
+  const auto tables = dir.path() / "energy";
+  fs::create_directories(tables);
+  const auto a = dir.write("energy/a.toml", energy_base);
+  const auto outside = dir.write("outside.toml", with_edit(energy_base, "sop_pj = 2.5"));
+  // The chips folder sits beside the tables folder, also when the tables folder is given with a trailing slash.
+  fs::create_directories(dir.path() / "chips");
+  dir.write("chips/c.toml", with_edit(chip_base, "host = \"a\""));
+  for (const auto& d : {tables.string(), tables.string() + "/"}) {
+    const auto all = load_energy_tables(d, {});
+    ASSERT_EQ(all.size(), 2u) << d;
+    EXPECT_EQ(all[0].id, "a");
+    EXPECT_EQ(all[1].id, "testchip");
+    EXPECT_EQ(all[1].sop_pj, 20.0);
+    EXPECT_EQ(all[1].mac_pj, 4.6);  // the host's
+  }
+  const auto picked = load_energy_tables(tables.string(), {"testchip", outside.string()});
+  ASSERT_EQ(picked.size(), 2u);
+  EXPECT_EQ(picked[0].id, "testchip");
+  EXPECT_EQ(picked[1].id, "outside");
+  EXPECT_EQ(picked[1].sop_pj, 2.5);
+  EXPECT_EQ(host_table(tables.string(), "a").file, a.string());
+  EXPECT_EQ(host_table(tables.string(), outside.string()).sop_pj, 2.5);
+  const auto message = [](auto f) {
+    try {
+      f();
+    } catch (const error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message([&] { load_energy_tables(tables.string(), {"b"}); }).find("unknown energy table 'b'"), std::string::npos);
+  EXPECT_NE(message([&] { load_energy_tables(tables.string(), {"b"}); }).find("a, testchip"), std::string::npos);
+  EXPECT_NE(message([&] { host_table(tables.string(), "b"); }).find("known in " + tables.string() + ": a)"), std::string::npos);
+  const auto empty = dir.path() / "lone" / "energy";  // no chips folder beside it
+  fs::create_directories(empty);
+  EXPECT_NE(message([&] { load_energy_tables(empty.string(), {}); }).find("no energy tables"), std::string::npos);
+  EXPECT_NE(message([&] { host_table(empty.string(), "b"); }).find("none"), std::string::npos);
+  EXPECT_NE(message([&] { load_energy_tables((dir.path() / "nowhere").string(), {}); }).find("no such folder"),
+            std::string::npos);
 }
 
 TEST(chip_model, busiest_core_per_step_plus_routing_and_barrier) {
