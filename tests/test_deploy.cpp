@@ -253,6 +253,100 @@ TEST(mapper, one_target_axon_needs_splitters) {
   EXPECT_DOUBLE_EQ(route(prob, m, {}).routed, routed);
 }
 
+// Two populations of 3 lif neurons, A all-to-all into B (9 synapses): the network of the mapping checks below.
+network a_to_b() {
+  std::vector<population> pops;
+  for (const char* n : {"A", "B"}) {
+    population p;
+    p.name = n;
+    p.size = 3;
+    p.model = model_kind::lif;
+    p.lif = lower(lif_params{}, 1.0);
+    pops.push_back(p);
+  }
+  projection_desc d;
+  d.source = "A";
+  d.target = "B";
+  d.weight = value_spec::constant(0.5);
+  return network(pops, {d}, 1.0, 1);
+}
+
+std::string refusal(const mapping_problem& prob, const core_limits& lim, mapping m) {
+  try {
+    check_mapping(prob, lim, m);
+  } catch (const error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(mapper, check_names_the_first_limit_a_core_breaks_with_need_allowance_and_excess) {
+  const auto net = a_to_b();
+  const auto prob = make_problem(net);
+  ASSERT_EQ(prob.size(), 6u);
+  mapping together;  // every neuron on core 0
+  together.core_of.assign(6, 0);
+  together.cores_used = 1;
+  mapping split;  // A on core 0, B on core 1
+  split.core_of = {0, 0, 0, 1, 1, 1};
+  split.cores_used = 2;
+  core_limits lim;
+  lim.cores = 2;
+  EXPECT_EQ(refusal(prob, lim, together), "(accepted)");
+  EXPECT_EQ(refusal(prob, lim, split), "(accepted)");
+  lim.neurons = 4;
+  EXPECT_EQ(refusal(prob, lim, together), "cannot fit: core 0 needs 6 neurons per core, the chip allows 4 (over by 2)");
+  EXPECT_EQ(refusal(prob, lim, split), "(accepted)");
+  lim.axons_per_source = 2;  // three sources into core 1, two axons each
+  lim.axons_in = 5;
+  EXPECT_EQ(refusal(prob, lim, split), "cannot fit: core 1 needs 6 input axons per core, the chip allows 5 (over by 1)");
+  lim.axons_in = 6;
+  lim.axons_out = 2;  // each A neuron has one route out of core 0
+  EXPECT_EQ(refusal(prob, lim, split), "cannot fit: core 0 needs 3 output axons per core, the chip allows 2 (over by 1)");
+  lim.axons_out = 3;
+  lim.synapse_bytes = 8;  // 9 synapses of 8 bits into core 1
+  EXPECT_EQ(refusal(prob, lim, split),
+            "cannot fit: core 1 needs 9 synapse memory per core [bytes], the chip allows 8 (over by 1)");
+  lim.synapse_bytes = 9;
+  EXPECT_EQ(refusal(prob, lim, split), "(accepted)");
+  lim.cores = 1;
+  EXPECT_EQ(refusal(prob, lim, split), "cannot fit: the placement uses 2 cores, the chip has 1 (short by 1)");
+  mapping short_map = split;
+  short_map.core_of.pop_back();
+  EXPECT_THROW(check_mapping(prob, lim, short_map), internal_error);
+}
+
+TEST(mapper, splitters_that_do_not_fit_are_refused_with_the_figures) {
+  const auto net = a_to_b();
+  const auto prob = make_problem(net);
+  core_limits lim;
+  lim.cores = 16;
+  lim.neurons = 1;  // one neuron per core: each A neuron addresses 3 cores, 2 axons each
+  lim.axons_per_source = 2;
+  lim.targets_per_neuron = 1;
+  try {
+    map_network(prob, lim, {}, partitioner::greedy);
+    FAIL() << "a neuron with 6 destination axons fitted in a core of 1 splitter neuron";
+  } catch (const error& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot fit: neuron 0 of population 'A' addresses 6 axons, more than the 1 "
+                                     "splitter neurons of one core (a splitter tree is not modelled)");
+  }
+  // Six neurons per core, so that splitters fit: the plan the mapper makes, then one core fewer than it needs.
+  lim.neurons = 6;
+  const auto fits = map_network(prob, lim, {}, partitioner::greedy);
+  ASSERT_GT(fits.splitter_cores, 0);
+  const int need = fits.cores_used + fits.splitter_cores;
+  lim.cores = need - 1;
+  try {
+    map_network(prob, lim, {}, partitioner::greedy);
+    FAIL() << need << " cores needed, " << lim.cores << " given";
+  } catch (const error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("splitter cores (one target axon per neuron) need"), std::string::npos) << what;
+    EXPECT_NE(what.find(fmt::format("the chip has {} (short by", need - 1)), std::string::npos) << what;
+  }
+}
+
 TEST(fixed_lif, integer_arithmetic) {
   fixed_lif_lowered m;
   m.decay_shift = 12;
