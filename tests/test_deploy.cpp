@@ -347,6 +347,28 @@ TEST(mapper, splitters_that_do_not_fit_are_refused_with_the_figures) {
   }
 }
 
+TEST(quantize, currents_round_to_the_lsb_saturate_with_their_sign_and_pass_unquantized_populations) {
+  quantized_network qn;
+  qn.net = std::make_unique<network>(a_to_b());
+  qn.pops.resize(2);
+  qn.pops[0].name = "A";  // lsb 0: not quantized
+  qn.pops[1].name = "B";
+  qn.pops[1].lsb = 0.5;
+  qn.pops[1].bias_max = 10;
+  const std::vector<double> in = {1.3, -2.2, 0.7, 1.2, 7.0, -100.0};
+  std::vector<double> out(in.size());
+  std::uint64_t saturated = 3;  // counts on from what it held
+  qn.quantize_currents(in, out, saturated);
+  EXPECT_EQ(out, (std::vector<double>{1.3, -2.2, 0.7, 2.0, 10.0, -10.0}));
+  EXPECT_EQ(saturated, 5u);
+  // The report lists the quantized populations only.
+  const auto j = qn.to_json();
+  ASSERT_EQ(j["populations"].size(), 1u);
+  EXPECT_EQ(j["populations"][0]["population"], "B");
+  EXPECT_EQ(j["populations"][0]["lsb"], 0.5);
+  EXPECT_EQ(j["projections"].size(), 0u);
+}
+
 TEST(fixed_lif, integer_arithmetic) {
   fixed_lif_lowered m;
   m.decay_shift = 12;
