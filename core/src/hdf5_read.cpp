@@ -1,6 +1,7 @@
 // Reading HDF5 files (core/hdf5_read.hpp).
 #include "spikeworm/core/hdf5_read.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -23,9 +24,23 @@ std::vector<std::size_t> shape_of(const reader& r, hid_t dataset, const std::str
   return {dims.begin(), dims.end()};
 }
 
-std::size_t count_of(const std::vector<std::size_t>& shape) {
+// The number of elements of a dataset of `shape`, refused when it would take more than max_dataset_bytes in
+// memory at `element_bytes` each (a few bytes of a file can declare a dataset of any size: docs/nir.md).
+std::size_t count_of(const reader& r, const std::vector<std::size_t>& shape, std::size_t element_bytes,
+                     const std::string& path) {
   std::size_t n = 1;
-  for (auto d : shape) n *= d;
+  bool over = false;
+  for (auto d : shape) {
+    if (d != 0 && n > max_dataset_bytes / element_bytes / d) over = true;
+    n = over ? n : n * d;
+  }
+  for (auto d : shape) over = over && d != 0;  // an empty dimension: no elements at all
+  if (over) {
+    std::string dims;
+    for (auto d : shape) dims += (dims.empty() ? "" : " x ") + std::to_string(d);
+    throw error(fmt::format("{}: dataset {} of shape {} would take more than {} MiB in memory, the most a dataset may",
+                            r.path().string(), path, dims, max_dataset_bytes >> 20));
+  }
   return n;
 }
 
@@ -102,7 +117,9 @@ std::vector<std::string> reader::read_strings(const std::string& path, std::vect
   handle t(H5Dget_type(d.get()), H5Tclose);
   if (t.get() < 0 || H5Tget_class(t.get()) != H5T_STRING) fail("is not a string dataset", path);
   shape = shape_of(*this, d.get(), path);
-  const std::size_t n = count_of(shape);
+  // In memory: a std::string and a pointer (variable length) or the fixed width per element.
+  const std::size_t per = sizeof(std::string) + std::max(sizeof(char*), H5Tget_size(t.get()));
+  const std::size_t n = count_of(*this, shape, per, path);
   std::vector<std::string> out(n);
   if (n == 0) return out;
   handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
@@ -143,7 +160,7 @@ array reader::read_numbers(const std::string& path) const {
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail("is not a numeric dataset", path);
   array a;
   a.shape = shape_of(*this, d.get(), path);
-  a.values.resize(count_of(a.shape));
+  a.values.resize(count_of(*this, a.shape, sizeof(double), path));
   if (!a.values.empty() && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0)
     fail("cannot read", path);
   return a;

@@ -111,6 +111,12 @@ def test_bad_files_get_one_error_naming_the_node_and_the_field(tmp_path):
         del f["node/nodes/fc2/type"]
         f["node/nodes/fc2"].create_dataset("type", data="Sigmoid", dtype=h5py.string_dtype())
     cases.append((bad, ["'fc2'", "Sigmoid"]))
+    bad = tmp_path / "huge.nir"  # a few bytes on disk that declare 80 GB of weights
+    shutil.copy(BRAILLE, bad)
+    with h5py.File(bad, "r+") as f:
+        del f["node/nodes/fc2/weight"]
+        f["node/nodes/fc2"].create_dataset("weight", shape=(100000, 100000), dtype="f8", chunks=(100, 100))
+    cases.append((bad, ["huge.nir", "/node/nodes/fc2/weight", "100000 x 100000", "1024 MiB"]))
     loop = write_nir(tmp_path / "loop.nir", {
         "in": ("Input", dict(shape=[1])), "a": ("Linear", dict(weight=[[1.0]])), "b": ("Linear", dict(weight=[[0.5]])),
         "lif": ("LIF", dict(tau=[1e-3], r=[1.0], v_leak=[0.0], v_threshold=[1.0], v_reset=[0.0])),

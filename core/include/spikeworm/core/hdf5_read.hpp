@@ -19,6 +19,10 @@ struct array {
   std::size_t size() const noexcept { return values.size(); }
 };
 
+// The most memory one dataset may take when read (1 GiB: a 16k x 8k matrix of doubles); a larger one is
+// refused with the file, the dataset and its shape.
+inline constexpr std::size_t max_dataset_bytes = std::size_t{1} << 30;
+
 // A read-only HDF5 file. Paths are absolute within the file ("/node/nodes/lif1/tau"). Every error is a
 // spikeworm::error naming the file, the object and the HDF5 library's message.
 class reader {
