@@ -38,6 +38,27 @@ TEST(critic, advantages_are_returns_minus_values) {
   EXPECT_THROW(advantages(c, rewards, 0.0, std::vector<double>{1.0}), internal_error);
 }
 
+TEST(advantages, without_a_critic_the_running_baseline_is_subtracted_only_when_asked) {
+  train_config c;
+  c.gamma = 0.5;
+  c.normalize_returns = false;
+  const std::vector<double> rewards{1.0, 0.0, 2.0};  // G = [1.5, 1, 2]
+  c.subtract_baseline = true;
+  EXPECT_EQ(advantages(c, rewards, 0.25, {}), (std::vector<double>{1.25, 0.75, 1.75}));
+  c.subtract_baseline = false;
+  EXPECT_EQ(advantages(c, rewards, 0.25, {}), (std::vector<double>{1.5, 1.0, 2.0}));
+  // One decision: nothing to normalise against, the advantage stays G - b.
+  c.subtract_baseline = true;
+  c.normalize_returns = true;
+  EXPECT_EQ(advantages(c, std::vector<double>{3.0}, 1.0, {}), (std::vector<double>{2.0}));
+  // Normalised: the baseline cancels in (G - b - mean) / (sd + 1e-8); mean 1.5 - 0.25, unbiased sd 0.5.
+  const auto z = advantages(c, rewards, 0.25, {});
+  // Exact in double up to the last bit of the division: (x - mean) and sd are exact binary fractions here.
+  EXPECT_EQ(z[0], 0.0);
+  EXPECT_NEAR(z[1], -0.5 / (0.5 + 1e-8), 1e-15);
+  EXPECT_NEAR(z[2], 0.5 / (0.5 + 1e-8), 1e-15);
+}
+
 // The critic's mean squared error on each episode's returns (measured before that episode's update) falls
 // as the session trains: it is trained towards the discounted returns.
 TEST(critic, learns_the_returns_of_the_episodes) {
