@@ -6,6 +6,7 @@
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/lif.hpp"
 #include "spikeworm/models/poisson.hpp"
+#include "spikeworm/core/error.hpp"
 #include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
@@ -86,6 +87,74 @@ TEST(cuba_lif, refractory_and_steps_from_milliseconds) {
   const auto m = lower(cuba_lif_params{}, 0.1);
   EXPECT_EQ(m.t_ref, 50);
   EXPECT_DOUBLE_EQ(m.am, std::exp(-0.1 / 20.0));
+}
+
+// The message of lowering `p` at `dt`, or "" when it lowers.
+template <class Params>
+std::string refusal(const Params& p, double dt) {
+  try {
+    lower(p, dt);
+  } catch (const error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Each check holds exactly at its limit and refuses just beyond it.
+TEST(lif, parameter_checks_hold_at_their_limits_and_refuse_just_beyond) {
+  const double dt = 0.5;
+  lif_params p;
+  p.tau_m = dt;  // tau_m = dt: decay 0, the membrane forgets each step
+  EXPECT_EQ(refusal(p, dt), "");
+  EXPECT_EQ(lower(p, dt).decay, 0.0);
+  p.tau_m = 1.5 * dt;
+  EXPECT_EQ(refusal(p, dt), "");
+  EXPECT_DOUBLE_EQ(lower(p, dt).decay, 1.0 - 1.0 / 1.5);
+  p.tau_m = std::nextafter(dt, 0.0);
+  EXPECT_NE(refusal(p, dt).find("tau_m: must be >= dt = 0.5 ms"), std::string::npos) << refusal(p, dt);
+  p = {};
+  p.v_reset = std::nextafter(p.v_th, 0.0);
+  EXPECT_EQ(refusal(p, dt), "");
+  p.v_reset = p.v_th;
+  EXPECT_NE(refusal(p, dt).find("v_reset: must be below v_th"), std::string::npos) << refusal(p, dt);
+  p = {};
+  p.t_ref = 0.0;
+  EXPECT_EQ(refusal(p, dt), "");
+  p.t_ref = -1e-300;
+  EXPECT_NE(refusal(p, dt).find("t_ref: must be >= 0 ms"), std::string::npos) << refusal(p, dt);
+  p.t_ref = 1e6 * dt;  // a million steps
+  EXPECT_EQ(refusal(p, dt), "");
+  EXPECT_EQ(lower(p, dt).t_ref, 1000000);
+  p.t_ref = (1e6 + 1) * dt;
+  EXPECT_NE(refusal(p, dt).find("more than 1e6"), std::string::npos) << refusal(p, dt);
+  p = {};
+  p.v_rest = 2.0;  // the leak term is v_rest / tau in steps
+  EXPECT_DOUBLE_EQ(lower(p, dt).leak, 2.0 / 40.0);
+}
+
+TEST(cuba_lif, parameter_checks_hold_at_their_limits_and_refuse_just_beyond) {
+  const double dt = 0.1;
+  for (const char* key : {"tau_m", "tau_e", "tau_i"}) {
+    cuba_lif_params p;
+    double& tau = std::string(key) == "tau_m" ? p.tau_m : std::string(key) == "tau_e" ? p.tau_e : p.tau_i;
+    tau = 1e-3;  // far below dt: exact integration takes any positive time constant
+    EXPECT_EQ(refusal(p, dt), "") << key;
+    tau = 0.0;
+    EXPECT_NE(refusal(p, dt).find(std::string(key) + ": must be > 0 ms"), std::string::npos) << refusal(p, dt);
+  }
+  cuba_lif_params p;
+  p.v_reset = std::nextafter(p.v_th, -100.0);
+  EXPECT_EQ(refusal(p, dt), "");
+  p.v_reset = p.v_th;
+  EXPECT_NE(refusal(p, dt).find("v_reset: must be below v_th"), std::string::npos) << refusal(p, dt);
+  p = {};
+  p.t_ref = 1e6 * dt;
+  EXPECT_EQ(refusal(p, dt), "");
+  EXPECT_EQ(lower(p, dt).t_ref, 1000000);
+  p.t_ref = (1e6 + 1) * dt;
+  EXPECT_NE(refusal(p, dt).find("more than 1e6"), std::string::npos) << refusal(p, dt);
+  p.t_ref = -1e-300;
+  EXPECT_NE(refusal(p, dt).find("t_ref: must be >= 0 ms"), std::string::npos) << refusal(p, dt);
 }
 
 TEST(poisson, geometric_gaps_have_the_bernoulli_rate) {
