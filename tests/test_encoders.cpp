@@ -134,6 +134,27 @@ TEST(encoders, latency_is_one_spike_earlier_for_larger_values) {
   EXPECT_EQ(encoder::latency_step(0.29, 100), 70);  // round(0.71 * 99) = round(70.29)
 }
 
+// An encoder writes every value of its output and nothing around it: the output is a window of a larger
+// buffer whose guards must stay NaN, and no value inside may stay NaN.
+TEST(encoders, every_kind_writes_exactly_its_output_span) {
+  const std::vector<double> obs = {-1.5, -0.2, 0.0, 0.4, 1.0, 2.0};
+  for (auto kind : {encoder_kind::current, encoder_kind::population, encoder_kind::rate, encoder_kind::latency})
+    for (int m : {1, 3, 8}) {
+      encoder e;
+      e.kind = kind;
+      e.population_size = m;
+      const int steps = 5;
+      const std::size_t size = e.output_size(static_cast<int>(obs.size()), steps), guard = 64;
+      std::vector<double> buffer(size + 2 * guard, std::nan(""));
+      rng r(3, stream_kind::encoder);
+      e.encode(obs, steps, r, std::span<double>(buffer).subspan(guard, size));
+      for (std::size_t i = 0; i < buffer.size(); ++i) {
+        const bool inside = i >= guard && i < guard + size;
+        EXPECT_EQ(std::isnan(buffer[i]), !inside) << encoder_name(kind) << ", m " << m << ", index " << i;
+      }
+    }
+}
+
 TEST(encoders, wrong_output_size_is_a_bug) {
   encoder e;
   e.kind = encoder_kind::rate;
