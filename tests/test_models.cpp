@@ -1,8 +1,12 @@
 // Neuron models against analytic oracles and an independent fine-step integration.
 #include <cmath>
+#include <limits>
 
 #include <gtest/gtest.h>
 
+#include "spikeworm/models/coba_alpha_lif.hpp"
+#include "spikeworm/models/coba_lif.hpp"
+#include "spikeworm/models/cuba_alpha_lif.hpp"
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/lif.hpp"
 #include "spikeworm/models/poisson.hpp"
@@ -155,6 +159,53 @@ TEST(cuba_lif, parameter_checks_hold_at_their_limits_and_refuse_just_beyond) {
   EXPECT_NE(refusal(p, dt).find("more than 1e6"), std::string::npos) << refusal(p, dt);
   p.t_ref = -1e-300;
   EXPECT_NE(refusal(p, dt).find("t_ref: must be >= 0 ms"), std::string::npos) << refusal(p, dt);
+}
+
+TEST(coba_lif, parameter_checks_hold_at_their_limits_and_refuse_just_beyond) {
+  const double dt = 0.1;
+  coba_lif_params p;
+  p.e_i = std::nextafter(p.v_th, -100.0);  // an inhibitory reversal just below threshold still inhibits
+  EXPECT_EQ(refusal(p, dt), "");
+  p.e_i = p.v_th;
+  EXPECT_NE(refusal(p, dt).find("e_i: must be below v_th (-50) for the inhibitory conductance to inhibit"),
+            std::string::npos) << refusal(p, dt);
+  p = {};
+  p.v_reset = p.v_th;
+  EXPECT_NE(refusal(p, dt).find("v_reset: must be below v_th"), std::string::npos) << refusal(p, dt);
+  p = {};
+  p.t_ref = 1e6 * dt;
+  EXPECT_EQ(lower(p, dt).t_ref, 1000000);
+  p.t_ref = (1e6 + 1) * dt;
+  EXPECT_NE(refusal(p, dt).find("more than 1e6"), std::string::npos) << refusal(p, dt);
+  for (double coba_lif_params::*tau : {&coba_lif_params::tau_m, &coba_lif_params::tau_e, &coba_lif_params::tau_i}) {
+    p = {};
+    p.*tau = 0.0;
+    EXPECT_NE(refusal(p, dt).find("must be > 0 ms, got 0"), std::string::npos) << refusal(p, dt);
+    p.*tau = std::numeric_limits<double>::infinity();
+    EXPECT_NE(refusal(p, dt).find("must be finite"), std::string::npos) << refusal(p, dt);
+  }
+}
+
+// An alpha synapse adds w e/tau to its second state per spike: a time constant so small that e/tau overflows
+// is refused, naming the key; the smallest normal double still lowers.
+TEST(alpha_synapse, a_time_constant_whose_jump_overflows_is_refused_by_both_alpha_models) {
+  const double dt = 0.1, tiny = 1e-310;  // subnormal: e / 1e-310 = inf
+  for (const char* key : {"tau_e", "tau_i"}) {
+    const bool e = std::string(key) == "tau_e";
+    cuba_alpha_lif_params c;
+    coba_alpha_lif_params g;
+    (e ? c.tau_e : c.tau_i) = tiny;
+    (e ? g.tau_e : g.tau_i) = tiny;
+    EXPECT_NE(refusal(c, dt).find(std::string(key) + ": is too small"), std::string::npos) << refusal(c, dt);
+    EXPECT_NE(refusal(g, dt).find(std::string(key) + ": is too small"), std::string::npos) << refusal(g, dt);
+    (e ? c.tau_e : c.tau_i) = std::numeric_limits<double>::min();
+    (e ? g.tau_e : g.tau_i) = std::numeric_limits<double>::min();
+    EXPECT_EQ(refusal(c, dt), "") << key;
+    EXPECT_EQ(refusal(g, dt), "") << key;
+    const auto s = lower_alpha(std::numeric_limits<double>::min(), dt);
+    EXPECT_TRUE(std::isfinite(s.jump));
+    EXPECT_EQ(s.decay, 0.0);
+  }
 }
 
 TEST(poisson, geometric_gaps_have_the_bernoulli_rate) {
