@@ -1,6 +1,8 @@
 // Environments against hand-computed cases of docs/environments.md, determinism, and the random/greedy baselines.
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <numbers>
 #include <set>
 #include <string>
@@ -728,6 +730,77 @@ TEST(env_config, other_values_out_of_range_are_named) {
               HasSubstr("env.predator_spawn_distance: must be in [0, 20)"));
   EXPECT_THAT(read_error("[env]\ngrid = \"ten\"\n"), HasSubstr("env.grid: expected an integer, got a string"));
   EXPECT_THAT(read_error("[env]\ngrid = 10.5\n"), HasSubstr("env.grid: expected an integer, got 10.5"));
+}
+
+// Every range check of check_env_config holds at its limit and refuses the next value beyond it, naming its key.
+TEST(env_config, every_range_holds_at_its_limits_and_refuses_just_beyond) {
+  struct limit {
+    std::string key;
+    env_kind kind;
+    std::function<void(env_config&)> at, beyond;
+  };
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  const auto below = [](double x) -> double { return std::nextafter(x, -inf); };
+  const auto above = [](double x) -> double { return std::nextafter(x, inf); };
+  const auto st = env_kind::static_goal, fo = env_kind::foraging, pr = env_kind::predators;
+  std::vector<limit> limits = {
+      {"grid", st, [&](auto& c) { c.grid = 5; }, [&](auto& c) { c.grid = 4; }},
+      {"grid", st, [&](auto& c) { c.grid = 4096; }, [&](auto& c) { c.grid = 4097; }},
+      {"max_steps", st, [&](auto& c) { c.max_steps = 1; }, [&](auto& c) { c.max_steps = 0; }},
+      {"max_steps", st, [&](auto& c) { c.max_steps = 100'000'000; }, [&](auto& c) { c.max_steps = 100'000'001; }},
+      {"rewards.goal_floor", st, [&](auto& c) { c.rewards.goal_floor = 0.0; }, [&](auto& c) { c.rewards.goal_floor = below(0.0); }},
+      {"rewards.goal_floor", st, [&](auto& c) { c.rewards.goal_floor = 1.0; }, [&](auto& c) { c.rewards.goal_floor = above(1.0); }},
+      {"rewards.stuck_threshold", st, [&](auto& c) { c.rewards.stuck_threshold = 0; }, [&](auto& c) { c.rewards.stuck_threshold = -1; }},
+      {"rewards.stuck_threshold", st, [&](auto& c) { c.rewards.stuck_threshold = 1'000'000; },
+       [&](auto& c) { c.rewards.stuck_threshold = 1'000'001; }},
+      {"rewards.stuck_cap", st, [&](auto& c) { c.rewards.stuck_cap = 0; }, [&](auto& c) { c.rewards.stuck_cap = -1; }},
+      {"rewards.stuck_cap", st, [&](auto& c) { c.rewards.stuck_cap = 1'000'000; }, [&](auto& c) { c.rewards.stuck_cap = 1'000'001; }},
+      {"foods", fo, [&](auto& c) { c.foods = 1; }, [&](auto& c) { c.foods = 0; }},
+      {"target_foods", fo, [&](auto& c) { c.target_foods = 1; }, [&](auto& c) { c.target_foods = 0; }},
+      {"food_spacing", fo, [&](auto& c) { c.food_spacing = 1.0; }, [&](auto& c) { c.food_spacing = below(1.0); }},
+      {"food_spacing", fo, [&](auto& c) { c.food_spacing = 1e300; }, [&](auto& c) { c.food_spacing = inf; }},
+      {"exclusion_radius", fo, [&](auto& c) { c.exclusion_radius = 0.0; }, [&](auto& c) { c.exclusion_radius = below(0.0); }},
+      {"exclusion_radius", fo, [&](auto& c) { c.exclusion_radius = 1.0; }, [&](auto& c) { c.exclusion_radius = inf; }},
+      {"gradient_decay", fo, [&](auto& c) { c.gradient_decay = above(0.0); }, [&](auto& c) { c.gradient_decay = 0.0; }},
+      {"gradient_decay", fo, [&](auto& c) { c.gradient_decay = 1e300; }, [&](auto& c) { c.gradient_decay = inf; }},
+      {"satiety", fo, [&](auto& c) { c.satiety = 1.0; }, [&](auto& c) { c.satiety = below(1.0); }},
+      {"satiety", fo, [&](auto& c) { c.satiety = 1e9; }, [&](auto& c) { c.satiety = above(1e9); }},
+      {"satiety_gain", fo, [&](auto& c) { c.satiety_gain = 0.0; }, [&](auto& c) { c.satiety_gain = below(0.0); }},
+      {"satiety_gain", fo, [&](auto& c) { c.satiety_gain = 1.0; }, [&](auto& c) { c.satiety_gain = above(1.0); }},
+      {"predators", pr, [&](auto& c) { c.predators = 1; }, [&](auto& c) { c.predators = 0; }},
+      {"predators", pr, [&](auto& c) { c.predators = 1000; }, [&](auto& c) { c.predators = 1001; }},
+      {"predator_spawn_distance", pr, [&](auto& c) { c.predator_spawn_distance = 0; },
+       [&](auto& c) { c.predator_spawn_distance = -1; }},
+      // small: a 20x20 grid, start at (10, 10): the farthest cell lies 2 * 10 = 20 away.
+      {"predator_spawn_distance", pr, [&](auto& c) { c.predator_spawn_distance = 19; },
+       [&](auto& c) { c.predator_spawn_distance = 20; }},
+      {"predator_decay", pr, [&](auto& c) { c.predator_decay = above(0.0); }, [&](auto& c) { c.predator_decay = 0.0; }},
+      {"predator_decay", pr, [&](auto& c) { c.predator_decay = 1e300; }, [&](auto& c) { c.predator_decay = inf; }},
+      {"predator_danger_radius", pr, [&](auto& c) { c.predator_danger_radius = 0; },
+       [&](auto& c) { c.predator_danger_radius = -1; }},
+  };
+  // Reward magnitudes: 0 and any finite value allowed, anything below 0 or infinite refused.
+  const std::pair<const char*, double reward_config::*> magnitudes[] = {
+      {"distance", &reward_config::distance}, {"step", &reward_config::step}, {"exploration", &reward_config::exploration},
+      {"anti_dithering", &reward_config::anti_dithering}, {"stuck", &reward_config::stuck}, {"goal", &reward_config::goal},
+      {"eat", &reward_config::eat}, {"starvation", &reward_config::starvation}, {"predator_death", &reward_config::predator_death},
+      {"predator_proximity", &reward_config::predator_proximity}};
+  for (const auto& [name, field] : magnitudes) {
+    const std::string key = std::string("rewards.") + name;
+    limits.push_back({key, st, [f = field](auto& c) { c.rewards.*f = 0.0; },
+                      [f = field, &below](auto& c) { c.rewards.*f = below(0.0); }});
+    limits.push_back({key, st, [f = field](auto& c) { c.rewards.*f = 1e300; },
+                      [f = field, inf](auto& c) { c.rewards.*f = inf; }});
+  }
+  for (const auto& l : limits) {
+    auto c = preset_config(l.kind, l.kind == st ? "medium" : "small");
+    l.at(c);
+    const auto ok = check_env_config(c);
+    EXPECT_EQ(ok.key, "") << l.key << " at its limit: " << ok.message;
+    l.beyond(c);
+    const auto refused = check_env_config(c);
+    EXPECT_EQ(refused.key, l.key) << l.key << " beyond its limit: " << refused.message;
+  }
 }
 
 TEST(env_config, the_constructor_checks_configs_built_in_code) {
