@@ -310,6 +310,34 @@ TEST(eval, episode_ends_and_foods_match_an_independent_replay_on_predators) {
   EXPECT_THROW((void)eval_result::from_json(tampered), error);
 }
 
+// eval.json's sizes each have a range: the reader refuses the value just outside it at either end, naming the
+// key and the range (the file comes from other tools and from people's edits).
+TEST(eval_json, every_size_outside_its_range_is_refused_naming_key_and_range) {
+  const auto cfg = mlp_static_medium();
+  auto b = make_brain(cfg.brain, 1);
+  eval_options opt;
+  opt.episodes = 2;
+  const auto good = evaluate(cfg, *b, opt).to_json();
+  ASSERT_NO_THROW((void)eval_result::from_json(good));
+  const std::tuple<const char*, std::int64_t, std::int64_t> ranges[] = {
+      {"n_obs", 1, 1 << 20}, {"n_input", 1, 1 << 20}, {"hidden", 1, 1 << 20}, {"layers", 0, 1000},
+      {"steps", 1, 1 << 20}, {"n_actions", 1, 1 << 16}, {"agents", 1, 10000}};
+  for (const auto& [key, lo, hi] : ranges) {
+    ASSERT_TRUE(good.contains(key)) << key;
+    for (const std::int64_t v : {lo - 1, hi + 1}) {
+      auto j = good;
+      j[key] = v;
+      try {
+        (void)eval_result::from_json(j);
+        ADD_FAILURE() << key << " = " << v << " was accepted";
+      } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find(fmt::format("key '{}': must be in [{}, {}], got {}", key, lo, hi, v)), std::string::npos)
+            << e.what();
+      }
+    }
+  }
+}
+
 TEST(eval, an_agent_that_only_works_when_sampling_scores_zero_greedy) {
   // Every weight 0, output bias favouring "stay" by 0.1: the greedy agent never moves, the sampled one walks
   // nearly at random and sometimes finds the food.
