@@ -515,6 +515,139 @@ void check_decision(const network& fnet, const quantized_network& qn, std::span<
   }
 }
 
+// docs/deployment.md, "Quantization", recomputed here from its own words for every shipped chip profile (integer
+// weights with shifts, TrueNorth's ternary weights and linear leak, 12- and 16-bit decays) and several brains:
+// each population's lsb, threshold, decay or leak and membrane range, and each synapse's integer weight.
+TEST(quantize, every_value_follows_the_documented_rules_on_every_shipped_chip) {
+  const std::string dir = std::string(SPIKEWORM_SOURCE_DIR_FALLBACK) + "/configs/chips";
+  std::vector<chip_profile> profiles;
+  for (const auto& id : known_chips(dir)) profiles.push_back(read_chip_profile(chip_profile_path(dir, id)));
+  ASSERT_EQ(profiles.size(), 5u);
+  auto narrow = read_chip_profile(chip_profile_path(dir, "truenorth"));  // a leak of 2 bits: the leak saturates at 1
+  narrow.id = "truenorth, 2-bit leak";
+  narrow.leak_bits = 2;
+  profiles.push_back(narrow);
+  int synapses = 0, saturated_leaks = 0;
+  for (const auto& chip : profiles) {
+    const auto& id = chip.id;
+    for (std::uint64_t seed : {3u, 4u}) {
+      auto b = random_brain(20, 10, seed, seed == 3 ? encoder_kind::current : encoder_kind::rate);
+      const network& net = b->net();
+      const auto& pops = net.populations();
+      std::vector<double> cmax(pops.size());
+      for (std::size_t p = 0; p < pops.size(); ++p) cmax[p] = 0.5 + 1.5 * static_cast<double>(p);
+      const auto qn = quantize(net, chip, cmax);
+      const double qw = std::ldexp(1.0, chip.weight_bits - 1) - 1;
+      // The float weights of each (source population, target population) pair.
+      std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> ws;
+      const auto rows = net.row_start();
+      const auto tgt = net.targets();
+      const auto w = net.weights();
+      for (neuron_id s = 0; s < net.num_neurons(); ++s)
+        for (edge_id e = rows[s]; e < rows[s + 1]; ++e)
+          ws[{net.population_of(s), net.population_of(tgt[e])}].push_back(static_cast<double>(w[e]));
+      const auto mean_abs = [](const std::vector<double>& v) {
+        double m = 0;
+        for (double x : v) m += std::abs(x);
+        return m / static_cast<double>(v.size());
+      };
+      const auto ternary_magnitude = [&](const std::vector<double>& v) {  // mean |w| over |w| > 0.7 mean |w|
+        const double cut = 0.7 * mean_abs(v);
+        double a = 0;
+        int kept = 0;
+        for (double x : v) {
+          if (std::abs(x) > cut) {
+            a += std::abs(x);
+            ++kept;
+          }
+        }
+        return kept ? a / kept : 0.0;
+      };
+      for (std::size_t p = 0; p < pops.size(); ++p) {
+        const auto& q = qn.pops[p];
+        if (pops[p].model != model_kind::lif) {
+          EXPECT_EQ(q.lsb, 0.0);
+          continue;
+        }
+        const auto& m = pops[p].lif;
+        // lsb: the finest value every range allows.
+        const int th_bits = std::min(chip.threshold_bits, chip.membrane_bits - 7);
+        const double bias_range = (std::ldexp(1.0, chip.bias_bits - 1) - 1) * std::ldexp(1.0, chip.bias_shift_max);
+        double lsb = std::max(m.v_th / (std::ldexp(1.0, th_bits) - 1), (cmax[p] + std::abs(m.leak)) / bias_range);
+        for (const auto& [key, v] : ws) {
+          if (key.second != p) continue;
+          double max_abs = 0;
+          for (double x : v) max_abs = std::max(max_abs, std::abs(x));
+          lsb = std::max(lsb, chip.ternary ? ternary_magnitude(v) / qw
+                                           : max_abs / (qw * std::ldexp(1.0, chip.weight_shift_max)));
+          lsb = std::max(lsb, max_abs / std::ldexp(1.0, 23));
+        }
+        ASSERT_EQ(q.lsb, lsb) << id << ", population " << pops[p].name;
+        const auto& f = qn.net->populations()[p].fixed;
+        EXPECT_EQ(qn.net->populations()[p].model, model_kind::fixed_lif);
+        EXPECT_EQ(f.v_th, std::max<std::int64_t>(1, std::llround(m.v_th / lsb))) << id;
+        EXPECT_EQ(f.v_reset, std::llround(m.v_reset / lsb)) << id;
+        EXPECT_EQ(f.v_max, (std::int64_t{1} << (chip.membrane_bits - 1)) - 1) << id;
+        EXPECT_EQ(f.v_min, -f.v_max) << id;
+        EXPECT_EQ(f.t_ref, m.t_ref) << id;
+        EXPECT_EQ(q.bias_max, static_cast<std::int64_t>(bias_range)) << id;
+        if (chip.decay_bits > 0) {
+          EXPECT_EQ(f.decay_shift, chip.decay_bits) << id;
+          EXPECT_EQ(f.decay_num, std::llround(m.decay * std::ldexp(1.0, chip.decay_bits))) << id;
+          EXPECT_EQ(f.leak, 0) << id;
+          EXPECT_EQ(q.decay_quant, static_cast<double>(f.decay_num) / std::ldexp(1.0, chip.decay_bits)) << id;
+        } else {  // (1 - decay) theta / 2, in lsb, within the leak's width
+          EXPECT_EQ(f.decay_shift, 0) << id;
+          const double leak = std::nearbyint((1.0 - m.decay) * m.v_th / 2.0 / lsb);
+          EXPECT_EQ(f.leak, static_cast<std::int64_t>(std::min(leak, std::ldexp(1.0, chip.leak_bits - 1) - 1))) << id;
+          saturated_leaks += leak > std::ldexp(1.0, chip.leak_bits - 1) - 1;
+          EXPECT_EQ(q.decay_quant, 1.0) << id;
+        }
+      }
+      // Weights: integer chips take w / (lsb 2^shift) rounded and clamped to +-qw, then << shift, with the
+      // smallest shift in range that holds the projection's largest weight; ternary chips 0 or +-A.
+      const auto wq = qn.net->weights();
+      std::map<std::pair<std::size_t, std::size_t>, int> shift;
+      for (const auto& [key, v] : ws) {
+        const double lsb = qn.pops[key.second].lsb;
+        double max_abs = 0;
+        for (double x : v) max_abs = std::max(max_abs, std::abs(x));
+        int k = chip.weight_shift_min;
+        while (k < chip.weight_shift_max && qw * lsb * std::ldexp(1.0, k) < max_abs) ++k;
+        shift[key] = k;
+      }
+      for (const auto& r : qn.projs) {
+        std::size_t sp = 0, tp = 0;
+        for (std::size_t p = 0; p < pops.size(); ++p) {
+          if (pops[p].name == r.source) sp = p;
+          if (pops[p].name == r.target) tp = p;
+        }
+        if (!chip.ternary) {
+          EXPECT_EQ(r.shift, shift.at({sp, tp})) << id << " " << r.source << " -> " << r.target;
+        }
+      }
+      for (neuron_id s = 0; s < net.num_neurons(); ++s)
+        for (edge_id e = rows[s]; e < rows[s + 1]; ++e) {
+          const std::pair<std::size_t, std::size_t> key{net.population_of(s), net.population_of(tgt[e])};
+          const double lsb = qn.pops[key.second].lsb, x = static_cast<double>(w[e]);
+          double expected;
+          if (chip.ternary) {
+            const double A = std::min(qw, std::nearbyint(ternary_magnitude(ws.at(key)) / lsb));
+            expected = std::abs(x) > 0.7 * mean_abs(ws.at(key)) ? std::copysign(A, x) : 0.0;
+          } else {
+            const int k = shift.at(key);
+            const double q = std::clamp(std::nearbyint(x / (lsb * std::ldexp(1.0, k))), -qw, qw);
+            expected = k >= 0 ? q * std::ldexp(1.0, k) : std::nearbyint(q * std::ldexp(1.0, k));
+          }
+          ASSERT_EQ(static_cast<double>(wq[e]), expected) << id << ", synapse " << e;
+          ++synapses;
+        }
+    }
+  }
+  EXPECT_GT(synapses, 1000);
+  EXPECT_GT(saturated_leaks, 0);
+}
+
 TEST(quantize, sixteen_bit_spikes_match_the_float_network) {
   auto b = random_brain(48, 40, 21);
   const auto chip = wide_chip();
