@@ -10,7 +10,9 @@
 #include "spikeworm/models/cuba_lif.hpp"
 #include "spikeworm/models/lif.hpp"
 #include "spikeworm/models/poisson.hpp"
+#include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
+#include "spikeworm/models/nir_neuron.hpp"
 #include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
@@ -205,6 +207,52 @@ TEST(alpha_synapse, a_time_constant_whose_jump_overflows_is_refused_by_both_alph
     const auto s = lower_alpha(std::numeric_limits<double>::min(), dt);
     EXPECT_TRUE(std::isfinite(s.jump));
     EXPECT_EQ(s.decay, 0.0);
+  }
+}
+
+// Every key of a model's table reaches its own parameter: each is set to a value unlike every default and every
+// other key's value, and read back.
+template <class Read>
+auto read_model(const std::string& toml, Read read) {
+  const auto doc = load_config_string(toml, "model.toml");
+  return read(table_reader::root(doc));
+}
+
+TEST(models, every_key_of_each_model_table_reaches_its_parameter) {
+  const auto lif = read_model("tau_m = 11.0\nv_th = 12.0\nv_reset = 13.0\nv_rest = 14.0\nt_ref = 15.0\n", read_lif_params);
+  EXPECT_EQ(lif.tau_m, 11.0);
+  EXPECT_EQ(lif.v_th, 12.0);
+  EXPECT_EQ(lif.v_reset, 13.0);
+  EXPECT_EQ(lif.v_rest, 14.0);
+  EXPECT_EQ(lif.t_ref, 15.0);
+  const std::string cuba_text = "tau_m = 21.0\ntau_e = 22.0\ntau_i = 23.0\nv_th = 24.0\nv_reset = 25.0\ne_l = 26.0\nt_ref = 27.0\n";
+  const auto cuba = read_model(cuba_text, read_cuba_lif_params);
+  EXPECT_EQ(std::vector<double>({cuba.tau_m, cuba.tau_e, cuba.tau_i, cuba.v_th, cuba.v_reset, cuba.e_l, cuba.t_ref}),
+            std::vector<double>({21, 22, 23, 24, 25, 26, 27}));
+  const auto alpha = read_model(cuba_text, read_cuba_alpha_lif_params);
+  EXPECT_EQ(std::vector<double>({alpha.tau_m, alpha.tau_e, alpha.tau_i, alpha.v_th, alpha.v_reset, alpha.e_l, alpha.t_ref}),
+            std::vector<double>({21, 22, 23, 24, 25, 26, 27}));
+  const std::string coba_text =
+      "tau_m = 31.0\ntau_e = 32.0\ntau_i = 33.0\ne_l = 34.0\ne_e = 35.0\ne_i = 36.0\nv_th = 37.0\nv_reset = 38.0\nt_ref = 39.0\n";
+  for (const auto& g : {read_model(coba_text, read_coba_lif_params),
+                        static_cast<coba_lif_params>(read_model(coba_text, read_coba_alpha_lif_params))})
+    EXPECT_EQ(std::vector<double>({g.tau_m, g.tau_e, g.tau_i, g.e_l, g.e_e, g.e_i, g.v_th, g.v_reset, g.t_ref}),
+              std::vector<double>({31, 32, 33, 34, 35, 36, 37, 38, 39}));
+  EXPECT_EQ(read_model("rate = 41.0\n", read_poisson_params).rate, 41.0);
+  const auto nir = read_model("kind = \"CubaLIF\"\ntau_mem = 51.0\ntau_syn = 52.0\nr = 53.0\nv_leak = 54.0\n"
+                              "v_threshold = 55.0\nv_reset = 56.0\nw_in = 57.0\nreset = \"subtract\"\n",
+                              read_nir_params);
+  EXPECT_EQ(nir.kind, nir_kind::cuba_lif);
+  EXPECT_EQ(std::vector<double>({nir.tau_mem, nir.tau_syn, nir.r, nir.v_leak, nir.v_threshold, nir.v_reset, nir.w_in}),
+            std::vector<double>({51, 52, 53, 54, 55, 56, 57}));
+  EXPECT_EQ(nir.reset, nir_reset::subtract);
+  // The kind alone gives the defaults, and a key of another model is refused by name.
+  EXPECT_EQ(read_model("kind = \"LIF\"\n", read_nir_params), nir_params{});
+  try {
+    read_model("tau_m = 1.0\ne_e = 0.0\n", read_cuba_lif_params);
+    FAIL() << "e_e accepted for cuba_lif";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("e_e"), std::string::npos) << e.what();
   }
 }
 
