@@ -1006,6 +1006,13 @@ TEST(energy, sram_read_energy_is_log_log_interpolated_and_clamped_at_the_listed_
   // 2^(15 + 2.5) bytes is half-way between 32 KB and 1 MB: 20 * (100/20)^(1/2).
   EXPECT_NEAR(t.read_64bit_pj(std::ldexp(1.0, 15) * std::pow(2.0, 2.5)), 20.0 * std::sqrt(5.0), 1e-12);
   EXPECT_EQ(energy_table{}.read_64bit_pj(16384.0), 0.0);  // no SRAM listed: no SRAM energy
+  // Any positive energy is a value, however small (an advanced node reads 64 bits for a fraction of a pJ).
+  const auto small = read_energy_table(
+      dir.write("small.toml", with_edit(with_edit(energy_base, "sram_read_64bit_pj = [0.25, 0.5, 1e-3]"), "sop_pj = 1e-3"))
+          .string());
+  EXPECT_EQ(small.sram_read_pj, (std::vector<double>{0.25, 0.5, 1e-3}));
+  EXPECT_EQ(small.sop_pj, 1e-3);
+  EXPECT_EQ(small.read_64bit_pj(1e9), 1e-3);
 }
 
 TEST(energy, tables_are_found_by_id_or_path_and_a_missing_one_is_named) {
