@@ -583,6 +583,9 @@ TEST(quantize, every_value_follows_the_documented_rules_on_every_shipped_chip) {
           lsb = std::max(lsb, max_abs / std::ldexp(1.0, 23));
         }
         ASSERT_EQ(q.lsb, lsb) << id << ", population " << pops[p].name;
+        EXPECT_EQ(q.name, pops[p].name);
+        EXPECT_EQ(q.v_th, std::max<std::int64_t>(1, std::llround(m.v_th / lsb))) << id;
+        EXPECT_EQ(q.decay_float, m.decay) << id;
         const auto& f = qn.net->populations()[p].fixed;
         EXPECT_EQ(qn.net->populations()[p].model, model_kind::fixed_lif);
         EXPECT_EQ(f.v_th, std::max<std::int64_t>(1, std::llround(m.v_th / lsb))) << id;
@@ -596,12 +599,18 @@ TEST(quantize, every_value_follows_the_documented_rules_on_every_shipped_chip) {
           EXPECT_EQ(f.decay_num, std::llround(m.decay * std::ldexp(1.0, chip.decay_bits))) << id;
           EXPECT_EQ(f.leak, 0) << id;
           EXPECT_EQ(q.decay_quant, static_cast<double>(f.decay_num) / std::ldexp(1.0, chip.decay_bits)) << id;
+          EXPECT_EQ(q.decay_num, f.decay_num) << id;  // the report's figures are the network's
+          EXPECT_EQ(q.decay_shift, f.decay_shift) << id;
+          EXPECT_EQ(q.leak, 0) << id;
         } else {  // (1 - decay) theta / 2, in lsb, within the leak's width
           EXPECT_EQ(f.decay_shift, 0) << id;
           const double leak = std::nearbyint((1.0 - m.decay) * m.v_th / 2.0 / lsb);
           EXPECT_EQ(f.leak, static_cast<std::int64_t>(std::min(leak, std::ldexp(1.0, chip.leak_bits - 1) - 1))) << id;
           saturated_leaks += leak > std::ldexp(1.0, chip.leak_bits - 1) - 1;
           EXPECT_EQ(q.decay_quant, 1.0) << id;
+          EXPECT_EQ(q.leak, f.leak) << id;
+          EXPECT_EQ(q.decay_num, 0) << id;
+          EXPECT_EQ(q.decay_shift, 0) << id;
         }
       }
       // Weights: integer chips take w / (lsb 2^shift) rounded and clamped to +-qw, then << shift, with the
