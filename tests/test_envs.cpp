@@ -911,6 +911,43 @@ TEST(env_render, foraging_frame_shows_foods_and_predators) {
 
 // ---------------------------------------------------------------- baselines (docs/environments.md)
 
+// The summary of hand-made records, field by field; no episodes, or none that ate, give zeros and never NaN.
+TEST(env_baseline, summary_of_hand_made_records_field_by_field) {
+  EXPECT_EQ(summarize({}).episodes, 0);
+  const auto empty = summarize({});
+  for (double x : {empty.success_rate, empty.mean_steps_success, empty.median_steps_success, empty.mean_foods,
+                   empty.mean_reward, empty.distance_efficiency})
+    EXPECT_EQ(x, 0.0);
+  std::vector<episode_record> r = {
+      {outcome::success, 30, 0, 1, 2.5, 0.0, 0},  {outcome::timeout, 100, 0, 0, -1.0, 0.0, 0},
+      {outcome::success, 10, 0, 0, 4.0, 0.0, 0},  {outcome::starved, 50, 0, 3, -2.0, 0.0, 0},
+      {outcome::killed, 7, 0, 0, -5.0, 0.0, 0},   {outcome::success, 20, 0, 2, 1.5, 0.0, 0}};
+  auto s = summarize(r);
+  EXPECT_EQ(s.episodes, 6);
+  EXPECT_EQ(s.successes, 3);
+  EXPECT_EQ(s.timeouts, 1);
+  EXPECT_EQ(s.starved, 1);
+  EXPECT_EQ(s.killed, 1);
+  EXPECT_EQ(s.success_rate, 0.5);
+  EXPECT_EQ(s.mean_steps_success, 20.0);
+  EXPECT_EQ(s.median_steps_success, 20.0);  // odd count: the middle one
+  EXPECT_EQ(s.max_steps_success, 30);
+  EXPECT_EQ(s.steps, 217);
+  EXPECT_EQ(s.mean_reward, 0.0);
+  EXPECT_EQ(s.foods_eaten, 0);
+  EXPECT_EQ(s.distance_efficiency, 0.0);  // nothing eaten: 0, not 0/0
+  r.push_back({outcome::success, 41, 3, 0, 6.0, 1.5, 2});
+  r.push_back({outcome::timeout, 100, 1, 0, 0.0, 0.25, 1});
+  s = summarize(r);
+  EXPECT_EQ(s.median_steps_success, 25.0);  // even count: the mean of the two middle ones, (20 + 30) / 2
+  EXPECT_EQ(s.max_steps_success, 41);
+  EXPECT_EQ(s.mean_steps_success, 101.0 / 4);
+  EXPECT_EQ(s.foods_eaten, 4);
+  EXPECT_EQ(s.mean_foods, 0.5);
+  EXPECT_EQ(s.distance_efficiency, 1.75 / 3);  // over every food eaten, not every episode
+  EXPECT_EQ(s.mean_reward, 6.0 / 8);
+}
+
 TEST(env_baseline, random_policy_on_static_medium_matches_spec) {
   environment env(static_medium());
   std::vector<episode_record> records;
