@@ -971,6 +971,87 @@ TEST(chips, defaults_of_an_omitted_mesh_and_energy_table_id_and_the_profile_path
   EXPECT_EQ(limits_of(read_chip_profile(dir.write("t.toml", ternary).string())).axons_per_source, 2);
 }
 
+// Every key of a profile reaches its own field: each is set to a value unlike every default and every other
+// key's value, and read back; a fixed tick alone, however short, is a time model.
+TEST(chips, every_key_of_a_profile_reaches_its_field) {
+  test::temp_dir dir;
+  const auto p = dir.write("every.toml", R"(name = "Every key"
+cores = 30
+mesh = [4, 5]
+cores_per_tile = 2
+neurons_per_core = 101
+axons_in_per_core = 102
+axons_out_per_core = 103
+synapse_memory_bytes = 104
+synapse_bits = 5.5
+targets_per_neuron = 3
+weights = "ternary"
+weight_bits = 6
+weight_shift = [-3, 7]
+membrane_bits = 20
+threshold_bits = 19
+bias_bits = 11
+bias_shift_max = 4
+decay_bits = 0
+leak_bits = 9
+time_step_us = 0.25
+synop_ns = 1.25
+update_ns = 2.25
+hop_ns = 3.25
+barrier_ns = 4.25
+synop_pj = 5.25
+update_pj = 6.25
+spike_pj = 7.25
+hop_pj = 8.25
+static_mw = 9.25
+host = "cmos45_int8"
+[energy_table]
+id = "every_id"
+name = "Every table"
+)");
+  const auto c = read_chip_profile(p.string());
+  EXPECT_EQ(c.id, "every");
+  EXPECT_EQ(c.file, p.string());
+  EXPECT_EQ(c.name, "Every key");
+  EXPECT_EQ(std::vector<std::int64_t>({c.cores, c.mesh_w, c.mesh_h, c.cores_per_tile, c.neurons_per_core,
+                                       c.axons_in_per_core, c.axons_out_per_core, c.synapse_memory_bytes,
+                                       c.targets_per_neuron}),
+            std::vector<std::int64_t>({30, 4, 5, 2, 101, 102, 103, 104, 3}));
+  EXPECT_EQ(c.synapse_bits, 5.5);
+  EXPECT_TRUE(c.ternary);
+  EXPECT_EQ(std::vector<int>({c.weight_bits, c.weight_shift_min, c.weight_shift_max, c.membrane_bits, c.threshold_bits,
+                              c.bias_bits, c.bias_shift_max, c.decay_bits, c.leak_bits}),
+            std::vector<int>({6, -3, 7, 20, 19, 11, 4, 0, 9}));
+  EXPECT_EQ(std::vector<double>({c.time_step_us, c.synop_ns, c.update_ns, c.hop_ns, c.barrier_ns, c.synop_pj,
+                                 c.update_pj, c.spike_pj, c.hop_pj, c.static_mw}),
+            std::vector<double>({0.25, 1.25, 2.25, 3.25, 4.25, 5.25, 6.25, 7.25, 8.25, 9.25}));
+  EXPECT_TRUE(c.energy_published);
+  EXPECT_EQ(c.host, "cmos45_int8");
+  EXPECT_EQ(c.energy_table_id, "every_id");
+  EXPECT_EQ(c.energy_table_name, "Every table");
+  const auto l = limits_of(c);
+  EXPECT_EQ(std::vector<std::int64_t>({l.cores, l.mesh_w, l.mesh_h, l.cores_per_tile, l.neurons, l.axons_in, l.axons_out,
+                                       l.synapse_bytes, l.axons_per_source, l.targets_per_neuron}),
+            std::vector<std::int64_t>({30, 4, 5, 2, 101, 102, 103, 104, 2, 3}));
+  EXPECT_EQ(l.synapse_bits, 5.5);
+  // Omitted keys take their documented defaults: one core, 8-bit integer weights, 24-bit membrane, a 12-bit
+  // decay, the fp32 host; a fixed tick alone is enough of a time model.
+  const auto d = read_chip_profile(dir.write("defaults.toml", "name = \"Bare\"\ntime_step_us = 1e-3\n").string());
+  EXPECT_EQ(d.cores, 1);
+  EXPECT_EQ(d.mesh_w, 1);
+  EXPECT_EQ(d.mesh_h, 1);
+  EXPECT_FALSE(d.ternary);
+  EXPECT_EQ(d.weight_bits, 8);
+  EXPECT_EQ(d.membrane_bits, 24);
+  EXPECT_EQ(d.threshold_bits, 23);  // membrane_bits - 1
+  EXPECT_EQ(d.bias_bits, 16);
+  EXPECT_EQ(d.decay_bits, 12);
+  EXPECT_EQ(d.synapse_bits, 8.0);
+  EXPECT_EQ(d.time_step_us, 1e-3);
+  EXPECT_FALSE(d.energy_published);
+  EXPECT_EQ(d.host, "cmos45_fp32");
+}
+
 const std::string energy_base = R"(name = "test table"
 kind = "cmos"
 sop_pj = 0.9
