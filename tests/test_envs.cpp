@@ -644,6 +644,56 @@ step = 0.01
   EXPECT_EQ(read("[env]\nkind = \"predators\"\n").preset, "small");
 }
 
+// Every key of [env] and [env.rewards] reaches its own field: each is set to a value unlike every preset value
+// and every other key's, and read back (the static-only reward keys on a static environment, the others on
+// predators).
+TEST(env_config, every_key_reaches_its_field) {
+  const auto p = read(R"(
+[env]
+kind = "predators"
+preset = "small"
+grid = 23
+max_steps = 777
+foods = 6
+target_foods = 4
+food_spacing = 2.5
+exclusion_radius = 3.25
+gradient_decay = 0.375
+satiety = 123.0
+satiety_gain = 0.625
+predators = 3
+predator_spawn_distance = 9
+predator_decay = 0.875
+predator_danger_radius = 5
+[env.rewards]
+distance = 0.11
+step = 0.12
+exploration = 0.13
+anti_dithering = 0.14
+stuck = 0.15
+stuck_threshold = 16
+stuck_cap = 17
+eat = 0.18
+starvation = 0.19
+predator_death = 0.21
+predator_proximity = 0.22
+)");
+  EXPECT_EQ(p.kind, env_kind::predators);
+  EXPECT_EQ(std::vector<int>({p.grid, p.max_steps, p.foods, p.target_foods, p.predators, p.predator_spawn_distance,
+                              p.predator_danger_radius, p.rewards.stuck_threshold, p.rewards.stuck_cap}),
+            std::vector<int>({23, 777, 6, 4, 3, 9, 5, 16, 17}));
+  EXPECT_EQ(std::vector<double>({p.food_spacing, p.exclusion_radius, p.gradient_decay, p.satiety, p.satiety_gain,
+                                 p.predator_decay}),
+            std::vector<double>({2.5, 3.25, 0.375, 123.0, 0.625, 0.875}));
+  const auto& r = p.rewards;
+  EXPECT_EQ(std::vector<double>({r.distance, r.step, r.exploration, r.anti_dithering, r.stuck, r.eat, r.starvation,
+                                 r.predator_death, r.predator_proximity}),
+            std::vector<double>({0.11, 0.12, 0.13, 0.14, 0.15, 0.18, 0.19, 0.21, 0.22}));
+  const auto s = read("[env]\nkind = \"static\"\n[env.rewards]\ngoal = 0.31\ngoal_floor = 0.32\n");
+  EXPECT_EQ(s.rewards.goal, 0.31);
+  EXPECT_EQ(s.rewards.goal_floor, 0.32);
+}
+
 TEST(env_config, the_shipped_configs_are_their_presets) {
   const std::pair<const char*, env_config> files[] = {
       {"static_medium", static_medium()},
