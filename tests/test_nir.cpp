@@ -345,6 +345,86 @@ nir::matrix random_spikes(std::size_t steps, std::size_t width, double p, std::u
   return m;
 }
 
+// Every neuron type's parameters reach the model, times from s to ms and IF's and I's r from per second to
+// per ms; an absent v_reset (NIR before 0.2) is 0 and an absent w_in is 1 (docs/nir.md, "Simulation").
+TEST(nir, each_neuron_types_parameters_reach_the_model_with_their_units_and_defaults) {
+  const test::temp_dir dir;
+  struct type_case {
+    const char* type;
+    std::vector<std::pair<const char*, double>> given;
+    nir_params want;
+  };
+  auto params = [](nir_kind k, double tau_mem, double tau_syn, double r, double v_leak, double v_th, double v_reset,
+                   double w_in) {
+    nir_params q;
+    q.kind = k;
+    q.tau_mem = tau_mem;
+    q.tau_syn = tau_syn;
+    q.r = r;
+    q.v_leak = v_leak;
+    q.v_threshold = v_th;
+    q.v_reset = v_reset;
+    q.w_in = w_in;
+    return q;
+  };
+  // Values a float32 dataset holds exactly (the writer below stores float32, as snnTorch's exports do).
+  const std::vector<type_case> cases = {
+      {"LIF", {{"tau", 0.0078125}, {"r", 2.5}, {"v_leak", 0.375}, {"v_threshold", 1.75}, {"v_reset", 0.25}},
+       params(nir_kind::lif, 7.8125, 0.0, 2.5, 0.375, 1.75, 0.25, 1.0)},
+      {"LIF", {{"tau", 0.0078125}, {"r", 2.5}, {"v_leak", 0.375}, {"v_threshold", 1.75}},  // NIR 0.1: no v_reset
+       params(nir_kind::lif, 7.8125, 0.0, 2.5, 0.375, 1.75, 0.0, 1.0)},
+      {"CubaLIF",
+       {{"tau_mem", 0.015625}, {"tau_syn", 0.00390625}, {"r", 3.5}, {"v_leak", 0.125}, {"v_threshold", 1.875},
+        {"v_reset", 0.0625}, {"w_in", 1.5}},
+       params(nir_kind::cuba_lif, 15.625, 3.90625, 3.5, 0.125, 1.875, 0.0625, 1.5)},
+      {"CubaLIF", {{"tau_mem", 0.015625}, {"tau_syn", 0.00390625}, {"r", 3.5}, {"v_leak", 0.125}, {"v_threshold", 1.875}},
+       params(nir_kind::cuba_lif, 15.625, 3.90625, 3.5, 0.125, 1.875, 0.0, 1.0)},
+      {"IF", {{"r", 2048.0}, {"v_threshold", 1.625}, {"v_reset", 0.5}},
+       params(nir_kind::if_, 0.0, 0.0, 2.048, 0.0, 1.625, 0.5, 1.0)},
+      {"LI", {{"tau", 0.0234375}, {"r", 4.5}, {"v_leak", 0.625}}, params(nir_kind::li, 23.4375, 0.0, 4.5, 0.625, 1.0, 0.0, 1.0)},
+      {"CubaLI", {{"tau_mem", 0.03125}, {"tau_syn", 0.001953125}, {"r", 5.5}, {"v_leak", 0.75}, {"w_in", 0.75}},
+       params(nir_kind::cuba_li, 31.25, 1.953125, 5.5, 0.75, 1.0, 0.0, 0.75)},
+      {"I", {{"r", 3072.0}}, params(nir_kind::i, 0.0, 0.0, 3.072, 0.0, 1.0, 0.0, 1.0)},
+      {"Threshold", {{"threshold", 0.875}}, params(nir_kind::threshold, 0.0, 0.0, 1.0, 0.0, 0.875, 0.0, 1.0)},
+  };
+  int k = 0;
+  for (const auto& c : cases) {
+    const fs::path p = dir.path() / (std::to_string(k++) + ".nir");
+    {
+      h5_writer w(p);
+      w.string("/version", "0.2.0");
+      w.group("/node");
+      w.string("/node/type", "NIRGraph");
+      w.group("/node/nodes");
+      for (const char* n : {"in", "out"}) {
+        w.group(std::string("/node/nodes/") + n);
+        w.string(std::string("/node/nodes/") + n + "/type", *n == 'i' ? "Input" : "Output");
+        w.numbers(std::string("/node/nodes/") + n + "/shape", {2});
+      }
+      w.group("/node/nodes/x");
+      w.string("/node/nodes/x/type", c.type);
+      for (const auto& [key, v] : c.given) w.numbers(std::string("/node/nodes/x/") + key, {v, v});
+      w.strings("/node/edges", {"in", "x", "x", "out"}, {2, 2});
+    }
+    const auto doc = nir::read(p);
+    const auto pl = nir::make_plan(doc);
+    const auto tr = nir::translate(doc, pl, {1e-3, nir_reset::value});
+    const auto at = std::find_if(tr.populations.begin(), tr.populations.end(), [](const population& q) {
+      return q.model == model_kind::nir;
+    });
+    ASSERT_NE(at, tr.populations.end()) << c.type;
+    const auto got = tr.params[static_cast<std::size_t>(at - tr.populations.begin())];
+    EXPECT_EQ(got.kind, c.want.kind) << c.type;
+    EXPECT_DOUBLE_EQ(got.tau_mem, c.want.tau_mem) << c.type;
+    EXPECT_DOUBLE_EQ(got.tau_syn, c.want.tau_syn) << c.type;
+    EXPECT_DOUBLE_EQ(got.r, c.want.r) << c.type;
+    EXPECT_EQ(got.v_leak, c.want.v_leak) << c.type;
+    EXPECT_EQ(got.v_threshold, c.want.v_threshold) << c.type;
+    EXPECT_EQ(got.v_reset, c.want.v_reset) << c.type << " (" << c.given.size() << " parameters given)";
+    EXPECT_EQ(got.w_in, c.want.w_in) << c.type;
+  }
+}
+
 TEST(nir, engines_run_the_braille_graph_alike_for_any_thread_count) {
   const auto doc = nir::read(fixture("braille_noDelay_bias_zero.nir"));
   const auto pl = nir::make_plan(doc);
