@@ -256,6 +256,48 @@ TEST(models, every_key_of_each_model_table_reaches_its_parameter) {
   }
 }
 
+// A parameter that is infinite or NaN is refused naming that parameter, in every model (an inf threshold
+// would otherwise pass the ordering checks and give a neuron that never fires).
+template <class Params>
+void expect_non_finite_refused(const char* model, std::vector<std::pair<const char*, double Params::*>> fields,
+                               Params base = {}) {
+  for (const auto& [key, field] : fields)
+    for (double bad : {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                       std::numeric_limits<double>::quiet_NaN()}) {
+      Params p = base;
+      p.*field = bad;
+      const auto why = refusal(p, 0.1);
+      EXPECT_EQ(why.rfind(std::string(key) + ": ", 0), 0u) << model << "." << key << " = " << bad << ": " << why;
+    }
+}
+
+TEST(models, a_non_finite_parameter_is_refused_naming_it_in_every_model) {
+  expect_non_finite_refused<lif_params>("lif", {{"tau_m", &lif_params::tau_m}, {"v_th", &lif_params::v_th},
+                                                {"v_reset", &lif_params::v_reset}, {"v_rest", &lif_params::v_rest},
+                                                {"t_ref", &lif_params::t_ref}});
+  expect_non_finite_refused<cuba_lif_params>(
+      "cuba_lif", {{"tau_m", &cuba_lif_params::tau_m}, {"tau_e", &cuba_lif_params::tau_e}, {"tau_i", &cuba_lif_params::tau_i},
+                   {"v_th", &cuba_lif_params::v_th}, {"v_reset", &cuba_lif_params::v_reset}, {"e_l", &cuba_lif_params::e_l},
+                   {"t_ref", &cuba_lif_params::t_ref}});
+  using ca = cuba_alpha_lif_params;
+  expect_non_finite_refused<ca>("cuba_alpha_lif", {{"tau_m", &ca::tau_m}, {"tau_e", &ca::tau_e}, {"tau_i", &ca::tau_i},
+                                                   {"v_th", &ca::v_th}, {"v_reset", &ca::v_reset}, {"e_l", &ca::e_l},
+                                                   {"t_ref", &ca::t_ref}});
+  expect_non_finite_refused<coba_lif_params>(
+      "coba_lif", {{"tau_m", &coba_lif_params::tau_m}, {"tau_e", &coba_lif_params::tau_e}, {"tau_i", &coba_lif_params::tau_i},
+                   {"e_l", &coba_lif_params::e_l}, {"e_e", &coba_lif_params::e_e}, {"e_i", &coba_lif_params::e_i},
+                   {"v_th", &coba_lif_params::v_th}, {"v_reset", &coba_lif_params::v_reset}, {"t_ref", &coba_lif_params::t_ref}});
+  nir_params cuba_nir;  // CubaLIF reads every parameter
+  cuba_nir.kind = nir_kind::cuba_lif;
+  cuba_nir.tau_mem = 10.0;
+  cuba_nir.tau_syn = 5.0;
+  expect_non_finite_refused<nir_params>(
+      "nir", {{"tau_mem", &nir_params::tau_mem}, {"tau_syn", &nir_params::tau_syn}, {"r", &nir_params::r},
+              {"v_leak", &nir_params::v_leak}, {"v_threshold", &nir_params::v_threshold}, {"v_reset", &nir_params::v_reset},
+              {"w_in", &nir_params::w_in}},
+      cuba_nir);
+}
+
 TEST(poisson, geometric_gaps_have_the_bernoulli_rate) {
   const auto p = lower(poisson_params{.rate = 50.0}, 1.0);  // 0.05 per step
   rng r(7, stream_kind::poisson, 3);
