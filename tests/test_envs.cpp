@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 #include <numbers>
 #include <set>
 #include <string>
@@ -339,6 +340,38 @@ TEST(foraging_env, reset_places_foods_by_the_rules) {
         }
       }
     }
+  }
+}
+
+// Spawns choose uniformly among every allowed cell: over many resets of a 5x5 grid, a single food lands on each
+// of the 24 cells besides the start about equally often, and predators on each cell far enough from it.
+TEST(foraging_env, foods_and_predators_spawn_on_every_allowed_cell_about_equally_often) {
+  auto cfg = preset_config(env_kind::predators, "small");
+  cfg.grid = 5;
+  cfg.foods = 1;
+  cfg.target_foods = 1;
+  cfg.exclusion_radius = 0.0;
+  cfg.predators = 1;
+  cfg.predator_spawn_distance = 2;  // Manhattan distance from the start (2, 2) above 2: 12 cells
+  environment env(cfg);
+  std::map<std::pair<int, int>, int> food, predator;
+  const int resets = 4800;
+  for (std::uint64_t s = 0; s < resets; ++s) {
+    env.reset(s);
+    ++food[{env.foods()[0].x, env.foods()[0].y}];
+    ++predator[{env.predators()[0].x, env.predators()[0].y}];
+  }
+  EXPECT_EQ(food.size(), 24u);
+  EXPECT_EQ(food.count({2, 2}), 0u);
+  for (const auto& [c, n] : food) {  // expected 200 each: 5 standard deviations of a binomial is about 70
+    EXPECT_GT(n, 130) << c.first << "," << c.second;
+    EXPECT_LT(n, 270) << c.first << "," << c.second;
+  }
+  EXPECT_EQ(predator.size(), 12u);
+  for (const auto& [c, n] : predator) {  // expected 400 each
+    EXPECT_GT(std::abs(c.first - 2) + std::abs(c.second - 2), 2);
+    EXPECT_GT(n, 300) << c.first << "," << c.second;
+    EXPECT_LT(n, 500) << c.first << "," << c.second;
   }
 }
 

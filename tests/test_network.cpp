@@ -279,6 +279,41 @@ weight = 1.0
   for (neuron_id t = 70; t < 100; ++t) EXPECT_EQ(sources[t].size(), 1u);
 }
 
+// fixed_indegree draws k distinct sources: k may be every source, one fewer within one population without
+// autapses, and one more is refused naming k and the sources available.
+TEST(network, fixed_indegree_takes_k_up_to_the_distinct_sources_available) {
+  const auto with = [](const char* source, int k, bool autapses) {
+    return std::string(two_pops) + fmt::format(R"(
+[[projection]]
+source = "{}"
+target = "a"
+rule = "fixed_indegree"
+k = {}
+autapses = {}
+weight = 1.0
+)", source, k, autapses ? "true" : "false");
+  };
+  const auto refusal = [](const std::string& text) {
+    try {
+      (void)net_from(text);
+    } catch (const error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  // a has 30 neurons, b 40.
+  EXPECT_EQ(refusal(with("a", 30, true)), "");
+  EXPECT_EQ(net_from(with("a", 30, true)).num_synapses(), 900u);
+  EXPECT_EQ(refusal(with("a", 29, false)), "");
+  EXPECT_EQ(net_from(with("a", 29, false)).num_synapses(), 870u);
+  EXPECT_NE(refusal(with("a", 30, false)).find("k: must be in [0, 29] (distinct sources available), got 30"),
+            std::string::npos) << refusal(with("a", 30, false));
+  EXPECT_NE(refusal(with("a", 31, true)).find("must be in [0, 30]"), std::string::npos);
+  EXPECT_EQ(refusal(with("b", 40, false)), "");  // no autapse can arise between two populations
+  EXPECT_NE(refusal(with("b", 41, false)).find("must be in [0, 40]"), std::string::npos);
+  EXPECT_NE(refusal(with("b", -1, true)).find("got -1"), std::string::npos);
+}
+
 TEST(network, same_seed_same_graph_other_seed_differs) {
   const std::string cfg = std::string(two_pops) + R"(
 [[projection]]
