@@ -57,6 +57,9 @@ TEST(eval, counts_match_a_hand_count_on_a_small_network) {
     ASSERT_GT(r.decisions, 0u);
     const double d = static_cast<double>(r.decisions);
     ASSERT_EQ(r.layers_counts.size(), 2u);
+    EXPECT_EQ(r.layers_counts[0].name, "L1");  // the hidden layers, counted from 1 as docs/energy.md names them
+    EXPECT_EQ(r.layers_counts[1].name, "L2");
+    EXPECT_EQ(r.layers_counts[0].neurons, 3u);
     EXPECT_EQ(r.layers_counts[0].spikes, 6 * r.decisions) << eval_engine_name(engine);
     EXPECT_EQ(r.layers_counts[1].spikes, 6 * r.decisions) << eval_engine_name(engine);
     EXPECT_EQ(r.layers_counts[0].sops, 6 * 3 * r.decisions);  // fan-out 3 into layer 2
