@@ -373,6 +373,25 @@ TEST(foraging_env, foods_and_predators_spawn_on_every_allowed_cell_about_equally
     EXPECT_GT(n, 300) << c.first << "," << c.second;
     EXPECT_LT(n, 500) << c.first << "," << c.second;
   }
+  // Scarce cells: on 21x21 with an exclusion radius of 14.1 only the four corners are allowed, so rejection
+  // sampling often fails and the pick among all allowed cells decides; each corner still gets a quarter.
+  auto scarce = preset_config(env_kind::foraging, "small");
+  scarce.grid = 21;
+  scarce.foods = 1;
+  scarce.target_foods = 1;
+  scarce.exclusion_radius = 14.1;
+  environment corners(scarce);
+  std::map<std::pair<int, int>, int> at;
+  for (std::uint64_t s = 0; s < 2000; ++s) {
+    corners.reset(s);
+    ++at[{corners.foods()[0].x, corners.foods()[0].y}];
+  }
+  EXPECT_EQ(at.size(), 4u);
+  for (const auto& [c, n] : at) {  // expected 500 each, standard deviation 19
+    EXPECT_TRUE((c.first == 0 || c.first == 20) && (c.second == 0 || c.second == 20));
+    EXPECT_GT(n, 403) << c.first << "," << c.second;
+    EXPECT_LT(n, 597) << c.first << "," << c.second;
+  }
 }
 
 TEST(foraging_env, observation_is_the_clamped_vector_sum_of_food_gradients) {
