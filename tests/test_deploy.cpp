@@ -208,8 +208,8 @@ TEST(mapper, partitioners_route_fewer_spikes_than_round_robin_on_a_clustered_net
   EXPECT_LT(routed["greedy"], routed["sequential"]);
 }
 
-TEST(mapper, one_target_axon_needs_splitters) {
-  // 3 neurons feeding 2 targets each in other cores, TrueNorth-like: 2 axons per source (one per sign).
+// Two populations of 3 lif neurons, A all-to-all into B (9 synapses): the network of the mapping tests below.
+network a_to_b() {
   std::vector<population> pops;
   for (const char* n : {"A", "B"}) {
     population p;
@@ -223,7 +223,12 @@ TEST(mapper, one_target_axon_needs_splitters) {
   d.source = "A";
   d.target = "B";
   d.weight = value_spec::constant(0.5);
-  network net(pops, {d}, 1.0, 1);
+  return network(pops, {d}, 1.0, 1);
+}
+
+TEST(mapper, one_target_axon_needs_splitters) {
+  // 3 neurons feeding 2 targets each in other cores, TrueNorth-like: 2 axons per source (one per sign).
+  const network net = a_to_b();
   const auto prob = make_problem(net);
   core_limits lim;
   lim.cores = 8;
@@ -251,24 +256,6 @@ TEST(mapper, one_target_axon_needs_splitters) {
   EXPECT_GE(m.splitter_cores, 2);  // 4 neurons per splitter core hold 2 sources' 2 splitters each
   EXPECT_EQ(m.extra_delay, 1);
   EXPECT_DOUBLE_EQ(route(prob, m, {}).routed, routed);
-}
-
-// Two populations of 3 lif neurons, A all-to-all into B (9 synapses): the network of the mapping checks below.
-network a_to_b() {
-  std::vector<population> pops;
-  for (const char* n : {"A", "B"}) {
-    population p;
-    p.name = n;
-    p.size = 3;
-    p.model = model_kind::lif;
-    p.lif = lower(lif_params{}, 1.0);
-    pops.push_back(p);
-  }
-  projection_desc d;
-  d.source = "A";
-  d.target = "B";
-  d.weight = value_spec::constant(0.5);
-  return network(pops, {d}, 1.0, 1);
 }
 
 std::string refusal(const mapping_problem& prob, const core_limits& lim, mapping m) {
