@@ -119,5 +119,53 @@ TEST(trainer_engine, recurrent_brain_matches_event_engine_spike_for_spike) {
   }
 }
 
+// docs/training.md: a neuron fires when its pre-threshold membrane u >= v_th, and then resets. Each neuron's
+// threshold in turn is set to exactly its first-step membrane (leak 0 and v = 0, so u is the layer-1 current
+// itself), and every neuron's membrane and spikes over T steps are recomputed from the rule, for the forward
+// pass with a tape (training) and without (acting).
+TEST(spiking_brain, membrane_exactly_on_threshold_fires_and_resets) {
+  brain_config cfg;
+  cfg.hidden = 12;
+  cfg.layers = 1;
+  cfg.steps = 6;
+  cfg.init = init_kind::default_uniform;
+  const double obs[envs::observation_size] = {0.7, -0.3};
+  spiking_brain probe(cfg, envs::observation_size, envs::num_actions, 5);
+  std::vector<double> c(static_cast<std::size_t>(cfg.hidden));
+  probe.layer1_current(obs, c);
+  int tested = 0;
+  for (int n = 0; n < cfg.hidden; ++n) {
+    if (!(c[n] > cfg.lif.v_reset)) continue;  // v_th must lie above v_reset
+    brain_config at = cfg;
+    at.lif.v_th = c[n];
+    spiking_brain b(at, envs::observation_size, envs::num_actions, 5);
+    const lif_lowered lif = lower(at.lif, at.dt_ms);
+    ASSERT_EQ(lif.leak, 0.0);
+    std::vector<double> logits(envs::num_actions);
+    b.forward_train(obs, logits, 0);
+    const spike_tape& tape = b.tape(0);
+    b.forward(obs, logits);
+    for (int j = 0; j < cfg.hidden; ++j) {
+      double v = 0.0;
+      int count = 0;
+      for (int t = 0; t < cfg.steps; ++t) {
+        const double u = lif.decay * v + lif.leak + c[j];
+        const bool fires = u >= lif.v_th;
+        v = fires ? lif.v_reset : u;
+        count += fires;
+        const std::size_t at_t = static_cast<std::size_t>(t) * cfg.hidden + j;
+        ASSERT_EQ(tape.u[at_t], static_cast<float>(u)) << "threshold of neuron " << n << ", neuron " << j << ", step " << t;
+        ASSERT_EQ(tape.spiked[at_t], fires ? 1 : 0) << "threshold of neuron " << n << ", neuron " << j << ", step " << t;
+      }
+      EXPECT_EQ(b.counts()[j], count) << "threshold of neuron " << n << ", neuron " << j;
+      if (j == n) {
+        EXPECT_GE(count, 1) << "a membrane exactly on threshold fires";
+      }
+    }
+    ++tested;
+  }
+  EXPECT_GE(tested, 3) << "too few neurons with a positive current";
+}
+
 }  // namespace
 }  // namespace spikeworm
