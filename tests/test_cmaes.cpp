@@ -179,6 +179,13 @@ TEST(cmaes, tell_refuses_non_finite_fitness_and_wrong_sizes) {
   std::vector<double> f(static_cast<std::size_t>(es.lambda()), 1.0);
   f[1] = std::nan("");
   EXPECT_THROW(es.tell(f), error);
+  // Every generation is one ask() then one tell(): a second tell() of the same generation is refused too.
+  f[1] = 2.0;
+  EXPECT_NO_THROW(es.tell(f));
+  EXPECT_THROW(es.tell(f), error);
+  es.ask();
+  EXPECT_NO_THROW(es.tell(f));
+  EXPECT_THROW(es.tell(f), error);
 }
 
 // A CMA-ES session's generation against the strategy run by hand: the candidates come from the session's

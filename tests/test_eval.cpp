@@ -13,6 +13,7 @@
 #include "spikeworm/engine/engine.hpp"
 #include "spikeworm/engine/event_engine.hpp"
 #include "spikeworm/learning/energy.hpp"
+#include "spikeworm/learning/episode.hpp"
 #include "spikeworm/learning/evaluate.hpp"
 #include "spikeworm/learning/reinforce.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
@@ -339,6 +340,16 @@ TEST(eval_json, every_size_outside_its_range_is_refused_naming_key_and_range) {
       }
     }
   }
+}
+
+// docs/energy.md: greedy takes the first largest logit, so that ties (a dead readout gives equal logits) go
+// to the lowest action, always the same one.
+TEST(eval, greedy_takes_the_first_largest_logit) {
+  EXPECT_EQ(greedy_action(std::vector<double>{1.0, 3.0, 3.0, 2.0}), 1);
+  EXPECT_EQ(greedy_action(std::vector<double>{0.0, 0.0, 0.0, 0.0}), 0);
+  EXPECT_EQ(greedy_action(std::vector<double>{-1.0, -2.0, -1.0, -3.0}), 0);
+  EXPECT_EQ(greedy_action(std::vector<double>{0.5, 0.25, 0.75, 0.75}), 2);
+  EXPECT_EQ(greedy_action(std::vector<double>{0.0, 0.0, 0.0, 1e-300}), 3);
 }
 
 TEST(eval, an_agent_that_only_works_when_sampling_scores_zero_greedy) {

@@ -9,6 +9,7 @@
 #include "spikeworm/envs/environment.hpp"
 #include "spikeworm/learning/mlp_brain.hpp"
 #include "spikeworm/learning/spiking_brain.hpp"
+#include "spikeworm/core/error.hpp"
 #include "spikeworm/core/random.hpp"
 
 namespace spikeworm {
@@ -236,6 +237,20 @@ TEST(spiking_brain, recurrent_weights_are_the_network_storage) {
   for (float x : w.value) maxabs = std::max(maxabs, std::abs(static_cast<double>(x)));
   EXPECT_GT(maxabs, 0.5 * bound);
   EXPECT_LE(maxabs, bound * (1 + 1e-6));
+}
+
+// A brain built in code (not from a checked config) refuses a size below 1, naming what is wrong.
+TEST(spiking_brain, refuses_sizes_below_one) {
+  for (int which = 0; which < 3; ++which) {
+    brain_config cfg;
+    cfg.hidden = 4;
+    cfg.layers = 1;
+    cfg.steps = 2;
+    (which == 0 ? cfg.hidden : which == 1 ? cfg.layers : cfg.steps) = 0;
+    EXPECT_THROW((void)spiking_brain(cfg, envs::observation_size, envs::num_actions, 1), error) << "size " << which;
+    (which == 0 ? cfg.hidden : which == 1 ? cfg.layers : cfg.steps) = 1;  // the limit itself is accepted
+    EXPECT_NO_THROW((void)spiking_brain(cfg, envs::observation_size, envs::num_actions, 1)) << "size " << which;
+  }
 }
 
 }  // namespace

@@ -332,5 +332,38 @@ weight = { dist = "normal", mean = 0.0, std = 1.0 }
   EXPECT_FALSE(same);
 }
 
+// Per-neuron initial values (the Python module's arrays) replace the population's init specs, each variable
+// its own list; a variable without a list keeps its spec.
+TEST(network, per_neuron_initial_values_reach_their_own_variable) {
+  auto d = test::desc_from(R"(
+[simulation]
+dt = 0.1
+[[population]]
+name = "a"
+size = 2
+model = "cuba_lif"
+[[population]]
+name = "b"
+size = 3
+model = "cuba_lif"
+init = { v = -58.5, ge = 0.75, gi = 0.125 }
+)");
+  const std::vector<double> v{-60.0, -55.0, -52.0}, ge{1.0, 2.0, 3.0}, gi{4.0, 5.0, 6.0};
+  for (int given = 0; given < 8; ++given) {  // every subset of the three lists
+    auto e = d;
+    if (given & 1) e.populations[1].init_v_values = v;
+    if (given & 2) e.populations[1].init_ge_values = ge;
+    if (given & 4) e.populations[1].init_gi_values = gi;
+    const network net(e);
+    const auto& p = net.populations()[1];
+    for (neuron_id n = 0; n < 3; ++n) {
+      const std::string what = fmt::format("lists {}, neuron {}", given, n);
+      EXPECT_EQ(net.initial_value(p, 1, p.first + n, 0, 7), (given & 1) ? v[n] : -58.5) << what;
+      EXPECT_EQ(net.initial_value(p, 1, p.first + n, 1, 7), (given & 2) ? ge[n] : 0.75) << what;
+      EXPECT_EQ(net.initial_value(p, 1, p.first + n, 2, 7), (given & 4) ? gi[n] : 0.125) << what;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace spikeworm

@@ -121,6 +121,45 @@ TEST(train, metrics_follow_docs_training_md) {
   EXPECT_EQ(compute_metrics(r, 14, false, mlp).convergence_run, -1);
 }
 
+// The foraging kinds' metrics: foods and the distance efficiency of the last 30 episodes; and a spiking
+// brain's firing rate per layer. Every value distinct, so that a metric read from the wrong field or window
+// shows.
+TEST(train, foraging_and_spiking_metrics_follow_docs_training_md) {
+  std::vector<episode_record> r(36);
+  double foods = 0, eff_last30 = 0;
+  std::uint64_t decisions = 0, s1 = 0, s2 = 0;
+  for (int i = 0; i < 36; ++i) {
+    r[i].episode = i;
+    r[i].success = i % 3 != 0;
+    r[i].steps = 10 + i;
+    r[i].foods = i % 5;
+    r[i].distance_efficiency = 0.01 * (i + 1);
+    r[i].spikes = {static_cast<std::uint64_t>(100 + 7 * i), static_cast<std::uint64_t>(3 * i)};
+    foods += r[i].foods;
+    if (i >= 6) eff_last30 += r[i].distance_efficiency;
+    decisions += static_cast<std::uint64_t>(r[i].steps);
+    s1 += r[i].spikes[0];
+    s2 += r[i].spikes[1];
+  }
+  brain_config snn;
+  snn.hidden = 16;
+  snn.layers = 2;
+  snn.steps = 5;
+  const auto m = compute_metrics(r, -1, true, snn);
+  EXPECT_DOUBLE_EQ(m.success_rate, 24.0 / 36.0);
+  EXPECT_DOUBLE_EQ(m.mean_foods, foods / 36.0);
+  EXPECT_DOUBLE_EQ(m.last30_success, 20.0 / 30.0);
+  EXPECT_DOUBLE_EQ(m.path_efficiency, eff_last30 / 30.0);
+  EXPECT_EQ(m.convergence_run, -1);  // never ten successes in a row
+  EXPECT_DOUBLE_EQ(m.post_success, 7.0 / 10.0);  // the last 10 episodes without convergence: 26, 28, 29, 31, 32, 34, 35
+  // post_variance 0.21 is above 0.2: its term is clamped at 0.
+  const double composite = 0.4 * m.post_success + 0.3 * m.path_efficiency + 0.1 * std::max(0.0, 1 - m.post_variance / 0.2);
+  EXPECT_DOUBLE_EQ(m.composite, composite);
+  ASSERT_EQ(m.spike_rate.size(), 2u);
+  EXPECT_DOUBLE_EQ(m.spike_rate[0], static_cast<double>(s1) / (static_cast<double>(decisions) * 16 * 5));
+  EXPECT_DOUBLE_EQ(m.spike_rate[1], static_cast<double>(s2) / (static_cast<double>(decisions) * 16 * 5));
+}
+
 TEST(train, bad_input_is_named) {
   test::temp_dir dir;
   std::string err;
