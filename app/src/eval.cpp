@@ -54,12 +54,15 @@ eval_outcome eval(const eval_request& req, const loaded_run& run, std::atomic<in
 }
 
 std::vector<energy_table> energy_tables(const energy_request& req) {
-  if (!fs::is_directory(fs::path(req.run))) throw error(fmt::format("{}: not a training run folder", req.run));
+  if (!req.run.empty() && !fs::is_directory(fs::path(req.run))) throw error(fmt::format("{}: not a training run folder", req.run));
   const std::string dir = req.tables_dir.empty() ? (data_dir() / "configs" / "energy").string() : req.tables_dir;
   return load_energy_tables(dir, req.tables);
 }
 
-fs::path energy_out_dir(const energy_request& req) { return fs::path(req.out.empty() ? req.run : req.out); }
+fs::path energy_out_dir(const energy_request& req) {
+  if (!req.out.empty()) return fs::path(req.out);
+  return req.run.empty() ? fs::path(".") : fs::path(req.run);
+}
 
 fs::path prepare_energy_out(const energy_request& req, std::string_view out_hint) {
   const fs::path dir = energy_out_dir(req);
@@ -78,6 +81,43 @@ fs::path eval_path_of(const energy_request& req) {
   return fs::path(req.run) / "eval.json";
 }
 
+namespace {
+
+eval_result read_eval(const fs::path& path) {
+  const auto j = nlohmann::json::parse(slurp(path), nullptr, false);
+  if (j.is_discarded()) throw error(fmt::format("{}: not valid JSON", path.string()));
+  try {
+    return eval_result::from_json(j);
+  } catch (const error& e) {
+    throw error(fmt::format("{}: {}", path.string(), e.what()));
+  }
+}
+
+}  // namespace
+
+crossover_outcome crossover(const energy_request& req, std::vector<energy_table> tables) {
+  crossover_outcome o;
+  std::vector<crossover_point> points;
+  if (!req.run.empty()) {
+    const eval_result r = read_eval(eval_path_of(req));
+    o.brain = brain_kind_name(r.brain_type);
+    // Layer k feeds layer k + 1 through H x H synapses: a square layer whose input rate is layer k's rate.
+    if (r.brain_type == brain_kind::spiking)
+      for (std::size_t k = 0; k + 1 < r.layers_counts.size(); ++k)
+        points.push_back({fmt::format("{} {}->{}", req.run, r.layers_counts[k].name, r.layers_counts[k + 1].name),
+                          static_cast<std::uint64_t>(r.hidden), r.steps, r.firing_rate(k), {}, {}});
+  }
+  o.map = spikeworm::crossover(tables, {}, std::move(points));
+  const fs::path out = energy_out_dir(req);
+  ensure_directory(out);
+  const folder_lock lock(out);
+  o.written = out / "crossover.json";
+  nlohmann::json doc = o.map.to_json();
+  doc["run"] = req.run;
+  write_file_atomically(o.written, json_text(doc));
+  return o;
+}
+
 energy_outcome energy(const energy_request& req, std::vector<energy_table> tables) {
   const fs::path dir(req.run), out = energy_out_dir(req);
   ensure_directory(out);
@@ -85,13 +125,7 @@ energy_outcome energy(const energy_request& req, std::vector<energy_table> table
   energy_outcome o;
   o.eval_path = eval_path_of(req);
   o.tables = std::move(tables);
-  const auto j = nlohmann::json::parse(slurp(o.eval_path), nullptr, false);
-  if (j.is_discarded()) throw error(fmt::format("{}: not valid JSON", o.eval_path.string()));
-  try {
-    o.counts = eval_result::from_json(j);
-  } catch (const error& e) {
-    throw error(fmt::format("{}: {}", o.eval_path.string(), e.what()));
-  }
+  o.counts = read_eval(o.eval_path);
   nlohmann::json reports = nlohmann::json::array();
   for (const auto& t : o.tables) {
     o.reports.push_back(energy_of(o.counts, t));

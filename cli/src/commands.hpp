@@ -108,6 +108,7 @@ struct energy_args {
   int episodes = 100;
   bool no_plot = false;
   bool quiet = false;
+  bool crossover = false;
 };
 void add_energy(CLI::App& app, energy_args& a);
 int energy(const energy_args& a, std::ostream& out, std::ostream& err);

@@ -17,7 +17,11 @@ void add_energy(CLI::App& app, energy_args& a) {
   auto* c = app.add_subcommand("energy",
                                "Energy per decision and episode of a trained run on energy tables (45 nm CMOS fp32 "
                                "and int8, Loihi, SpiNNaker 1 and 2): every term, the MLP baseline, the break-even rate");
-  c->add_option("run", a.run, "a training run folder (its eval.json is used, or made with spikeworm eval)")->required();
+  c->add_option("run", a.run, "a training run folder (its eval.json is used, or made with spikeworm eval); optional "
+                             "with --crossover");
+  c->add_flag("--crossover", a.crossover, "where spiking pays: the break-even input rate of a spiking layer against a "
+                                          "dense layer on every table, over width 64-4096 and 1-100 steps; with RUN, "
+                                          "its layers are placed on the map (crossover.json, crossover.png)");
   c->add_option("--table", a.tables, "energy table by id (a host table's file stem, a chip's [energy_table] id) or "
                                      "a host table's path; repeatable (default: every table)");
   c->add_option("--tables-dir", a.tables_dir, "folder of host energy tables (default: configs/energy of the data "
@@ -25,9 +29,10 @@ void add_energy(CLI::App& app, energy_args& a) {
                                               "beside it");
   c->add_flag("--reeval", a.reeval, "run spikeworm eval again even if RUN/eval.json exists");
   c->add_option("--episodes", a.episodes, "episodes per agent when evaluating (default 100)")->check(CLI::Range(1, 1000000));
-  c->add_option("--out", a.out, "folder for energy.json, energy.png and eval.json if one is made (default: RUN); "
-                               "RUN is then only read, so it may be read-only");
-  c->add_flag("--no-plot", a.no_plot, "do not draw energy.png");
+  c->add_option("--out", a.out, "folder for energy.json, energy.png and eval.json if one is made (default: RUN, or "
+                               "the current folder for --crossover without RUN); RUN is then only read, so it may be "
+                               "read-only");
+  c->add_flag("--no-plot", a.no_plot, "do not draw energy.png (crossover.png)");
   c->add_flag("-q,--quiet", a.quiet, "no progress bar");
 }
 
@@ -40,14 +45,53 @@ std::string rate_hz(double r, double dt_ms) {
   return fmt::format("{:.3g} Hz", r * 1000.0 / dt_ms);
 }
 
+// A break-even input rate of the crossover map: a percentage, or never / always.
+std::string breakeven_cell(double r) {
+  if (r == never_pays) return "never";
+  if (r == always_pays) return "always";
+  return fmt::format("{:.3g}%", 100.0 * r);
+}
+
+void print_crossover(const app::crossover_outcome& o, const std::string& run, std::ostream& out) {
+  const auto& g = o.map.grid;
+  out << "where spiking pays: the input rate (spikes per input per step) below which a spiking layer of width x\n"
+         "width costs less than the dense layer of the same weights, one pass (docs/energy.md)\n";
+  for (std::size_t k = 0; k < o.map.tables.size(); ++k) {
+    const auto& t = o.map.tables[k];
+    out << fmt::format("\n{} ({}{})\n{:>8}", t.id, t.name, t.chip ? "; the dense layer on its host" : "", "steps");
+    for (auto w : g.widths) out << fmt::format("{:>9}", w);
+    out << "\n";
+    for (std::size_t s = 0; s < g.steps.size(); ++s) {
+      out << fmt::format("{:>8}", g.steps[s]);
+      for (std::size_t w = 0; w < g.widths.size(); ++w) out << fmt::format("{:>9}", breakeven_cell(o.map.breakeven(k, s, w)));
+      out << "\n";
+    }
+  }
+  if (!run.empty() && o.map.points.empty())
+    out << fmt::format("\n{}: a {} brain has no hidden-to-hidden spiking layer to place on the map\n", run,
+                       o.brain == "spiking" ? "one-layer spiking" : o.brain);
+  if (!o.map.points.empty()) {
+    out << "\nthe run's layers on the map: spiking / dense energy (< 1: spiking pays), and the break-even rate at\n"
+           "their width and steps\n";
+    for (const auto& p : o.map.points) {
+      out << fmt::format("{}: width {}, {} steps, input rate {:.3g}%\n", p.label, p.width, p.steps, 100.0 * p.rate);
+      for (std::size_t k = 0; k < o.map.tables.size(); ++k)
+        out << fmt::format("  {:<14} energy ratio {:>8.3g}   break-even {:>8}\n", o.map.tables[k].id, p.ratio[k],
+                           breakeven_cell(p.breakeven[k]));
+    }
+  }
+  out << fmt::format("wrote {}\n", o.written.string());
+}
+
 }  // namespace
 
 int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
   const app::energy_request req{a.run, a.tables, a.tables_dir, a.out};
+  if (a.run.empty() && !a.crossover) throw error("energy: give a training run folder RUN, or --crossover for the map alone");
   auto tables = app::energy_tables(req);  // bad table names fail before any work
   const fs::path dir = app::prepare_energy_out(req, "--out DIR");
   remove_stale_temporaries(dir);
-  if (a.reeval || !fs::exists(app::eval_path_of(req))) {
+  if (!a.run.empty() && (a.reeval || !fs::exists(app::eval_path_of(req)))) {
     eval_args ea;
     ea.run = a.run;
     if (!a.out.empty()) ea.out = (dir / "eval.json").string();
@@ -56,6 +100,14 @@ int energy(const energy_args& a, std::ostream& out, std::ostream& err) {
     ea.spread = false;  // energy runs on rank 0 alone (docs/scaling.md)
     if (const int rc = eval(ea, out, err); rc != 0) return rc;
     out << "\n";
+  }
+  if (a.crossover) {
+    const auto o = app::crossover(req, std::move(tables));
+    print_crossover(o, a.run, out);
+    const fs::path png = dir / "crossover.png";
+    if (!a.no_plot && run_python_plot("plot_crossover.py", {o.written.string(), png.string()}, out))
+      out << fmt::format("wrote {}\n", png.string());
+    return 0;
   }
   const auto o = app::energy(req, std::move(tables));
   const auto& r = o.counts;

@@ -18,17 +18,12 @@ nlohmann::json energy_report::to_json() const {
           {"breakeven_rate_ann_synaptic", breakeven_ann_synaptic}};
 }
 
-namespace {
-
-// One pass of a dense network with `macs` multiply-accumulates and as many weights (fp32/int8 reads).
 energy_terms dense_pass(double macs, const energy_table& t) {
   energy_terms e;
   e.dense = macs * t.mac_pj;
   e.memory = macs * (t.weight_bits / 64.0) * t.read_64bit_pj(macs * t.weight_bits / 8.0);
   return e;
 }
-
-}  // namespace
 
 energy_report energy_of(const eval_result& r, const energy_table& t) {
   energy_report rep;

@@ -20,7 +20,7 @@ import numpy as _np
 from ._spikeworm import ConfigError, Error
 from . import _spikeworm
 
-__all__ = ["Network", "simulate", "train", "eval", "energy", "sweep", "deploy", "map", "to_toml", "ConfigError", "Error"]
+__all__ = ["Network", "simulate", "train", "eval", "energy", "crossover", "sweep", "deploy", "map", "to_toml", "ConfigError", "Error"]
 
 
 def _toml_value(v, where):
@@ -408,6 +408,26 @@ def energy(run, tables=(), tables_dir=None, reeval=False, episodes=100, out=None
     episodes = _int(episodes, "episodes", 1, 1000000)
     out = _path(out, "out", empty_ok=True)
     return _spikeworm.energy(run, tables, tables_dir, reeval, episodes, out, _progress(progress))
+
+
+def crossover(run=None, tables=(), tables_dir=None, episodes=100, out=None, progress=None):
+    """`spikeworm energy --crossover [RUN]`: where spiking pays (docs/energy.md, "Where spiking pays").
+
+    For every energy table (default: all) the input rate (spikes per input per step) below which a spiking layer
+    of width x width costs less than the dense layer of the same weights, over widths 64-4096 and 1-100 steps.
+    With run, the run's hidden-to-hidden layers are placed on the map at their measured firing rates (the run is
+    evaluated first when it has no eval.json, with `episodes` per agent). out: folder for crossover.json (default
+    RUN, or the current folder). Returns a dict: "widths", "steps", "rates" (numpy arrays); "tables" maps each
+    table id to its "name", "kind", "breakeven_rate" (array [steps, widths]; NaN: never pays, inf: always pays)
+    and "energy_ratio" (array [steps, widths, rates]: spiking / dense energy); "points" (one dict per layer of
+    the run: "label", "width", "steps", "rate", "energy_ratio" per table), "evaluated" and "written".
+    """
+    run = _path(run, "run", empty_ok=True)
+    tables = _names(tables, "tables")
+    tables_dir = _path(tables_dir, "tables_dir", empty_ok=True)
+    episodes = _int(episodes, "episodes", 1, 1000000)
+    out = _path(out, "out", empty_ok=True)
+    return _spikeworm.crossover(run, tables, tables_dir, episodes, out, _progress(progress))
 
 
 def _sets(sets):

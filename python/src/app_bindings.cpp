@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -217,6 +218,23 @@ py::dict eval(const std::string& run_path, const std::string& engine, int episod
   return eval_dict(o.result, run, req.options, o.written);
 }
 
+// As `spikeworm energy` runs `spikeworm eval`: evaluates the run when it has no eval.json (or with reeval), into
+// DIR/eval.json with an output folder; eval's dict, else None.
+py::object evaluate_if_needed(const app::energy_request& req, const fs::path& dir, bool reeval, int episodes,
+                              const py::object& progress) {
+  if (!reeval && fs::exists(app::eval_path_of(req))) return py::none();
+  progress_relay relay(progress);
+  app::eval_request er;
+  er.run = req.run;
+  if (!req.out.empty()) er.out = (dir / "eval.json").string();
+  er.options.episodes = episodes;
+  er.options.policy = eval_policy::both;
+  const app::loaded_run run = app::load_run(req.run, "");
+  const auto o = run_eval(er, run, relay);
+  relay.rethrow();
+  return eval_dict(o.result, run, er.options, o.written);
+}
+
 py::dict energy(const std::string& run_path, const std::vector<std::string>& tables, const std::string& tables_dir,
                 bool reeval, int episodes, const std::string& out, const py::object& progress) {
   check_range(episodes, 1, 1000000, "episodes");
@@ -224,19 +242,7 @@ py::dict energy(const std::string& run_path, const std::vector<std::string>& tab
   auto loaded = app::energy_tables(req);  // bad table names fail before any work
   const fs::path dir = app::prepare_energy_out(req, "out=DIR");
   remove_stale_temporaries(dir);
-  progress_relay relay(progress);
-  py::object evaluated = py::none();
-  if (reeval || !fs::exists(app::eval_path_of(req))) {  // as `spikeworm energy` runs `spikeworm eval`
-    app::eval_request er;
-    er.run = run_path;
-    if (!out.empty()) er.out = (dir / "eval.json").string();
-    er.options.episodes = episodes;
-    er.options.policy = eval_policy::both;
-    const app::loaded_run run = app::load_run(run_path, "");
-    const auto o = run_eval(er, run, relay);
-    relay.rethrow();
-    evaluated = eval_dict(o.result, run, er.options, o.written);
-  }
+  py::object evaluated = evaluate_if_needed(req, dir, reeval, episodes, progress);
   app::energy_outcome o;
   {
     py::gil_scoped_release free;
@@ -257,6 +263,69 @@ py::dict energy(const std::string& run_path, const std::vector<std::string>& tab
   d["firing_rate_hz"] = array_of(rates);
   d["neurobench"] = to_python(r.neurobench());
   d["tables"] = per_table;
+  d["evaluated"] = evaluated;
+  d["written"] = o.written.string();
+  return d;
+}
+
+// energy --crossover: break-even rates as numpy arrays [steps, widths], NaN where spiking never pays and inf
+// where it always does; the run's layers (if any) with their energy ratio per table.
+py::dict crossover(const std::string& run_path, const std::vector<std::string>& tables, const std::string& tables_dir,
+                   int episodes, const std::string& out, const py::object& progress) {
+  check_range(episodes, 1, 1000000, "episodes");
+  const app::energy_request req{run_path, tables, tables_dir, out};
+  auto loaded = app::energy_tables(req);
+  const fs::path dir = app::prepare_energy_out(req, "out=DIR");
+  remove_stale_temporaries(dir);
+  py::object evaluated = run_path.empty() ? py::none() : evaluate_if_needed(req, dir, false, episodes, progress);
+  app::crossover_outcome o;
+  {
+    py::gil_scoped_release free;
+    o = app::crossover(req, std::move(loaded));
+  }
+  const auto& g = o.map.grid;
+  py::dict per_table;
+  for (const auto& t : o.map.tables) {
+    py::array_t<double> be({static_cast<py::ssize_t>(g.steps.size()), static_cast<py::ssize_t>(g.widths.size())});
+    auto v = be.mutable_unchecked<2>();
+    for (std::size_t s = 0; s < g.steps.size(); ++s)
+      for (std::size_t w = 0; w < g.widths.size(); ++w) {
+        const double r = t.breakeven[s * g.widths.size() + w];
+        v(s, w) = r == never_pays ? std::numeric_limits<double>::quiet_NaN() : r;
+      }
+    py::array_t<double> ratio({static_cast<py::ssize_t>(g.steps.size()), static_cast<py::ssize_t>(g.widths.size()),
+                               static_cast<py::ssize_t>(g.rates.size())});
+    std::copy(t.ratio.begin(), t.ratio.end(), ratio.mutable_data());
+    py::dict d;
+    d["name"] = t.name;
+    d["kind"] = t.chip ? "chip" : "cmos";
+    d["breakeven_rate"] = be;
+    d["energy_ratio"] = ratio;
+    per_table[py::str(t.id)] = d;
+  }
+  py::list points;
+  for (const auto& p : o.map.points) {
+    py::dict d;
+    d["label"] = p.label;
+    d["width"] = p.width;
+    d["steps"] = p.steps;
+    d["rate"] = p.rate;
+    py::dict r, be;
+    for (std::size_t k = 0; k < o.map.tables.size(); ++k) {
+      r[py::str(o.map.tables[k].id)] = p.ratio[k];
+      be[py::str(o.map.tables[k].id)] =
+          p.breakeven[k] == never_pays ? std::numeric_limits<double>::quiet_NaN() : p.breakeven[k];
+    }
+    d["energy_ratio"] = r;
+    d["breakeven_rate"] = be;
+    points.append(d);
+  }
+  py::dict d;
+  d["widths"] = array_of(g.widths);
+  d["steps"] = array_of(g.steps);
+  d["rates"] = array_of(g.rates);
+  d["tables"] = per_table;
+  d["points"] = points;
   d["evaluated"] = evaluated;
   d["written"] = o.written.string();
   return d;
@@ -498,6 +567,10 @@ void bind_app(py::module_& m) {
         "`spikeworm energy`: the energy per decision of a run's evaluated agents on energy tables (evaluating them "
         "first when the run has no eval.json, or with reeval). Returns energy.json's figures with one dict per "
         "table; progress(done, total) counts agents evaluated.");
+  m.def("crossover", &crossover, py::arg("run") = "", py::arg("tables") = std::vector<std::string>{},
+        py::arg("tables_dir") = "", py::arg("episodes") = 100, py::arg("out") = "", py::arg("progress") = py::none(),
+        "`spikeworm energy --crossover`: where a spiking layer costs less than the dense layer of the same "
+        "weights, on every table, over width and time steps; with a run, its layers placed on the map.");
   m.def("sweep", &sweep, py::arg("config"), py::arg("sets"), py::arg("out") = "", py::arg("sessions") = 0,
         py::arg("episodes") = 0, py::arg("threads") = 0, py::arg("eval_episodes") = 20,
         py::arg("eval_engine") = "dense", py::arg("tables") = std::vector<std::string>{},

@@ -125,6 +125,85 @@ def test_energy_equals_the_cli_on_every_table(run, tmp_path):
     assert again["evaluated"] is None and again["tables"]["loihi"] == r["tables"]["loihi"]
 
 
+def crossover_reference(table_file, chip=None):
+    """docs/energy.md's equations of a spiking layer and a dense layer, in numpy, from the table files:
+    (ratio of spiking to dense energy [steps, widths, rates], widths, steps, rates) on the default grid."""
+    import tomllib
+    with open(table_file, "rb") as f:
+        host = tomllib.load(f)
+    sop, upd = host["sop_pj"], host["neuron_update_pj"]
+    if chip is not None:
+        with open(chip, "rb") as f:
+            c = tomllib.load(f)
+        sop, upd = c["synop_pj"], c["update_pj"]
+    wb, sb = host["weight_bits"], host["state_bits"]
+    sizes, reads = np.log(host["sram_bytes"]), np.log(host["sram_read_64bit_pj"])
+
+    def read(nbytes):  # a 64-bit read, log-log between the listed sizes, the end figures beyond them
+        return np.exp(np.interp(np.log(nbytes), sizes, reads))
+
+    widths = np.array([64, 128, 256, 512, 1024, 2048, 4096], dtype=float)
+    steps = np.array([1, 2, 5, 10, 25, 50, 100], dtype=float)
+    rates = 0.001 * 300.0 ** (np.arange(25) / 24.0)
+    n = widths[None, :, None]
+    t = steps[:, None, None]
+    p = rates[None, None, :]
+    sops = p * n * t * n
+    if chip is None:
+        updates = n * t * (1 - (1 - p) ** n)
+        memory = sops * wb / 64 * read(n * n * wb / 8) + updates * 2 * sb / 64 * read(n * sb / 8)
+    else:
+        updates = n * t + 0 * p
+        memory = 0
+    spiking = sops * sop + updates * upd + memory
+    dense = n * n * host["mac_pj"] + n * n * wb / 64 * read(n * n * wb / 8)
+    return spiking / dense, widths, steps, rates
+
+
+def test_crossover_equals_the_cli_and_a_numpy_reference_of_the_equations(run, tmp_path):
+    r = spikeworm.crossover(run, tables=["cmos45_fp32", "cmos45_int8", "loihi"], episodes=2, out=tmp_path / "py")
+    cli("energy", run, "--crossover", "--table", "cmos45_fp32", "--table", "cmos45_int8", "--table", "loihi",
+        "--episodes", 2, "--out", tmp_path / "cli", "--no-plot", "-q")
+    want = load(tmp_path / "cli" / "crossover.json")
+    assert load(tmp_path / "py" / "crossover.json") == want
+    code = {"never": np.nan, "always": np.inf}
+    for t in want["tables"]:
+        got = r["tables"][t["id"]]
+        be = np.array([[code.get(x, x) for x in row] for row in t["breakeven_rate"]], dtype=float)
+        np.testing.assert_array_equal(got["breakeven_rate"], be)
+        np.testing.assert_array_equal(got["energy_ratio"], np.array(t["energy_ratio"]))
+    # The equations of docs/energy.md written again in numpy: equal to rounding (1e-12 relative).
+    configs = os.path.join(ROOT, "configs")
+    for tid, ref in (("cmos45_fp32", crossover_reference(os.path.join(configs, "energy", "cmos45_fp32.toml"))),
+                     ("cmos45_int8", crossover_reference(os.path.join(configs, "energy", "cmos45_int8.toml"))),
+                     ("loihi", crossover_reference(os.path.join(configs, "energy", "cmos45_fp32.toml"),
+                                                   os.path.join(configs, "chips", "loihi.toml")))):
+        ratio, widths, steps, rates = ref
+        np.testing.assert_allclose(r["tables"][tid]["energy_ratio"], ratio, rtol=1e-12, err_msg=tid)
+        np.testing.assert_array_equal(r["widths"], widths)
+        np.testing.assert_array_equal(r["steps"], steps)
+        np.testing.assert_allclose(r["rates"], rates, rtol=1e-14)
+        # Along each row the break-even separates the ratios below 1 from those above.
+        be = r["tables"][tid]["breakeven_rate"]
+        for s in range(len(steps)):
+            for w in range(len(widths)):
+                below = ratio[s, w] < 1
+                if np.isnan(be[s, w]):
+                    assert not below.any(), (tid, s, w)
+                else:
+                    assert (below == (rates < be[s, w])).all(), (tid, s, w)
+    # The run's two layers: one point (L1 -> L2) at L1's measured rate, width 16, 12 steps.
+    ev = load(tmp_path / "py" / "eval.json")
+    assert [p["label"] for p in r["points"]] == [f"{run} L1->L2"]
+    p = r["points"][0]
+    assert (p["width"], p["steps"]) == (16, 12) and p["rate"] == ev["layer"][0]["firing_rate"]
+    assert [p["energy_ratio"][t["id"]] for t in want["tables"]] == want["points"][0]["energy_ratio"]
+    # Without a run: the map alone, in the output folder.
+    alone = spikeworm.crossover(tables="loihi", out=tmp_path / "alone")
+    assert alone["points"] == [] and alone["evaluated"] is None
+    np.testing.assert_array_equal(alone["tables"]["loihi"]["energy_ratio"], r["tables"]["loihi"]["energy_ratio"])
+
+
 def test_deploy_equals_the_cli(run, tmp_path):
     seen = []
     r = spikeworm.deploy(run, "loihi", episodes=2, out=tmp_path / "py.json", progress=lambda d, t: seen.append((d, t)))

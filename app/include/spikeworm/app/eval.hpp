@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spikeworm/app/run_dir.hpp"
+#include "spikeworm/learning/crossover.hpp"
 #include "spikeworm/learning/energy.hpp"
 #include "spikeworm/learning/evaluate.hpp"
 
@@ -63,5 +64,15 @@ std::filesystem::path prepare_energy_out(const energy_request& req, std::string_
 std::filesystem::path eval_path_of(const energy_request& req);
 // Costs eval_path_of(req) on every table and writes energy.json into energy_out_dir(req).
 energy_outcome energy(const energy_request& req, std::vector<energy_table> tables);
+
+// Where spiking pays (docs/energy.md): the break-even map of a spiking layer against a dense one on every
+// table. With req.run, its hidden-to-hidden projections are placed on the map at their measured firing rates
+// (from eval_path_of(req)); without, the output folder is req.out or the current folder.
+struct crossover_outcome {
+  crossover_map map;
+  std::string brain;  // the run's brain kind ("" without a run)
+  std::filesystem::path written;
+};
+crossover_outcome crossover(const energy_request& req, std::vector<energy_table> tables);
 
 }  // namespace spikeworm::app

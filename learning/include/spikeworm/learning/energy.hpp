@@ -37,5 +37,8 @@ struct energy_report {
 };
 
 energy_report energy_of(const eval_result& r, const energy_table& t);
+// One pass of a dense layer of `macs` multiply-accumulates and as many weights: the MACs and the weight reads
+// from an SRAM array holding those weights.
+energy_terms dense_pass(double macs, const energy_table& t);
 
 }  // namespace spikeworm
