@@ -136,8 +136,18 @@ TEST(cli, simulate_writes_spikes_and_summary) {
   const auto j = nlohmann::json::parse(js);
   EXPECT_EQ(j["steps"], 200);
   EXPECT_EQ(j["neurons"], 15);
-  EXPECT_EQ(j["threads"], 2);
+  EXPECT_EQ(j["threads"], 1) << "15 neurons run on one thread";
+  EXPECT_EQ(j["threads_asked"], 2);
+  EXPECT_NE(r.out.find("event (1 thread; 2 asked, one per min_neurons_per_thread neurons)"), std::string::npos) << r.out;
   EXPECT_EQ(j["seed"], 4);
+  // Asked to, it runs both threads, with the same spikes.
+  const auto both = dir.path() / "both";
+  ASSERT_EQ(run({"simulate", cfg.string(), "--out", both.string(), "--seed", "4", "--threads", "2",
+                 "--min-neurons-per-thread", "0", "-q"}).code, 0);
+  std::ifstream js2(both / "summary.json");
+  const auto j2 = nlohmann::json::parse(js2);
+  EXPECT_EQ(j2["threads"], 2);
+  EXPECT_EQ(j2["raster_digest"], j["raster_digest"]);
   std::ifstream csv(out / "spikes.csv");
   std::string header, line;
   std::getline(csv, header);

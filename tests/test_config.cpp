@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "spikeworm/core/parallel.hpp"
+
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/units.hpp"
 #include "spikeworm/core/random.hpp"
@@ -69,6 +71,19 @@ TEST(config, value_specs_constant_uniform_normal) {
   EXPECT_EQ(read_value_spec(root, "c", {}).b, 2.0);
   EXPECT_THROW_MSG(read_value_spec(root, "d", {}), config_error, "d.high: must be >= low");
   EXPECT_THROW_MSG(read_value_spec(root, "e", {}), config_error, "unknown value 'gamma'");
+}
+
+// docs/benchmarks.md, "Threads by size": one thread per min_per_thread neurons, between 1 and the threads asked.
+TEST(threads_for_size, one_thread_per_min_neurons_between_one_and_asked) {
+  EXPECT_EQ(threads_for_size(2, 4000, 30000), 1);
+  EXPECT_EQ(threads_for_size(2, 59999, 30000), 1);
+  EXPECT_EQ(threads_for_size(2, 60000, 30000), 2);
+  EXPECT_EQ(threads_for_size(2, 400000, 30000), 2);
+  EXPECT_EQ(threads_for_size(16, 400000, 30000), 13);
+  EXPECT_EQ(threads_for_size(8, 0, 30000), 1);
+  EXPECT_EQ(threads_for_size(4, 10, 0), 4) << "0: every thread asked";
+  EXPECT_EQ(threads_for_size(1, 1000000, 30000), 1);
+  EXPECT_EQ(threads_for_size(0, 1000000, 30000), 1);
 }
 
 TEST(format_energy, scales_to_the_largest_unit_at_its_boundaries) {

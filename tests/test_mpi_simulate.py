@@ -26,7 +26,7 @@ from test_mpi import ended, wait_for  # noqa: E402  (the same process checks)
 CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs")
 
 # Keys of summary.json that differ between any two runs (times) or describe the ranks and threads.
-VARYING = {"build_seconds", "wall_seconds", "write_seconds", "sim_over_wall", "ranks", "threads"}
+VARYING = {"build_seconds", "wall_seconds", "write_seconds", "sim_over_wall", "ranks", "threads", "threads_asked"}
 
 RECURRENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "recurrent_delays.toml")
 
@@ -41,7 +41,9 @@ def recurrent_config(tmp_path, seed):
 
 def simulate(tmp_path, name, config, ranks, threads, *extra):
     out = tmp_path / name
-    cmd = [os.environ["SPIKEWORM_BIN"], "simulate", config, "--threads", str(threads), "--out", str(out),
+    # --min-neurons-per-thread 0: these networks are small, and the threads asked must really run.
+    cmd = [os.environ["SPIKEWORM_BIN"], "simulate", config, "--threads", str(threads), "--min-neurons-per-thread", "0",
+           "--out", str(out),
            "--spike-format", "both", "-q", *extra]
     if ranks:  # --bind-to none: each rank's threads may use every core
         cmd = [os.environ["SPIKEWORM_MPIRUN"], "--oversubscribe", "--allow-run-as-root", "--bind-to", "none",

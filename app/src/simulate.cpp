@@ -164,6 +164,7 @@ network_desc configured(const simulate_options& opt) {
   network_desc desc = read_network_file(opt.config);
   if (opt.duration >= 0) desc.sim.duration_s = opt.duration;
   if (opt.threads >= 0) desc.sim.threads = opt.threads;
+  if (opt.min_neurons_per_thread >= 0) desc.sim.min_neurons_per_thread = static_cast<std::uint64_t>(opt.min_neurons_per_thread);
   if (opt.seed >= 0) desc.sim.seed = static_cast<std::uint64_t>(opt.seed);
   if (!opt.engine.empty()) desc.sim.engine = opt.engine;
   if (!opt.spike_format.empty()) {
@@ -180,7 +181,7 @@ network_desc configured(const simulate_options& opt) {
 
 simulate_result simulate(const simulate_options& opt, const step_callback& progress) {
   const network_desc desc = configured(opt);
-  const int threads = worker_threads(desc.sim.threads);
+  const int asked = std::max(1, worker_threads(desc.sim.threads));
   const auto steps = step_count(desc.sim.duration_s, desc.sim.dt_ms, opt.duration >= 0 ? "--duration" : "duration");
   check_memory(fmt::format("network {}", opt.config), estimate_memory(desc), opt.max_memory);
   const std::filesystem::path dir(opt.out_dir);
@@ -205,7 +206,10 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   if (spread) parts.emplace(neuron_count(desc));
   r.net = parts ? std::make_unique<network>(desc, parts->begin(), parts->end()) : std::make_unique<network>(desc);
   const auto t1 = clock::now();
-  engine_options eo{desc.sim.seed, std::max(1, threads), stream || opt.keep_spikes};
+  // Small networks run on fewer threads than asked: each thread gets min_neurons_per_thread of this process's neurons.
+  const std::uint64_t mine = parts ? parts->end() - parts->begin() : r.net->num_neurons();
+  const int threads = threads_for_size(asked, mine, desc.sim.min_neurons_per_thread);
+  engine_options eo{desc.sim.seed, threads, stream || opt.keep_spikes};
   if (parts) {
     eo.owned_begin = parts->begin();
     eo.owned_end = parts->end();
@@ -251,7 +255,8 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
 
   r.report.config = opt.config;
   r.report.engine = desc.sim.engine;
-  r.report.threads = std::max(1, threads);
+  r.report.threads = threads;
+  r.report.threads_asked = asked;
   r.report.seed = desc.sim.seed;
   r.report.build_seconds = std::chrono::duration<double>(t1 - t0).count();
   r.report.wall_seconds = std::chrono::duration<double>(t3 - t2 - writing).count();

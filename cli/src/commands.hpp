@@ -160,6 +160,7 @@ struct simulate_args {
   std::string config;
   double duration = -1;  // [s]; < 0: from the config
   int threads = -1;
+  long long min_neurons_per_thread = -1;
   long long seed = -1;
   std::string engine;
   std::string out_dir;

@@ -17,8 +17,13 @@ void add_simulate(CLI::App& app, simulate_args& a) {
   c->add_option("config", a.config, "network configuration (TOML)")->required();
   c->add_option("--duration", a.duration, "simulated time [s] (default: [simulation] duration)")
       ->check(finite_range(0.0, 1e6));
-  c->add_option("--threads", a.threads, "worker threads; results do not depend on it (default: all cores)")
+  c->add_option("--threads", a.threads, "worker threads; results do not depend on it (default: all cores; a network "
+                                      "uses one per --min-neurons-per-thread neurons)")
       ->check(CLI::Range(0, 1024));
+  c->add_option("--min-neurons-per-thread", a.min_neurons_per_thread,
+                "neurons per thread below which fewer threads run than asked; 0: every thread asked (default: "
+                "[simulation] min_neurons_per_thread, 30000)")
+      ->check(CLI::Range(0LL, 4294967296LL));
   c->add_option("--seed", a.seed, "random seed for connectivity, initial state and Poisson sources")
       ->check(seed_check());
   c->add_option("--engine", a.engine, "event (event-driven) or clock (reference stepper)")
@@ -42,6 +47,7 @@ void run_with_progress(engine& eng, step_t steps, const char* label, bool quiet,
 int simulate(const simulate_args& a, std::ostream& out, std::ostream& err) {
   app::simulate_options o{a.config, a.duration, a.threads, a.seed, a.engine, a.out_dir};
   o.spike_format = a.spike_format;
+  o.min_neurons_per_thread = a.min_neurons_per_thread;
   o.max_memory = a.max_memory;
   std::optional<progress_bar> bar;
   const auto r = app::simulate(o, [&](std::uint64_t done, std::uint64_t total) {

@@ -21,6 +21,12 @@ int worker_threads(int requested) noexcept {
   return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(max_worker_threads)));
 }
 
+int threads_for_size(int asked, std::uint64_t neurons, std::uint64_t min_per_thread) noexcept {
+  if (min_per_thread == 0 || asked <= 1) return std::max(1, asked);
+  const std::uint64_t by_size = std::max<std::uint64_t>(1, neurons / min_per_thread);
+  return static_cast<int>(std::min<std::uint64_t>(by_size, static_cast<std::uint64_t>(asked)));
+}
+
 struct worker_pool::arena {
   explicit arena(int threads) : a(threads) {}
   tbb::task_arena a;

@@ -73,7 +73,8 @@ simulation_desc read_simulation(const table_reader& root) {
   simulation_desc s;
   auto t = root.subtable("simulation");
   if (!t) return s;
-  t->allow_only({"dt", "duration", "seed", "engine", "threads", "record_spikes", "spike_format", "units"});
+  t->allow_only({"dt", "duration", "seed", "engine", "threads", "min_neurons_per_thread", "record_spikes",
+                 "spike_format", "units"});
   s.dt_ms = t->positive("dt", t->number("dt", s.dt_ms));
   s.units_ms = t->has("units");
   (void)t->choice("units", "ms", {"ms"});
@@ -89,6 +90,10 @@ simulation_desc read_simulation(const table_reader& root) {
   const auto threads = t->integer("threads", s.threads);
   t->require(threads >= 0 && threads <= 1024, "threads", fmt::format("must be in [0, 1024], got {}", threads));
   s.threads = static_cast<int>(threads);
+  const auto per_thread = t->integer("min_neurons_per_thread", static_cast<std::int64_t>(s.min_neurons_per_thread));
+  t->require(per_thread >= 0 && per_thread <= (std::int64_t{1} << 32), "min_neurons_per_thread",
+             fmt::format("must be in [0, 2^32], got {}", per_thread));
+  s.min_neurons_per_thread = static_cast<std::uint64_t>(per_thread);
   s.record_spikes = t->boolean("record_spikes", s.record_spikes);
   s.spike_output = parse_name(format_names, t->choice("spike_format", "hdf5", {"hdf5", "csv", "both"}), "spike_format");
   return s;

@@ -46,8 +46,11 @@ std::string summary_table(const network& net, const run_counters& c, const run_r
   auto row = [&](std::string_view k, const std::string& v) { out += fmt::format("{:<34} {}\n", k, v); };
   for (std::size_t p = 0; p < r.stepping.size() && p < pops.size(); ++p)
     row(p == 0 ? "stepping" : "", fmt::format("{}: {}", pops[p].name, r.stepping[p]));
-  row("engine", fmt::format("{} ({} thread{}{})", r.engine, r.threads, r.threads == 1 ? "" : "s",
-                            r.ranks ? fmt::format(" in each of {} MPI ranks", r.ranks->ranks) : ""));
+  row("engine", fmt::format("{} ({} thread{}{}{})", r.engine, r.threads, r.threads == 1 ? "" : "s",
+                            r.ranks ? fmt::format(" in each of {} MPI ranks", r.ranks->ranks) : "",
+                            r.threads_asked > r.threads
+                                ? fmt::format("; {} asked, one per min_neurons_per_thread neurons", r.threads_asked)
+                                : ""));
   if (r.ranks) {
     row("neurons per rank", fmt::format("{}", fmt::join(r.ranks->neurons, " ")));
     row("synapses per rank", fmt::format("{}", fmt::join(r.ranks->synapses, " ")));
@@ -92,6 +95,7 @@ nlohmann::json summary_json(const network& net, const run_counters& c, const run
   json j{{"config", r.config},
               {"engine", r.engine},
               {"threads", r.threads},
+              {"threads_asked", r.threads_asked},
               {"seed", r.seed},
               {"dt_ms", net.dt_ms()},
               {"steps", c.steps},

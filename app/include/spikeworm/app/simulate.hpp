@@ -36,6 +36,7 @@ struct simulate_options {
   std::string spike_format{};  // "hdf5", "csv" or "both"; empty: from the config ([simulation] spike_format)
   bool keep_spikes = false;      // also keep the raster in memory (eng->spikes()); grows with the run
   std::uint64_t max_memory = 0;  // refuse a network whose estimated peak memory exceeds it (0: the machine's)
+  long long min_neurons_per_thread = -1;  // < 0: from the config ([simulation] min_neurons_per_thread)
 };
 
 struct simulate_result {

@@ -15,6 +15,10 @@ namespace spikeworm {
 // The worker threads for a request: `requested` when > 0, else every core of the machine (at least 1, at most
 // max_worker_threads).
 int worker_threads(int requested) noexcept;
+// The threads a simulation of `neurons` neurons runs on when `asked` are asked: one per `min_per_thread`
+// neurons, at least 1 and at most `asked` (min_per_thread 0: `asked`). Below about 50k neurons a second
+// thread costs more than it gains (docs/benchmarks.md, "Threads by size"); results never depend on it.
+int threads_for_size(int asked, std::uint64_t neurons, std::uint64_t min_per_thread) noexcept;
 // The most threads a pool takes: the limit of [simulation] threads and of the command line's --threads.
 inline constexpr int max_worker_threads = 1024;
 

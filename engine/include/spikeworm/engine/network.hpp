@@ -147,6 +147,7 @@ struct simulation_desc {
   std::uint64_t seed = 1;
   std::string engine = "event";
   int threads = 0;           // 0: all cores
+  std::uint64_t min_neurons_per_thread = 30000;  // a run uses one thread per this many neurons (0: every thread asked)
   bool record_spikes = true;
   spike_format spike_output = spike_format::hdf5;
   bool units_ms = false;     // units = "ms" given: the config confirms its times are ms (docs/config-reference.md)

@@ -28,7 +28,8 @@ struct ranks_report {
 struct run_report {
   std::string config;
   std::string engine;
-  int threads = 1;
+  int threads = 1;        // the threads the run used
+  int threads_asked = 1;  // the threads asked for (more than `threads`: the network is small)
   std::uint64_t seed = 1;
   double build_seconds = 0.0;
   double wall_seconds = 0.0;   // the simulation loop, without write_seconds
