@@ -206,9 +206,8 @@ simulate_result simulate(const simulate_options& opt, const step_callback& progr
   if (spread) parts.emplace(neuron_count(desc));
   r.net = parts ? std::make_unique<network>(desc, parts->begin(), parts->end()) : std::make_unique<network>(desc);
   const auto t1 = clock::now();
-  // Small networks run on fewer threads than asked: each thread gets min_neurons_per_thread of this process's neurons.
-  const std::uint64_t mine = parts ? parts->end() - parts->begin() : r.net->num_neurons();
-  const int threads = threads_for_size(asked, mine, desc.sim.min_neurons_per_thread);
+  const int threads = threads_for_size(asked, parts ? parts->end() - parts->begin() : r.net->num_neurons(),
+                                       desc.sim.min_neurons_per_thread);
   engine_options eo{desc.sim.seed, threads, stream || opt.keep_spikes};
   if (parts) {
     eo.owned_begin = parts->begin();
