@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -147,6 +148,81 @@ TEST(mapper, every_placement_respects_every_limit) {
                   std::string(partitioner_name(method)).c_str(), m.cores_used, static_cast<long long>(ne),
                   static_cast<long long>(ax), static_cast<long long>(out), static_cast<long long>(by));
     }
+}
+
+// The graph METIS partitions, against a direct count over unordered pairs: mutual synapses u -> v and v -> u
+// make one edge carrying both rates, self-loops none, weights scaled to 1000 at the largest (docs/deployment.md).
+TEST(mapper, metis_graph_is_the_symmetrised_traffic_of_the_problem) {
+  std::mt19937_64 gen(11);
+  int trials_with_mutual_pairs = 0;
+  for (int trial = 0; trial < 20; ++trial) {
+    const std::uint32_t n = 2 + static_cast<std::uint32_t>(gen() % 30);
+    mapping_problem p;
+    p.out_begin.push_back(0);
+    for (std::uint32_t u = 0; u < n; ++u) {
+      p.global.push_back(u);
+      p.population.push_back("a");
+      for (std::uint32_t v = 0; v < n; ++v)  // distinct targets, self-loops included; dense enough for mutual pairs
+        if (gen() % 3 == 0) {
+          p.out.push_back(v);
+          p.out_mult.push_back(1 + static_cast<std::uint32_t>(gen() % 3));
+        }
+      p.out_begin.push_back(static_cast<std::uint32_t>(p.out.size()));
+      p.in_degree.push_back(gen() % 4);
+    }
+    std::vector<double> rates(n);
+    for (auto& r : rates) r = static_cast<double>(gen() % 1000) / 97.0;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, double> traffic;  // (min, max) -> spikes along it
+    int mutual = 0;
+    for (std::uint32_t u = 0; u < n; ++u)
+      for (auto e = p.out_begin[u]; e < p.out_begin[u + 1]; ++e) {
+        const auto v = p.out[e];
+        if (v == u) continue;
+        const auto [it, fresh] = traffic.try_emplace({std::min(u, v), std::max(u, v)}, 0.0);
+        mutual += !fresh;
+        it->second += rates[u];
+      }
+    trials_with_mutual_pairs += mutual > 0;
+    double wmax = 0;
+    for (const auto& [k, w] : traffic) wmax = std::max(wmax, w);
+    const auto g = metis_graph(p, rates);
+    ASSERT_EQ(g.xadj.size(), n + 1u);
+    ASSERT_EQ(g.vwgt.size(), 2u * n);
+    EXPECT_EQ(g.xadj[0], 0);
+    for (std::uint32_t u = 0; u < n; ++u) {
+      std::vector<std::int64_t> nbr, wgt;
+      for (const auto& [k, w] : traffic) {
+        if (k.first != u && k.second != u) continue;
+        nbr.push_back(k.first == u ? k.second : k.first);
+        wgt.push_back(std::max<std::int64_t>(1, std::llround(w * 1000.0 / wmax)));
+      }
+      std::vector<std::size_t> order(nbr.size());
+      std::iota(order.begin(), order.end(), 0u);
+      std::sort(order.begin(), order.end(), [&](auto a, auto b) { return nbr[a] < nbr[b]; });
+      std::vector<std::int64_t> got_n(g.adjncy.begin() + g.xadj[u], g.adjncy.begin() + g.xadj[u + 1]);
+      std::vector<std::int64_t> got_w(g.adjwgt.begin() + g.xadj[u], g.adjwgt.begin() + g.xadj[u + 1]);
+      std::vector<std::int64_t> want_n, want_w;
+      for (auto i : order) {
+        want_n.push_back(nbr[i]);
+        want_w.push_back(wgt[i]);
+      }
+      EXPECT_EQ(got_n, want_n) << "trial " << trial << ", vertex " << u;
+      EXPECT_EQ(got_w, want_w) << "trial " << trial << ", vertex " << u;
+      EXPECT_EQ(g.vwgt[2 * u], 1);
+      EXPECT_EQ(g.vwgt[2 * u + 1], std::max<std::int64_t>(1, static_cast<std::int64_t>(p.in_degree[u])));
+    }
+    // Without rates every neuron counts 1: a mutual pair weighs twice a one-way edge.
+    const auto unit = metis_graph(p, {});
+    for (std::uint32_t u = 0; u < n; ++u)
+      for (auto e = unit.xadj[u]; e < unit.xadj[u + 1]; ++e) {
+        const auto v = static_cast<std::uint32_t>(unit.adjncy[static_cast<std::size_t>(e)]);
+        int both = 0;
+        for (auto [a, b] : {std::pair{u, v}, std::pair{v, u}})
+          for (auto f = p.out_begin[a]; f < p.out_begin[a + 1]; ++f) both += p.out[f] == b;
+        EXPECT_EQ(unit.adjwgt[static_cast<std::size_t>(e)], mutual == 0 || both == 2 ? 1000 : 500);
+      }
+  }
+  EXPECT_GE(trials_with_mutual_pairs, 15);
 }
 
 TEST(mapper, a_network_that_cannot_fit_names_the_limit) {
@@ -378,8 +454,10 @@ TEST(fixed_lif, integer_arithmetic) {
 }
 
 // A random spiking brain (current encoder) whose network is the float reference.
-std::unique_ptr<spiking_brain> random_brain(int hidden, int steps, std::uint64_t seed, encoder_kind enc = encoder_kind::current) {
+std::unique_ptr<spiking_brain> random_brain(int hidden, int steps, std::uint64_t seed, encoder_kind enc = encoder_kind::current,
+                                            double v_rest = 0.0) {
   brain_config cfg;
+  cfg.lif.v_rest = v_rest;
   cfg.hidden = hidden;
   cfg.layers = 2;
   cfg.steps = steps;
@@ -518,7 +596,8 @@ TEST(quantize, every_value_follows_the_documented_rules_on_every_shipped_chip) {
   for (const auto& chip : profiles) {
     const auto& id = chip.id;
     for (std::uint64_t seed : {3u, 4u}) {
-      auto b = random_brain(20, 10, seed, seed == 3 ? encoder_kind::current : encoder_kind::rate);
+      // Seed 4 rests off zero, so that the initial membrane's rule is seen (0 / lsb is 0 under any rule).
+      auto b = random_brain(20, 10, seed, seed == 3 ? encoder_kind::current : encoder_kind::rate, seed == 3 ? 0.0 : 0.37);
       const network& net = b->net();
       const auto& pops = net.populations();
       std::vector<double> cmax(pops.size());
@@ -577,6 +656,12 @@ TEST(quantize, every_value_follows_the_documented_rules_on_every_shipped_chip) {
         EXPECT_EQ(qn.net->populations()[p].model, model_kind::fixed_lif);
         EXPECT_EQ(f.v_th, std::max<std::int64_t>(1, std::llround(m.v_th / lsb))) << id;
         EXPECT_EQ(f.v_reset, std::llround(m.v_reset / lsb)) << id;
+        const auto& init = qn.net->populations()[p].init_v;
+        EXPECT_EQ(init.type, value_spec::kind::constant) << id;
+        EXPECT_EQ(init.a, std::nearbyint(m.v_rest / lsb)) << id;
+        if (seed == 4) {
+          EXPECT_GT(init.a, 1.0) << id;
+        }
         EXPECT_EQ(f.v_max, (std::int64_t{1} << (chip.membrane_bits - 1)) - 1) << id;
         EXPECT_EQ(f.v_min, -f.v_max) << id;
         EXPECT_EQ(f.t_ref, m.t_ref) << id;

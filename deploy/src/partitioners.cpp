@@ -27,6 +27,43 @@ namespace spikeworm {
 
 using namespace mapper_detail;
 
+partition_graph metis_graph(const mapping_problem& p, std::span<const double> rates) {
+  const std::size_t n = p.size();
+  std::vector<std::vector<std::pair<std::uint32_t, double>>> adj(n);
+  auto rate = [&](std::size_t u) { return rates.empty() ? 1.0 : rates[u]; };
+  for (std::size_t u = 0; u < n; ++u)
+    for (auto e = p.out_begin[u]; e < p.out_begin[u + 1]; ++e) {
+      const auto v = p.out[e];
+      if (v == u) continue;
+      adj[u].push_back({v, rate(u)});
+      adj[v].push_back({static_cast<std::uint32_t>(u), rate(u)});
+    }
+  double wmax = 0;
+  for (auto& a : adj) {  // u -> v and v -> u become one edge {u, v} carrying both rates
+    std::sort(a.begin(), a.end());
+    std::size_t o = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (o > 0 && a[o - 1].first == a[i].first) a[o - 1].second += a[i].second;
+      else a[o++] = a[i];
+    }
+    a.resize(o);
+    for (auto& [v, w] : a) wmax = std::max(wmax, w);
+  }
+  partition_graph g;
+  g.xadj.push_back(0);
+  const double scale = wmax > 0 ? 1000.0 / wmax : 1.0;
+  for (std::size_t u = 0; u < n; ++u) {
+    for (auto& [v, w] : adj[u]) {
+      g.adjncy.push_back(v);
+      g.adjwgt.push_back(std::max<std::int64_t>(1, std::llround(w * scale)));
+    }
+    g.xadj.push_back(static_cast<std::int64_t>(g.adjncy.size()));
+    g.vwgt.push_back(1);
+    g.vwgt.push_back(static_cast<std::int64_t>(std::max<std::uint64_t>(1, p.in_degree[u])));
+  }
+  return g;
+}
+
 namespace {
 
 
@@ -263,43 +300,14 @@ bool repair(assignment& a, std::size_t n) {
 }
 
 #ifdef SPIKEWORM_HAVE_METIS
-// METIS k-way on the symmetrised graph: edge weight = spike traffic along it (both directions), two vertex
-// constraints (one neuron, its synapses).
+// METIS k-way on partition_graph (mapper.hpp).
 bool metis_parts(const mapping_problem& p, std::span<const double> rates, int K, std::vector<std::uint32_t>& core) {
   const std::size_t n = p.size();
   core.assign(n, 0);
   if (K == 1) return true;
-  std::vector<std::vector<std::pair<std::uint32_t, double>>> adj(n);
-  auto rate = [&](std::size_t u) { return rates.empty() ? 1.0 : rates[u]; };
-  for (std::size_t u = 0; u < n; ++u)
-    for (auto e = p.out_begin[u]; e < p.out_begin[u + 1]; ++e) {
-      const auto v = p.out[e];
-      if (v == u) continue;
-      adj[u].push_back({v, rate(u)});
-      adj[v].push_back({static_cast<std::uint32_t>(u), rate(u)});
-    }
-  double wmax = 0;
-  for (auto& a : adj) {
-    std::sort(a.begin(), a.end());
-    std::size_t o = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (o > 0 && a[o - 1].first == a[i].first) a[o - 1].second += a[i].second;
-      else a[o++] = a[i];
-    }
-    a.resize(o);
-    for (auto& [v, w] : a) wmax = std::max(wmax, w);
-  }
-  std::vector<idx_t> xadj{0}, adjncy, adjwgt, vwgt;
-  const double scale = wmax > 0 ? 1000.0 / wmax : 1.0;
-  for (std::size_t u = 0; u < n; ++u) {
-    for (auto& [v, w] : adj[u]) {
-      adjncy.push_back(static_cast<idx_t>(v));
-      adjwgt.push_back(std::max<idx_t>(1, static_cast<idx_t>(std::lround(w * scale))));
-    }
-    xadj.push_back(static_cast<idx_t>(adjncy.size()));
-    vwgt.push_back(1);
-    vwgt.push_back(static_cast<idx_t>(std::max<std::uint64_t>(1, p.in_degree[u])));
-  }
+  const auto g = metis_graph(p, rates);
+  const auto as_idx = [](const std::vector<std::int64_t>& v) { return std::vector<idx_t>(v.begin(), v.end()); };
+  auto xadj = as_idx(g.xadj), adjncy = as_idx(g.adjncy), adjwgt = as_idx(g.adjwgt), vwgt = as_idx(g.vwgt);
   idx_t nv = static_cast<idx_t>(n), ncon = 2, nparts = K, objval = 0;
   idx_t options[METIS_NOPTIONS];
   METIS_SetDefaultOptions(options);

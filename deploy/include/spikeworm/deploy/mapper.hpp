@@ -91,4 +91,13 @@ traffic route(const mapping_problem& prob, const mapping& m, std::span<const dou
 void check_mapping(const mapping_problem& prob, const core_limits& lim, mapping& m);
 bool metis_available() noexcept;
 
+// The graph the metis partitioner hands to METIS (docs/deployment.md, "Partitioners"), in CSR: undirected, without
+// self-loops, neighbours ascending. The weight of edge {u, v} is the traffic along it, rate(u) for u -> v plus
+// rate(v) for v -> u, scaled so that the largest is 1000, rounded, and at least 1. Two weights per vertex
+// (vwgt[2u], vwgt[2u + 1]): 1, and its synapses in (at least 1).
+struct partition_graph {
+  std::vector<std::int64_t> xadj, adjncy, adjwgt, vwgt;
+};
+partition_graph metis_graph(const mapping_problem& prob, std::span<const double> rates);
+
 }  // namespace spikeworm
