@@ -1,6 +1,8 @@
 // Training by CMA-ES end to end (docs/training.md, "Gradient-free learning (CMA-ES)"): the run folder's
 // outputs, determinism across threads, refused checkpoints, config errors, and the MLP brain.
 #include <fstream>
+
+#include <fmt/format.h>
 #include <sstream>
 
 #include <gmock/gmock.h>
@@ -104,6 +106,25 @@ TEST(train_cmaes, bad_values_name_the_key) {
     const auto r = bad(edit.first, edit.second);
     EXPECT_EQ(r.code, 2) << edit.second;
     EXPECT_THAT(r.err, HasSubstr(message)) << edit.second;
+  }
+}
+
+// A full covariance past 10,000 parameters is refused before any work, with the memory it would need: three
+// n x n matrices of doubles, 24 n^2 bytes (docs/training.md, "Gradient-free learning (CMA-ES)").
+TEST(train_cmaes, full_covariance_past_ten_thousand_parameters_is_refused_with_its_memory) {
+  test::temp_dir dir;
+  for (int hidden : {72, 128}) {
+    auto text = cma_experiment(fmt::format("type = \"spiking\"\nhidden = {}\nlayers = 2\nsteps = 12", hidden));
+    text += "cma_covariance = \"full\"\n";
+    const auto out = dir.path() / fmt::format("o{}", hidden);
+    const auto r = test::run_cli({"train", dir.write("full.toml", text).string(), "--out", out.string(), "-q"});
+    EXPECT_NE(r.code, 0);
+    const auto at = r.err.find("with ");
+    ASSERT_NE(at, std::string::npos) << r.err;
+    const double n = std::stod(r.err.substr(at + 5));
+    EXPECT_GT(n, 10000.0);
+    EXPECT_THAT(r.err, HasSubstr(fmt::format("{} parameters needs {:.1f} GB per session", n, 24.0 * n * n / 1e9)));
+    EXPECT_FALSE(std::filesystem::exists(out)) << "refused before the run folder is made";
   }
 }
 

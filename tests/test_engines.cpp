@@ -1,6 +1,7 @@
 // The event engine against the reference stepper and analytic oracles; counters; determinism.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -141,6 +142,15 @@ TEST(event_engine, cuba_and_coba_refractory_periods_at_closed_form_steps) {
     }
 }
 
+// Every per-population counter sums to its network-wide total; the spikes to those recorded.
+void expect_counters_add_up(const run_counters& c, std::size_t recorded_spikes) {
+  const auto sum = [](const std::vector<std::uint64_t>& v) { return std::accumulate(v.begin(), v.end(), std::uint64_t{0}); };
+  EXPECT_EQ(c.total_spikes(), recorded_spikes);
+  EXPECT_EQ(sum(c.sops_per_population), c.sops);
+  EXPECT_EQ(sum(c.updates_per_population), c.neuron_updates);
+  EXPECT_EQ(sum(c.events_per_population), c.events_queued);
+}
+
 TEST(event_engine, neuron_without_events_is_never_updated) {
   auto net = net_from(R"(
 [[population]]
@@ -176,6 +186,11 @@ delay = 2
   // The same counts per population (src, driven, quiet).
   EXPECT_EQ(c.updates_per_population, (std::vector<std::uint64_t>{3u * 4u, 3u * 10u, 0u}));
   EXPECT_EQ(c.sops_per_population, (std::vector<std::uint64_t>{3u * 4u * 10u, 0u, 0u}));
+  // Scheduler entries: the sources' spikes and the driven neurons' arrivals; none for the quiet ones.
+  EXPECT_GT(c.events_per_population[0], 0u);
+  EXPECT_GT(c.events_per_population[1], 0u);
+  EXPECT_EQ(c.events_per_population[2], 0u);
+  expect_counters_add_up(c, ev.spikes().size());
 }
 
 // A random lif network: Poisson input, two hidden populations, delays 1-5, mixed signs,
@@ -251,6 +266,9 @@ TEST(event_engine, matches_reference_on_random_feedforward_lif) {
     EXPECT_EQ(r.ev.counters().sops, r.ck.counters().sops);
     EXPECT_EQ(r.ev.counters().sops_per_population, r.ck.counters().sops_per_population);
     EXPECT_LT(r.ev.counters().neuron_updates, r.ck.counters().neuron_updates);
+    EXPECT_GT(r.ev.counters().events_queued, 0u);
+    expect_counters_add_up(r.ev.counters(), r.ev.spikes().size());
+    expect_counters_add_up(r.ck.counters(), r.ck.spikes().size());
   }
 }
 

@@ -541,6 +541,19 @@ TEST(foraging_env, distance_efficiency_is_nearest_distance_over_steps) {
   EXPECT_DOUBLE_EQ(env.info().distance_efficiency(), 0.75);
 }
 
+// The efficiency is the mean over every food eaten: 3 cells in 3 steps, then 3 cells in 4 (the fresh food
+// lands >= 5 away, so the second food stays the nearest).
+TEST(foraging_env, distance_efficiency_averages_over_every_food_eaten) {
+  auto env = foraging_at({10, 10}, heading::up, {{10, 13}, {10, 16}});
+  for (int i = 0; i < 3; ++i) env.step(action::forward);
+  ASSERT_EQ(env.info().foods_eaten, 1);
+  env.step(action::stay);
+  for (int i = 0; i < 3; ++i) env.step(action::forward);
+  ASSERT_EQ(env.info().foods_eaten, 2);
+  EXPECT_EQ(env.info().distance_efficiency_count, 2);
+  EXPECT_DOUBLE_EQ(env.info().distance_efficiency(), (1.0 + 0.75) / 2);
+}
+
 // ---------------------------------------------------------------- predators
 
 TEST(predator_env, predators_spawn_more_than_eight_cells_away) {
@@ -832,6 +845,15 @@ TEST(env_config, other_values_out_of_range_are_named) {
               HasSubstr("env.predator_spawn_distance: must be in [0, 20)"));
   EXPECT_THAT(read_error("[env]\ngrid = \"ten\"\n"), HasSubstr("env.grid: expected an integer, got a string"));
   EXPECT_THAT(read_error("[env]\ngrid = 10.5\n"), HasSubstr("env.grid: expected an integer, got 10.5"));
+}
+
+// Integers are read within +-1e9 before any rule of their own: the bound itself reaches the key's rule, the
+// next value is refused as out of range.
+TEST(env_config, integers_are_read_up_to_a_billion_either_way) {
+  EXPECT_THAT(read_error("[env]\ngrid = -1000000000\n"), HasSubstr("env.grid: must be at least 5, got -1000000000"));
+  EXPECT_THAT(read_error("[env]\ngrid = 1000000000\n"), HasSubstr("env.grid: must be at most 4096, got 1000000000"));
+  EXPECT_THAT(read_error("[env]\ngrid = -1000000001\n"), HasSubstr("env.grid: -1000000001 is out of range"));
+  EXPECT_THAT(read_error("[env]\ngrid = 1000000001\n"), HasSubstr("env.grid: 1000000001 is out of range"));
 }
 
 // Every range check of check_env_config holds at its limit and refuses the next value beyond it, naming its key.

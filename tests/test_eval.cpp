@@ -1,6 +1,7 @@
 // Evaluation of trained agents: hand-counted SOPs and MACs, and the event engine against the dense pass
 // on a trained agent.
 #include <algorithm>
+#include <numeric>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -235,6 +236,10 @@ policy_figures replay(const experiment_config& cfg, brain& b, const eval_options
       case envs::outcome::running: break;
     }
     f.foods += static_cast<std::uint64_t>(env.info().foods_eaten);
+    f.episode_steps.push_back(env.info().steps);
+    f.episode_foods.push_back(env.info().foods_eaten);
+    f.episode_returns.push_back(env.info().total_reward);
+    f.episode_ends.push_back(env.info().end);
   }
   f.mean_steps_success = f.successes ? steps / f.successes : 0.0;
   return f;
@@ -309,6 +314,25 @@ TEST(eval, episode_ends_and_foods_match_an_independent_replay_on_predators) {
     ends += (want.starved > 0) + (want.killed > 0);
   }
   EXPECT_GE(ends, 2) << "the replay must see starvation or predator deaths";
+  // Episode by episode (what the Python module's eval arrays hold), in memory, on predators and on foraging,
+  // where the untrained brain eats.
+  int eaten = 0;
+  for (const auto kind : {envs::env_kind::predators, envs::env_kind::foraging}) {
+    auto c = cfg;
+    c.env = envs::preset_config(kind, "small");
+    const auto direct = evaluate(c, *b, opt);
+    for (const bool sample : {false, true}) {
+      const auto want = replay(c, *b, opt, sample);
+      const auto& got = sample ? *direct.per_agent[0].sampled : *direct.per_agent[0].greedy;
+      ASSERT_EQ(want.episode_steps.size(), static_cast<std::size_t>(opt.episodes));
+      EXPECT_EQ(got.episode_steps, want.episode_steps);
+      EXPECT_EQ(got.episode_foods, want.episode_foods);
+      EXPECT_EQ(got.episode_returns, want.episode_returns);
+      EXPECT_EQ(got.episode_ends, want.episode_ends);
+      eaten += std::accumulate(want.episode_foods.begin(), want.episode_foods.end(), 0);
+    }
+  }
+  EXPECT_GT(eaten, 0) << "some episode must eat for the foods to mean much";
   auto tampered = evaluate(cfg, *b, opt).to_json();
   tampered["greedy"]["killed"] = tampered["greedy"]["killed"].get<int>() + 1;
   EXPECT_THROW((void)eval_result::from_json(tampered), error);

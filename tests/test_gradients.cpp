@@ -239,6 +239,44 @@ TEST(spiking_brain, recurrent_weights_are_the_network_storage) {
   EXPECT_LE(maxabs, bound * (1 + 1e-6));
 }
 
+// Layer 1's constant current W_1 (W_in obs + b_in) + b_1 is, bit for bit, the plain row sums in ascending
+// order (docs/training.md): sizes below, at and between multiples of the eight rows computed together.
+TEST(spiking_brain, layer1_current_is_the_plain_row_sums_bit_for_bit) {
+  for (int hidden : {1, 7, 8, 9, 13, 64, 127}) {
+    brain_config cfg;
+    cfg.hidden = hidden;
+    cfg.layers = 1;
+    cfg.steps = 2;
+    const int n_obs = 5;
+    spiking_brain b(cfg, n_obs, 4, 40u + static_cast<std::uint64_t>(hidden));
+    rng r(9, stream_kind::weight);
+    for (auto& p : b.params())  // biases too, which kaiming leaves at 0
+      for (auto& x : p.value) x = static_cast<float>(r.uniform(-1.0, 1.0));
+    std::vector<double> obs(n_obs);
+    for (auto& o : obs) o = r.uniform(-3.0, 3.0);
+    const auto& p = b.params();
+    const auto find = [&](const char* name) -> const param_tensor& {
+      return *std::find_if(p.begin(), p.end(), [&](const param_tensor& t) { return t.name == name; });
+    };
+    const auto &win = find("input.weight"), &bin = find("input.bias"), &w1 = find("hidden.0.weight"),
+               &b1 = find("hidden.0.bias");
+    const auto H = static_cast<std::size_t>(hidden);
+    std::vector<double> c(H), want(H), got(H);
+    for (std::size_t j = 0; j < H; ++j) {
+      double a = static_cast<double>(bin.value[j]);
+      for (std::size_t i = 0; i < obs.size(); ++i) a += static_cast<double>(win.value[j * obs.size() + i]) * obs[i];
+      c[j] = a;
+    }
+    for (std::size_t j = 0; j < H; ++j) {
+      double a = static_cast<double>(b1.value[j]);
+      for (std::size_t i = 0; i < H; ++i) a += static_cast<double>(w1.value[j * H + i]) * c[i];
+      want[j] = a;
+    }
+    b.layer1_current(obs, got);
+    for (std::size_t j = 0; j < H; ++j) EXPECT_EQ(got[j], want[j]) << "hidden " << hidden << ", neuron " << j;
+  }
+}
+
 // A brain built in code (not from a checked config) refuses a size below 1, naming what is wrong.
 TEST(spiking_brain, refuses_sizes_below_one) {
   for (int which = 0; which < 3; ++which) {

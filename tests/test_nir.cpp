@@ -335,6 +335,52 @@ TEST(nir, plans_nested_graphs_inline_and_refuses_what_it_cannot_run) {
               HasSubstr("NIR node 'l' (LIF): tau has 3 elements and v_threshold has 2"));
 }
 
+// A Delay node delays its elements alike by a whole number of steps (docs/nir.md): delays that differ, a zero
+// first among them included, and delays between steps or below 0 are refused, naming the node.
+TEST(nir, delay_nodes_need_one_whole_number_of_steps) {
+  const test::temp_dir dir;
+  const fs::path p = dir.path() / "delay.nir";
+  auto translated = [&](std::vector<double> delays) {
+    {
+      h5_writer w(p);
+      w.string("/version", "0.2.0");
+      w.group("/node");
+      w.string("/node/type", "NIRGraph");
+      w.group("/node/nodes");
+      w.group("/node/nodes/in");
+      w.string("/node/nodes/in/type", "Input");
+      w.numbers("/node/nodes/in/shape", {2});
+      w.group("/node/nodes/d");
+      w.string("/node/nodes/d/type", "Delay");
+      w.numbers("/node/nodes/d/delay", delays);
+      w.group("/node/nodes/l");
+      w.string("/node/nodes/l/type", "LIF");
+      for (const char* k : {"tau", "r", "v_leak", "v_threshold"}) w.numbers(std::string("/node/nodes/l/") + k, {1e-3, 1e-3});
+      w.group("/node/nodes/out");
+      w.string("/node/nodes/out/type", "Output");
+      w.numbers("/node/nodes/out/shape", {2});
+      w.strings("/node/edges", {"in", "d", "d", "l", "l", "out"}, {3, 2});
+    }
+    try {
+      const auto doc = nir::read(p);
+      (void)nir::translate(doc, nir::make_plan(doc), {1e-4, nir_reset::value});
+    } catch (const error& e) {
+      return std::string(e.what());
+    }
+    return std::string("translated");
+  };
+  EXPECT_EQ(translated({2e-4, 2e-4}), "translated");
+  EXPECT_EQ(translated({0.0, 0.0}), "translated");
+  EXPECT_THAT(translated({0.0, 1e-4}), HasSubstr("delays differ between elements (0 and 1 steps)"));
+  EXPECT_THAT(translated({1e-4, 0.0}), HasSubstr("delays differ between elements (1 and 0 steps)"));
+  EXPECT_THAT(translated({1e-4, 3e-4}), HasSubstr("delays differ between elements (1 and 3 steps)"));
+  // (stored as float32 here, so the message gives the value as read)
+  EXPECT_THAT(translated({1.5e-4, 1.5e-4}), HasSubstr("node 'd' (Delay): delay 0.00015000000"));
+  EXPECT_THAT(translated({1.5e-4, 1.5e-4}), HasSubstr("s is not a whole number of steps of dt = 0.0001 s"));
+  EXPECT_THAT(translated({-1e-4, -1e-4}), HasSubstr("node 'd' (Delay): delay -9.99999"));
+  EXPECT_THAT(translated({-1e-4, -1e-4}), HasSubstr("s is not a whole number of steps"));
+}
+
 // A spike train of `steps` rows and `width` columns, each entry 1 with probability p (a fixed LCG).
 nir::matrix random_spikes(std::size_t steps, std::size_t width, double p, std::uint64_t seed) {
   nir::matrix m{steps, width, std::vector<double>(steps * width)};

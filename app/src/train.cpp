@@ -428,6 +428,15 @@ void clear_run_outputs(const fs::path& dir) {
   claim_fresh_folder(dir, true);
 }
 
+namespace {
+std::size_t parameter_count(const brain_config& b) {
+  const auto brain = make_brain(b, 1);
+  std::size_t n = 0;
+  for (const auto& p : brain->params()) n += p.value.size();
+  return n;
+}
+}  // namespace
+
 train_result train(const train_options& opt, const train_callback& progress) {
   train_result r;
   std::string config_text;
@@ -451,6 +460,7 @@ train_result train(const train_options& opt, const train_callback& progress) {
   r.threads = worker_threads(opt.threads);
   const int concurrent = std::min(r.threads, static_cast<int>(meta.mine.size()));
   check_memory("training", training_memory(r.cfg, std::max(1, concurrent)), opt.max_memory);
+  check_cma_covariance(r.cfg.train, parameter_count(r.cfg.brain));  // before the run folder is touched
   std::optional<folder_lock> lock;
   if (writer) {
     prepare_folder(opt, r, meta, init, config_text, lock);

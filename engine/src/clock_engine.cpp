@@ -238,7 +238,6 @@ void clock_engine::step(step_t t) {
   counters_.steps = t;
   record_step(t, fired_);
   sample_traces(t);
-  counters_.events_queued = counters_.sops;
   now_ = t;
 }
 

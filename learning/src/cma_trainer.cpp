@@ -77,16 +77,20 @@ struct session::cma_state {
   std::deque<episode_record> pending;         // the generation's records not yet returned
 };
 
+void check_cma_covariance(const train_config& t, std::size_t parameters) {
+  // A full covariance holds n x n doubles, three times over (C, B, the update): refused past 10,000.
+  if (t.algorithm == train_algorithm::cmaes && t.cma_cov == cma_covariance::full && parameters > 10'000)
+    throw error(fmt::format("train.cma_covariance = \"full\" with {} parameters needs {:.1f} GB per session: use "
+                            "\"separable\" or \"auto\"",
+                            parameters, 3.0 * 8.0 * static_cast<double>(parameters) * static_cast<double>(parameters) / 1e9));
+}
+
 void session::cma_deleter::operator()(cma_state* p) const noexcept { delete p; }
 
 const episode_record& session::run_cma_episode() {
   if (!cma_) {
     auto x0 = flatten(brain_->params());
-    // A full covariance holds n x n doubles, three times over (C, B, the update): refused past 10,000.
-    if (cfg_.train.cma_cov == cma_covariance::full && x0.size() > 10'000)
-      throw error(fmt::format("train.cma_covariance = \"full\" with {} parameters needs {:.1f} GB per session: use "
-                              "\"separable\" or \"auto\"",
-                              x0.size(), 3.0 * 8.0 * static_cast<double>(x0.size()) * static_cast<double>(x0.size()) / 1e9));
+    check_cma_covariance(cfg_.train, x0.size());
     cma_.reset(new cma_state(cfg_, x0, seed_, threads_));
   }
   if (cma_->pending.empty()) run_cma_generation();

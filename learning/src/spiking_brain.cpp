@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "init.hpp"
+#include "matvec.hpp"
 #include "spikeworm/core/error.hpp"
 
 namespace spikeworm {
@@ -179,12 +180,8 @@ void spiking_brain::layer1_current(std::span<const double> obs, std::span<double
     for (int i = 0; i < n_obs_; ++i) a += static_cast<double>(win.value[j * n_obs_ + i]) * obs[i];
     c[j] = a;
   }
-  for (int j = 0; j < H_; ++j) {
-    double a = static_cast<double>(b1.value[j]);
-    const float* row = w1.value.data() + static_cast<std::size_t>(j) * H_;
-    for (int i = 0; i < H_; ++i) a += static_cast<double>(row[i]) * c[i];
-    out[j] = a;
-  }
+  matvec_rows(w1.value.data(), b1.value.data(), c.data(), static_cast<std::size_t>(H_), static_cast<std::size_t>(H_),
+              out.data());
 }
 
 // Spike-train encoders (rate, latency): the input layer and W_1 compose into one synapse matrix from the
@@ -231,12 +228,7 @@ void spiking_brain::input_current(std::span<const double> obs) {
   }
   const auto& w1 = params_[p_w1_];
   const auto& b1 = params_[p_b_first_];
-  for (std::size_t j = 0; j < H; ++j) {
-    double a = static_cast<double>(b1.value[j]);
-    const float* row = w1.value.data() + j * H;
-    for (std::size_t i = 0; i < H; ++i) a += static_cast<double>(row[i]) * c_[i];
-    i1_[j] = a;
-  }
+  matvec_rows(w1.value.data(), b1.value.data(), c_.data(), H, H, i1_.data());
 }
 
 // Synaptic input of layer k at step t: b_k + W_k . s_{k-1}(t-1) (+ W_rec . s_k(t-1) for the recurrent layer),

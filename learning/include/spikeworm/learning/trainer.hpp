@@ -58,6 +58,9 @@ struct session_metrics {
 session_metrics compute_metrics(const std::vector<episode_record>& records, int optimum, bool foraging,
                                 const brain_config& brain);
 
+// CMA-ES with a full covariance past 10,000 parameters: an error stating the memory it would need.
+void check_cma_covariance(const train_config& t, std::size_t parameters);
+
 class session {
  public:
   session(const experiment_config& cfg, int index, std::uint64_t seed);
