@@ -455,9 +455,10 @@ TEST(fixed_lif, integer_arithmetic) {
 
 // A random spiking brain (current encoder) whose network is the float reference.
 std::unique_ptr<spiking_brain> random_brain(int hidden, int steps, std::uint64_t seed, encoder_kind enc = encoder_kind::current,
-                                            double v_rest = 0.0) {
+                                            double v_rest = 0.0, double v_th = 1.0) {
   brain_config cfg;
   cfg.lif.v_rest = v_rest;
+  cfg.lif.v_th = v_th;
   cfg.hidden = hidden;
   cfg.layers = 2;
   cfg.steps = steps;
@@ -596,8 +597,10 @@ TEST(quantize, every_value_follows_the_documented_rules_on_every_shipped_chip) {
   for (const auto& chip : profiles) {
     const auto& id = chip.id;
     for (std::uint64_t seed : {3u, 4u}) {
-      // Seed 4 rests off zero, so that the initial membrane's rule is seen (0 / lsb is 0 under any rule).
-      auto b = random_brain(20, 10, seed, seed == 3 ? encoder_kind::current : encoder_kind::rate, seed == 3 ? 0.0 : 0.37);
+      // Seed 4 rests off zero and fires at 1.6, so that the rules of the initial membrane and the leak are seen
+      // (0 / lsb is 0 under any rule, and 1 is its own inverse).
+      auto b = random_brain(20, 10, seed, seed == 3 ? encoder_kind::current : encoder_kind::rate, seed == 3 ? 0.0 : 0.37,
+                            seed == 3 ? 1.0 : 1.6);
       const network& net = b->net();
       const auto& pops = net.populations();
       std::vector<double> cmax(pops.size());

@@ -1070,6 +1070,9 @@ TEST(env_baseline, summary_of_hand_made_records_field_by_field) {
   EXPECT_EQ(s.mean_foods, 0.5);
   EXPECT_EQ(s.distance_efficiency, 1.75 / 3);  // over every food eaten, not every episode
   EXPECT_EQ(s.mean_reward, 6.0 / 8);
+  // A single food eaten: its efficiency, not 0.
+  const std::vector<episode_record> one = {{outcome::timeout, 100, 1, 0, 0.0, 0.625, 1}};
+  EXPECT_EQ(summarize(one).distance_efficiency, 0.625);
 }
 
 TEST(env_baseline, random_policy_on_static_medium_matches_spec) {

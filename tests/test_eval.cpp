@@ -288,6 +288,26 @@ TEST(eval, greedy_and_sampled_figures_match_an_independent_replay) {
   EXPECT_GT(r.sampled->successes, 0) << "the sampled replay must be non-trivial";
 }
 
+// eval.json's "policy" names the policy its top-level figures come from: greedy whenever greedy ran.
+TEST(eval, top_level_policy_names_the_figures_it_reports) {
+  const auto cfg = mlp_static_medium();
+  auto b = make_brain(cfg.brain, 1);
+  eval_options opt;
+  opt.episodes = 2;
+  for (const auto& [policy, name] : {std::pair{eval_policy::greedy, "greedy"}, std::pair{eval_policy::sampled, "sampled"},
+                                     std::pair{eval_policy::both, "greedy"}}) {
+    opt.policy = policy;
+    const auto r = evaluate(cfg, *b, opt);
+    EXPECT_EQ(r.policy, name);
+    EXPECT_EQ(eval_result::from_json(r.to_json()).policy, name);
+    EXPECT_EQ(r.greedy.has_value(), policy != eval_policy::sampled);
+    EXPECT_EQ(r.sampled.has_value(), policy != eval_policy::greedy);
+    const auto& top = name == std::string("greedy") ? *r.greedy : *r.sampled;
+    EXPECT_EQ(r.successes, top.successes);
+    EXPECT_EQ(r.decisions, top.decisions);
+  }
+}
+
 TEST(eval, episode_ends_and_foods_match_an_independent_replay_on_predators) {
   // An untrained MLP on predators small: episodes end by starvation, predators and timeouts; eval.json
   // counts each end and the foods eaten as a replay of its own does, per agent and overall.

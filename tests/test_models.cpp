@@ -298,6 +298,24 @@ TEST(models, a_non_finite_parameter_is_refused_naming_it_in_every_model) {
       cuba_nir);
 }
 
+// A rate up to one spike per step (p = rate dt = 1) is accepted; any higher rate is refused, naming it.
+TEST(poisson, rate_checks_hold_at_one_spike_per_step_and_refuse_just_beyond) {
+  for (const auto& [dt, limit] : {std::pair{1.0, 1000.0}, std::pair{0.5, 2000.0}}) {
+    poisson_params p;
+    p.rate = limit;
+    EXPECT_EQ(refusal(p, dt), "");
+    EXPECT_EQ(lower(p, dt).p_step, 1.0);
+    for (const double beyond : {limit + 1.0, 1.5 * limit, 1.999 * limit}) {
+      p.rate = beyond;
+      EXPECT_NE(refusal(p, dt).find("exceeds one spike per step"), std::string::npos) << beyond << " Hz: " << refusal(p, dt);
+    }
+    p.rate = 0.0;
+    EXPECT_EQ(refusal(p, dt), "");
+    p.rate = -1e-300;
+    EXPECT_NE(refusal(p, dt).find("rate: must be >= 0 Hz"), std::string::npos) << refusal(p, dt);
+  }
+}
+
 TEST(poisson, geometric_gaps_have_the_bernoulli_rate) {
   const auto p = lower(poisson_params{.rate = 50.0}, 1.0);  // 0.05 per step
   rng r(7, stream_kind::poisson, 3);
