@@ -225,6 +225,199 @@ TEST(mapper, metis_graph_is_the_symmetrised_traffic_of_the_problem) {
   EXPECT_GE(trials_with_mutual_pairs, 15);
 }
 
+// A random problem of n neurons, each with distinct targets drawn with probability 1 / every, and its transpose.
+mapping_problem random_problem(std::mt19937_64& gen, std::uint32_t n, std::uint32_t every) {
+  mapping_problem p;
+  p.out_begin.push_back(0);
+  for (std::uint32_t u = 0; u < n; ++u) {
+    p.global.push_back(u);
+    p.population.push_back("a");
+    for (std::uint32_t v = 0; v < n; ++v)
+      if (v != u && gen() % every == 0) {
+        p.out.push_back(v);
+        p.out_mult.push_back(1 + static_cast<std::uint32_t>(gen() % 3));
+      }
+    p.out_begin.push_back(static_cast<std::uint32_t>(p.out.size()));
+  }
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> in(n);
+  for (std::uint32_t u = 0; u < n; ++u)
+    for (auto e = p.out_begin[u]; e < p.out_begin[u + 1]; ++e) in[p.out[e]].push_back({u, p.out_mult[e]});
+  p.in_begin.push_back(0);
+  for (std::uint32_t v = 0; v < n; ++v) {
+    std::uint64_t deg = 0;
+    for (auto [u, m] : in[v]) {
+      p.in.push_back(u);
+      p.in_mult.push_back(m);
+      deg += m;
+    }
+    p.in_begin.push_back(static_cast<std::uint32_t>(p.in.size()));
+    p.in_degree.push_back(deg);
+  }
+  return p;
+}
+
+// The objective from scratch: sum over u of rate(u) x (cores holding u's targets, other than u's own).
+double objective_of(const mapping_problem& p, std::span<const double> rates, const std::vector<std::uint32_t>& core) {
+  double total = 0;
+  for (std::size_t u = 0; u < p.size(); ++u) {
+    std::set<std::uint32_t> dest;
+    for (auto e = p.out_begin[u]; e < p.out_begin[u + 1]; ++e) dest.insert(core[p.out[e]]);
+    dest.erase(core[u]);
+    total += rates[u] * static_cast<double>(dest.size());
+  }
+  return total;
+}
+
+// Every limit from scratch: neurons, input axons (distinct sources into the core), output axons (distinct
+// (source, destination core) routes out of the core) and synapse memory.
+bool keeps_limits(const mapping_problem& p, const core_limits& lim, const std::vector<std::uint32_t>& core, int K) {
+  std::vector<std::int64_t> neurons(K), out(K), syn(K);
+  std::vector<std::set<std::uint32_t>> sources(K);
+  for (std::size_t u = 0; u < p.size(); ++u) {
+    ++neurons[core[u]];
+    syn[core[u]] += static_cast<std::int64_t>(p.in_degree[u]);
+    std::set<std::uint32_t> dest;
+    for (auto e = p.out_begin[u]; e < p.out_begin[u + 1]; ++e) {
+      dest.insert(core[p.out[e]]);
+      sources[core[p.out[e]]].insert(static_cast<std::uint32_t>(u));
+    }
+    out[core[u]] += static_cast<std::int64_t>(dest.size());
+  }
+  for (int c = 0; c < K; ++c) {
+    if (lim.neurons && neurons[c] > lim.neurons) return false;
+    if (lim.axons_in && static_cast<std::int64_t>(sources[c].size()) * lim.axons_per_source > lim.axons_in) return false;
+    if (lim.axons_out && out[c] > lim.axons_out) return false;
+    if (lim.synapse_bytes && static_cast<std::int64_t>(std::ceil(static_cast<double>(syn[c]) * lim.synapse_bits / 8.0)) > lim.synapse_bytes)
+      return false;
+  }
+  return true;
+}
+
+// One neuron's refinement step against an oracle that recomputes the objective and every limit from scratch
+// for each option the rule of docs/deployment.md examines: the best move or swap wins, the first one a tie.
+// Rates are multiples of 1/4, so the incremental and the recomputed objective agree exactly and ties are real.
+TEST(mapper, a_refinement_step_takes_the_best_move_or_swap_it_examines) {
+  std::mt19937_64 gen(23);
+  int swaps = 0, moves = 0, none = 0, wide_swaps = 0;
+  for (int trial = 0; trial < 24; ++trial) {
+    const int K = 2 + trial % 3;
+    const std::uint32_t n = K == 2 ? 34 : 14 + static_cast<std::uint32_t>(gen() % 20);
+    const auto p = random_problem(gen, n, 3 + static_cast<std::uint32_t>(gen() % 4));
+    std::vector<double> rates(n);
+    for (auto& r : rates) r = static_cast<double>(1 + gen() % 8) / 4.0;
+    core_limits lim;
+    lim.cores = K;
+    lim.neurons = (n + static_cast<std::uint32_t>(K) - 1) / static_cast<std::uint32_t>(K) + (trial % 2);  // full or one spare
+    if (trial % 4 == 3) lim.axons_in = static_cast<std::int64_t>(n);  // a second limit that rarely binds
+    std::vector<std::uint32_t> core(n);
+    for (std::uint32_t u = 0; u < n; ++u) core[u] = u % static_cast<std::uint32_t>(K);
+    std::shuffle(core.begin(), core.end(), gen);
+    ASSERT_TRUE(keeps_limits(p, lim, core, K));
+    const double c0 = objective_of(p, rates, core);
+    for (std::uint32_t v = 0; v < n; ++v) {
+      // Candidate cores: those of v's distinct sources and targets, most frequent first, then by id; at most 8.
+      std::map<std::uint32_t, int> count;
+      for (auto e = p.in_begin[v]; e < p.in_begin[v + 1]; ++e) ++count[core[p.in[e]]];
+      for (auto e = p.out_begin[v]; e < p.out_begin[v + 1]; ++e) ++count[core[p.out[e]]];
+      std::vector<std::pair<int, std::uint32_t>> cand;
+      for (auto [c, k] : count) cand.push_back({-k, c});
+      std::sort(cand.begin(), cand.end());
+      if (cand.size() > 8) cand.resize(8);
+      refinement_step want{-1, -1, -1e-9};
+      for (auto [negk, b] : cand) {
+        if (b == core[v]) continue;
+        auto moved = core;
+        moved[v] = b;
+        const double d = objective_of(p, rates, moved) - c0;
+        const bool ok = keeps_limits(p, lim, moved, K);
+        if (ok && d < want.delta) want = {b, -1, d};
+        if (ok || !(d < want.delta)) continue;
+        std::vector<std::uint32_t> m;  // b's members in id order, then v
+        for (std::uint32_t u = 0; u < n; ++u)
+          if (core[u] == b) m.push_back(u);
+        m.push_back(v);
+        for (std::size_t k = 0; k < std::min<std::size_t>(m.size(), 12); ++k) {
+          const auto w = m[(k * 7919 + v) % m.size()];
+          if (w == v) continue;
+          auto swapped = moved;
+          swapped[w] = core[v];
+          const double d2 = objective_of(p, rates, swapped) - c0;
+          if (d2 < want.delta && keeps_limits(p, lim, swapped, K)) want = {b, w, d2};
+        }
+      }
+      const auto got = best_refinement_step(p, lim, rates, core, K, v);
+      SCOPED_TRACE(fmt::format("trial {}, neuron {}", trial, v));
+      EXPECT_EQ(got.core, want.core);
+      EXPECT_EQ(got.swap, want.swap);
+      EXPECT_EQ(got.delta, want.delta);
+      swaps += want.swap >= 0;
+      moves += want.core >= 0 && want.swap < 0;
+      none += want.core < 0;
+      wide_swaps += want.swap >= 0 && n / static_cast<std::uint32_t>(K) >= 12;
+    }
+  }
+  // The trials reach every branch: swaps (also in cores of 12 or more), plain moves, and no step.
+  EXPECT_GE(swaps, 20);
+  EXPECT_GE(wide_swaps, 5);
+  EXPECT_GE(moves, 20);
+  EXPECT_GE(none, 20);
+}
+
+// The passes never break a limit or raise the objective, and the incremental objective they report matches a
+// recount; on two full cores whose only improvement is a swap, they find the placement that routes nothing.
+TEST(mapper, refinement_passes_keep_every_limit_and_never_raise_the_objective) {
+  std::mt19937_64 gen(29);
+  int improved = 0;
+  for (int trial = 0; trial < 30; ++trial) {
+    const int K = 2 + trial % 4;
+    const std::uint32_t n = 12 + static_cast<std::uint32_t>(gen() % 40);
+    const auto p = random_problem(gen, n, 4 + static_cast<std::uint32_t>(gen() % 6));
+    std::vector<double> rates(n);
+    for (auto& r : rates) r = static_cast<double>(1 + gen() % 8) / 4.0;
+    core_limits lim;
+    lim.cores = K;
+    lim.neurons = (n + static_cast<std::uint32_t>(K) - 1) / static_cast<std::uint32_t>(K) + (trial % 3);
+    if (trial % 2) lim.axons_out = static_cast<std::int64_t>(n) * 2;
+    std::vector<std::uint32_t> core(n);
+    for (std::uint32_t u = 0; u < n; ++u) core[u] = u % static_cast<std::uint32_t>(K);
+    std::shuffle(core.begin(), core.end(), gen);
+    if (!keeps_limits(p, lim, core, K)) continue;
+    const double before = objective_of(p, rates, core);
+    for (int passes : {1, 12}) {
+      const auto after = refine_assignment(p, lim, rates, core, K, 1 + static_cast<std::uint64_t>(trial), passes);
+      SCOPED_TRACE(fmt::format("trial {}, {} passes", trial, passes));
+      EXPECT_TRUE(keeps_limits(p, lim, after, K));
+      EXPECT_LE(objective_of(p, rates, after), before);
+      improved += objective_of(p, rates, after) < before;
+    }
+  }
+  EXPECT_GE(improved, 40);
+  // 0 <-> 2 and 1 <-> 3 on two cores of two, placed {0, 1} and {2, 3}: every move breaks the neuron limit.
+  mapping_problem pair;
+  {
+    std::mt19937_64 none(1);
+    pair = random_problem(none, 4, 1000000);  // no synapses, then two mutual pairs
+  }
+  pair.out = {2, 3, 0, 1};
+  pair.out_mult = {1, 1, 1, 1};
+  pair.out_begin = {0, 1, 2, 3, 4};
+  pair.in = {2, 3, 0, 1};
+  pair.in_mult = {1, 1, 1, 1};
+  pair.in_begin = {0, 1, 2, 3, 4};
+  pair.in_degree = {1, 1, 1, 1};
+  core_limits two;
+  two.cores = 2;
+  two.neurons = 2;
+  const std::vector<double> ones(4, 1.0);
+  const std::vector<std::uint32_t> apart{0, 0, 1, 1};
+  EXPECT_EQ(objective_of(pair, ones, apart), 4.0);
+  const auto together = refine_assignment(pair, two, ones, apart, 2, 1, 12);
+  EXPECT_EQ(objective_of(pair, ones, together), 0.0);
+  EXPECT_EQ(together[0], together[2]);
+  EXPECT_EQ(together[1], together[3]);
+  EXPECT_NE(together[0], together[1]);
+}
+
 TEST(mapper, a_network_that_cannot_fit_names_the_limit) {
   auto c = clustered_network(4, 32, 0.3, 0.02, 7);
   const auto prob = make_problem(*c.net);
@@ -1044,6 +1237,27 @@ TEST(chips, defaults_of_an_omitted_mesh_and_energy_table_id_and_the_profile_path
   }
   auto ternary = with_edit(text, "weights = \"ternary\"");
   EXPECT_EQ(limits_of(read_chip_profile(dir.write("t.toml", ternary).string())).axons_per_source, 2);
+}
+
+// A profile built in code limits only what it sets (capacity 0: no limit): one core takes a whole network.
+TEST(chips, a_profile_built_in_code_limits_only_what_it_sets) {
+  chip_profile c;
+  c.cores = 1;
+  const auto l = limits_of(c);
+  EXPECT_EQ(l.cores, 1);
+  EXPECT_EQ(l.neurons, 0);
+  EXPECT_EQ(l.axons_in, 0);
+  EXPECT_EQ(l.axons_out, 0);
+  EXPECT_EQ(l.synapse_bytes, 0);
+  EXPECT_EQ(l.targets_per_neuron, 0);
+  auto net = clustered_network(3, 20, 0.3, 0.05, 3);
+  const auto prob = make_problem(*net.net);
+  const auto m = map_network(prob, l, {}, partitioner::greedy);
+  EXPECT_EQ(m.cores_used, 1);
+  EXPECT_EQ(m.splitter_neurons, 0u);
+  c.neurons_per_core = 25;
+  c.cores = 3;
+  EXPECT_EQ(map_network(prob, limits_of(c), {}, partitioner::greedy).cores_used, 3);
 }
 
 // Every key of a profile reaches its own field: each is set to a value unlike every default and every other

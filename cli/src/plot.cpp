@@ -44,7 +44,7 @@ process_status run_script(const fs::path& path, const std::vector<std::string>& 
 bool run_python_plot(const std::string& script, const std::vector<std::string>& args, std::ostream& out) {
   const fs::path path = script_path(script);
   if (!have_matplotlib()) {
-    out << "(no plot: Debian's python3-matplotlib is missing; SPIKEWORM_SETUP_EXTRAS=1 scripts/setup installs it)\n";
+    out << "(no plot: Debian's python3-matplotlib is missing; scripts/setup or apt-get install python3-matplotlib installs it)\n";
     return false;
   }
   const auto st = run_script(path, args, out);
@@ -91,7 +91,7 @@ std::string script_for(const fs::path& dir) {
 int plot(const plot_args& a, std::ostream& out, std::ostream&) {
   const fs::path script = script_path(script_for(a.run_dir));
   if (!have_matplotlib())
-    throw error("spikeworm plot needs Debian's python3-matplotlib: SPIKEWORM_SETUP_EXTRAS=1 scripts/setup");
+    throw error("spikeworm plot needs Debian's python3-matplotlib: apt-get install python3-matplotlib (or scripts/setup)");
   const auto st = run_script(script, {a.run_dir}, out);
   if (!st.ok()) throw error(fmt::format("plotting {}: {} failed ({})", a.run_dir, script.string(), st.describe()));
   return 0;

@@ -43,6 +43,7 @@ class assignment {
 
   double rate(std::size_t u) const noexcept { return r_.empty() ? 1.0 : r_[u]; }
   std::size_t cores() const noexcept { return K_; }
+  std::size_t size() const noexcept { return core_.size(); }
   std::uint32_t core(std::size_t u) const noexcept { return core_[u]; }
   double cost() const noexcept { return cost_; }
   const std::vector<std::uint32_t>& members(std::size_t c) const noexcept { return members_[c]; }
@@ -211,6 +212,15 @@ class assignment {
   std::vector<std::uint32_t> slot_;
   double cost_ = 0;
 };
+
+// The refinement (partitioners.cpp): one neuron's best move or swap, and the passes that take them.
+struct step_choice {
+  std::int64_t core = -1;  // -1: no step lowers the objective and keeps every limit
+  std::int64_t swap = -1;  // the member of `core` that moves to v's core (-1: a plain move)
+  double delta = 0;        // the objective's change
+};
+step_choice best_step(assignment& a, std::size_t v, std::vector<std::uint32_t>& scratch);
+void refine(assignment& a, std::uint64_t seed, int passes);
 
 // Mesh placement: cores in serpentine order, then swaps of positions that shorten traffic x distance.
 void place(const mapping_problem& p, std::span<const double> rates, const core_limits& lim, mapping& m);

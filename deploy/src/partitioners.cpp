@@ -7,6 +7,7 @@
 // objective, not an edge cut. METIS minimises the edge cut of the symmetrised graph as a starting point;
 // the greedy refinement works on the true objective and keeps every limit.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -210,8 +211,52 @@ bool grow_fill(const mapping_problem& p, const core_limits& lim, std::int64_t ma
   return true;
 }
 
-// Moves (and swaps, when the better core is full) that lower the objective and keep every limit.
-void refine(assignment& a, std::size_t n, std::uint64_t seed, int passes) {
+}  // namespace
+
+namespace mapper_detail {
+
+// The refinement's choice for one neuron v (docs/deployment.md, "Partitioners"). For each candidate core b
+// (neighbour_cores order) the move of v to b is examined; if it lowers the objective by more than any option so
+// far but breaks a limit, up to 12 members w of b are examined as swap partners: w_k = m[(k * 7919 + v) mod |m|],
+// k = 0, 1, ..., with m the members of b in their order once v has joined them (v last). The option with the
+// lowest objective change below -1e-9 that keeps every limit wins; the first one wins a tie. The assignment is
+// left as it was.
+step_choice best_step(assignment& a, std::size_t v, std::vector<std::uint32_t>& nb) {
+  constexpr double eps = 1e-9;
+  const std::uint32_t home = a.core(v);
+  a.neighbour_cores(v, nb);
+  step_choice best{-1, -1, -eps};
+  for (auto b : nb) {
+    if (b == home) continue;
+    const double c0 = a.cost();
+    a.move(v, b);
+    const double d = a.cost() - c0;
+    const bool ok = a.touched_feasible();
+    if (ok && d < best.delta) best = {b, -1, d};
+    if (!ok && d < best.delta) {
+      // The core is full (or another limit bites): try swapping with a few of its neurons, chosen before any moves.
+      const auto& mem = a.members(b);
+      std::array<std::uint32_t, 12> partners{};
+      const std::size_t tries = std::min(mem.size(), partners.size());
+      for (std::size_t k = 0; k < tries; ++k) partners[k] = mem[(k * 7919 + v) % mem.size()];
+      for (std::size_t k = 0; k < tries; ++k) {
+        const auto w = partners[k];
+        if (w == v) continue;
+        a.move(w, home);
+        const double d2 = a.cost() - c0;
+        if (d2 < best.delta && a.feasible(home) && a.feasible(b) && a.touched_feasible()) best = {b, w, d2};
+        a.move(w, b);
+      }
+    }
+    a.move(v, home);
+  }
+  return best;
+}
+
+// Passes over the neurons in a seeded random order, each taking its best_step; a pass that gains less than
+// 0.1% of the objective ends the search.
+void refine(assignment& a, std::uint64_t seed, int passes) {
+  const std::size_t n = a.size();
   rng r(seed, stream_kind::init_weights, 0x4d4150);
   std::vector<std::uint32_t> order(n), nb;
   std::iota(order.begin(), order.end(), 0u);
@@ -220,48 +265,51 @@ void refine(assignment& a, std::size_t n, std::uint64_t seed, int passes) {
     for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(r.uniform_int(0, static_cast<std::int64_t>(i) - 1))]);
     const double before = a.cost();
     for (auto v : order) {
-      const std::uint32_t home = a.core(v);
-      a.neighbour_cores(v, nb);
-      double best = -eps;
-      std::int64_t best_core = -1, best_swap = -1;
-      for (auto b : nb) {
-        if (b == home) continue;
-        const double c0 = a.cost();
-        a.move(v, b);
-        const double d = a.cost() - c0;
-        const bool ok = a.touched_feasible();
-        if (ok && d < best) {
-          best = d;
-          best_core = b;
-          best_swap = -1;
-        }
-        if (!ok && d < best) {
-          // The core is full (or another limit bites): try swapping with a few of its neurons.
-          const auto& mem = a.members(b);
-          const std::size_t tries = std::min<std::size_t>(mem.size(), 12);
-          for (std::size_t k = 0; k < tries; ++k) {
-            const auto w = mem[(k * 7919 + v) % mem.size()];
-            if (w == v) continue;
-            a.move(w, home);
-            const double d2 = a.cost() - c0;
-            if (d2 < best && a.feasible(home) && a.feasible(b) && a.touched_feasible()) {
-              best = d2;
-              best_core = b;
-              best_swap = w;
-            }
-            a.move(w, b);
-          }
-        }
-        a.move(v, home);
-      }
-      if (best_core >= 0) {
-        a.move(v, static_cast<std::uint32_t>(best_core));
-        if (best_swap >= 0) a.move(static_cast<std::size_t>(best_swap), home);
+      const auto home = a.core(v);
+      const auto step = best_step(a, v, nb);
+      if (step.core >= 0) {
+        a.move(v, static_cast<std::uint32_t>(step.core));
+        if (step.swap >= 0) a.move(static_cast<std::size_t>(step.swap), home);
       }
     }
     if (before - a.cost() <= 1e-3 * before + eps) break;  // a pass that gains less than 0.1% ends it
   }
 }
+
+}  // namespace mapper_detail
+
+namespace {
+void check_cores(const mapping_problem& p, const std::vector<std::uint32_t>& cores, int K) {
+  const auto beyond = [&](std::uint32_t c) { return c >= static_cast<std::uint32_t>(K); };
+  if (K < 1 || cores.size() != p.size() || std::any_of(cores.begin(), cores.end(), beyond))
+    throw internal_error("refinement: one core below K per neuron");
+}
+}  // namespace
+
+refinement_step best_refinement_step(const mapping_problem& p, const core_limits& lim, std::span<const double> rates,
+                                     const std::vector<std::uint32_t>& cores, int K, std::size_t v) {
+  check_cores(p, cores, K);
+  if (v >= p.size()) throw internal_error("best_refinement_step: no such neuron");
+  assignment a(p, lim, rates, K);
+  a.assign_all(cores);
+  std::vector<std::uint32_t> nb;
+  const auto s = best_step(a, v, nb);
+  return {s.core, s.swap, s.delta};
+}
+
+std::vector<std::uint32_t> refine_assignment(const mapping_problem& p, const core_limits& lim,
+                                             std::span<const double> rates, const std::vector<std::uint32_t>& cores,
+                                             int K, std::uint64_t seed, int passes) {
+  check_cores(p, cores, K);
+  assignment a(p, lim, rates, K);
+  a.assign_all(cores);
+  refine(a, seed, passes);
+  std::vector<std::uint32_t> out(p.size());
+  for (std::size_t u = 0; u < p.size(); ++u) out[u] = a.core(u);
+  return out;
+}
+
+namespace {
 
 // Moves neurons out of cores that break a limit, into the feasible core where the objective grows least.
 bool repair(assignment& a, std::size_t n) {
@@ -357,7 +405,7 @@ mapping map_network(const mapping_problem& p, const core_limits& lim, std::span<
         }
       return false;
     }
-    if (method == partitioner::greedy || method == partitioner::metis) refine(a, n, seed, 12);
+    if (method == partitioner::greedy || method == partitioner::metis) refine(a, seed, 12);
     m = a.result(std::string(partitioner_name(method)));
     return true;
   };

@@ -91,6 +91,20 @@ traffic route(const mapping_problem& prob, const mapping& m, std::span<const dou
 void check_mapping(const mapping_problem& prob, const core_limits& lim, mapping& m);
 bool metis_available() noexcept;
 
+// The greedy refinement the greedy and metis partitioners end with (docs/deployment.md, "Partitioners"), on an
+// assignment `cores` (local neuron -> core < K) that keeps every limit. best_refinement_step is one neuron's
+// choice: the move to a neighbouring core, or the swap with one of its members, that lowers the objective most
+// and keeps every limit (core -1: none does). refine_assignment runs the seeded passes and returns the cores.
+struct refinement_step {
+  std::int64_t core = -1, swap = -1;
+  double delta = 0;
+};
+refinement_step best_refinement_step(const mapping_problem& prob, const core_limits& lim, std::span<const double> rates,
+                                     const std::vector<std::uint32_t>& cores, int K, std::size_t v);
+std::vector<std::uint32_t> refine_assignment(const mapping_problem& prob, const core_limits& lim,
+                                             std::span<const double> rates, const std::vector<std::uint32_t>& cores,
+                                             int K, std::uint64_t seed, int passes);
+
 // The graph the metis partitioner hands to METIS (docs/deployment.md, "Partitioners"), in CSR: undirected, without
 // self-loops, neighbours ascending. The weight of edge {u, v} is the traffic along it, rate(u) for u -> v plus
 // rate(v) for v -> u, scaled so that the largest is 1000, rounded, and at least 1. Two weights per vertex
