@@ -248,8 +248,8 @@ class StaticEnv:
         return r, done, success
 
 
-def train(episodes, seed, hidden=128, steps=100):
-    torch.set_num_threads(1)
+def train(episodes, seed, hidden=128, steps=100, threads=1):
+    torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.RandomState(seed)
     brain = SpikingBrain(hidden=hidden, steps=steps, dtype=torch.float32)
@@ -305,11 +305,12 @@ def main():
     t = sub.add_parser("train")
     t.add_argument("--episodes", type=int, default=10)
     t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--threads", type=int, default=1, help="PyTorch's intra-op threads")
     a = ap.parse_args()
     if a.cmd == "fixture":
         make_fixture(a.path, a.seed, a.head_hidden)
     else:
-        train(a.episodes, a.seed)
+        train(a.episodes, a.seed, threads=a.threads)
 
 
 if __name__ == "__main__":

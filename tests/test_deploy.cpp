@@ -527,6 +527,70 @@ TEST(mapper, one_target_axon_needs_splitters) {
   EXPECT_DOUBLE_EQ(route(prob, m, {}).routed, routed);
 }
 
+// Spike messages, local deliveries and mesh hops against a direct count over each neuron's destination cores,
+// with rates that differ per neuron, on a 4 x 2 mesh: a neuron with a splitter sends one message to its
+// splitter core (unless it is its own), then one per destination axon (2 per core, one per sign) from there;
+// any other neuron one message per destination core other than its own.
+TEST(mapper, route_counts_messages_and_hops_through_splitters_on_the_mesh) {
+  const network net = a_to_b();
+  const auto prob = make_problem(net);
+  for (auto [per_source, targets] : {std::pair{2, 1}, std::pair{1, 0}, std::pair{2, 0}}) {
+    core_limits lim;
+    lim.cores = 8;
+    lim.mesh_w = 4;
+    lim.mesh_h = 2;
+    lim.neurons = 4;
+    lim.axons_per_source = per_source;
+    lim.targets_per_neuron = targets;
+    const auto m = map_network(prob, lim, {}, partitioner::greedy);
+    std::vector<double> rates(prob.size());
+    for (std::size_t u = 0; u < rates.size(); ++u) rates[u] = 0.5 + 0.25 * static_cast<double>(u);
+    auto dist = [&](std::size_t a, std::size_t b) {
+      return std::abs(m.position[a].first - m.position[b].first) + std::abs(m.position[a].second - m.position[b].second);
+    };
+    double spikes = 0, routed = 0, local = 0, hops = 0, max_hops = 0;
+    int via_splitter = 0;
+    for (std::size_t u = 0; u < prob.size(); ++u) {
+      const double r = rates[u];
+      std::set<std::uint32_t> dst;
+      for (auto e = prob.out_begin[u]; e < prob.out_begin[u + 1]; ++e) dst.insert(m.core_of[prob.out[e]]);
+      spikes += r;
+      const std::size_t home = m.core_of[u];
+      if (!m.splitter_of.empty() && m.splitter_of[u] >= 0) {
+        ++via_splitter;
+        const auto sc = static_cast<std::size_t>(m.splitter_of[u]);
+        routed += r * ((sc != home) + static_cast<double>(per_source * dst.size()));
+        double h = dist(home, sc), longest = 0;
+        for (auto d : dst) {
+          h += per_source * dist(sc, d);
+          longest = std::max<double>(longest, dist(sc, d));
+        }
+        hops += r * h;
+        max_hops = std::max(max_hops, dist(home, sc) + longest);
+        continue;
+      }
+      for (auto d : dst) {
+        if (d == home) {
+          local += r;
+          continue;
+        }
+        routed += r;
+        hops += r * dist(home, d);
+        max_hops = std::max<double>(max_hops, dist(home, d));
+      }
+    }
+    SCOPED_TRACE(fmt::format("{} axons per source, {} target axons per neuron", per_source, targets));
+    EXPECT_EQ(via_splitter > 0, targets == 1);
+    EXPECT_GT(hops, 0.0);
+    const auto t = route(prob, m, rates);
+    EXPECT_DOUBLE_EQ(t.spikes, spikes);
+    EXPECT_DOUBLE_EQ(t.routed, routed);
+    EXPECT_DOUBLE_EQ(t.local, local);
+    EXPECT_DOUBLE_EQ(t.hops, hops);
+    EXPECT_DOUBLE_EQ(t.max_hops, max_hops);
+  }
+}
+
 std::string refusal(const mapping_problem& prob, const core_limits& lim, mapping m) {
   try {
     check_mapping(prob, lim, m);
