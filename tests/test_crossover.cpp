@@ -180,9 +180,41 @@ TEST(crossover, the_map_holds_every_table_width_and_step_count) {
   }
   const auto j = m.to_json();
   EXPECT_EQ(j["widths"], nlohmann::json({64, 512}));
-  EXPECT_EQ(j["tables"][0]["breakeven_rate"].size(), 2u);
-  EXPECT_EQ(j["tables"][0]["energy_ratio"][1][0].size(), 2u);
+  EXPECT_EQ(j["steps"], nlohmann::json({1, 25}));
+  EXPECT_EQ(j["rates"], nlohmann::json({0.001, 0.3}));
   EXPECT_EQ(j["points"][0]["label"], "agent L1->L2");
+  EXPECT_EQ(j["points"][0]["width"], 128);
+  EXPECT_EQ(j["points"][0]["steps"], 25);
+  EXPECT_EQ(j["points"][0]["rate"], 0.04);
+  // Every value of the JSON is the map's: a break-even rate as a number, or "never" / "always".
+  auto rate_of = [](const nlohmann::json& v) {
+    if (v.is_string()) return v == "never" ? never_pays : v == "always" ? always_pays : std::nan("");
+    return v.get<double>();
+  };
+  int finite = 0, sentinels = 0;
+  ASSERT_EQ(j["tables"].size(), tables.size());
+  for (std::size_t k = 0; k < tables.size(); ++k) {
+    const auto& t = j["tables"][k];
+    EXPECT_EQ(t["id"], tables[k].id);
+    EXPECT_EQ(t["kind"], tables[k].chip ? "chip" : "cmos");
+    ASSERT_EQ(t["breakeven_rate"].size(), 2u);
+    for (std::size_t s = 0; s < 2; ++s) {
+      ASSERT_EQ(t["breakeven_rate"][s].size(), 2u);
+      for (std::size_t w = 0; w < 2; ++w) {
+        const auto& v = t["breakeven_rate"][s][w];
+        EXPECT_EQ(v.is_string(), m.breakeven(k, s, w) == never_pays || m.breakeven(k, s, w) == always_pays);
+        EXPECT_EQ(rate_of(v), m.breakeven(k, s, w)) << t["id"] << " " << s << " " << w;
+        (v.is_string() ? sentinels : finite) += 1;
+        ASSERT_EQ(t["energy_ratio"][s][w].size(), 2u);
+        for (std::size_t r = 0; r < 2; ++r)
+          EXPECT_EQ(t["energy_ratio"][s][w][r].get<double>(), m.tables[k].ratio[(s * 2 + w) * 2 + r]);
+      }
+    }
+    EXPECT_EQ(rate_of(j["points"][0]["breakeven_rate"][k]), m.points[0].breakeven[k]);
+    EXPECT_EQ(j["points"][0]["energy_ratio"][k].get<double>(), m.points[0].ratio[k]);
+  }
+  EXPECT_GT(finite, 0);
+  EXPECT_GT(sentinels, 0);
   // The default grid: widths 64-4096, 1-100 steps, rates 0.1%-30%.
   const auto d = crossover(tables, {});
   EXPECT_EQ(d.grid.widths.front(), 64u);

@@ -15,6 +15,7 @@
 #include "spikeworm/core/config.hpp"
 #include "spikeworm/core/error.hpp"
 #include "spikeworm/deploy/chip.hpp"
+#include "spikeworm/learning/encoders.hpp"
 #include "spikeworm/learning/trainer.hpp"
 
 namespace spikeworm {
@@ -110,6 +111,40 @@ TEST(deploy_cli, reports_every_figure_and_writes_json_per_chip) {
   auto from_cli = read_json(run / "deploy_loihi.json");
   for (const char* k : {"run", "weights", "seed", "selection"}) from_cli.erase(k);  // what the command adds
   EXPECT_EQ(rep.to_json(), from_cli);
+}
+
+// The host's work per decision (docs/deployment.md): the dense input layer of a constant-input encoder
+// (W_in: width x H, then W_1: H x H) and the readout (W_out: H x A, or the hybrid head H x Hh then Hh x A),
+// for every encoder kind the host treats differently and both readouts, and its energy at the host's MAC cost.
+TEST(deploy_cli, host_macs_count_the_dense_input_and_the_readout) {
+  test::temp_dir dir;
+  struct variant {
+    const char* brain;
+    double width;  // of the input layer (0: spike-train input, folded onto the chip)
+    double head;   // the hybrid head's units (0: the spike-count readout)
+  };
+  const double pop = encoder{}.population_size;
+  for (const auto& v : {variant{"encoder = \"current\"", 2, 0}, variant{"encoder = \"population\"", 2 * pop, 0},
+                        variant{"encoder = \"rate\"", 0, 0},
+                        variant{"encoder = \"current\"\nreadout = \"dense\"\nhead_hidden = 8", 2, 8}}) {
+    SCOPED_TRACE(v.brain);
+    std::string text = test::small_experiment;
+    text.replace(text.find("steps = 12\n"), 11, fmt::format("steps = 12\n{}\n", v.brain));
+    text.replace(text.find("episodes = 5\nsessions = 2"), 25, "episodes = 1\nsessions = 1");
+    const auto cfg = dir.write("v.toml", text);
+    const auto run = dir.path() / fmt::format("run{}", v.width + v.head);
+    ASSERT_EQ(test::run_cli({"train", cfg.string(), "--out", run.string(), "-q"}).code, 0);
+    const auto r = test::run_cli({"deploy", run.string(), "--chip", "loihi", "--episodes", "1", "--no-plot", "-q"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = read_json(run / "deploy_loihi.json");
+    const double H = 16, A = 4;
+    const double want = (v.width > 0 ? v.width * H + H * H : 0.0) + (v.head > 0 ? H * v.head + v.head * A : H * A);
+    const auto& d = j["per_decision"];
+    EXPECT_EQ(d["host_macs"].get<double>(), want);
+    const std::string src = SPIKEWORM_SOURCE_DIR_FALLBACK;
+    const auto chip = app::load_chip(src + "/configs/chips", "loihi", src + "/configs/energy");
+    EXPECT_DOUBLE_EQ(d["energy_host_pj"].get<double>(), want * chip.host.mac_pj);
+  }
 }
 
 TEST(deploy_cli, a_network_that_cannot_fit_is_one_clear_error) {
