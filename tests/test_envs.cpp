@@ -545,7 +545,10 @@ TEST(foraging_env, distance_efficiency_is_nearest_distance_over_steps) {
 // lands >= 5 away, so the second food stays the nearest).
 TEST(foraging_env, distance_efficiency_averages_over_every_food_eaten) {
   auto env = foraging_at({10, 10}, heading::up, {{10, 13}, {10, 16}});
-  for (int i = 0; i < 3; ++i) env.step(action::forward);
+  env.step(action::forward);
+  EXPECT_EQ(env.info().distance_efficiency_count, 0);
+  EXPECT_EQ(env.info().distance_efficiency(), 0.0) << "no food eaten yet: 0, not 0 / 0";
+  for (int i = 0; i < 2; ++i) env.step(action::forward);
   ASSERT_EQ(env.info().foods_eaten, 1);
   env.step(action::stay);
   for (int i = 0; i < 3; ++i) env.step(action::forward);
