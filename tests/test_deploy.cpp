@@ -527,6 +527,30 @@ TEST(mapper, one_target_axon_needs_splitters) {
   EXPECT_DOUBLE_EQ(route(prob, m, {}).routed, routed);
 }
 
+// The core count is a limit like the others, splitter cores included: a chip with exactly the cores a placement
+// needs takes it, one core fewer is refused naming the shortfall.
+TEST(mapper, exactly_the_cores_needed_with_splitters_fit_and_one_fewer_is_refused) {
+  const auto prob = make_problem(a_to_b());
+  core_limits lim;
+  lim.cores = 64;
+  lim.neurons = 4;
+  lim.axons_per_source = 2;
+  lim.targets_per_neuron = 1;
+  const auto wide = map_network(prob, lim, {}, partitioner::greedy);
+  ASSERT_GT(wide.splitter_cores, 0);
+  const int need = wide.cores_used + wide.splitter_cores;
+  lim.cores = need;
+  const auto exact = map_network(prob, lim, {}, partitioner::greedy);
+  EXPECT_EQ(exact.cores_used + exact.splitter_cores, need);
+  lim.cores = need - 1;
+  try {
+    map_network(prob, lim, {}, partitioner::greedy);
+    ADD_FAILURE() << "one core short was accepted";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("short by 1"), std::string::npos) << e.what();
+  }
+}
+
 // Spike messages, local deliveries and mesh hops against a direct count over each neuron's destination cores,
 // with rates that differ per neuron, on a 4 x 2 mesh: a neuron with a splitter sends one message to its
 // splitter core (unless it is its own), then one per destination axon (2 per core, one per sign) from there;
