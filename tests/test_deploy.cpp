@@ -1155,6 +1155,32 @@ TEST(energy, every_shipped_table_reads_and_cites_a_source) {
   EXPECT_THROW(load_energy_tables(dir, {"no_such_table"}), error);
 }
 
+// Two tables with one id (a table file's stem, a chip profile's [energy_table] id) are one clear error naming
+// both files, whichever comes first, not a silent choice.
+TEST(energy, an_id_given_twice_is_refused_naming_both_files) {
+  const std::string root = SPIKEWORM_SOURCE_DIR_FALLBACK;
+  std::ifstream in(root + "/configs/chips/loihi.toml");
+  std::stringstream loihi;
+  loihi << in.rdbuf();
+  for (const char* other : {"a_copy.toml", "z_copy.toml"}) {
+    test::temp_dir dir;
+    fs::create_directories(dir.path() / "chips");
+    const auto a = dir.write("chips/loihi.toml", loihi.str());
+    const auto b = dir.write(std::string("chips/") + other, loihi.str());
+    try {
+      load_energy_tables(root + "/configs/energy", (dir.path() / "chips").string(), {});
+      ADD_FAILURE() << "a duplicate id was accepted";
+    } catch (const error& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("energy table id 'loihi' is given twice"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(a.string()), std::string::npos) << msg;
+      EXPECT_NE(msg.find(b.string()), std::string::npos) << msg;
+    }
+  }
+  // The shipped folders hold no duplicate.
+  EXPECT_NO_THROW(load_energy_tables(root + "/configs/energy", root + "/configs/chips", {}));
+}
+
 TEST(energy, a_chip_table_is_its_profile_on_its_host_datapath) {
   const std::string root = SPIKEWORM_SOURCE_DIR_FALLBACK;
   const auto tables = load_energy_tables(root + "/configs/energy", root + "/configs/chips", {});

@@ -134,6 +134,37 @@ TEST(recording, traces_stream_in_chunks_like_one_run) {
   EXPECT_EQ(streamed, whole->traces()[2].values);
 }
 
+// Spikes streamed in chunks, each handed over (take_spikes) or copied then cleared (clear_spike_record), add
+// up to one run's spikes and per-step counts on both engines; after either call both records are empty.
+TEST(recording, spikes_stream_in_chunks_like_one_run) {
+  const network net = net_from(mixed);
+  for (const char* kind : {"event", "clock"}) {
+    SCOPED_TRACE(kind);
+    auto e = make_engine(kind, net, {3, 1, true});
+    std::vector<spike> spikes;
+    std::vector<std::uint32_t> per_step;
+    for (int chunk = 0; chunk < 6; ++chunk) {
+      e->run(61);
+      EXPECT_EQ(e->spikes_per_step().size(), 61u * net.populations().size());
+      per_step.insert(per_step.end(), e->spikes_per_step().begin(), e->spikes_per_step().end());
+      if (chunk % 2 == 0) {
+        const auto taken = e->take_spikes();
+        spikes.insert(spikes.end(), taken.begin(), taken.end());
+      } else {
+        spikes.insert(spikes.end(), e->spikes().begin(), e->spikes().end());
+        e->clear_spike_record();
+      }
+      EXPECT_TRUE(e->spikes().empty());
+      EXPECT_TRUE(e->spikes_per_step().empty());
+    }
+    auto whole = make_engine(kind, net, {3, 1, true});
+    whole->run(6 * 61);
+    EXPECT_GT(whole->spikes().size(), 0u);
+    EXPECT_EQ(spikes, whole->spikes());
+    EXPECT_EQ(per_step, whole->spikes_per_step());
+  }
+}
+
 // v <- (1 - 1/2) v + 0.25, threshold 0.4: 0.25, 0.375, 0.4375 (fires, reset to 0), ... exact in binary.
 TEST(recording, lif_trace_matches_hand_computed_values) {
   const network net = net_from(R"(

@@ -121,6 +121,10 @@ std::vector<energy_table> load_energy_tables(const std::string& tables_dir, cons
   for (const auto& f : toml_files(tables_dir)) all.push_back(read_energy_table(f));
   for (auto& t : chip_tables(tables_dir, chips_dir)) all.push_back(std::move(t));
   std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  const auto twice = std::adjacent_find(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id == b.id; });
+  if (twice != all.end())
+    throw error(fmt::format("energy table id '{}' is given twice: by {} and by {}; rename one", twice->id, twice->file,
+                            std::next(twice)->file));
   if (names.empty()) {
     if (all.empty()) throw error(fmt::format("{}: no energy tables (*.toml)", tables_dir));
     return all;
