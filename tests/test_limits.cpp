@@ -268,6 +268,15 @@ TEST(limits, network_memory_estimate_bounds_the_built_synapse_arrays) {
   const double arrays = drawn * (sizeof(neuron_id) + sizeof(weight_t) + sizeof(delay_t) + sizeof(receptor));
   EXPECT_GE(static_cast<double>(e.bytes), arrays + 5000.0 * 128);
   EXPECT_THAT(e.detail, HasSubstr("synapses x 11 B"));
+  // The documented sum, term by term: 64 MiB, 11 B per expected synapse, (128 + the longest delay + 1) B per
+  // neuron, 4 B per projection source.
+  double longest = 1, sources = 0;
+  for (const auto& pr : d.projections) {
+    longest = std::max(longest, pr.delay.a);
+    sources += pr.source == "a" ? 3000 : 2000;
+  }
+  EXPECT_EQ(sources, 12000);
+  EXPECT_EQ(e.bytes, static_cast<std::uint64_t>(64.0 * (1 << 20) + 11 * expected + (128 + longest + 1) * 5000 + 4 * sources));
   // Past the 32-bit edge index the network refuses before allocating, whatever the memory.
   d.populations[0].size = 100000;
   d.projections[2].source = d.projections[2].target = "a";
