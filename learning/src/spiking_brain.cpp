@@ -241,9 +241,23 @@ const double* spiking_brain::layer_input(int k, std::size_t t, std::span<const d
   std::fill(syn_.begin(), syn_.end(), 0.0);
   auto add_rows = [&](const param_tensor& w, int source) {
     if (!cfg_.smooth) {
-      for (std::uint32_t i : prev_fired_[source]) {
-        const float* wrow = w.value.data() + static_cast<std::size_t>(i) * H;
-        for (std::size_t j = 0; j < H; ++j) syn_[j] += static_cast<double>(wrow[j]);
+      // Four rows per pass over syn_, each element's additions still in ascending source order: the same bits.
+      const auto& fired = prev_fired_[source];
+      double* __restrict acc = syn_.data();
+      const float* base = w.value.data();
+      std::size_t r = 0;
+      for (; r + 4 <= fired.size(); r += 4) {
+        const float* __restrict w0 = base + static_cast<std::size_t>(fired[r]) * H;
+        const float* __restrict w1 = base + static_cast<std::size_t>(fired[r + 1]) * H;
+        const float* __restrict w2 = base + static_cast<std::size_t>(fired[r + 2]) * H;
+        const float* __restrict w3 = base + static_cast<std::size_t>(fired[r + 3]) * H;
+        for (std::size_t j = 0; j < H; ++j)
+          acc[j] = (((acc[j] + static_cast<double>(w0[j])) + static_cast<double>(w1[j])) + static_cast<double>(w2[j])) +
+                   static_cast<double>(w3[j]);
+      }
+      for (; r < fired.size(); ++r) {
+        const float* __restrict wr = base + static_cast<std::size_t>(fired[r]) * H;
+        for (std::size_t j = 0; j < H; ++j) acc[j] += static_cast<double>(wr[j]);
       }
     } else {
       for (std::size_t i = 0; i < H; ++i) {
@@ -288,18 +302,37 @@ void spiking_brain::layer_step(int k, std::size_t t, const double* in, spike_tap
   const std::size_t row = (static_cast<std::size_t>(k) * T + t) * H;
   // The update, branch-free so it vectorises: the same expression as lif_lowered::step.
   if (!cfg_.smooth) {
-    for (std::size_t j = 0; j < H; ++j) {
-      const double u = decay * v[j] + leak + in[j];
-      const double sj = u >= th ? 1.0 : 0.0;
-      v[j] = u >= th ? vr : u;
-      sk[j] = sj;
-      if (tu) {
-        tu[j] = static_cast<float>(u);
-        tape->spiked[row + j] = static_cast<std::uint8_t>(u >= th);
+    // Restrict-qualified locals: the tape's byte stores may alias anything, and would otherwise force a reload
+    // of every pointer after each of them (and keep the loop scalar).
+    double* __restrict vv = v;
+    double* __restrict ss = sk;
+    const double* __restrict ii = in;
+    if (tu) {
+      float* __restrict uu = tu;
+      std::uint8_t* __restrict spk = tape->spiked.data() + row;
+      for (std::size_t j = 0; j < H; ++j) {
+        const double u = decay * vv[j] + leak + ii[j];
+        ss[j] = u >= th ? 1.0 : 0.0;
+        vv[j] = u >= th ? vr : u;
+        uu[j] = static_cast<float>(u);
+        spk[j] = static_cast<std::uint8_t>(u >= th);
+      }
+    } else {
+      for (std::size_t j = 0; j < H; ++j) {
+        const double u = decay * vv[j] + leak + ii[j];
+        ss[j] = u >= th ? 1.0 : 0.0;
+        vv[j] = u >= th ? vr : u;
       }
     }
-    for (std::size_t j = 0; j < H; ++j)
-      if (sk[j] != 0.0) fired.push_back(static_cast<std::uint32_t>(j));
+    // The spiking neurons in ascending order, without a branch per neuron (firing is close to random).
+    fired.resize(H);
+    std::uint32_t* __restrict f = fired.data();
+    std::size_t nf = 0;
+    for (std::size_t j = 0; j < H; ++j) {
+      f[nf] = static_cast<std::uint32_t>(j);
+      nf += sk[j] != 0.0;
+    }
+    fired.resize(nf);
   } else {
     for (std::size_t j = 0; j < H; ++j) {
       const double u = lif_.step(v[j], in[j]);
